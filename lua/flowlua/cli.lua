@@ -1,0 +1,96 @@
+--- The flowlua command line: `flowlua COMMAND [OPTIONS] ...`.
+-- main.c hands argv here; every command is a module under flowlua.cmd.
+-- Exit codes: 0 success, 1 failure (a script error, an invalid document),
+-- 2 usage error or unreadable input.
+-- @module flowlua.cli
+
+local cli = {}
+
+local core = require "flowlua.core"
+
+cli.VERSION = core.version
+
+--- Commands: name → module and one-line summary, in help order.
+cli.commands = {
+  { name = "run", module = "flowlua.cmd.run",
+    summary = "run a workflow script" },
+  { name = "emulator", module = "flowlua.cmd.emulator",
+    summary = "serve the local Flow Service emulator" },
+  { name = "validate", module = "flowlua.cmd.validate",
+    summary = "validate JSON documents against a JSON Schema" },
+}
+
+cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"
+
+--- A usage error: printed with the usage line, exits 2.
+local UsageError = { __name = "flowlua.cli.UsageError" }
+UsageError.__index = UsageError
+function UsageError:__tostring() return self.message end
+
+--- Raises a usage error with a message.
+-- @tparam string message what was wrong with the command line
+-- @tparam[opt] string usage the command's usage line
+function cli.usage_error(message, usage)
+  error(setmetatable({ message = message, usage = usage }, UsageError), 0)
+end
+
+local function find_command(name)
+  for _, c in ipairs(cli.commands) do
+    if c.name == name then return c end
+  end
+end
+
+local function help_text()
+  local lines = {
+    "flowlua " .. cli.VERSION ..
+      " - Adobe Experience Platform Flow Service workflows in Lua", "",
+    cli.USAGE, "", "Commands:" }
+  for _, c in ipairs(cli.commands) do
+    lines[#lines + 1] = ("  %-10s %s"):format(c.name, c.summary)
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "Run `flowlua COMMAND --help` for a command's options."
+  return table.concat(lines, "\n")
+end
+
+local function version_text()
+  local curl = core.http.version and core.http.version() or "?"
+  return ("flowlua %s (%s, libcurl %s)"):format(cli.VERSION, _VERSION, curl)
+end
+
+--- Runs the command line and returns the exit status.
+-- @tparam table argv argv[0] the program name, argv[1..n] the arguments
+-- @treturn integer exit status
+function cli.main(argv)
+  local first = argv[1]
+  if first == nil then
+    io.stderr:write(cli.USAGE, "\n")
+    return 2
+  elseif first == "--help" or first == "-h" or first == "help" then
+    print(help_text())
+    return 0
+  elseif first == "--version" then
+    print(version_text())
+    return 0
+  end
+  local command = find_command(first)
+  if command == nil then
+    io.stderr:write(("flowlua: unknown command '%s'\n%s\n")
+      :format(first, cli.USAGE))
+    return 2
+  end
+  local args = table.move(argv, 2, #argv, 1, {})
+  local ok, result = pcall(function()
+    return require(command.module).main(args)
+  end)
+  if ok then return result or 0 end
+  if getmetatable(result) == UsageError then
+    io.stderr:write("flowlua: ", result.message, "\n",
+      result.usage or cli.USAGE, "\n")
+    return 2
+  end
+  io.stderr:write("flowlua: ", tostring(result), "\n")
+  return 1
+end
+
+return cli

@@ -1,0 +1,99 @@
+--- A small, strict command-line option parser shared by the commands.
+-- Options are declared as a list of specs; parsing stops at the first
+-- operand (or `--`) when `stop_at_operand` is set, which is what `run`
+-- needs so that the script's own options reach the script.
+-- @module flowlua.cmd.options
+
+local cli = require "flowlua.cli"
+
+local options = {}
+
+local function find_spec(specs, name)
+  for _, spec in ipairs(specs) do
+    if spec.long == name or spec.short == name then return spec end
+  end
+end
+
+local function store(result, spec, value)
+  if spec.multiple then
+    local list = result[spec.key] or {}
+    list[#list + 1] = value
+    result[spec.key] = list
+  else
+    result[spec.key] = value
+  end
+end
+
+--- Parses `args` against `specs`.
+-- Each spec: `{long = "--port", short = "-p", key = "port",
+-- value = "required" | "optional" | nil (a flag), default = ...}`.
+-- @tparam table args the arguments after the command name
+-- @tparam table specs the option specs
+-- @tparam string usage the command's usage line, for errors
+-- @tparam[opt] boolean stop_at_operand stop at the first operand
+-- @treturn table options by key, with `operands` the remaining arguments
+function options.parse(args, specs, usage, stop_at_operand)
+  local result = { operands = {} }
+  local operands = result.operands
+  for _, spec in ipairs(specs) do
+    if spec.default ~= nil then result[spec.key] = spec.default end
+  end
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      table.move(args, i + 1, #args, #operands + 1, operands)
+      break
+    elseif a:sub(1, 1) == "-" and a ~= "-" then
+      local name, inline = a:match("^(%-%-[^=]+)=(.*)$")
+      name = name or a
+      local spec = find_spec(specs, name)
+      if spec == nil then
+        cli.usage_error(("unknown option '%s'"):format(name), usage)
+      end
+      if spec.value == "required" then
+        if inline == nil then
+          i = i + 1
+          inline = args[i]
+          if inline == nil then
+            cli.usage_error(("option '%s' needs a value"):format(name), usage)
+          end
+        end
+        store(result, spec, inline)
+      elseif spec.value == "optional" then
+        store(result, spec, inline or true)
+      elseif inline ~= nil then
+        cli.usage_error(("option '%s' takes no value"):format(name), usage)
+      else
+        store(result, spec, true)
+      end
+    else
+      operands[#operands + 1] = a
+      if stop_at_operand then
+        table.move(args, i + 1, #args, #operands + 1, operands)
+        break
+      end
+    end
+    i = i + 1
+  end
+  return result
+end
+
+--- Formats the option list for `--help`.
+-- @tparam table specs the option specs (each may have `help` and `arg`)
+-- @treturn string one line per option
+function options.help(specs)
+  local lines = {}
+  for _, spec in ipairs(specs) do
+    local names = spec.short and (spec.short .. ", " .. spec.long) or spec.long
+    if spec.value == "required" then
+      names = names .. " " .. (spec.arg or "VALUE")
+    elseif spec.value == "optional" then
+      names = names .. "[=" .. (spec.arg or "VALUE") .. "]"
+    end
+    lines[#lines + 1] = ("  %-26s %s"):format(names, spec.help or "")
+  end
+  return table.concat(lines, "\n")
+end
+
+return options

@@ -1,0 +1,113 @@
+--- `flowlua run [OPTIONS] SCRIPT [ARGS...]`: run a workflow script.
+-- The script gets a global `arg` laid out as lua5.4 does (arg[0] the
+-- script, arg[1..n] its arguments, also passed as `...`).
+-- @module flowlua.cmd.run
+
+local options = require "flowlua.cmd.options"
+local runtime = require "flowlua.runtime"
+
+local run = {}
+
+local USAGE = "usage: flowlua run [OPTIONS] SCRIPT [ARGS...]"
+
+local SPECS = {
+  { long = "--emulator", key = "emulator", value = "optional", arg = "STATE",
+    help = "start the embedded Flow Service emulator and use it "
+      .. "(state in .flowlua/emulator.json unless STATE is given)" },
+  { long = "--dry-run", key = "dry_run",
+    help = "validate everything and print the plan; send no changes" },
+  { long = "--profile", key = "profile", value = "required", arg = "NAME",
+    help = "use this profile of the config file" },
+  { long = "--config", key = "config", value = "required", arg = "FILE",
+    help = "config file (default ~/.config/flowlua/config.json)" },
+  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
+    help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { long = "--log-format", key = "log_format", value = "required",
+    arg = "text|json", help = "log line format (default text)" },
+  { long = "--verbose", short = "-v", key = "verbose",
+    help = "debug logs and tracebacks on errors" },
+  { long = "--quiet", short = "-q", key = "quiet",
+    help = "only warnings and errors" },
+  { long = "--help", short = "-h", key = "help", help = "show this help" },
+}
+
+local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
+  .. "modules available.\n\nOptions:\n" .. options.help(SPECS) .. [[
+
+
+Exit status: 0 success, 1 the script failed, 2 usage error or unreadable
+script.]]
+
+local function configure(opts)
+  if opts.log_format and opts.log_format ~= "text"
+      and opts.log_format ~= "json" then
+    require("flowlua.cli").usage_error(
+      "--log-format must be 'text' or 'json'", USAGE)
+  end
+  runtime.dry_run = opts.dry_run or false
+  runtime.profile = opts.profile
+  runtime.config_file = opts.config
+  runtime.verbose = opts.verbose or false
+  runtime.log_format = opts.log_format or "text"
+  runtime.log_level = opts.verbose and "debug"
+    or opts.quiet and "warn" or "info"
+  if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
+end
+
+-- Starts the in-process emulator and points the client at it; the
+-- returned handle is closed when the script ends.
+local function start_emulator(state)
+  local emulator = require "flowlua.emulator"
+  local handle = emulator.start{
+    state = state == true and ".flowlua/emulator.json" or state,
+  }
+  for k, v in pairs(handle:client_settings()) do
+    runtime.overrides[k] = v
+  end
+  return handle
+end
+
+-- Calls the chunk with a handler that keeps the traceback for -v.
+local function call_script(chunk, script_args)
+  local traceback
+  local ok, err = xpcall(chunk, function(e)
+    traceback = debug.traceback("", 2)
+    return e
+  end, table.unpack(script_args, 1, script_args.n))
+  if ok then return true end
+  local msg = tostring(err)
+  if runtime.verbose and traceback then msg = msg .. traceback end
+  return false, msg
+end
+
+--- Runs the command.
+-- @tparam table args the arguments after `run`
+-- @treturn integer exit status
+function run.main(args)
+  local opts = options.parse(args, SPECS, USAGE, true)
+  if opts.help then print(HELP) return 0 end
+  local script = opts.operands[1]
+  if script == nil then
+    require("flowlua.cli").usage_error("no script given", USAGE)
+  end
+  configure(opts)
+  local chunk, load_err = loadfile(script)
+  if chunk == nil then
+    io.stderr:write("flowlua: ", load_err, "\n")
+    return 2
+  end
+  local script_args = table.pack(table.unpack(opts.operands, 2))
+  local global_arg = { [0] = script, [-1] = "run", [-2] = "flowlua" }
+  table.move(script_args, 1, script_args.n, 1, global_arg)
+  _G.arg = global_arg
+  local emulator = opts.emulator and start_emulator(opts.emulator)
+  local ok, msg = call_script(chunk, script_args)
+  if emulator then emulator:close() end
+  if not ok then
+    io.stderr:write("flowlua: ", msg, "\n")
+    return 1
+  end
+  return 0
+end
+
+return run

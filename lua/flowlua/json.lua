@@ -1,0 +1,3 @@
+--- flowlua.json: the exact JSON codec of the C core (src/json.c).
+-- @module flowlua.json
+return require("flowlua.core").json

@@ -1,0 +1,26 @@
+--- Process-wide options of the current `flowlua run`.
+-- The CLI fills this in before the script starts; flowlua.connect(),
+-- the logger and the planner read it, so a script needs no flags of its
+-- own to honour `--dry-run`, `--sandbox` or `--emulator`. Under plain
+-- lua5.4 it keeps its defaults.
+-- @module flowlua.runtime
+
+local runtime = {
+  --- Validate and print the plan; send no POST, PATCH or DELETE.
+  dry_run = false,
+  --- Named profile in the config file (nil: the file's default).
+  profile = nil,
+  --- Config file path (nil: ~/.config/flowlua/config.json).
+  config_file = nil,
+  --- Settings that win over the environment and the profile file, such as
+  -- the embedded emulator's endpoint and credentials.
+  overrides = {},
+  --- "debug", "info", "warn" or "error".
+  log_level = "info",
+  --- "text" or "json".
+  log_format = "text",
+  --- True when -v was given: tracebacks on errors, debug logs.
+  verbose = false,
+}
+
+return runtime

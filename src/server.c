@@ -1,0 +1,12 @@
+/*
+** src/server.c - flowlua.core.server (placeholder until its issue lands: an empty table).
+*/
+#include "lua.h"
+#include "lauxlib.h"
+
+#include "flowlua.h"
+
+int luaopen_flowlua_core_server (lua_State *L) {
+  lua_newtable(L);
+  return 1;
+}
