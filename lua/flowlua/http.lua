@@ -1,0 +1,248 @@
+--- HTTP client: connection pool, retries, and tasks that yield.
+-- `http.client(opts)` owns a libcurl multi handle (its connection pool).
+-- `c:request(req)` returns a response, or `nil, err, info` when no
+-- response came. Inside a task (flowlua.task) the request suspends the
+-- task while its transfer runs; outside it blocks. Every request goes
+-- through the client's retry policy (flowlua.retry).
+-- @module flowlua.http
+
+local core = require "flowlua.core.http"
+local sys = require "flowlua.core.sys"
+local task = require "flowlua.task"
+local retry = require "flowlua.retry"
+
+local http = {}
+
+local Client = {}
+Client.__index = Client
+Client.__name = "flowlua.http.client"
+
+-- Response headers: stored under lower-case names, looked up by any case.
+local HEADERS = {
+  __name = "flowlua.http.headers",
+  __index = function(t, k)
+    if type(k) == "string" then return rawget(t, k:lower()) end
+  end,
+}
+
+local OPTIONS = {
+  timeout = "number", connect_timeout = "number", insecure = "boolean",
+  cafile = "string", max_connections = "number", max_body = "number",
+  retry = "table|boolean", headers = "table",
+}
+
+local log_module  -- flowlua.log when present; false when absent
+local function logger()
+  if log_module == nil then
+    local ok, mod = pcall(require, "flowlua.log")
+    log_module = ok and mod or false
+  end
+  return log_module or nil
+end
+
+local function check_options(opts)
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then
+      error(("http.client: unknown option '%s'"):format(tostring(k)), 3)
+    end
+    if not want:find(type(v), 1, true) then
+      error(("http.client: option '%s' must be a %s"):format(k, want), 3)
+    end
+  end
+end
+
+-- Hands finished transfers to the tasks waiting for them; results of
+-- blocking callers wait in the mailbox until their caller picks them up.
+local function dispatch(c, list)
+  for _, r in ipairs(list) do
+    local t = c.waiters[r.id]
+    if t then
+      c.waiters[r.id] = nil
+      c.nwaiting = c.nwaiting - 1
+      task.wake(t, r)
+    else
+      c.mailbox[r.id] = r
+    end
+  end
+end
+
+--- Creates a client.
+-- @param[opt] opts `{timeout = 30, connect_timeout = 10, insecure = false,
+--   cafile = nil, max_connections = 50, max_body = 64 MiB,
+--   retry = {...} (see flowlua.retry) or false, headers = {...}}`
+-- @return client
+function http.client(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then
+    error("http.client: bad argument #1 (table expected)", 2)
+  end
+  check_options(opts)
+  local c = setmetatable({
+    timeout = opts.timeout or 30,
+    connect_timeout = opts.connect_timeout or 10,
+    insecure = opts.insecure == true,
+    cafile = opts.cafile,
+    max_body = math.tointeger(opts.max_body) or 64 * 1024 * 1024,
+    headers = opts.headers or {},
+    policy = retry.policy(opts.retry == true and {} or opts.retry),
+    multi = core.multi{ max_connections = opts.max_connections or 50 },
+    waiters = {}, nwaiting = 0, mailbox = {},
+    paused_until = 0,
+  }, Client)
+  c.source = {
+    multi = c.multi,
+    pending = function() return c.nwaiting end,
+    poll = function(timeout) dispatch(c, c.multi:poll(timeout)) end,
+  }
+  return c
+end
+
+-- One transfer; returns the multi's result table.
+local function transfer(c, creq)
+  local id, err = c.multi:start(creq)
+  if not id then return { error = err, kind = "other", sent = false } end
+  local t = task.current()
+  if t then
+    c.waiters[id] = t
+    c.nwaiting = c.nwaiting + 1
+    task.watch(c.source)
+    return task.suspend()
+  end
+  while not c.mailbox[id] do dispatch(c, c.multi:poll(1)) end
+  local r = c.mailbox[id]
+  c.mailbox[id] = nil
+  return r
+end
+
+local function header_lines(defaults, given)
+  local merged, lines = {}, {}
+  for k, v in pairs(defaults) do merged[k:lower()] = { k, v } end
+  for k, v in pairs(given or {}) do merged[k:lower()] = { k, v } end
+  for _, kv in pairs(merged) do
+    local v = tostring(kv[2])
+    -- "Name;" is libcurl's way to send a header with an empty value.
+    lines[#lines + 1] = v == "" and kv[1] .. ";" or kv[1] .. ": " .. v
+  end
+  table.sort(lines)
+  return lines
+end
+
+local function check_request(req)
+  if type(req) ~= "table" then
+    error("request: bad argument #1 (table expected)", 3)
+  end
+  if type(req.url) ~= "string" then error("request: url must be a string", 3) end
+  if req.method ~= nil and type(req.method) ~= "string" then
+    error("request: method must be a string", 3)
+  end
+  if req.body ~= nil and type(req.body) ~= "string" then
+    error("request: body must be a string", 3)
+  end
+  if req.headers ~= nil and type(req.headers) ~= "table" then
+    error("request: headers must be a table of name = value", 3)
+  end
+end
+
+local function curl_request(c, req, method)
+  return {
+    method = method, url = req.url, body = req.body,
+    headers = header_lines(c.headers, req.headers),
+    timeout = req.timeout or c.timeout,
+    connect_timeout = c.connect_timeout, insecure = c.insecure,
+    cafile = c.cafile, max_body = c.max_body,
+  }
+end
+
+-- Every new attempt of this client waits while a Retry-After pause runs.
+local function wait_pause(c)
+  local left = c.paused_until - sys.monotime()
+  while left > 0 do
+    task.sleep(left)
+    left = c.paused_until - sys.monotime()
+  end
+end
+
+-- The URL without its query string: errors and logs never show
+-- parameters, which may carry secrets.
+local function safe_url(url)
+  return (url:gsub("[?#].*$", ""))
+end
+
+local function log_attempt(method, url, r, n)
+  local log = logger()
+  if not log then return end
+  log.request{ method = method, url = safe_url(url), status = r.status,
+    duration = r.time, attempt = n, error = r.kind,
+    request_id = r.headers and r.headers["x-request-id"] }
+end
+
+local function log_retry(method, url, r, n, delay, source)
+  local log = logger()
+  if not log then return end
+  log.warn("%s %s: %s, retry %d in %.2fs (%s)", method, safe_url(url),
+    r.status and ("status " .. r.status) or r.kind, n, delay, source)
+end
+
+local function outcome(r, idempotent, n, elapsed)
+  return { status = r.status, kind = r.kind, sent = r.sent,
+    retry_after = r.headers and r.headers["retry-after"],
+    idempotent = idempotent, attempt = n, elapsed = elapsed }
+end
+
+local function finish(r, method, url, n, sent)
+  if r.status then
+    return { status = r.status, body = r.body, time = r.time, attempts = n,
+      headers = setmetatable(r.headers, HEADERS),
+      http_version = r.http_version }
+  end
+  local msg = ("%s %s: %s"):format(method, safe_url(url), r.error)
+  return nil, msg, { kind = r.kind, sent = sent, attempts = n, code = r.code }
+end
+
+--- Sends a request, with the client's retry policy.
+-- @param req `{method = "GET", url =, headers = {name = value}, body =,
+--   timeout = seconds, idempotent = bool}`; `idempotent` defaults to
+--   false for POST and PATCH, true otherwise
+-- @return response `{status, headers, body, time, attempts,
+--   http_version}` (any HTTP status); or nil, message and
+--   `{kind, sent, attempts, code}` (`sent`: some attempt may have reached
+--   the server)
+function Client:request(req)
+  check_request(req)
+  local method = (req.method or "GET"):upper()
+  local idempotent = req.idempotent
+  if idempotent == nil then
+    idempotent = method ~= "POST" and method ~= "PATCH"
+  end
+  local creq, started = curl_request(self, req, method), sys.monotime()
+  local n, sent = 0, false
+  while true do
+    wait_pause(self)
+    n = n + 1
+    local r = transfer(self, creq)
+    sent = sent or r.sent == true
+    log_attempt(method, req.url, r, n)
+    if not self.policy then return finish(r, method, req.url, n, sent) end
+    local delay, source = self.policy:decide(
+      outcome(r, idempotent, n, sys.monotime() - started))
+    if not delay then return finish(r, method, req.url, n, sent) end
+    log_retry(method, req.url, r, n, delay, source)
+    if source == "retry-after" then
+      self.paused_until = math.max(self.paused_until, sys.monotime() + delay)
+    else
+      task.sleep(delay)
+    end
+  end
+end
+
+--- Closes the client: stops its transfers and closes its connections.
+function Client:close()
+  self.multi:close()
+end
+Client.__close = Client.close
+
+--- libcurl's version string.
+http.version = core.version
+
+return http
