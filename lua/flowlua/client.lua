@@ -1,0 +1,245 @@
+--- The Flow Service client: one per connection (`flowlua.connect()`).
+-- Owns the HTTP client (its connection pool and retry policy), the IMS
+-- authenticator, the per-client caches of connection and flow specs, and
+-- the four entity collections (`connections`, `source_connections`,
+-- `target_connections`, `flows`). Errors from the service are raised as
+-- structured errors (flowlua.errors).
+-- @module flowlua.client
+
+local json = require "flowlua.json"
+local errors = require "flowlua.errors"
+local runtime = require "flowlua.runtime"
+
+local client = {}
+
+local Client = { __name = "flowlua.client" }
+Client.__index = Client
+
+client.BASE_PATH = "/data/foundation/flowservice"
+
+--- Percent-encodes a query component (everything but RFC 3986
+-- unreserved characters).
+-- @tparam string s the text
+-- @treturn string
+function client.escape(s)
+  return (tostring(s):gsub("[^%w%-._~]", function(c)
+    return ("%%%02X"):format(c:byte())
+  end))
+end
+
+--- Decodes percent-escapes (the inverse of `escape`).
+-- @tparam string s the text
+-- @treturn string
+function client.unescape(s)
+  return (s:gsub("%%(%x%x)", function(h)
+    return string.char(tonumber(h, 16))
+  end))
+end
+
+--- Builds a query string from a list of `{name, value}` pairs.
+-- @tparam table pairs_list the pairs, in order (repeats allowed)
+-- @treturn string `""` or `"?a=b&c=d"`
+function client.query(pairs_list)
+  local parts = {}
+  for _, p in ipairs(pairs_list) do
+    parts[#parts + 1] = client.escape(p[1]) .. "=" .. client.escape(p[2])
+  end
+  return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
+end
+
+local function merge(into, from)
+  for k, v in pairs(from or {}) do into[k] = v end
+  return into
+end
+
+-- Settings: a table given by the script wins over runtime.overrides
+-- (the CLI's --sandbox, the embedded emulator), which win over the
+-- environment and the profile file (flowlua.config).
+local function load_settings(given)
+  local config = require "flowlua.config"
+  given = given or {}
+  local overrides = merge(merge({}, runtime.overrides), given)
+  overrides.profile, overrides.file = nil, nil
+  return config.load{ profile = given.profile or runtime.profile,
+    file = given.file or runtime.config_file, overrides = overrides }
+end
+
+--- Connects: makes a client from settings (a table, or the profile,
+-- environment and `flowlua run` options through flowlua.config).
+-- Nothing is sent until the first request.
+-- @tparam[opt] table settings e.g. `{endpoint=, sandbox=, access_token=}`,
+--   `{profile = "dev"}`, plus `dry_run`, `http` (options for
+--   flowlua.http's client)
+-- @treturn table the client
+function client.connect(settings)
+  if settings ~= nil and type(settings) ~= "table" then
+    error("bad argument #1 to 'connect' (table expected, got "
+      .. type(settings) .. ")", 2)
+  end
+  local http = require "flowlua.http"
+  local auth = require "flowlua.auth"
+  local s = load_settings(settings)
+  local self = setmetatable({
+    settings = s,
+    dry_run = (settings and settings.dry_run) or runtime.dry_run or false,
+    counts = {},
+    specs = { connection = {}, flow = {} },
+    placeholders = {},
+  }, Client)
+  self.http = http.client(merge({ timeout = 60 }, settings and settings.http))
+  self.auth = auth.new(s, self.http)
+  client.last = self
+  self.base_url = (s.endpoint or ""):gsub("/+$", "") .. client.BASE_PATH
+  local entity = require "flowlua.entity"
+  self.connections = entity.collection(self, "connection")
+  self.source_connections = entity.collection(self, "source")
+  self.target_connections = entity.collection(self, "target")
+  self.flows = entity.collection(self, "flow")
+  return self
+end
+
+local function count(self, method, attempts)
+  self.counts[method] = (self.counts[method] or 0) + (attempts or 1)
+end
+
+local function headers(self, has_body, extra)
+  local h = merge({}, self.auth:headers())
+  h["Accept"] = "application/json"
+  if has_body then h["Content-Type"] = "application/json" end
+  return merge(h, extra)
+end
+
+local function decode_body(res)
+  if res.body == nil or res.body == "" then return nil end
+  return json.decode(res.body)
+end
+
+local function send(self, method, url, opts)
+  local body = opts.body
+  if type(body) == "table" then body = json.encode(body) end
+  local res, err, info = self.http:request{ method = method, url = url,
+    headers = headers(self, body ~= nil, opts.headers), body = body,
+    idempotent = opts.idempotent }
+  count(self, method, res and res.attempts or 1)
+  return res, err, info
+end
+
+--- Sends a request; never raises for outcomes of the world.
+-- @tparam string method HTTP method
+-- @tparam string path path below the Flow Service base, with its query
+-- @tparam[opt] table opts `{body=, headers=, idempotent=}`
+-- @treturn table|nil the decoded body (or `{}`), and the response
+-- @treturn table|nil the structured error (`service` or `network`)
+function Client:call(method, path, opts)
+  opts = opts or {}
+  local url = self.base_url .. path
+  local res, err, info = send(self, method, url, opts)
+  if res and res.status == 401 then
+    -- The token may have expired or been revoked: fetch a new one once.
+    self.auth:invalidate()
+    res, err, info = send(self, method, url, opts)
+  end
+  if not res then
+    return nil, errors.from_network(err, info, method, url)
+  end
+  if res.status >= 400 then
+    return nil, errors.from_response(res, method, url, json.decode), res
+  end
+  local data = decode_body(res)
+  return data or {}, res
+end
+
+--- Sends a request and raises a structured error on failure.
+-- @tparam string method HTTP method
+-- @tparam string path path below the Flow Service base
+-- @tparam[opt] table opts as for `call`
+-- @treturn table the decoded body
+-- @treturn table the response
+function Client:request(method, path, opts)
+  local data, err = self:call(method, path, opts)
+  if data == nil then error(err, 0) end
+  return data, err
+end
+
+local function first_item(data)
+  if type(data) == "table" and type(data.items) == "table" then
+    return data.items[1]
+  end
+  return data
+end
+
+local SPEC_PATHS = { connection = "/connectionSpecs", flow = "/flowSpecs" }
+local SPEC_WORDS = { connection = "connection spec", flow = "flow spec" }
+
+local function fetch_spec(self, which, key)
+  local cache = self.specs[which]
+  local query = type(key) == "table" and key or nil
+  local cache_key = query and ("name:" .. tostring(query.name)) or key
+  if cache[cache_key] then return cache[cache_key] end
+  local path = SPEC_PATHS[which]
+  local data, err
+  if query then
+    if type(query.name) ~= "string" then
+      error(("bad argument #1 to '%s_spec' (id or {name=} expected)")
+        :format(which), 3)
+    end
+    data, err = self:call("GET", path .. client.query{
+      { "property", ('name=="%s"'):format(query.name) } })
+  else
+    data, err = self:call("GET", path .. "/" .. client.escape(key))
+  end
+  if data == nil and err.status ~= 404 then error(err, 0) end
+  local spec = data and first_item(data)
+  if spec == nil then
+    errors.raise("usage", { message = ("no %s %s in sandbox %s")
+      :format(SPEC_WORDS[which], query and ("named '" .. query.name .. "'")
+        or key, tostring(self.settings.sandbox)) })
+  end
+  cache[cache_key] = spec
+  if spec.id then cache[spec.id] = spec end
+  return spec
+end
+
+--- A connection spec by id or `{name = ...}`, cached per client.
+-- @tparam string|table key the id or `{name=}`
+-- @treturn table the spec (as the service returns it)
+function Client:connection_spec(key)
+  if type(key) ~= "string" and type(key) ~= "table" then
+    error("bad argument #1 to 'connection_spec' (id or {name=} expected)", 2)
+  end
+  return fetch_spec(self, "connection", key)
+end
+
+--- A flow spec by id or `{name = ...}`, cached per client.
+-- @tparam string|table key the id or `{name=}`
+-- @treturn table the spec
+function Client:flow_spec(key)
+  if type(key) ~= "string" and type(key) ~= "table" then
+    error("bad argument #1 to 'flow_spec' (id or {name=} expected)", 2)
+  end
+  return fetch_spec(self, "flow", key)
+end
+
+local function draft_ok(spec)
+  return type(spec) == "table" and type(spec.attributes) == "table"
+    and spec.attributes.isDraftModeSupported == true
+end
+
+--- True when drafts are supported: both specs (or the one given) say
+-- `attributes.isDraftModeSupported`.
+-- @tparam table cs a connection spec (or nil)
+-- @tparam[opt] table fs a flow spec
+-- @treturn boolean
+function Client.supports_drafts(_, cs, fs)
+  if cs ~= nil and not draft_ok(cs) then return false end
+  if fs ~= nil and not draft_ok(fs) then return false end
+  return cs ~= nil or fs ~= nil
+end
+
+--- Requests sent so far by method (attempts, retries included).
+-- @treturn table e.g. `{GET = 12, POST = 4, PATCH = 1}`
+function Client:request_counts()
+  return merge({}, self.counts)
+end
+
+return client

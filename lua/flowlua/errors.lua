@@ -1,0 +1,172 @@
+--- Structured errors raised by the flowlua client.
+-- Every error is a table with a `kind` and prints as one line
+-- (`tostring(err)`), so `flowlua run` shows it as `flowlua: <line>`.
+-- Kinds:
+--
+-- * `"service"`: the Flow Service answered with an error status:
+--   `status`, `code` (e.g. `"1404-412"`), `message`, `request_id`,
+--   `method`, `url`;
+-- * `"network"`: no usable answer: `message`, `method`, `url`,
+--   `network` (libcurl's class, e.g. `"timeout"`), `sent`;
+-- * `"validation"`: a body failed the local check against its spec,
+--   nothing was sent: `problems` (each `{field=, rule=, fix=}`),
+--   `entity` (what was being created, updated or published);
+-- * `"order"`: a publish refused locally because a parent is a draft:
+--   `parent` (`{kind=, id=, name=}`);
+-- * `"usage"`: the caller's mistake (wrong argument, unsupported draft).
+--
+-- Messages pass through the log's redactor, so a registered secret never
+-- shows up in an error even if the service echoes it back.
+-- @module flowlua.errors
+
+local errors = {}
+
+local function redact(text)
+  local ok, log = pcall(require, "flowlua.log")
+  if ok and type(log) == "table" and log.redact then
+    return log.redact(text)
+  end
+  return text
+end
+
+--- The metatable of every flowlua error.
+local Error = { __name = "flowlua.error" }
+Error.__index = Error
+
+-- A URL without its scheme and host, so lines stay short and the path
+-- (which names the entity) stays visible.
+local function short_url(url)
+  if not url then return nil end
+  return url:match("^%a[%w+.-]*://[^/]+(/.*)$") or url
+end
+
+local formatters = {}
+
+function formatters.service(e)
+  local parts = { ("%s %s: %s"):format(e.method or "?",
+    short_url(e.url) or "?", tostring(e.status)) }
+  if e.code and e.code ~= tostring(e.status) then
+    parts[#parts + 1] = " " .. e.code
+  end
+  if e.message and e.message ~= "" then
+    parts[#parts + 1] = " " .. e.message
+  end
+  if e.request_id then
+    parts[#parts + 1] = (" (request id %s)"):format(e.request_id)
+  end
+  return table.concat(parts)
+end
+
+function formatters.network(e)
+  return ("%s %s: %s"):format(e.method or "?", short_url(e.url) or "?",
+    e.message or "network error")
+end
+
+local function problem_text(p)
+  local text = p.field and (p.field .. ": ") or ""
+  text = text .. (p.rule or "invalid")
+  if p.fix then text = text .. " (fix: " .. p.fix .. ")" end
+  return text
+end
+
+function formatters.validation(e)
+  local items = {}
+  for i, p in ipairs(e.problems or {}) do items[i] = problem_text(p) end
+  return ("%s not sent: %s"):format(e.entity or "request",
+    table.concat(items, "; "))
+end
+
+function formatters.order(e)
+  return e.message
+end
+
+function formatters.usage(e)
+  return e.message
+end
+
+function Error:__tostring()
+  local f = formatters[self.kind]
+  local text = f and f(self) or tostring(self.message)
+  return redact((text:gsub("[\r\n]+", " ")))
+end
+
+--- Makes an error table of a kind.
+-- @tparam string kind "service", "network", "validation", "order", "usage"
+-- @tparam table fields the error's fields
+-- @treturn table the error (not raised)
+function errors.new(kind, fields)
+  fields.kind = kind
+  return setmetatable(fields, Error)
+end
+
+--- Raises an error of a kind at `level` (default 2: the caller's caller).
+-- @tparam string kind the kind
+-- @tparam table fields the error's fields
+function errors.raise(kind, fields)
+  error(errors.new(kind, fields), 0)
+end
+
+--- True when `value` is a flowlua error (of `kind` when given).
+-- @param value anything
+-- @tparam[opt] string kind the kind to check
+-- @treturn boolean
+function errors.is(value, kind)
+  return getmetatable(value) == Error
+    and (kind == nil or value.kind == kind)
+end
+
+local function header(res, name)
+  local h = res.headers
+  if h == nil then return nil end
+  return h[name] or h[name:lower()]
+end
+
+-- Flow Service and the gateway use several body shapes:
+-- {"error_code", "message"}, {"code", "message"}, RFC 7807-ish
+-- {"title", "detail", "status"}, {"errorMessage"}.
+local function body_fields(body)
+  if type(body) ~= "table" then return nil, nil end
+  local code = body.error_code or body.code
+    or (type(body.report) == "table" and body.report.code) or nil
+  local message = body.message or body.detail or body.errorMessage
+    or body.title
+  if type(message) ~= "string" then message = nil end
+  if code ~= nil then code = tostring(code) end
+  return code, message
+end
+
+--- Makes the structured error for an HTTP error response.
+-- @tparam table res the response (`status`, `headers`, `body` text)
+-- @tparam string method the request method
+-- @tparam string url the request URL
+-- @tparam[opt] function decode JSON decoder for the body
+-- @treturn table a `"service"` error
+function errors.from_response(res, method, url, decode)
+  local body = decode and res.body and res.body ~= "" and decode(res.body)
+  local code, message = body_fields(body)
+  if message == nil and res.body and res.body ~= "" and not body then
+    message = res.body:sub(1, 200)
+  end
+  return errors.new("service", {
+    status = res.status, code = code, message = message,
+    request_id = header(res, "x-request-id")
+      or header(res, "x-adobe-request-id"),
+    method = method, url = url,
+  })
+end
+
+--- Makes the structured error for a failed transfer.
+-- @tparam string message libcurl's one-line message
+-- @tparam table info `{kind=, sent=}` from flowlua.http
+-- @tparam string method the request method
+-- @tparam string url the request URL
+-- @treturn table a `"network"` error
+function errors.from_network(message, info, method, url)
+  info = info or {}
+  return errors.new("network", {
+    message = message, network = info.kind, sent = info.sent,
+    method = method, url = url,
+  })
+end
+
+return errors

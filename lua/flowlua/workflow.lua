@@ -1,0 +1,316 @@
+--- Resumable workflows: named steps whose results are journaled.
+--
+--     local wf = flowlua.workflow("acme-onboarding")
+--     local base = wf:step("base connection", function()
+--       return aep.connections:create(body, { draft = true })
+--     end)
+--
+-- A step runs its function once. What it creates is journaled
+-- (flowlua.journal): the intent (kind, name, spec, start time) before the
+-- create is sent, the id once known, the step's results when it ends. Run
+-- the script again and a finished step returns its recorded entities
+-- (read back from the service, so they are current; if one was deleted
+-- remotely the step runs again) without creating anything. An
+-- unfinished step runs again, but each create it repeats is first
+-- reconciled with the journal: an entity whose id was recorded is
+-- reused; one whose response was lost (the process died, the connection
+-- dropped) is looked up by name and spec, created since the attempt
+-- began, and adopted. So creates happen exactly once even when the
+-- process is killed at any instant.
+-- @module flowlua.workflow
+
+local journal_mod = require "flowlua.journal"
+local progress = require "flowlua.progress"
+local runtime = require "flowlua.runtime"
+local errors = require "flowlua.errors"
+
+local workflow = {}
+
+-- The step running in each coroutine (tasks run workflows side by side).
+local active = setmetatable({}, { __mode = "k" })
+
+--- The step context of the running coroutine, or nil.
+-- @treturn table|nil
+function workflow.current()
+  return active[coroutine.running()]
+end
+
+local Workflow = { __name = "flowlua.workflow" }
+Workflow.__index = Workflow
+
+local Step = { __name = "flowlua.workflow.step" }
+Step.__index = Step
+
+local function now() return require("flowlua.core.sys").time() end
+
+local function redact(text)
+  local log = require "flowlua.log"
+  return log.redact(text)
+end
+
+--- Opens a workflow by name (its journal is read if it exists).
+-- @tparam string name the workflow name (also the journal's file name)
+-- @tparam[opt] table opts `{client = aep, dir = journal directory,
+--   dry_run = bool}`
+-- @treturn table the workflow
+function workflow.new(name, opts)
+  if type(name) ~= "string" or name == "" then
+    error("bad argument #1 to 'workflow' (non-empty string expected)", 2)
+  end
+  opts = opts or {}
+  local dry = opts.dry_run
+  if dry == nil then dry = runtime.dry_run end
+  return setmetatable({ name = name, client = opts.client,
+    journal = journal_mod.open(name, opts.dir), dry_run = dry,
+    resumed = 0, ran = 0 }, Workflow)
+end
+
+function Workflow:save()
+  if not self.dry_run then self.journal:save() end
+end
+
+local function the_client(self)
+  if self.client then return self.client end
+  local c = require("flowlua.client").last
+  if c == nil then
+    errors.raise("usage", { message = ("workflow %q needs a client to "
+      .. "check its journaled entities: call flowlua.connect() first or "
+      .. "pass {client = aep}"):format(self.name) })
+  end
+  return c
+end
+
+local COLLECTION = { connection = "connections", source = "source_connections",
+  target = "target_connections", flow = "flows" }
+
+local function get_entity(c, kind, id)
+  return c[COLLECTION[kind]]:get(id)
+end
+
+-- Reads a finished step's results back; nil when one is gone.
+local function restore(self, rec)
+  local c = the_client(self)
+  local out = { n = #(rec.values or {}) }
+  for i, v in ipairs(rec.values or {}) do
+    if v.kind then
+      local e = get_entity(c, v.kind, v.id)
+      if e == nil then return nil end
+      c.claimed = c.claimed or {}
+      c.claimed[e.id] = true
+      out[i] = e
+    elseif v.value ~= nil then
+      out[i] = v.value
+    end
+  end
+  return out
+end
+
+local function record_values(results)
+  local entity = require "flowlua.entity"
+  local json = require "flowlua.json"
+  local out = json.array()
+  for i = 1, results.n do
+    local v = results[i]
+    if entity.is(v) then
+      out[i] = { kind = v.kind, id = v.id, name = v.name }
+    elseif v == nil or type(v) == "string" or type(v) == "number"
+        or type(v) == "boolean" then
+      out[i] = { value = v }
+    else
+      error(("step result %d is a %s: a step may return entities, "
+        .. "strings, numbers and booleans"):format(i, type(v)), 0)
+    end
+  end
+  return out
+end
+
+local function run_fn(self, rec, fn)
+  local co = coroutine.running()
+  local ctx = setmetatable({ wf = self, rec = rec, consumed = {} }, Step)
+  local prev = active[co]
+  active[co] = ctx
+  local results = table.pack(xpcall(fn, function(e)
+    if runtime.verbose and not errors.is(e) then
+      return debug.traceback(tostring(e), 2)
+    end
+    return e
+  end, self))
+  active[co] = prev
+  return results
+end
+
+--- Runs a step once, or returns what it returned before.
+-- @tparam string name the step name (unique within the workflow)
+-- @tparam function fn the step; called with the workflow, returns
+--   entities (and/or strings, numbers, booleans)
+-- @return the step's results
+function Workflow:step(name, fn)
+  if type(name) ~= "string" then
+    error("bad argument #1 to 'step' (string expected)", 2)
+  end
+  if type(fn) ~= "function" then
+    error("bad argument #2 to 'step' (function expected)", 2)
+  end
+  local rec = self.journal:ensure_step(name)
+  if rec.state == "done" then
+    local out = restore(self, rec)
+    if out then
+      self.resumed = self.resumed + 1
+      progress.step(self.name, name, "resumed")
+      return table.unpack(out, 1, out.n)
+    end
+  end
+  progress.running(self.name, name)
+  rec.state, rec.error = "running", nil
+  rec.started = rec.started or now()
+  self:save()
+  local r = run_fn(self, rec, fn)
+  if not r[1] then
+    rec.state, rec.error = "failed", redact(tostring(r[2]))
+    self:save()
+    progress.step(self.name, name, "failed: " .. rec.error)
+    error(r[2], 0)
+  end
+  local results = table.pack(table.unpack(r, 2, r.n))
+  rec.values = record_values(results)
+  rec.state, rec.finished = "done", now()
+  self:save()
+  self.ran = self.ran + 1
+  progress.step(self.name, name, "done")
+  return table.unpack(results, 1, results.n)
+end
+
+--- The steps and their states, in order.
+-- @treturn table list of `{name=, state=, entities = { {kind=, id=} },
+--   error=}`
+function Workflow:status()
+  local out = {}
+  for _, s in ipairs(self.journal.data.steps) do
+    local ents = {}
+    for _, it in ipairs(s.intents or {}) do
+      if it.id then
+        ents[#ents + 1] = { kind = it.kind, id = it.id, name = it.name }
+      end
+    end
+    out[#out + 1] = { name = s.name, state = s.state, entities = ents,
+      error = s.error }
+  end
+  return out
+end
+
+local RANK = { flow = 1, source = 2, target = 2, connection = 3 }
+
+--- Every entity the workflow created, in reverse dependency order
+-- (flows, then source and target connections, then base connections).
+-- @treturn table list of `{kind=, id=, name=}`
+function Workflow:entities()
+  local out, seen = {}, {}
+  for _, s in ipairs(self:status()) do
+    for _, e in ipairs(s.entities) do
+      if not seen[e.id] then
+        seen[e.id] = true
+        out[#out + 1] = e
+      end
+    end
+  end
+  table.sort(out, function(a, b)
+    if RANK[a.kind] ~= RANK[b.kind] then return RANK[a.kind] < RANK[b.kind] end
+    return a.id < b.id
+  end)
+  return out
+end
+
+--- Reports the workflow finished (its progress line becomes final).
+-- @treturn table the status
+function Workflow:finish()
+  local st = self:status()
+  progress.finished(self.name, ("done (%d step%s: %d run, %d resumed)")
+    :format(#st, #st == 1 and "" or "s", self.ran, self.resumed))
+  return st
+end
+
+--- Forgets the journal (after the workflow's entities were deleted).
+function Workflow:forget()
+  if not self.dry_run then self.journal:remove() end
+end
+
+----------------------------------------------------------------------
+-- Step context: called by the collections' create
+----------------------------------------------------------------------
+
+--- Reconciles a create about to be sent with the journal: returns the
+-- entity when an earlier attempt of this step already made it.
+-- @tparam table c the client
+-- @tparam string kind the kind
+-- @tparam string name the entity name
+-- @tparam string spec_id the spec id
+-- @treturn table|nil the existing entity
+function Step:reconcile(c, kind, name, spec_id)
+  local wf = self.wf
+  wf.client = wf.client or c
+  self.current = nil
+  for i, it in ipairs(self.rec.intents) do
+    if not self.consumed[i] and it.kind == kind and it.name == name
+        and it.spec == spec_id then
+      self.consumed[i] = true
+      self.current = it
+      return self:adopt(c, it)
+    end
+  end
+end
+
+function Step:adopt(c, it)
+  local entity = require "flowlua.entity"
+  local found
+  if it.id then
+    found = get_entity(c, it.kind, it.id)
+    if found == nil then
+      -- Deleted remotely: create it again under the same intent.
+      it.id, it.started = nil, now()
+      self.wf:save()
+      return nil
+    end
+  else
+    found = entity.find_created(c, it.kind, it.name, it.spec, it.started,
+      c.claimed)
+    if found == nil then return nil end
+    it.id = found.id
+    self.wf:save()
+  end
+  c.claimed = c.claimed or {}
+  c.claimed[found.id] = true
+  self.current = nil
+  return found
+end
+
+--- Journals the intent to create (before the request is sent).
+-- @tparam string kind the kind
+-- @tparam string name the entity name
+-- @tparam string spec_id the spec id
+-- @treturn number the attempt's start time (epoch seconds)
+function Step:intent(kind, name, spec_id)
+  local it = self.current
+  if it == nil then
+    it = { kind = kind, name = name, spec = spec_id, started = now() }
+    local list = self.rec.intents
+    list[#list + 1] = it
+    self.consumed[#list] = true
+    self.current = it
+  end
+  self.wf:save()
+  return it.started
+end
+
+--- Journals the id of what was created.
+-- @tparam string kind the kind
+-- @tparam string id the new id
+function Step:created(kind, id)
+  local it = self.current
+  if it and it.kind == kind then
+    it.id = id
+    self.wf:save()
+  end
+  self.current = nil
+end
+
+return workflow
