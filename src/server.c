@@ -546,6 +546,9 @@ static int open_handler (lua_State *L) {
   flowlua_openlibs(L);
   set_package_field(L, "path", st->path);
   set_package_field(L, "cpath", st->cpath);
+  /* loading flowlua.core registers flowlua.core.sys and the others */
+  luaL_requiref(L, "flowlua.core", luaopen_flowlua_core, 0);
+  lua_pop(L, 1);
   lua_getglobal(L, "require");
   lua_pushstring(L, st->module);
   lua_call(L, 1, 1);

@@ -1,0 +1,301 @@
+-- flowlua.core.server, exercised over real sockets with curl(1) as the
+-- client, so the server is checked against a client it does not share
+-- code with.
+local server = require("flowlua.core").server
+local cjson = require "cjson"
+
+local function q(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  os.remove(path)
+  return text
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+--- Runs curl with `args`; returns {status, headers (lower-case), body,
+-- exit (curl's exit status)}.
+local function curl(args)
+  local body, head = os.tmpname(), os.tmpname()
+  local words = { "curl -s -o", q(body), "-D", q(head), "-w '%{http_code}'" }
+  for _, a in ipairs(args) do words[#words + 1] = q(a) end
+  local p = assert(io.popen(table.concat(words, " ") .. " 2>/dev/null"))
+  local code = p:read("a")
+  local _, _, exit = p:close()
+  local res = { status = tonumber(code), body = slurp(body), headers = {},
+    exit = exit }
+  for name, value in slurp(head):gmatch("([%w%-]+): ([^\r\n]*)\r\n") do
+    res.headers[name:lower()] = value
+  end
+  return res
+end
+
+local function start(opts)
+  opts.module = opts.module or "support.handlers.server_cases"
+  return assert(server.start(opts))
+end
+
+local function stats(srv)
+  return curl({ srv.url .. "/stats" }).body
+end
+
+describe("flowlua.core.server", function()
+  describe("start", function()
+    it("binds 127.0.0.1 on a free port when port is 0", function()
+      local srv <close> = start{ port = 0 }
+      assert.is_true(srv.port > 0)
+      assert.equal("http://127.0.0.1:" .. srv.port, srv.url)
+      assert.equal(200, curl({ srv.url .. "/stats" }).status)
+    end)
+
+    it("reports a port already in use as nil and a message", function()
+      local srv <close> = start{}
+      local other, err = server.start{ module = "support.handlers.server_cases",
+        port = srv.port }
+      assert.is_nil(other)
+      assert.equal("cannot listen on 127.0.0.1:" .. srv.port
+        .. ": Address already in use", err)
+    end)
+
+    it("hands the config string to the module's factory", function()
+      local srv <close> = start{ module = "support.handlers.server_echo",
+        config = "from the spec" }
+      assert.equal("from the spec", curl({ srv.url .. "/" }).headers["x-config"])
+    end)
+
+    it("reports a failing factory as nil and a message", function()
+      local srv, err = server.start{ module = "support.handlers.server_cases",
+        config = "fail" }
+      assert.is_nil(srv)
+      assert.equal("cannot start handler: factory refused its config", err)
+    end)
+
+    it("reports a module that is not a factory", function()
+      local srv, err = server.start{ module = "support.handlers.server_not_factory" }
+      assert.is_nil(srv)
+      assert.equal("cannot start handler: module "
+        .. "'support.handlers.server_not_factory' must return a factory function", err)
+    end)
+
+    it("reports a missing module", function()
+      local srv, err = server.start{ module = "support.handlers.no_such_module" }
+      assert.is_nil(srv)
+      assert.matches("^cannot start handler: module "
+        .. "'support.handlers.no_such_module' not found:", err)
+    end)
+
+    it("raises on misuse, naming the field", function()
+      -- Lua names the function 'start' or 'flowlua.core.server.start'
+      local function misuse(opts, message)
+        local ok, err = pcall(server.start, opts)
+        assert.is_false(ok)
+        assert.equal("(" .. message .. ")", err:match("^bad argument #1 to '[%w.]*start' (.*)$"))
+      end
+      misuse({}, "field 'module' is required")
+      misuse({ module = "x", port = 70000 },
+        "field 'port' must be an integer from 0 to 65535")
+      misuse({ module = "x", max_body = -1 },
+        "field 'max_body' must be an integer from 0 to 2147483647")
+      misuse({ module = "x", host = 1 }, "field 'host' must be a string")
+      misuse({ module = "x", tls = true }, "field 'tls' must be a table")
+      misuse({ module = "x", tls = {} }, "field 'tls' needs 'cert' and 'key'")
+    end)
+  end)
+
+  describe("requests", function()
+    local srv
+    setup(function()
+      srv = start{ module = "support.handlers.server_echo", max_body = 64 }
+    end)
+    teardown(function() srv:close() end)
+
+    it("passes method, decoded path, raw query, lower-case headers and body",
+      function()
+      local res = curl({ "-X", "PUT", "--data-binary", "a=1&b=2",
+        "-H", "X-Custom-Header: Some Value", "-H", "Content-Type: text/plain",
+        srv.url .. "/flows/a%20b?property=name%3D%3Dx&property=state%3Ddraft&limit=2" })
+      assert.equal(200, res.status)
+      local req = cjson.decode(res.body)
+      assert.equal("PUT", req.method)
+      assert.equal("/flows/a b", req.path)
+      assert.equal("property=name%3D%3Dx&property=state%3Ddraft&limit=2", req.query)
+      assert.equal("a=1&b=2", req.body)
+      assert.equal("Some Value", req.headers["x-custom-header"])
+      assert.equal("text/plain", req.headers["content-type"])
+      assert.equal("7", req.headers["content-length"])
+      assert.matches("^127%.0%.0%.1:%d+$", req.remote)
+    end)
+
+    it("gives an empty query and body when there are none", function()
+      local req = cjson.decode(curl({ srv.url .. "/x" }).body)
+      assert.equal("GET", req.method)
+      assert.equal("", req.query)
+      assert.equal("", req.body)
+    end)
+
+    it("joins the values of a repeated header with a comma", function()
+      local req = cjson.decode(curl({ "-H", "X-A: 1", "-H", "x-a: 2",
+        srv.url .. "/" }).body)
+      assert.equal("1, 2", req.headers["x-a"])
+    end)
+
+    it("passes binary bodies byte for byte", function()
+      local bytes = "\0\1\2\255\254 end\0"
+      local file = write(os.tmpname(), bytes)
+      local res = curl({ "--data-binary", "@" .. file, srv.url .. "/" })
+      os.remove(file)
+      assert.equal(bytes, cjson.decode(res.body).body)
+    end)
+
+    it("accepts a body of exactly max_body bytes", function()
+      local res = curl({ "--data-binary", ("x"):rep(64), srv.url .. "/" })
+      assert.equal(200, res.status)
+      assert.equal(("x"):rep(64), cjson.decode(res.body).body)
+    end)
+
+    it("answers 413 with a JSON error beyond max_body", function()
+      local res = curl({ "--data-binary", ("x"):rep(65), srv.url .. "/" })
+      assert.equal(413, res.status)
+      assert.equal('{"error_code":"413","message":"request body exceeds 64 bytes"}',
+        res.body)
+      assert.equal("application/json", res.headers["content-type"])
+    end)
+
+    it("answers 413 before the body when the client expects 100-continue",
+      function()
+      local res = curl({ "-H", "Expect: 100-continue", "--data-binary",
+        ("x"):rep(5000), srv.url .. "/" })
+      assert.equal(413, res.status)
+      assert.equal('{"error_code":"413","message":"request body exceeds 64 bytes"}',
+        res.body)
+    end)
+
+    it("answers 413 to an oversized chunked body", function()
+      local res = curl({ "-H", "Transfer-Encoding: chunked", "--data-binary",
+        ("x"):rep(100), srv.url .. "/" })
+      assert.equal(413, res.status)
+    end)
+  end)
+
+  describe("responses", function()
+    local srv
+    setup(function() srv = start{} end)
+    teardown(function() srv:close() end)
+
+    it("sends the status, headers and body the handler returns", function()
+      local res = curl({ srv.url .. "/created" })
+      assert.equal(201, res.status)
+      assert.equal("/things/1", res.headers["location"])
+      assert.equal("7", res.headers["x-n"])
+      assert.equal("", res.body)
+    end)
+
+    local failures = {
+      ["/error"] = "handler failed on purpose",
+      ["/error-table"] = "handler raised a table value",
+      ["/not-table"] = "handler returned a bad response: expected a table",
+      ["/bad-status"] = "handler returned a bad response: "
+        .. "status must be an integer from 100 to 599",
+      ["/bad-body"] = "handler returned a bad response: body must be a string",
+      ["/bad-header"] = "handler returned a bad response: invalid header name or value",
+    }
+    for path, message in pairs(failures) do
+      it("turns " .. path .. " into a 500 with a JSON error and carries on",
+        function()
+        local before = stats(srv)
+        local res = curl({ srv.url .. path })
+        assert.equal(500, res.status)
+        assert.same({ error_code = "500", message = message }, cjson.decode(res.body))
+        assert.equal("application/json", res.headers["content-type"])
+        local n = tonumber(before:match("handled=(%d+)"))
+        assert.equal(("handled=%d max_in_flight=0"):format(n + 2), stats(srv))
+      end)
+    end
+
+    it("closes the connection without a response on abort", function()
+      local res = curl({ srv.url .. "/abort" })
+      assert.equal(52, res.exit)  -- curl: empty reply from server
+      assert.equal(0, res.status)
+      assert.equal(200, curl({ srv.url .. "/stats" }).status)
+    end)
+  end)
+
+  describe("delays", function()
+    it("wait outside the lock, so delayed requests overlap", function()
+      local srv <close> = start{}
+      local n, words = 20, { "curl -s --no-progress-meter --parallel --parallel-immediate",
+        "--parallel-max 20 -w '%{http_code}\\n'" }
+      for _ = 1, n do
+        words[#words + 1] = q(srv.url .. "/delay?1") .. " -o /dev/null"
+      end
+      local p = assert(io.popen(table.concat(words, " ")))
+      local out = p:read("a")
+      p:close()
+      assert.equal(("200\n"):rep(n), out)
+      assert.equal(("handled=%d max_in_flight=%d"):format(n + 1, n), stats(srv))
+    end)
+  end)
+
+  describe("close", function()
+    it("stops serving, and is idempotent", function()
+      local srv = start{}
+      local url = srv.url
+      srv:close()
+      srv:close()
+      assert.equal(7, curl({ url .. "/stats" }).exit)  -- couldn't connect
+      assert.equal(url, srv.url)
+      assert.equal("flowlua.server (closed)", tostring(srv))
+    end)
+
+    it("happens when a to-be-closed variable goes out of scope", function()
+      local url
+      do
+        local srv <close> = start{}
+        url = srv.url
+        assert.equal(200, curl({ url .. "/stats" }).status)
+      end
+      assert.equal(7, curl({ url .. "/stats" }).exit)
+    end)
+  end)
+
+  describe("TLS", function()
+    local dir = os.tmpname()
+    local cert, key = dir .. ".cert.pem", dir .. ".key.pem"
+    setup(function()
+      assert(os.execute(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+        .. "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+        .. "-keyout %s -out %s 2>/dev/null"):format(q(key), q(cert))))
+    end)
+    teardown(function()
+      os.remove(cert)
+      os.remove(key)
+      os.remove(dir)
+    end)
+
+    it("serves HTTPS with the given certificate", function()
+      assert.is_true(server.tls)
+      local srv <close> = start{ tls = { cert = cert, key = key } }
+      assert.equal("https://127.0.0.1:" .. srv.port, srv.url)
+      local res = curl({ "--cacert", cert, srv.url .. "/created" })
+      assert.equal(201, res.status)
+      assert.equal(60, curl({ srv.url .. "/created" }).exit)  -- unknown CA
+    end)
+
+    it("reports an unreadable certificate", function()
+      local srv, err = server.start{ module = "support.handlers.server_cases",
+        tls = { cert = dir .. ".missing", key = key } }
+      assert.is_nil(srv)
+      assert.equal("cannot read " .. dir .. ".missing: No such file or directory", err)
+    end)
+  end)
+end)
