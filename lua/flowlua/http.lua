@@ -6,8 +6,8 @@
 -- through the client's retry policy (flowlua.retry).
 -- @module flowlua.http
 
-local core = require "flowlua.core.http"
-local sys = require "flowlua.core.sys"
+local core = require("flowlua.core").http
+local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
 local retry = require "flowlua.retry"
 

@@ -6,7 +6,7 @@
 -- process it. flowlua.http asks `policy:decide` after every attempt.
 -- @module flowlua.retry
 
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 
 local retry = {}
 

@@ -11,8 +11,8 @@
 --
 -- @module flowlua.task
 
-local sys = require "flowlua.core.sys"
-local core_http = require "flowlua.core.http"
+local sys = require("flowlua.core").sys
+local core_http = require("flowlua.core").http
 
 local task = {}
 
