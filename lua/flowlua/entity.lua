@@ -206,17 +206,57 @@ local function warn_deferred(word, name, deferred)
 end
 
 -- Validates a body; raises a validation error (nothing sent) or
--- returns the deferred problems of a draft.
-local function check_body(c, kind, body, spec, draft, action)
+-- returns the deferred problems of a draft. `skip` is a set of fields
+-- whose `required` problems are not ours to judge (secrets the service
+-- keeps but never returns).
+local function check_body(c, kind, body, spec, draft, action, skip)
   local k = KINDS[kind]
   local opts = { draft = draft }
   if kind == "flow" then opts.spec_of = connection_specs(c, body) end
   local errs, deferred = validate[k.check](body, spec, opts)
+  if skip then
+    local keep = {}
+    for _, p in ipairs(errs) do
+      if not (p.keyword == "required" and skip[p.field]) then
+        keep[#keep + 1] = p
+      end
+    end
+    errs = keep
+  end
   if #errs > 0 then
     errors.raise("validation", { problems = errs,
       entity = ("%s %s %q"):format(action, k.word, tostring(body.name)) })
   end
   return deferred
+end
+
+-- Secret fields present in a body (paths), remembered per entity id:
+-- the service never returns them, so a body read back lacks them.
+local function secrets_present(kind, body, spec)
+  local set = {}
+  for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
+    if get_path(body, split_dots(path)) ~= nil then set[path] = true end
+  end
+  return set
+end
+
+-- The secret fields of a body read back that the service holds (or may
+-- hold: an entity from an earlier run): not flagged as missing.
+local function held_secrets(c, e, body, spec)
+  local kind = private[e].kind
+  local sent = c.secrets_sent and c.secrets_sent[e.id]
+  local skip = {}
+  for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
+    if sent == nil or sent[path] then skip[path] = true end
+  end
+  return skip
+end
+
+local function remember_secrets(c, id, set)
+  c.secrets_sent = c.secrets_sent or {}
+  local old = c.secrets_sent[id] or {}
+  for k in pairs(set) do old[k] = true end
+  c.secrets_sent[id] = old
 end
 
 local function check_draft_support(c, kind, body, spec)
@@ -349,7 +389,11 @@ local function create(coll, body, opts)
   local deferred = check_body(c, kind, body, spec, draft, "create")
   redacted(kind, body, spec)
   warn_deferred(KINDS[kind].word, body.name, deferred)
-  if c.dry_run then return dry_create(c, kind, body, spec, draft), deferred end
+  if c.dry_run then
+    local e = dry_create(c, kind, body, spec, draft)
+    remember_secrets(c, e.id, secrets_present(kind, body, spec))
+    return e, deferred
+  end
   local ctx = workflow_context()
   local adopted = ctx and ctx:reconcile(c, kind, body.name, spec.id)
   if adopted then return adopted, deferred end
@@ -358,6 +402,7 @@ local function create(coll, body, opts)
   c.claimed = c.claimed or {}
   c.claimed[id] = true
   if ctx then ctx:created(kind, id) end
+  remember_secrets(c, id, secrets_present(kind, body, spec))
   local e = found or fetch(c, kind, id)
   if e == nil then
     errors.raise("usage", { message = ("%s %s was created but cannot be "
@@ -596,8 +641,10 @@ function methods:update(ops, opts)
   local spec = spec_of(self)
   local after = self:body()
   patch.apply(after, ops)
-  check_body(c, kind, after, spec, is_draft(self), "update")
+  check_body(c, kind, after, spec, is_draft(self), "update",
+    held_secrets(c, self, after, spec))
   local shown = redacted_ops(kind, ops, spec, after)
+  remember_secrets(c, self.id, secrets_present(kind, after, spec))
   if c.dry_run or is_placeholder(self.id) then
     plan.add{ action = "update", kind = kind, name = self.name, id = self.id,
       ops = shown }
@@ -658,30 +705,12 @@ local function check_order(e)
 end
 
 -- Full check before publishing: missing required fields are errors now.
--- The service never returns secret values, so a secret field the body
--- lacks is only flagged when this client saw the body without it.
 local function check_publishable(e)
   local c, kind = client_of(e), private[e].kind
   local spec = spec_of(e)
   local body = e:body()
-  local secrets = validate.body_secrets(kind, body, spec)
-  local errs = validate[info(e).check](body, spec,
-    kind == "flow" and { spec_of = connection_specs(c, body) } or nil)
-  local keep = {}
-  for _, p in ipairs(errs) do
-    local masked = false
-    for _, s in ipairs(secrets) do
-      if p.field == s and p.keyword == "required"
-          and not is_placeholder(e.id) and e.__sent_secrets ~= false then
-        masked = c.masks_secrets
-      end
-    end
-    if not masked then keep[#keep + 1] = p end
-  end
-  if #keep > 0 then
-    errors.raise("validation", { problems = keep,
-      entity = ("publish %s %q"):format(info(e).word, tostring(e.name)) })
-  end
+  check_body(c, kind, body, spec, false, "publish",
+    held_secrets(c, e, body, spec))
 end
 
 local function settle_action(e, want)

@@ -1,0 +1,61 @@
+-- cleanup.lua: delete what a workflow created, children first.
+--
+-- Reads the workflow's journal (.flowlua/journal/<name>.json) and deletes
+-- its entities in reverse dependency order: dataflows, then source and
+-- target connections, then base connections (the service refuses to
+-- delete a base connection a flow still uses). Entities already gone are
+-- skipped. The journal is removed once everything is deleted, so running
+-- the workflow again starts afresh.
+--
+--   flowlua run --emulator scripts/cleanup.lua onboarding-ACME
+--   flowlua run scripts/cleanup.lua bulk-demo-001 bulk-demo-002 ...
+--   flowlua run scripts/cleanup.lua --prefix bulk-demo-     every match
+--   flowlua run --dry-run scripts/cleanup.lua onboarding-ACME   plan only
+
+local flowlua = require "flowlua"
+local journal = require "flowlua.journal"
+
+local COLLECTION = { connection = "connections", source = "source_connections",
+  target = "target_connections", flow = "flows" }
+
+local function names_with_prefix(prefix)
+  local dir = journal.default_dir()
+  local out = {}
+  local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
+  for file in p:lines() do
+    local name = file:match("^(.*)%.json$")
+    if name and name:sub(1, #prefix) == prefix then out[#out + 1] = name end
+  end
+  p:close()
+  table.sort(out)
+  return out
+end
+
+local args = { ... }
+local names = args
+if args[1] == "--prefix" then
+  if not args[2] then error("--prefix needs a value", 0) end
+  names = names_with_prefix(args[2])
+end
+if #names == 0 then
+  io.stderr:write("usage: flowlua run scripts/cleanup.lua WORKFLOW... | "
+    .. "--prefix PREFIX\n")
+  os.exit(2)
+end
+
+local aep = flowlua.connect()
+local deleted = 0
+for _, name in ipairs(names) do
+  local wf = flowlua.workflow(name, { client = aep })
+  for _, it in ipairs(wf:entities()) do
+    local e = aep[COLLECTION[it.kind]]:get(it.id)
+    if e then
+      e:delete()
+      deleted = deleted + 1
+      print(("deleted %s %s %q"):format(it.kind, it.id, tostring(it.name)))
+    end
+  end
+  wf:forget()
+end
+print(("cleanup: %d entit%s deleted from %d workflow%s"):format(deleted,
+  deleted == 1 and "y" or "ies", #names, #names == 1 and "" or "s"))
