@@ -67,6 +67,17 @@ local function start_emulator(state)
   return handle
 end
 
+-- Under --dry-run, what the script would have changed (flowlua.plan),
+-- printed whether or not the script finished: a validation failure is
+-- part of what a dry run is for.
+local function print_plan()
+  local plan = package.loaded["flowlua.plan"]
+  if plan then
+    io.stdout:write(plan.render(), "\n")
+    io.stdout:flush()
+  end
+end
+
 -- Calls the chunk with a handler that keeps the traceback for -v.
 local function call_script(chunk, script_args)
   local traceback
@@ -102,6 +113,7 @@ function run.main(args)
   _G.arg = global_arg
   local emulator = opts.emulator and start_emulator(opts.emulator)
   local ok, msg = call_script(chunk, script_args)
+  if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end
   if not ok then
     io.stderr:write("flowlua: ", msg, "\n")
