@@ -1,0 +1,75 @@
+--- `flowlua emulator [OPTIONS]`: serve the local Flow Service emulator
+-- until SIGINT or SIGTERM.
+-- @module flowlua.cmd.emulator
+
+local options = require "flowlua.cmd.options"
+
+local cmd = {}
+
+local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
+  .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
+  .. "[--token-ttl SECONDS]"
+
+local SPECS = {
+  { long = "--host", key = "host", value = "required", arg = "HOST",
+    default = "127.0.0.1", help = "address to bind (default 127.0.0.1)" },
+  { long = "--port", key = "port", value = "required", arg = "PORT",
+    default = "0", help = "port to bind (default 0: any free port)" },
+  { long = "--state", key = "state", value = "required", arg = "FILE",
+    help = "persist every sandbox's entities in FILE and reload them" },
+  { long = "--faults", key = "faults", value = "required", arg = "SPEC",
+    help = "inject faults, e.g. 429=0.05,503=0.05,drop=0.02,latency=5ms,seed=7" },
+  { long = "--client-id", key = "client_id", value = "required", arg = "ID",
+    help = "accept only this IMS client id (default: any)" },
+  { long = "--client-secret", key = "client_secret", value = "required",
+    arg = "SECRET", help = "accept only this IMS client secret (default: any)" },
+  { long = "--token-ttl", key = "token_ttl", value = "required",
+    arg = "SECONDS", default = "86399",
+    help = "lifetime of issued tokens (default 86399)" },
+  { long = "--help", short = "-h", key = "help", help = "show this help" },
+}
+
+local HELP = USAGE .. "\n\nServes a local Adobe Flow Service (and IMS token "
+  .. "endpoint) for development and tests.\nPrints `listening on URL` first, "
+  .. "then serves until interrupted.\n\nOptions:\n" .. options.help(SPECS)
+  .. "\n\nSee docs/emulator.md for every behaviour and the fault spec."
+
+local function number_opt(value, name, min, max)
+  local n = math.tointeger(tonumber(value))
+  if n == nil or n < min or n > max then
+    require("flowlua.cli").usage_error(("%s must be an integer from %d to %d")
+      :format(name, min, max), USAGE)
+  end
+  return n
+end
+
+--- Runs the command.
+-- @tparam table args the arguments after `emulator`
+-- @treturn integer exit status
+function cmd.main(args)
+  local opts = options.parse(args, SPECS, USAGE)
+  if opts.help then print(HELP) return 0 end
+  if #opts.operands > 0 then
+    require("flowlua.cli").usage_error("unexpected argument '"
+      .. opts.operands[1] .. "'", USAGE)
+  end
+  local settings = {
+    host = opts.host, port = number_opt(opts.port, "--port", 0, 65535),
+    state = opts.state, faults = opts.faults,
+    client_id = opts.client_id, client_secret = opts.client_secret,
+    token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
+  }
+  local ok, handle = pcall(require("flowlua.emulator").start, settings)
+  if not ok then
+    io.stderr:write("flowlua: ", tostring(handle), "\n")
+    return 1
+  end
+  io.stdout:write("listening on ", handle.url, "\n")
+  io.stdout:flush()
+  local signal = require("flowlua.core").sys.wait_signal()
+  handle:close()
+  io.stderr:write("flowlua emulator: ", signal, ", stopped\n")
+  return 0
+end
+
+return cmd

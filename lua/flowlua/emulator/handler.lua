@@ -1,0 +1,19 @@
+--- The server module of the emulator (flowlua.core.server's `module`):
+-- it returns a factory that the server runs once in its own Lua state,
+-- with the configuration as a JSON string; the store lives in that state.
+-- @module flowlua.emulator.handler
+
+local app = require "flowlua.emulator.app"
+local json = require "flowlua.json"
+
+--- Builds the request handler.
+-- @tparam string config JSON `{state=, faults=, client_id=,
+--   client_secret=, token_ttl=}`
+-- @treturn function handler(req) → response
+return function(config)
+  local cfg = config and config ~= "" and assert(json.decode(config)) or {}
+  local emulator = app.new(cfg)
+  return function(req)
+    return emulator:handle(req)
+  end
+end
