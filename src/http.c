@@ -165,7 +165,7 @@ static Transfer *transfer_new (Multi *m) {
 typedef struct Request {
   const char *method, *url, *body, *cafile;
   size_t body_len;
-  int has_body, insecure, nheaders;
+  int has_body, insecure, fresh, nheaders;
   long timeout_ms, connect_timeout_ms;
   curl_off_t max_body;
 } Request;
@@ -225,7 +225,9 @@ static void read_request (lua_State *L, Request *r) {
   r->connect_timeout_ms = opt_ms(L, 2, "connect_timeout");
   lua_getfield(L, 2, "insecure");
   r->insecure = lua_toboolean(L, -1);
-  lua_pop(L, 1);
+  lua_getfield(L, 2, "fresh_connect");
+  r->fresh = lua_toboolean(L, -1);
+  lua_pop(L, 2);
   lua_getfield(L, 2, "max_body");
   r->max_body = (curl_off_t)luaL_optinteger(L, -1, DEFAULT_MAX_BODY);
   if (r->max_body < 0) luaL_error(L, "request field 'max_body' is negative");
@@ -310,6 +312,10 @@ static CURLcode set_common (CURL *e, Transfer *t, const Request *r) {
   SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
   SET(CURLOPT_MAXFILESIZE_LARGE, r->max_body);
   SET(CURLOPT_HTTPHEADER, t->headers);
+  /* libcurl silently resends a request whose reused connection died
+  ** before any answer; a fresh connection rules that out for requests
+  ** that must not be sent twice. */
+  SET(CURLOPT_FRESH_CONNECT, (long)r->fresh);
 #undef SET
   return rc;
 }

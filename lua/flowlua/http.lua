@@ -144,9 +144,10 @@ local function check_request(req)
   end
 end
 
-local function curl_request(c, req, method)
+local function curl_request(c, req, method, idempotent)
   return {
     method = method, url = req.url, body = req.body,
+    fresh_connect = not idempotent,
     headers = header_lines(c.headers, req.headers),
     timeout = req.timeout or c.timeout,
     connect_timeout = c.connect_timeout, insecure = c.insecure,
@@ -215,7 +216,8 @@ function Client:request(req)
   if idempotent == nil then
     idempotent = method ~= "POST" and method ~= "PATCH"
   end
-  local creq, started = curl_request(self, req, method), sys.monotime()
+  local creq = curl_request(self, req, method, idempotent)
+  local started = sys.monotime()
   local n, sent = 0, false
   while true do
     wait_pause(self)

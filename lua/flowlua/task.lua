@@ -214,6 +214,7 @@ function Task:wait()
       drive(function() return self.state == "done" end)
     end
   end
+  if unhandled == self then unhandled = nil end
   if not self.ok then error(self.results[1], 0) end
   return unpack(self.results, 1, self.results.n)
 end
