@@ -111,7 +111,8 @@ check = function(s, v, path, sp, errs)
     add(errs, path, sp .. "/type", "type", "must be " .. s.type)
     return
   end
-  if type(v) == "table" and not is_array(v) then
+  if type(v) == "table" and getmetatable(v) ~= json.array
+      and v[1] == nil then
     check_object(s, v, path, sp, errs)
   elseif type(v) == "table" then
     if s.minItems and #v < s.minItems then

@@ -86,9 +86,14 @@ local function is_secret(s, tokens)
   return type(p) == "table" and p.format == "password"
 end
 
-local function describe(s, value, e, prefix, out)
+local function describe(s, value, e, prefix, out, seen)
   local tokens = util.pointer(e.path or "") or {}
   if e.keyword == "required" then
+    -- One error per keyword or one per property, depending on the
+    -- validator: name each missing property once either way.
+    local key = (e.path or "") .. "\0" .. (e.schema_path or "")
+    if seen[key] then return end
+    seen[key] = true
     local names = missing_names(s, value, e)
     for _, name in ipairs(names) do
       local t = table.move(tokens, 1, #tokens, 1, {})
@@ -118,7 +123,8 @@ function validation.check(s, value, prefix, draft)
   local ok, errs = (draft and v.draft or v.full):validate(value)
   local out = {}
   if ok then return out end
-  for _, e in ipairs(errs) do describe(s, value, e, prefix, out) end
+  local seen = {}
+  for _, e in ipairs(errs) do describe(s, value, e, prefix, out, seen) end
   return out
 end
 

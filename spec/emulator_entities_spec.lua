@@ -1,0 +1,378 @@
+-- The emulator's entities over real HTTP: create, get, patch, delete,
+-- publish and the flow actions, with the catalogue's error codes.
+local emu = require "support.emulator"
+local json = require "flowlua.json"
+
+local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x+$"
+local ETAG = '^"[%x%-]+"$'
+
+describe("emulator entities", function()
+  local e, c
+
+  setup(function()
+    e = emu.start()
+    c = emu.client(e.url)
+  end)
+
+  teardown(function() e:stop() end)
+
+  local function item(kind, id)
+    local res = c:get("/" .. kind .. "/" .. id)
+    assert.equal(200, res.status)
+    assert.equal(1, #res.json.items)
+    return res.json.items[1]
+  end
+
+  describe("create", function()
+    it("answers 201 with a UUID id, a quoted etag and a Location", function()
+      local res = c:post("/connections", emu.base_body())
+      assert.equal(201, res.status)
+      assert.matches(UUID, res.json.id)
+      assert.matches(ETAG, res.json.etag)
+      assert.equal(emu.BASE .. "/connections/" .. res.json.id,
+        res.headers["location"])
+    end)
+
+    it("stores the entity with timestamps, state, version = etag", function()
+      local before = os.time() * 1000 - 1000
+      local r = c:post("/connections", emu.base_body()).json
+      local got = item("connections", r.id)
+      assert.equal(r.id, got.id)
+      assert.equal(r.etag, got.etag)
+      assert.equal(r.etag, got.version)
+      assert.equal("enabled", got.state)
+      assert.equal("prod", got.sandboxName)
+      assert.equal(emu.ORG, got.imsOrgId)
+      assert.equal("integer", math.type(got.createdAt))
+      assert.is_true(got.createdAt >= before)
+      assert.equal(got.createdAt, got.updatedAt)
+    end)
+
+    it("never shows a password-format auth param", function()
+      local r = c:post("/connections", emu.base_body()).json
+      assert.same({ host = "acme.file.core.windows.net", userid = "acme" },
+        item("connections", r.id).auth.params)
+    end)
+
+    it("makes a draft with ?mode=draft", function()
+      local r = c:post("/connections?mode=draft", emu.base_body()).json
+      assert.equal("draft", item("connections", r.id).state)
+    end)
+
+    it("refuses an unknown connection spec with 1413-400", function()
+      local body = emu.base_body()
+      body.connectionSpec.id = "00000000-0000-0000-0000-000000000000"
+      local res = c:post("/connections", body)
+      assert.equal(400, res.status)
+      assert.equal("1413-400", res.json.error_code)
+      assert.equal("Invalid connectionSpec id "
+        .. "'00000000-0000-0000-0000-000000000000': no such spec",
+        res.json.message)
+    end)
+
+    it("refuses an unknown auth.specName with 1415-400", function()
+      local body = emu.base_body()
+      body.auth.specName = "OAuth"
+      local res = c:post("/connections", body)
+      assert.equal(400, res.status)
+      assert.equal("1415-400", res.json.error_code)
+      assert.matches("authSpec 'OAuth' not found", res.json.message, 1, true)
+    end)
+
+    it("checks auth params in full without ?mode=draft", function()
+      local res = c:post("/connections", emu.base_body({ host = "h",
+        userId = "u", password = "p" }))
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      assert.equal("auth.params.userid is required", res.json.message)
+      assert.equal(400, res.json.status)
+    end)
+
+    it("checks present fields of a draft at once", function()
+      local res = c:post("/connections?mode=draft",
+        emu.base_body({ host = 42 }))
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      assert.matches("^auth%.params%.host: ", res.json.message)
+    end)
+
+    it("never echoes a secret in a validation error", function()
+      local res = c:post("/connections?mode=draft",
+        emu.base_body({ password = { "hunter2-secret" } }))
+      assert.equal(400, res.status)
+      assert.is_nil(res.body:find("hunter2", 1, true))
+      assert.matches("auth.params.password: is invalid", res.json.message,
+        1, true)
+    end)
+
+    it("refuses ?mode=draft where the spec lacks draft support", function()
+      local res = c:post("/connections?mode=draft", {
+        name = "stream", connectionSpec = {
+          id = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb", version = "1.0" },
+        auth = { specName = "Streaming Connection",
+          params = { sourceId = "s", dataType = "xdm" } } })
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      assert.matches("Draft mode is not supported", res.json.message, 1, true)
+    end)
+
+    it("refuses state in a flow body with 1410-400", function()
+      local ch = emu.chain(c, true)
+      local body = emu.flow_body(ch.source.id, ch.target.id)
+      body.state = "enabled"
+      local res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.equal("1410-400", res.json.error_code)
+    end)
+
+    it("refuses a flow whose spec does not take the source spec", function()
+      local src = c:post("/sourceConnections", { name = "dlz",
+        data = { format = "delimited" }, params = { path = "c/x.csv" },
+        connectionSpec = { id = "26f526f2-58f4-4712-961d-e41bf1ccc0e8",
+          version = "1.0" } }).json
+      local tgt = c:post("/targetConnections", emu.target_body()).json
+      local body = emu.flow_body(src.id, tgt.id)
+      body.flowSpec.id = "d8a6f005-7eaf-4153-983e-e8574508b877"
+      local res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.equal("1413-400", res.json.error_code)
+      assert.matches("does not accept sourceConnection " .. src.id,
+        res.json.message, 1, true)
+    end)
+
+    it("refuses a flow naming a missing connection with 1439-400", function()
+      local tgt = c:post("/targetConnections", emu.target_body()).json
+      local res = c:post("/flows", emu.flow_body(
+        "11111111-1111-4111-8111-111111111111", tgt.id))
+      assert.equal(400, res.status)
+      assert.equal("1439-400", res.json.error_code)
+    end)
+
+    it("checks scheduleParams against the flow spec's schedule", function()
+      local ch = emu.chain(c, true)
+      local body = emu.flow_body(ch.source.id, ch.target.id)
+      body.scheduleParams = { startTime = 1597784298, frequency = "minute",
+        interval = 5 }
+      local res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      assert.matches("^scheduleParams%.interval: ", res.json.message)
+      body.scheduleParams.interval = 15
+      assert.equal(201, c:post("/flows", body).status)
+    end)
+
+    it("checks transformations against the flow spec", function()
+      local ch = emu.chain(c, true)
+      local body = emu.flow_body(ch.source.id, ch.target.id)
+      body.transformations = json.array{ { name = "Mapping",
+        params = { mappingId = "bf5286a9", mappingVersion = 0 } } }
+      local res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.matches("^transformations%[0%]%.params%.mappingVersion: ",
+        res.json.message)
+      body.transformations[1].params.mappingVersion = "0"
+      assert.equal(201, c:post("/flows", body).status)
+    end)
+
+    it("refuses an enabled flow over draft connections", function()
+      local ch = emu.chain(c, false)
+      local res = c:post("/flows", emu.flow_body(ch.source.id, ch.target.id))
+      assert.equal(400, res.status)
+      assert.equal("1409-400", res.json.error_code)
+    end)
+
+    it("refuses unknown fields and service-owned fields", function()
+      local body = emu.base_body()
+      body.baseConnectionID = "x"
+      assert.equal("Unknown field 'baseConnectionID' in the connection body",
+        c:post("/connections", body).json.message)
+      body = emu.base_body()
+      body.id = "mine"
+      assert.equal("1100-400", c:post("/connections", body).json.error_code)
+    end)
+  end)
+
+  describe("publish", function()
+    it("publishes in order and refuses out of order with 1409-400", function()
+      local ch = emu.chain(c, false)
+      local res = c:post("/flows/" .. ch.flow.id .. "/action?op=publish")
+      assert.equal(400, res.status)
+      assert.equal("1409-400", res.json.error_code)
+      assert.matches("source connection " .. ch.source.id, res.json.message,
+        1, true)
+      assert.matches("target connection " .. ch.target.id, res.json.message,
+        1, true)
+      res = c:post("/sourceConnections/" .. ch.source.id
+        .. "/action?op=publish")
+      assert.equal("1409-400", res.json.error_code)
+      assert.matches("base connection " .. ch.base.id, res.json.message,
+        1, true)
+      for _, step in ipairs({ { "connections", ch.base },
+          { "sourceConnections", ch.source },
+          { "targetConnections", ch.target }, { "flows", ch.flow } }) do
+        res = c:post("/" .. step[1] .. "/" .. step[2].id
+          .. "/action?op=PUBLISH")
+        assert.equal(200, res.status)
+        assert.equal(step[2].id, res.json.id)
+        assert.are_not.equal(step[2].etag, res.json.etag)
+        assert.equal("enabled", item(step[1], step[2].id).state)
+      end
+    end)
+
+    it("refuses to publish a published entity with 1422-400", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:post("/connections/" .. r.id .. "/action?op=publish")
+      assert.equal(400, res.status)
+      assert.equal("1422-400", res.json.error_code)
+    end)
+
+    it("names every missing field when a draft is incomplete", function()
+      local r = c:post("/connections?mode=draft", { name = "x",
+        auth = { specName = "Basic Authentication", params = {} },
+        connectionSpec = { id = emu.AZURE } }).json
+      local res = c:post("/connections/" .. r.id .. "/action?op=publish")
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      local fields = {}
+      for _, s in ipairs(res.json.report["sub-errors"]) do
+        fields[#fields + 1] = s.field
+      end
+      table.sort(fields)
+      assert.same({ "auth.params.host", "auth.params.password",
+        "auth.params.userid" }, fields)
+    end)
+
+    it("enables and disables a flow, 1422-400 on a draft", function()
+      local ch = emu.chain(c, false)
+      local res = c:post("/flows/" .. ch.flow.id .. "/action?op=disable")
+      assert.equal("1422-400", res.json.error_code)
+      ch = emu.chain(c, true)
+      res = c:post("/flows/" .. ch.flow.id .. "/action?op=Disable")
+      assert.equal(200, res.status)
+      assert.equal("disabled", item("flows", ch.flow.id).state)
+      res = c:post("/flows/" .. ch.flow.id .. "/action?op=enable")
+      assert.equal(200, res.status)
+      assert.equal("enabled", item("flows", ch.flow.id).state)
+    end)
+
+    it("refuses an unknown op with 1434-400", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:post("/connections/" .. r.id .. "/action?op=enable")
+      assert.equal(400, res.status)
+      assert.equal("1434-400", res.json.error_code)
+    end)
+  end)
+
+  describe("patch", function()
+    local function ops(list) return json.array(list) end
+
+    it("applies add/replace/remove with If-Match, new etag", function()
+      local r = c:post("/connections?mode=draft", emu.base_body()).json
+      local res = c:patch("/connections/" .. r.id, ops{
+        { op = "REPLACE", path = "/name", value = "ACME v2" },
+        { op = "add", path = "/description", value = "d" },
+        { op = "Remove", path = "/auth/params/host" } },
+        { ["If-Match"] = r.etag })
+      assert.equal(200, res.status)
+      assert.equal(r.id, res.json.id)
+      assert.are_not.equal(r.etag, res.json.etag)
+      local got = item("connections", r.id)
+      assert.equal("ACME v2", got.name)
+      assert.equal("d", got.description)
+      assert.is_nil(got.auth.params.host)
+      assert.equal(res.json.etag, got.etag)
+    end)
+
+    it("accepts an unquoted If-Match", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:patch("/connections/" .. r.id, ops{
+        { op = "replace", path = "/name", value = "n" } },
+        { ["If-Match"] = r.etag:gsub('"', "") })
+      assert.equal(200, res.status)
+    end)
+
+    it("needs If-Match (1403-400) and the current etag (1404-412)", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local body = ops{ { op = "replace", path = "/name", value = "n" } }
+      local res = c:patch("/connections/" .. r.id, body)
+      assert.equal(400, res.status)
+      assert.equal("1403-400", res.json.error_code)
+      res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
+      assert.equal(200, res.status)
+      res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
+      assert.equal(412, res.status)
+      assert.equal("1404-412", res.json.error_code)
+    end)
+
+    it("refuses to change the connection spec with 1414-400", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
+        path = "/connectionSpec/id", value = emu.DATA_LAKE } },
+        { ["If-Match"] = r.etag })
+      assert.equal(400, res.status)
+      assert.equal("1414-400", res.json.error_code)
+    end)
+
+    it("re-validates and leaves the entity unchanged on failure", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:patch("/connections/" .. r.id, ops{
+        { op = "replace", path = "/name", value = "changed" },
+        { op = "remove", path = "/auth/params/userid" } },
+        { ["If-Match"] = r.etag })
+      assert.equal(400, res.status)
+      assert.equal("auth.params.userid is required", res.json.message)
+      local got = item("connections", r.id)
+      assert.equal("ACME Azure File Storage Base Connection", got.name)
+      assert.equal(r.etag, got.etag)
+    end)
+
+    it("refuses read-only fields and bad paths", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
+        path = "/state", value = "draft" } }, { ["If-Match"] = r.etag })
+      assert.equal("The field 'state' cannot be updated", res.json.message)
+      res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
+        path = "/nope/deeper", value = 1 } }, { ["If-Match"] = r.etag })
+      assert.equal(400, res.status)
+      assert.equal("Invalid PATCH: operation 0 (replace /nope/deeper): its "
+        .. "parent does not exist", res.json.message)
+      res = c:patch("/connections/" .. r.id, ops{ { op = "move",
+        path = "/name", from = "/description" } }, { ["If-Match"] = r.etag })
+      assert.equal("Invalid PATCH: operation 0: op 'move' is not supported "
+        .. "(add, replace, remove)", res.json.message)
+    end)
+
+    it("adds transformations to a draft flow", function()
+      local ch = emu.chain(c, false)
+      local res = c:patch("/flows/" .. ch.flow.id, ops{ { op = "add",
+        path = "/transformations", value = ops{ { name = "Mapping",
+          params = { mappingId = "m1", mappingVersion = "0" } } } } },
+        { ["If-Match"] = ch.flow.etag })
+      assert.equal(200, res.status)
+      assert.equal("m1",
+        item("flows", ch.flow.id).transformations[1].params.mappingId)
+    end)
+  end)
+
+  describe("delete", function()
+    it("answers 204 and the entity is gone (1101-404)", function()
+      local r = c:post("/connections", emu.base_body()).json
+      local res = c:delete("/connections/" .. r.id)
+      assert.equal(204, res.status)
+      assert.equal("", res.body)
+      res = c:get("/connections/" .. r.id)
+      assert.equal(404, res.status)
+      assert.equal("1101-404", res.json.error_code)
+      assert.equal(404, c:delete("/connections/" .. r.id).status)
+    end)
+
+    it("refuses a base connection used by a flow with 1418-400", function()
+      local ch = emu.chain(c, true)
+      local res = c:delete("/connections/" .. ch.base.id)
+      assert.equal(400, res.status)
+      assert.equal("1418-400", res.json.error_code)
+      assert.equal(204, c:delete("/flows/" .. ch.flow.id).status)
+      assert.equal(204, c:delete("/connections/" .. ch.base.id).status)
+    end)
+  end)
+end)
