@@ -47,6 +47,12 @@ function client.query(pairs_list)
   return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
 end
 
+-- Flow Service retry policy: more patience than flowlua.http's default,
+-- and 500 retried too (Platform's advice for a 500 under load is to wait
+-- and try again); flowlua.http still never retries a create that may
+-- have been processed: the client reconciles those itself.
+local RETRY = { attempts = 6, statuses = { 429, 500, 502, 503, 504 } }
+
 local function merge(into, from)
   for k, v in pairs(from or {}) do into[k] = v end
   return into
@@ -86,7 +92,8 @@ function client.connect(settings)
     specs = { connection = {}, flow = {} },
     placeholders = {},
   }, Client)
-  self.http = http.client(merge({ timeout = 60 }, settings and settings.http))
+  self.http = http.client(merge({ timeout = 60, retry = RETRY },
+    settings and settings.http))
   self.auth = auth.new(s, self.http)
   client.last = self
   self.base_url = (s.endpoint or ""):gsub("/+$", "") .. client.BASE_PATH

@@ -301,11 +301,12 @@ entity.SKEW = 60
 -- @treturn table|nil the entity
 function entity.find_created(c, kind, name, spec_id, since, exclude)
   local k = KINDS[kind]
+  local floor = math.floor((since - entity.SKEW) * 1000)
   local path = k.path .. require("flowlua.client").query{
     { "property", ('name=="%s"'):format(name) },
-    { "property", ('%s.id==%s'):format(k.spec_field, spec_id) } }
+    { "property", ('%s.id==%s'):format(k.spec_field, spec_id) },
+    { "property", ("createdAt>=%d"):format(floor) } }
   local best
-  local floor = (since - entity.SKEW) * 1000
   while path do
     local data = c:request("GET", path)
     for _, item in ipairs(data.items or {}) do
