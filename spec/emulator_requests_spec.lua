@@ -1,0 +1,104 @@
+-- Requests the emulator must refuse clearly: malformed JSON, wrong
+-- content type, empty and oversized bodies, unknown paths and methods.
+-- Nothing is half-applied and the server keeps serving.
+local emu = require "support.emulator"
+
+describe("emulator request handling", function()
+  local e, c
+
+  setup(function()
+    e = emu.start()
+    c = emu.client(e.url, { sandbox = "requests" })
+  end)
+  teardown(function() e:stop() end)
+
+  local function count()
+    return c:get("/connections?count=true").json.count
+  end
+
+  it("refuses malformed JSON with 1100-400 and creates nothing", function()
+    local before = count()
+    local res = c:post("/connections", '{"name": "x",}')
+    assert.equal(400, res.status)
+    assert.equal("1100-400", res.json.error_code)
+    assert.matches("^Malformed JSON body: ", res.json.message)
+    assert.equal(before, count())
+  end)
+
+  it("refuses a body that is not application/json", function()
+    local res = c:post("/connections", "{}",
+      { ["Content-Type"] = "text/plain" })
+    assert.equal(400, res.status)
+    assert.same({ type = "/placeholder/type/uri", status = 400,
+      title = "BadRequestError",
+      detail = "A valid content-type must be specified" }, res.json)
+  end)
+
+  it("accepts application/json with a charset", function()
+    local res = c:post("/connections", emu.base_body(),
+      { ["Content-Type"] = "application/json; charset=utf-8" })
+    assert.equal(201, res.status)
+  end)
+
+  it("refuses an empty body with 1405-400", function()
+    local res = c:post("/connections", "")
+    assert.equal(400, res.status)
+    assert.equal("1405-400", res.json.error_code)
+  end)
+
+  it("refuses a body that is not an object", function()
+    local res = c:post("/connections", "[1, 2]")
+    assert.equal(400, res.status)
+    assert.equal("The request body must be a JSON object", res.json.message)
+  end)
+
+  it("refuses an oversized body with a 413", function()
+    local big = '{"name": "' .. ("x"):rep(1024 * 1024 + 10) .. '"}'
+    local res = c:post("/connections", big)
+    assert.equal(413, res.status)
+    assert.equal(200, c:get("/connections").status)
+  end)
+
+  it("answers an unknown path with a JSON 404", function()
+    local res = c:get("/nothing")
+    assert.equal(404, res.status)
+    assert.same({ error_code = "404000", message = "No such endpoint: GET "
+      .. emu.BASE .. "/nothing" }, res.json)
+    res = emu.request{ url = e.url .. "/elsewhere" }
+    assert.equal(404, res.status)
+    res = c:get("/connections/x/y/z")
+    assert.equal(404, res.status)
+  end)
+
+  it("answers a wrong method with a JSON 405 and Allow", function()
+    local res = c:request("PUT", "/connections", "{}")
+    assert.equal(405, res.status)
+    assert.equal("GET, POST", res.headers["allow"])
+    assert.equal("405000", res.json.error_code)
+    res = c:post("/connectionSpecs", "{}")
+    assert.equal(405, res.status)
+    assert.equal("GET", res.headers["allow"])
+  end)
+
+  it("tolerates a trailing slash (the OAS writes /connections/{id}/)",
+    function()
+      local r = c:post("/connections", emu.base_body()).json
+      assert.equal(200, c:get("/connections/" .. r.id .. "/").status)
+      assert.equal(204, c:delete("/connections/" .. r.id .. "/").status)
+    end)
+
+  it("answers 1101-404 for an unknown id in every collection", function()
+    for _, kind in ipairs({ "connections", "sourceConnections",
+        "targetConnections", "flows", "runs", "connectionSpecs",
+        "flowSpecs" }) do
+      local res = c:get("/" .. kind .. "/5a5a5a5a-0000-4000-8000-000000000000")
+      assert.equal(404, res.status)
+      assert.equal("1101-404", res.json.error_code)
+    end
+  end)
+
+  it("sends a request id with every response", function()
+    local res = c:get("/connections")
+    assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", res.headers["x-request-id"])
+  end)
+end)
