@@ -1,0 +1,221 @@
+-- Workflows and resume, end to end against the emulator over real HTTP:
+-- an error in step 3 then a re-run creates nothing twice; a lost create
+-- response is reconciled; an entity deleted remotely is recreated;
+-- `kill -9` at several points of a real run, then a re-run, ends with
+-- exactly one of each entity.
+local flowlua = require "flowlua"
+local emulator = require "flowlua.emulator"
+local journal = require "flowlua.journal"
+local errors = require "flowlua.errors"
+local json = require "flowlua.json"
+local sys = require "flowlua.core.sys"
+local proc = require "support.proc"
+local emu = require "support.emulator"
+local fsvc = require "support.flow_service"
+
+local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
+local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
+
+local function settings_for(url)
+  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
+    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
+    scopes = emulator.SCOPES, access_token = false }
+end
+
+local function named(items, prefix)
+  local out = {}
+  for _, it in ipairs(items) do
+    if it.name:sub(1, #prefix) == prefix then out[#out + 1] = it end
+  end
+  return out
+end
+
+-- The four steps of the tutorial as one workflow; `fail_at` raises in
+-- that step after its create.
+local function onboard(aep, dir, prefix, fail_at)
+  local wf = flowlua.workflow(prefix, { client = aep, dir = dir })
+  local function maybe_fail(n)
+    if fail_at == n then error("injected failure in step " .. n, 0) end
+  end
+  local base = wf:step("base", function()
+    return aep.connections:create({ name = prefix .. " base",
+      auth = { specName = "Basic Authentication", params = { host = "h",
+        userid = "u", password = "wf-secret-pw" } },
+      connectionSpec = { id = AFS, version = "1.0" } }, { draft = true })
+  end)
+  local src = wf:step("source", function()
+    return aep.source_connections:create({ name = prefix .. " source",
+      baseConnectionId = base.id, data = { format = "delimited" },
+      params = { path = "/p.csv" }, connectionSpec = { id = AFS,
+        version = "1.0" } }, { draft = true })
+  end)
+  local tgt = wf:step("target", function()
+    local t = aep.target_connections:create({ name = prefix .. " target",
+      data = { schema = { id = "https://ns.adobe.com/x/s" } },
+      params = { dataSetId = "ds" }, connectionSpec = { id = LAKE,
+        version = "1.0" } }, { draft = true })
+    maybe_fail(3)
+    return t
+  end)
+  local flow = wf:step("flow", function()
+    local fs = aep:flow_spec{ name = "CloudStorageToAEP" }
+    return aep.flows:create({ name = prefix .. " flow",
+      sourceConnectionIds = { src.id }, targetConnectionIds = { tgt.id },
+      flowSpec = { id = fs.id, version = "1.0" } }, { draft = true })
+  end)
+  wf:step("publish", function() flow:publish_all() end)
+  return wf, { base, src, tgt, flow }
+end
+
+describe("workflows", function()
+  local server, aep, raw, dir
+
+  setup(function()
+    server = emulator.start{}
+    local settings = server:client_settings()
+    aep = flowlua.connect(settings)
+    raw = fsvc.raw(settings)
+    dir = fsvc.tmpdir()
+  end)
+
+  teardown(function() server:close() end)
+
+  local function census(prefix)
+    local _, items = raw:census()
+    local out = {}
+    for kind, list in pairs(items) do out[kind] = #named(list, prefix) end
+    return out
+  end
+
+  it("resumes after an error in step 3 and creates nothing twice", function()
+    local ok, err = pcall(onboard, aep, dir, "R3", 3)
+    assert.is_false(ok)
+    assert.equal("injected failure in step 3", err)
+    local wf = flowlua.workflow("R3", { client = aep, dir = dir })
+    local states = {}
+    for i, s in ipairs(wf:status()) do states[i] = s.name .. "=" .. s.state end
+    assert.same({ "base=done", "source=done", "target=failed" }, states)
+    assert.same({ connections = 1, sourceConnections = 1,
+      targetConnections = 1, flows = 0 }, census("R3 "))
+    local wf2, ents = onboard(aep, dir, "R3")
+    assert.same({ connections = 1, sourceConnections = 1,
+      targetConnections = 1, flows = 1 }, census("R3 "))
+    assert.same({ 2, 3 }, { wf2.resumed, wf2.ran })
+    for _, e in ipairs(ents) do
+      assert.equal("enabled", e:refresh().state)
+    end
+    local again = onboard(aep, dir, "R3")
+    assert.same({ 5, 0 }, { again.resumed, again.ran })
+    assert.same({ connections = 1, sourceConnections = 1,
+      targetConnections = 1, flows = 1 }, census("R3 "))
+  end)
+
+  it("journals ids and names only, privately", function()
+    onboard(aep, dir, "J1")
+    local path = dir .. "/J1.json"
+    assert.equal(tonumber("600", 8), sys.stat_mode(path) & tonumber("777", 8))
+    local f = assert(io.open(path))
+    local text = f:read("a")
+    f:close()
+    assert.falsy(text:find("wf-secret-pw", 1, true))
+    local data = json.decode(text)
+    assert.equal("J1 base", data.steps[1].intents[1].name)
+    assert.equal(AFS, data.steps[1].intents[1].spec)
+  end)
+
+  it("adopts an entity whose create response was lost", function()
+    -- The journal says the create was sent and no answer came back; the
+    -- service did create it.
+    local j = journal.open("L1", dir)
+    local s = j:ensure_step("base")
+    s.state = "running"
+    s.intents[1] = { kind = "connection", name = "L1 base", spec = AFS,
+      started = sys.time() - 1 }
+    j:save()
+    local created = emu.client(server.url):post("/connections?mode=draft", {
+      name = "L1 base", auth = { specName = "Basic Authentication",
+        params = { host = "h" } }, connectionSpec = { id = AFS,
+        version = "1.0" } })
+    assert.equal(201, created.status)
+    local wf = onboard(aep, dir, "L1")
+    assert.same({ connections = 1, sourceConnections = 1,
+      targetConnections = 1, flows = 1 }, census("L1 "))
+    assert.equal(created.json.id, wf:status()[1].entities[1].id)
+  end)
+
+  it("recreates a finished step's entity deleted remotely", function()
+    local _, ents = onboard(aep, dir, "D1")
+    local c = emu.client(server.url)
+    assert.equal(204, c:delete("/flows/" .. ents[4].id).status)
+    local _, again = onboard(aep, dir, "D1")
+    assert.are_not.equal(ents[4].id, again[4].id)
+    assert.equal(ents[1].id, again[1].id)
+    assert.same({ connections = 1, sourceConnections = 1,
+      targetConnections = 1, flows = 1 }, census("D1 "))
+  end)
+
+  it("reports its steps and entities in reverse dependency order", function()
+    local wf, ents = onboard(aep, dir, "S1")
+    local kinds = {}
+    for i, e in ipairs(wf:entities()) do
+      kinds[i] = e.kind
+      if e.kind == "flow" then assert.equal(ents[4].id, e.id) end
+    end
+    assert.same({ "flow", "source", "target", "connection" }, kinds)
+  end)
+
+  it("refuses a step that returns what the journal cannot hold", function()
+    local wf = flowlua.workflow("B1", { client = aep, dir = dir })
+    local ok, err = pcall(wf.step, wf, "bad", function() return {} end)
+    assert.is_false(ok)
+    assert.equal("step result 1 is a table: a step may return entities, "
+      .. "strings, numbers and booleans", err)
+    assert.is_false(errors.is(err))
+  end)
+end)
+
+describe("kill -9 during a run, then a re-run", function()
+  local server, raw, root, script
+
+  setup(function()
+    root = fsvc.tmpdir()
+    -- Each request takes 25 ms, so the kills land inside the run.
+    server = assert(emu.spawn{ "--faults", "latency=25ms", "--state",
+      root .. "/emulator.json" })
+    raw = fsvc.raw(settings_for(server.url))
+    script = fsvc.ROOT .. "/scripts/onboarding.lua"
+  end)
+
+  teardown(function() server:stop() end)
+
+  local function run_killed(env, args, delay)
+    local words = { proc.quote(proc.BIN), "run", proc.quote(script) }
+    for _, a in ipairs(args) do words[#words + 1] = proc.quote(a) end
+    local vars = {}
+    for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. proc.quote(v) end
+    local cmd = ("cd %s && %s %s >/dev/null 2>&1 & pid=$!; sleep %.2f; "
+      .. "kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true")
+      :format(proc.quote(root), table.concat(vars, " "),
+        table.concat(words, " "), delay)
+    os.execute(cmd)
+  end
+
+  it("ends with exactly one of each entity, all published", function()
+    local env = fsvc.env(settings_for(server.url))
+    for i, delay in ipairs{ 0.15, 0.3, 0.45, 0.6, 0.75, 0.9 } do
+      local name = "K" .. i
+      run_killed(env, { "name=" .. name }, delay)
+      local out, err, code = proc.run({ "run", script, "name=" .. name },
+        { env = env, cwd = root })
+      assert.equal(0, code, err)
+      assert.truthy(out:find("enabled", 1, true))
+      local _, items = raw:census()
+      for kind, list in pairs(items) do
+        local mine = named(list, name .. " ")
+        assert.equal(1, #mine, ("%s after a kill at %.2f s: %d")
+          :format(kind, delay, #mine))
+        assert.equal("enabled", mine[1].state)
+      end
+    end
+  end)
+end)
