@@ -1,12 +1,558 @@
 /*
-** src/lschema.c - flowlua.core.schema (placeholder until its issue lands: an empty table).
+** lschema.c - flowlua.core.schema: the Lua binding of the validator.
+**
+**   compile(schema_table_or_json_text [, opts]) -> validator | nil, err
+**   v:validate(value)       -> true | false, errors
+**   v:validate_json(text)   -> true | false, errors | nil, decode error
+**
+** A validator is a userdata that owns the compiled schema. Its user value
+** is a table of the schema's property names (index = sc_key id), so a
+** property lookup is two raw accesses and no string is ever created on the
+** valid path. Lua values are read through sc_access, with stack slots as
+** references; each access pushes and each release pops, in LIFO order.
 */
+#include <stdio.h>
+#include <string.h>
+
 #include "lua.h"
 #include "lauxlib.h"
 
 #include "flowlua.h"
+#include "schema.h"
+
+#define VALIDATOR "flowlua.schema.validator"
+
+typedef struct validator {
+  sc_schema *schema;
+  int all_errors;
+  sc_arena scratch;          /* validate_json: one document at a time */
+} validator;
+
+/* Fixed stack slots during a validation. */
+#define SLOT_KEYS 3            /* the key table */
+#define SLOT_ARRAY_MT 4        /* json.array, or nil */
+#define SLOT_ERRORS 5          /* the error list, or nil */
+
+/* ======================================================================
+** sc_access over Lua values
+** ====================================================================== */
+
+static int is_array_mt (lua_State *L, int idx) {
+  int r;
+  if (!lua_getmetatable(L, idx)) return 0;
+  r = lua_rawequal(L, -1, SLOT_ARRAY_MT);
+  lua_pop(L, 1);
+  return r;
+}
+
+static int lua_kind (void *ud, sc_ref v) {
+  lua_State *L = ud;
+  int idx = (int)v;
+  switch (lua_type(L, idx)) {
+    case LUA_TNIL: return SK_NULL;
+    case LUA_TLIGHTUSERDATA:
+      return lua_touserdata(L, idx) == NULL ? SK_NULL : SK_OTHER;
+    case LUA_TBOOLEAN: return SK_BOOL;
+    case LUA_TNUMBER: return lua_isinteger(L, idx) ? SK_INT : SK_NUM;
+    case LUA_TSTRING: return SK_STR;
+    case LUA_TTABLE: break;
+    default: return SK_OTHER;
+  }
+  if (is_array_mt(L, idx)) return SK_ARR;
+  if (lua_rawgeti(L, idx, 1) != LUA_TNIL) { lua_pop(L, 1); return SK_ARR; }
+  lua_pop(L, 1);
+  lua_pushnil(L);
+  if (lua_next(L, idx)) { lua_pop(L, 2); return SK_OBJ; }
+  return SK_EMPTY;
+}
+
+static int lua_boolean (void *ud, sc_ref v) {
+  return lua_toboolean((lua_State *)ud, (int)v);
+}
+
+static int64_t lua_integer (void *ud, sc_ref v) {
+  return (int64_t)lua_tointeger((lua_State *)ud, (int)v);
+}
+
+static double lua_number (void *ud, sc_ref v) {
+  return (double)lua_tonumber((lua_State *)ud, (int)v);
+}
+
+static const char *lua_string (void *ud, sc_ref v, size_t *len) {
+  return lua_tolstring((lua_State *)ud, (int)v, len);
+}
+
+static size_t lua_length (void *ud, sc_ref v) {
+  return (size_t)lua_rawlen((lua_State *)ud, (int)v);
+}
+
+static sc_ref lua_index (void *ud, sc_ref v, size_t i) {
+  lua_State *L = ud;
+  lua_rawgeti(L, (int)v, (lua_Integer)i + 1);
+  return lua_gettop(L);
+}
+
+static sc_ref lua_prop (void *ud, sc_ref v, const sc_key *k) {
+  lua_State *L = ud;
+  if (k->id > 0) lua_rawgeti(L, SLOT_KEYS, k->id);
+  else lua_pushlstring(L, k->s, k->len);
+  if (lua_rawget(L, (int)v) == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  return lua_gettop(L);
+}
+
+static void lua_release (void *ud, sc_ref child) {
+  lua_settop((lua_State *)ud, (int)child - 1);
+}
+
+static void lua_iter_begin (void *ud, sc_ref v, sc_iter *it) {
+  lua_State *L = ud;
+  (void)v;
+  lua_pushnil(L);
+  it->state = lua_gettop(L);
+}
+
+/* Keys that are not strings: integers are written out, others skipped. */
+static int lua_iter_next (void *ud, sc_ref v, sc_iter *it, const char **key,
+                          size_t *klen, sc_ref *val) {
+  lua_State *L = ud;
+  lua_settop(L, (int)it->state);
+  while (lua_next(L, (int)v)) {
+    int kt = lua_type(L, -2);
+    if (kt == LUA_TSTRING) {
+      *key = lua_tolstring(L, -2, klen);
+    } else if (kt == LUA_TNUMBER && lua_isinteger(L, -2)) {
+      *klen = (size_t)snprintf(it->buf, sizeof it->buf, "%lld",
+                               (long long)lua_tointeger(L, -2));
+      *key = it->buf;
+    } else {
+      lua_pop(L, 1);
+      continue;
+    }
+    *val = lua_gettop(L);
+    return 1;
+  }
+  lua_pushnil(L);   /* keep the slot: iter_end pops it */
+  return 0;
+}
+
+static void lua_iter_end (void *ud, sc_iter *it) {
+  lua_settop((lua_State *)ud, (int)it->state - 1);
+}
+
+static const sc_access lua_access = {
+  lua_kind, lua_boolean, lua_integer, lua_number, lua_string, lua_length,
+  lua_index, lua_prop, lua_release, lua_iter_begin, lua_iter_next,
+  lua_iter_end
+};
+
+/* ======================================================================
+** Lua values to sv_value (schemas given as tables)
+** ====================================================================== */
+
+typedef struct conv {
+  lua_State *L;
+  sc_arena *a;
+  int array_mt;              /* stack index of json.array, or 0 */
+  int depth;
+  const char *err;
+} conv;
+
+static sv_value *to_sv (conv *cv, int idx);
+
+static sv_value *sv_new (conv *cv, int kind) {
+  sv_value *v = sc_alloc(cv->a, sizeof *v);
+  if (v == NULL) { cv->err = "out of memory"; return NULL; }
+  memset(v, 0, sizeof *v);
+  v->kind = (unsigned char)kind;
+  return v;
+}
+
+static int is_sequence (lua_State *L, int idx, int array_mt) {
+  int r;
+  if (array_mt && lua_getmetatable(L, idx)) {
+    r = lua_rawequal(L, -1, array_mt);
+    lua_pop(L, 1);
+    if (r) return 1;
+  }
+  r = lua_rawgeti(L, idx, 1) != LUA_TNIL;
+  lua_pop(L, 1);
+  return r;
+}
+
+static sv_value *array_to_sv (conv *cv, int idx) {
+  lua_State *L = cv->L;
+  size_t n = (size_t)lua_rawlen(L, idx), i;
+  sv_value *v = sv_new(cv, SV_ARR);
+  if (v == NULL) return NULL;
+  v->u.items = sc_alloc(cv->a, (n ? n : 1) * sizeof *v->u.items);
+  if (v->u.items == NULL) { cv->err = "out of memory"; return NULL; }
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, idx, (lua_Integer)i + 1);
+    v->u.items[i] = to_sv(cv, lua_gettop(L));
+    lua_pop(L, 1);
+    if (v->u.items[i] == NULL) return NULL;
+  }
+  v->n = n;
+  return v;
+}
+
+static sv_value *object_to_sv (conv *cv, int idx) {
+  lua_State *L = cv->L;
+  size_t n = 0, cap = 0;
+  sv_value *v = sv_new(cv, SV_OBJ);
+  if (v == NULL) return NULL;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    sv_member *m;
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      cv->err = "object keys must be strings";
+      return NULL;
+    }
+    if (n == cap) {
+      sv_member *nm = sc_alloc(cv->a, (cap = cap ? cap * 2 : 8) * sizeof *nm);
+      if (nm == NULL) { lua_pop(L, 2); cv->err = "out of memory"; return NULL; }
+      if (n) memcpy(nm, v->u.members, n * sizeof *nm);
+      v->u.members = nm;
+    }
+    m = &v->u.members[n];
+    m->key = sc_strdup(cv->a, lua_tostring(L, -2), lua_rawlen(L, -2));
+    m->klen = lua_rawlen(L, -2);
+    m->val = to_sv(cv, lua_gettop(L));
+    lua_pop(L, 1);
+    if (m->key == NULL || m->val == NULL) {
+      lua_pop(L, 1);
+      if (cv->err == NULL) cv->err = "out of memory";
+      return NULL;
+    }
+    n++;
+  }
+  v->n = n;
+  v->empty_any = n == 0;
+  return v;
+}
+
+static sv_value *table_to_sv (conv *cv, int idx) {
+  sv_value *v;
+  if (++cv->depth > 1000) { cv->err = "too deeply nested"; return NULL; }
+  v = is_sequence(cv->L, idx, cv->array_mt) ? array_to_sv(cv, idx)
+    : object_to_sv(cv, idx);
+  cv->depth--;
+  if (v && v->kind == SV_ARR && v->n == 0 && !cv->array_mt) v->empty_any = 1;
+  return v;
+}
+
+static sv_value *to_sv (conv *cv, int idx) {
+  lua_State *L = cv->L;
+  sv_value *v;
+  switch (lua_type(L, idx)) {
+    case LUA_TTABLE: return table_to_sv(cv, idx);
+    case LUA_TBOOLEAN:
+      return sv_new(cv, lua_toboolean(L, idx) ? SV_TRUE : SV_FALSE);
+    case LUA_TNUMBER:
+      if ((v = sv_new(cv, lua_isinteger(L, idx) ? SV_INT : SV_NUM)) == NULL)
+        return NULL;
+      if (v->kind == SV_INT) v->u.i = (int64_t)lua_tointeger(L, idx);
+      else v->u.d = (double)lua_tonumber(L, idx);
+      return v;
+    case LUA_TSTRING: {
+      size_t n;
+      const char *s = lua_tolstring(L, idx, &n);
+      if ((v = sv_new(cv, SV_STR)) == NULL) return NULL;
+      v->n = n;
+      if ((v->u.s = sc_strdup(cv->a, s, n)) == NULL) {
+        cv->err = "out of memory";
+        return NULL;
+      }
+      return v;
+    }
+    case LUA_TLIGHTUSERDATA:
+      if (lua_touserdata(L, idx) == NULL) return sv_new(cv, SV_NULL);
+      /* FALLTHROUGH */
+    default:
+      cv->err = "values must be JSON values";
+      return NULL;
+  }
+}
+
+/* ======================================================================
+** Validators
+** ====================================================================== */
+
+static validator *check_validator (lua_State *L) {
+  validator *v = luaL_checkudata(L, 1, VALIDATOR);
+  if (v->schema == NULL) luaL_error(L, "attempt to use a closed validator");
+  return v;
+}
+
+/* Pushes json.array (the array metatable) or nil. */
+static void push_array_mt (lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield(L, -1, "flowlua.core.json") == LUA_TTABLE)
+    lua_getfield(L, -1, "array");
+  else
+    lua_pushnil(L);
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); }
+}
+
+/* The three fixed slots after the two arguments. */
+static void push_slots (lua_State *L) {
+  lua_settop(L, 2);
+  lua_getiuservalue(L, 1, 1);
+  if (lua_rawgeti(L, SLOT_KEYS, 0) == LUA_TNIL) {
+    lua_pop(L, 1);
+    push_array_mt(L);
+    if (!lua_isnil(L, -1)) {
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, SLOT_KEYS, 0);
+    }
+  }
+  lua_pushnil(L);
+}
+
+static void push_path (lua_State *L, const sc_path *p) {
+  char small[256];
+  size_t n = sc_path_render(p, small, sizeof small);
+  if (n < sizeof small) {
+    lua_pushlstring(L, small, n);
+  } else {
+    luaL_Buffer b;
+    char *buf = luaL_buffinitsize(L, &b, n + 1);
+    sc_path_render(p, buf, n + 1);
+    luaL_pushresultsize(&b, n);
+  }
+}
+
+static void on_error (void *ud, const sc_error *e) {
+  lua_State *L = ud;
+  if (lua_isnil(L, SLOT_ERRORS)) {
+    lua_newtable(L);
+    lua_replace(L, SLOT_ERRORS);
+  }
+  lua_createtable(L, 0, 4);
+  push_path(L, e->path);
+  lua_setfield(L, -2, "path");
+  lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
+  lua_setfield(L, -2, "schema_path");
+  lua_pushstring(L, e->keyword);
+  lua_setfield(L, -2, "keyword");
+  lua_pushstring(L, e->message);
+  lua_setfield(L, -2, "message");
+  lua_rawseti(L, SLOT_ERRORS, (lua_Integer)lua_rawlen(L, SLOT_ERRORS) + 1);
+}
+
+static int finish (lua_State *L, int r) {
+  if (r < 0) return luaL_error(L, "schema recursion too deep");
+  if (r) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  lua_pushvalue(L, SLOT_ERRORS);
+  return 2;
+}
+
+static int run (lua_State *L, validator *v, const sc_access *acc,
+                sc_ref value) {
+  sc_vctx c;
+  memset(&c, 0, sizeof c);
+  c.acc = acc;
+  c.ud = L;
+  c.schema = v->schema;
+  c.all_errors = v->all_errors;
+  c.on_error = on_error;
+  return finish(L, sc_validate(&c, value));
+}
+
+static int validator_validate (lua_State *L) {
+  validator *v = check_validator(L);
+  luaL_checkany(L, 2);
+  push_slots(L);
+  return run(L, v, &lua_access, 2);
+}
+
+static int validator_validate_json (lua_State *L) {
+  validator *v = check_validator(L);
+  size_t len;
+  const char *text = luaL_checklstring(L, 2, &len);
+  char err[160];
+  sv_value *doc;
+  push_slots(L);
+  sc_arena_reset(&v->scratch);
+  doc = sv_parse(&v->scratch, text, len, err, sizeof err);
+  if (doc == NULL) {
+    luaL_pushfail(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  return run(L, v, &sv_access, (sc_ref)doc);
+}
+
+static int validator_close (lua_State *L) {
+  validator *v = luaL_checkudata(L, 1, VALIDATOR);
+  sc_free(v->schema);
+  v->schema = NULL;
+  sc_arena_free(&v->scratch);
+  return 0;
+}
+
+static int validator_tostring (lua_State *L) {
+  validator *v = luaL_checkudata(L, 1, VALIDATOR);
+  lua_pushfstring(L, "flowlua.schema.validator (%s)",
+                  v->schema ? "open" : "closed");
+  return 1;
+}
+
+/* ======================================================================
+** compile
+** ====================================================================== */
+
+typedef struct resolver {
+  lua_State *L;
+  int fn;                    /* stack index of opts.resolve, 0 if none */
+  int array_mt;
+} resolver;
+
+/* Calls opts.resolve(uri) protected: a Lua error becomes a message. */
+static sv_value *resolve_cb (void *ud, sc_arena *a, const char *uri,
+                             char *err, size_t errlen) {
+  resolver *r = ud;
+  lua_State *L = r->L;
+  sv_value *doc = NULL;
+  conv cv;
+  if (r->fn == 0) return NULL;
+  lua_pushvalue(L, r->fn);
+  lua_pushstring(L, uri);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    snprintf(err, errlen, "%s", lua_tostring(L, -1));
+  } else if (lua_type(L, -1) == LUA_TSTRING) {
+    size_t n;
+    const char *text = lua_tolstring(L, -1, &n);
+    doc = sv_parse(a, text, n, err, errlen);
+  } else if (lua_istable(L, -1)) {
+    memset(&cv, 0, sizeof cv);
+    cv.L = L;
+    cv.a = a;
+    cv.array_mt = r->array_mt;
+    if ((doc = to_sv(&cv, lua_gettop(L))) == NULL)
+      snprintf(err, errlen, "%s", cv.err);
+  }
+  lua_pop(L, 1);
+  return doc;
+}
+
+static int opt_flag (lua_State *L, const char *name, int dflt) {
+  int r = dflt;
+  if (lua_getfield(L, 2, name) != LUA_TNIL) {
+    luaL_argexpected(L, lua_isboolean(L, -1), 2, "boolean options");
+    r = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  return r;
+}
+
+static void fill_keys (lua_State *L, const sc_schema *s, int keys) {
+  size_t i, n = sc_nkeys(s);
+  sc_key *const *k = sc_keys(s);
+  for (i = 0; i < n; i++) {
+    lua_pushlstring(L, k[i]->s, k[i]->len);
+    lua_rawseti(L, keys, k[i]->id);
+  }
+}
+
+/* Reads the schema argument into the validator's arena. */
+static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
+                              char *err, size_t errlen) {
+  sc_arena *a = sc_schema_arena(v->schema);
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    size_t n;
+    const char *text = lua_tolstring(L, 1, &n);
+    return sv_parse(a, text, n, err, errlen);
+  } else {
+    conv cv;
+    sv_value *root;
+    memset(&cv, 0, sizeof cv);
+    cv.L = L;
+    cv.a = a;
+    cv.array_mt = array_mt;
+    if ((root = to_sv(&cv, 1)) == NULL) snprintf(err, errlen, "%s", cv.err);
+    return root;
+  }
+}
+
+static int schema_compile (lua_State *L) {
+  sc_options o;
+  resolver r;
+  validator *v;
+  sv_value *root;
+  char err[512];
+  int t = lua_type(L, 1);
+  luaL_argexpected(L, t == LUA_TTABLE || t == LUA_TSTRING ||
+                   t == LUA_TBOOLEAN, 1, "table or string");
+  if (lua_isnoneornil(L, 2)) { lua_settop(L, 1); lua_newtable(L); }
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  memset(&o, 0, sizeof o);
+  o.formats = opt_flag(L, "formats", 1);
+  lua_getfield(L, 2, "resolve");                          /* 3 */
+  luaL_argexpected(L, lua_isnil(L, 3) || lua_isfunction(L, 3), 2,
+                   "resolve must be a function");
+  push_array_mt(L);                                      /* 4 */
+  v = lua_newuserdatauv(L, sizeof *v, 1);                /* 5 */
+  memset(v, 0, sizeof *v);
+  luaL_setmetatable(L, VALIDATOR);
+  v->all_errors = opt_flag(L, "all_errors", 0);
+  if ((v->schema = sc_new()) == NULL) return luaL_error(L, "out of memory");
+  r.L = L;
+  r.fn = lua_isnil(L, 3) ? 0 : 3;
+  r.array_mt = lua_isnil(L, 4) ? 0 : 4;
+  o.resolve = resolve_cb;
+  o.resolve_ud = &r;
+  err[0] = '\0';
+  root = read_schema(L, v, r.array_mt, err, sizeof err);
+  if (root == NULL || !sc_compile(v->schema, root, &o, err, sizeof err)) {
+    luaL_pushfail(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  lua_createtable(L, (int)sc_nkeys(v->schema), 1);
+  fill_keys(L, v->schema, lua_gettop(L));
+  lua_setiuservalue(L, 5, 1);
+  lua_settop(L, 5);
+  return 1;
+}
+
+static const luaL_Reg validator_methods[] = {
+  {"close", validator_close},
+  {"validate", validator_validate},
+  {"validate_json", validator_validate_json},
+  {NULL, NULL}
+};
+
+static const luaL_Reg validator_meta[] = {
+  {"__close", validator_close},
+  {"__gc", validator_close},
+  {"__index", NULL},
+  {"__tostring", validator_tostring},
+  {NULL, NULL}
+};
+
+static const luaL_Reg schema_funcs[] = {
+  {"compile", schema_compile},
+  {NULL, NULL}
+};
 
 int luaopen_flowlua_core_schema (lua_State *L) {
-  lua_newtable(L);
+  luaL_newmetatable(L, VALIDATOR);
+  luaL_setfuncs(L, validator_meta, 0);
+  luaL_newlib(L, validator_methods);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  luaL_newlib(L, schema_funcs);
   return 1;
 }

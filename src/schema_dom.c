@@ -1,0 +1,515 @@
+/*
+** schema_dom.c - the validator's own JSON tree: an arena, a strict parser
+** and the sc_access functions over it. Schemas given as text and
+** v:validate_json instances never become Lua values, which is what makes
+** validating text cheap.
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+/* ======================================================================
+** Arena
+** ====================================================================== */
+
+struct sc_chunk {
+  sc_chunk *next;
+  size_t size;
+};
+
+#define CHUNK_MIN 4096
+#define ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+void *sc_alloc (sc_arena *a, size_t n) {
+  void *r;
+  n = ALIGN(n ? n : 1);
+  if ((size_t)(a->end - a->p) < n) {
+    size_t size = n + ALIGN(sizeof(sc_chunk)) > CHUNK_MIN
+      ? n + ALIGN(sizeof(sc_chunk)) : CHUNK_MIN;
+    sc_chunk *c = malloc(size);
+    if (c == NULL) return NULL;
+    c->size = size;
+    c->next = a->head;
+    a->head = c;
+    a->p = (char *)c + ALIGN(sizeof(sc_chunk));
+    a->end = (char *)c + size;
+  }
+  r = a->p;
+  a->p += n;
+  return r;
+}
+
+char *sc_strdup (sc_arena *a, const char *s, size_t n) {
+  char *r = sc_alloc(a, n + 1);
+  if (r == NULL) return NULL;
+  memcpy(r, s, n);
+  r[n] = '\0';
+  return r;
+}
+
+/* Frees all chunks but the oldest one, which becomes empty again. */
+void sc_arena_reset (sc_arena *a) {
+  sc_chunk *c = a->head;
+  if (c == NULL) return;
+  while (c->next != NULL) {
+    sc_chunk *next = c->next;
+    free(c);
+    c = next;
+  }
+  a->head = c;
+  a->p = (char *)c + ALIGN(sizeof(sc_chunk));
+  a->end = (char *)c + c->size;
+}
+
+void sc_arena_free (sc_arena *a) {
+  sc_chunk *c = a->head;
+  while (c != NULL) {
+    sc_chunk *next = c->next;
+    free(c);
+    c = next;
+  }
+  a->head = NULL;
+  a->p = a->end = NULL;
+}
+
+/* ======================================================================
+** Parser
+** ====================================================================== */
+
+#define MAX_DEPTH 1000
+
+typedef struct parser {
+  sc_arena *a;
+  const char *s, *p, *end;
+  char *err;
+  size_t errlen;
+  int depth;
+  int failed;
+} parser;
+
+static sv_value *fail (parser *ps, const char *what) {
+  if (!ps->failed) {
+    int line = 1, col = 1;
+    const char *q;
+    for (q = ps->s; q < ps->p && q < ps->end; q++) {
+      if (*q == '\n') { line++; col = 1; } else col++;
+    }
+    snprintf(ps->err, ps->errlen, "%s at line %d column %d", what, line,
+             col);
+    ps->failed = 1;
+  }
+  return NULL;
+}
+
+static void skip_ws (parser *ps) {
+  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
+         *ps->p == '\n' || *ps->p == '\r'))
+    ps->p++;
+}
+
+static sv_value *new_value (parser *ps, int kind) {
+  sv_value *v = sc_alloc(ps->a, sizeof *v);
+  if (v == NULL) return fail(ps, "out of memory");
+  memset(v, 0, sizeof *v);
+  v->kind = (unsigned char)kind;
+  return v;
+}
+
+static int hex4 (const char *p) {
+  int i, r = 0;
+  for (i = 0; i < 4; i++) {
+    int c = p[i], d;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    else return -1;
+    r = r * 16 + d;
+  }
+  return r;
+}
+
+static size_t put_utf8 (char *o, unsigned long c) {
+  if (c < 0x80) { o[0] = (char)c; return 1; }
+  if (c < 0x800) {
+    o[0] = (char)(0xC0 | (c >> 6));
+    o[1] = (char)(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    o[0] = (char)(0xE0 | (c >> 12));
+    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (c & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (c >> 18));
+  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+  o[3] = (char)(0x80 | (c & 0x3F));
+  return 4;
+}
+
+/* Length of the valid UTF-8 sequence at p, 0 if invalid. */
+static size_t utf8_seq (const unsigned char *p, const unsigned char *end) {
+  unsigned c = p[0];
+  size_t n, i;
+  unsigned long cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) { n = 2; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { n = 3; cp = c & 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF4) { n = 4; cp = c & 0x07; }
+  else return 0;
+  if ((size_t)(end - p) < n) return 0;
+  for (i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+      (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
+  return n;
+}
+
+/* Decodes \uXXXX (and a following low surrogate) at ps->p (after 'u'). */
+static int escape_u (parser *ps, char *out, size_t *o) {
+  int c = (ps->end - ps->p >= 4) ? hex4(ps->p) : -1;
+  unsigned long cp;
+  if (c < 0) return 0;
+  ps->p += 4;
+  cp = (unsigned long)c;
+  if (c >= 0xD800 && c <= 0xDBFF && ps->end - ps->p >= 6 &&
+      ps->p[0] == '\\' && ps->p[1] == 'u') {
+    int lo = hex4(ps->p + 2);
+    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+      cp = 0x10000 + (((unsigned long)c - 0xD800) << 10)
+        + ((unsigned long)lo - 0xDC00);
+      ps->p += 6;
+    }
+  }
+  *o += put_utf8(out + *o, cp);  /* a lone surrogate stays as WTF-8 */
+  return 1;
+}
+
+static int escape (parser *ps, char *out, size_t *o) {
+  char c = *ps->p++;
+  switch (c) {
+    case '"': case '\\': case '/': out[(*o)++] = c; return 1;
+    case 'b': out[(*o)++] = '\b'; return 1;
+    case 'f': out[(*o)++] = '\f'; return 1;
+    case 'n': out[(*o)++] = '\n'; return 1;
+    case 'r': out[(*o)++] = '\r'; return 1;
+    case 't': out[(*o)++] = '\t'; return 1;
+    case 'u': return escape_u(ps, out, o);
+    default: return 0;
+  }
+}
+
+/* Parses a string after its opening quote; the copy is never longer. */
+static const char *parse_chars (parser *ps, size_t *len) {
+  const char *q = ps->p;
+  char *out;
+  size_t o = 0;
+  while (q < ps->end && *q != '"' && *q != '\\') q++;
+  if (q < ps->end && *q == '"') {   /* no escapes: validate and copy */
+    const unsigned char *u = (const unsigned char *)ps->p;
+    while (u < (const unsigned char *)q) {
+      size_t n = *u < 0x80 ? (*u >= 0x20) : utf8_seq(u,
+        (const unsigned char *)q);
+      if (n == 0) { ps->p = (const char *)u; return NULL; }
+      u += n;
+    }
+    out = sc_strdup(ps->a, ps->p, (size_t)(q - ps->p));
+    *len = (size_t)(q - ps->p);
+    ps->p = q + 1;
+    return out;
+  }
+  out = sc_alloc(ps->a, (size_t)(ps->end - ps->p) + 1);
+  if (out == NULL) return NULL;
+  while (ps->p < ps->end && *ps->p != '"') {
+    const unsigned char *u = (const unsigned char *)ps->p;
+    if (*u == '\\') {
+      ps->p++;
+      if (ps->p >= ps->end || !escape(ps, out, &o)) return NULL;
+    } else {
+      size_t n = *u < 0x80 ? (*u >= 0x20)
+        : utf8_seq(u, (const unsigned char *)ps->end);
+      if (n == 0) return NULL;
+      memcpy(out + o, ps->p, n);
+      o += n;
+      ps->p += n;
+    }
+  }
+  if (ps->p >= ps->end) return NULL;
+  ps->p++;
+  out[o] = '\0';
+  *len = o;
+  return out;
+}
+
+static sv_value *parse_value (parser *ps);
+
+static sv_value *parse_string (parser *ps) {
+  sv_value *v = new_value(ps, SV_STR);
+  if (v == NULL) return NULL;
+  ps->p++;
+  v->u.s = parse_chars(ps, &v->n);
+  if (v->u.s == NULL) return fail(ps, "invalid string");
+  return v;
+}
+
+static sv_value *parse_number (parser *ps) {
+  const char *q = ps->p, *start = ps->p;
+  int is_int = 1;
+  sv_value *v;
+  if (q < ps->end && *q == '-') q++;
+  if (q < ps->end && *q == '0') q++;
+  else if (q < ps->end && *q >= '1' && *q <= '9')
+    while (q < ps->end && *q >= '0' && *q <= '9') q++;
+  else return fail(ps, "invalid number");
+  if (q < ps->end && *q == '.') {
+    is_int = 0;
+    if (++q >= ps->end || *q < '0' || *q > '9')
+      return fail(ps, "invalid number");
+    while (q < ps->end && *q >= '0' && *q <= '9') q++;
+  }
+  if (q < ps->end && (*q == 'e' || *q == 'E')) {
+    is_int = 0;
+    q++;
+    if (q < ps->end && (*q == '+' || *q == '-')) q++;
+    if (q >= ps->end || *q < '0' || *q > '9')
+      return fail(ps, "invalid number");
+    while (q < ps->end && *q >= '0' && *q <= '9') q++;
+  }
+  v = new_value(ps, SV_INT);
+  if (v == NULL) return NULL;
+  ps->p = q;
+  if (is_int && q - start < 19) {   /* fits: at most 18 digits */
+    int64_t r = 0;
+    const char *d = start + (*start == '-');
+    for (; d < q; d++) r = r * 10 + (*d - '0');
+    v->u.i = *start == '-' ? -r : r;
+    return v;
+  } else {
+    char buf[64], *tmp = buf;
+    size_t n = (size_t)(q - start);
+    if (n >= sizeof buf && (tmp = sc_alloc(ps->a, n + 1)) == NULL)
+      return fail(ps, "out of memory");
+    memcpy(tmp, start, n);
+    tmp[n] = '\0';
+    v->kind = SV_NUM;
+    v->u.d = strtod(tmp, NULL);
+    if (is_int && v->u.d >= -9223372036854775808.0 &&
+        v->u.d < 9223372036854775808.0) {
+      errno = 0;
+      v->u.i = strtoll(tmp, NULL, 10);
+      v->kind = SV_INT;
+    }
+  }
+  return v;
+}
+
+static sv_value *parse_literal (parser *ps, const char *word, int kind) {
+  size_t n = strlen(word);
+  if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+    return fail(ps, "invalid literal");
+  ps->p += n;
+  return new_value(ps, kind);
+}
+
+/* Grows a pointer array kept in the arena (doubling). */
+static void *grow (parser *ps, void *old, size_t n, size_t *cap,
+                   size_t size) {
+  void *r;
+  if (n < *cap) return old;
+  *cap = *cap ? *cap * 2 : 4;
+  r = sc_alloc(ps->a, *cap * size);
+  if (r == NULL) return NULL;
+  if (n) memcpy(r, old, n * size);
+  return r;
+}
+
+static sv_value *parse_array (parser *ps) {
+  sv_value *v = new_value(ps, SV_ARR);
+  size_t cap = 0;
+  if (v == NULL) return NULL;
+  ps->p++;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == ']') { ps->p++; return v; }
+  for (;;) {
+    sv_value *item = parse_value(ps);
+    if (item == NULL) return NULL;
+    v->u.items = grow(ps, v->u.items, v->n, &cap, sizeof(sv_value *));
+    if (v->u.items == NULL) return fail(ps, "out of memory");
+    v->u.items[v->n++] = item;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ',') { ps->p++; continue; }
+    if (ps->p < ps->end && *ps->p == ']') { ps->p++; return v; }
+    return fail(ps, "expected ',' or ']'");
+  }
+}
+
+static int parse_member (parser *ps, sv_member *m) {
+  skip_ws(ps);
+  if (ps->p >= ps->end || *ps->p != '"') {
+    fail(ps, "expected a string key");
+    return 0;
+  }
+  ps->p++;
+  m->key = parse_chars(ps, &m->klen);
+  if (m->key == NULL) { fail(ps, "invalid string"); return 0; }
+  skip_ws(ps);
+  if (ps->p >= ps->end || *ps->p != ':') { fail(ps, "expected ':'"); return 0; }
+  ps->p++;
+  m->val = parse_value(ps);
+  return m->val != NULL;
+}
+
+static sv_value *parse_object (parser *ps) {
+  sv_value *v = new_value(ps, SV_OBJ);
+  size_t cap = 0;
+  if (v == NULL) return NULL;
+  ps->p++;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == '}') { ps->p++; return v; }
+  for (;;) {
+    v->u.members = grow(ps, v->u.members, v->n, &cap, sizeof(sv_member));
+    if (v->u.members == NULL) return fail(ps, "out of memory");
+    if (!parse_member(ps, &v->u.members[v->n])) return NULL;
+    v->n++;
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ',') { ps->p++; continue; }
+    if (ps->p < ps->end && *ps->p == '}') { ps->p++; return v; }
+    return fail(ps, "expected ',' or '}'");
+  }
+}
+
+static sv_value *parse_value (parser *ps) {
+  sv_value *v;
+  skip_ws(ps);
+  if (ps->p >= ps->end) return fail(ps, "unexpected end of text");
+  if (++ps->depth > MAX_DEPTH) return fail(ps, "too deeply nested");
+  switch (*ps->p) {
+    case '{': v = parse_object(ps); break;
+    case '[': v = parse_array(ps); break;
+    case '"': v = parse_string(ps); break;
+    case 't': v = parse_literal(ps, "true", SV_TRUE); break;
+    case 'f': v = parse_literal(ps, "false", SV_FALSE); break;
+    case 'n': v = parse_literal(ps, "null", SV_NULL); break;
+    default: v = parse_number(ps); break;
+  }
+  ps->depth--;
+  return v;
+}
+
+sv_value *sv_parse (sc_arena *a, const char *text, size_t len, char *err,
+                    size_t errlen) {
+  parser ps;
+  sv_value *v;
+  ps.a = a;
+  ps.s = ps.p = text;
+  ps.end = text + len;
+  ps.err = err;
+  ps.errlen = errlen;
+  ps.depth = 0;
+  ps.failed = 0;
+  v = parse_value(&ps);
+  if (v == NULL) return NULL;
+  skip_ws(&ps);
+  if (ps.p != ps.end) return fail(&ps, "unexpected text after the value");
+  return v;
+}
+
+sv_value *sv_get (const sv_value *obj, const char *key, size_t klen) {
+  size_t i;
+  if (obj == NULL || obj->kind != SV_OBJ) return NULL;
+  for (i = 0; i < obj->n; i++) {
+    const sv_member *m = &obj->u.members[i];
+    if (m->klen == klen && memcmp(m->key, key, klen) == 0) return m->val;
+  }
+  return NULL;
+}
+
+/* ======================================================================
+** sc_access over sv_value
+** ====================================================================== */
+
+#define SV(r) ((const sv_value *)(r))
+
+static int sva_kind (void *ud, sc_ref v) {
+  static const unsigned char kinds[] = {
+    SK_NULL, SK_BOOL, SK_BOOL, SK_INT, SK_NUM, SK_STR, SK_ARR, SK_OBJ
+  };
+  (void)ud;
+  if (SV(v)->empty_any) return SK_EMPTY;
+  return kinds[SV(v)->kind];
+}
+
+static int sva_boolean (void *ud, sc_ref v) {
+  (void)ud;
+  return SV(v)->kind == SV_TRUE;
+}
+
+static int64_t sva_integer (void *ud, sc_ref v) {
+  (void)ud;
+  return SV(v)->u.i;
+}
+
+static double sva_number (void *ud, sc_ref v) {
+  (void)ud;
+  return SV(v)->kind == SV_INT ? (double)SV(v)->u.i : SV(v)->u.d;
+}
+
+static const char *sva_string (void *ud, sc_ref v, size_t *len) {
+  (void)ud;
+  *len = SV(v)->n;
+  return SV(v)->u.s;
+}
+
+static size_t sva_length (void *ud, sc_ref v) {
+  (void)ud;
+  return SV(v)->kind == SV_ARR ? SV(v)->n : 0;
+}
+
+static sc_ref sva_index (void *ud, sc_ref v, size_t i) {
+  (void)ud;
+  return (sc_ref)SV(v)->u.items[i];
+}
+
+static sc_ref sva_prop (void *ud, sc_ref v, const sc_key *k) {
+  (void)ud;
+  return (sc_ref)sv_get(SV(v), k->s, k->len);
+}
+
+static void sva_release (void *ud, sc_ref child) {
+  (void)ud; (void)child;
+}
+
+static void sva_iter_begin (void *ud, sc_ref v, sc_iter *it) {
+  (void)ud; (void)v;
+  it->state = 0;
+}
+
+static int sva_iter_next (void *ud, sc_ref v, sc_iter *it,
+                          const char **key, size_t *klen, sc_ref *val) {
+  const sv_member *m;
+  (void)ud;
+  if (SV(v)->kind != SV_OBJ || (size_t)it->state >= SV(v)->n) return 0;
+  m = &SV(v)->u.members[it->state++];
+  *key = m->key;
+  *klen = m->klen;
+  *val = (sc_ref)m->val;
+  return 1;
+}
+
+static void sva_iter_end (void *ud, sc_iter *it) {
+  (void)ud; (void)it;
+}
+
+const sc_access sv_access = {
+  sva_kind, sva_boolean, sva_integer, sva_number, sva_string, sva_length,
+  sva_index, sva_prop, sva_release, sva_iter_begin, sva_iter_next,
+  sva_iter_end
+};

@@ -1,0 +1,121 @@
+/*
+** schema_int.h - the compiled form of a schema, shared by the compiler
+** (schema.c) and the validator (schema_validate.c). Not part of the API.
+*/
+#ifndef FLOWLUA_SCHEMA_INT_H
+#define FLOWLUA_SCHEMA_INT_H
+
+#include "schema.h"
+
+/* type bits; T_NUM is "number", which integers satisfy as well */
+enum {
+  T_NULL = 1, T_BOOL = 2, T_INT = 4, T_NUM = 8, T_STR = 16, T_ARR = 32,
+  T_OBJ = 64
+};
+
+/* keyword groups present in a node, so absent ones cost nothing */
+enum {
+  F_TYPE = 1, F_NUM = 2, F_STR = 4, F_ARR = 8, F_OBJ = 16, F_ENUM = 32,
+  F_CONST = 64, F_COMB = 128, F_COND = 256, F_FALSE = 512
+};
+
+typedef struct sc_limit {    /* a numeric bound, exact for integers */
+  int set, is_int;
+  int64_t i;
+  double d;
+} sc_limit;
+
+typedef struct sc_prop {
+  const sc_key *key;
+  sc_node *node;
+  int required;              /* also listed in "required" */
+} sc_prop;
+
+typedef struct sc_patprop {
+  sc_regex *re;
+  sc_node *node;
+} sc_patprop;
+
+typedef struct sc_dep {
+  const sc_key *key;
+  sc_node *node;             /* schema form, or NULL */
+  const sc_key **req;        /* array form */
+  size_t nreq;
+} sc_dep;
+
+typedef struct sc_list {
+  sc_node **v;
+  size_t n;
+} sc_list;
+
+struct sc_node {
+  unsigned flags, types;
+  const char *ptr;           /* JSON Pointer of this schema, for errors */
+  sc_node *ref;              /* "$ref": replaces every sibling keyword */
+  /* numbers */
+  sc_limit min, max, xmin, xmax, mult;
+  /* strings */
+  int64_t min_len, max_len;  /* -1: absent */
+  sc_regex *pattern;
+  const char *pattern_src;
+  int format;                /* -1: none or not asserted */
+  /* arrays */
+  sc_node *items;            /* single-schema form */
+  sc_list tuple;             /* array form */
+  int has_tuple;
+  sc_node *add_items, *contains;
+  int64_t min_items, max_items;
+  int unique;
+  /* objects */
+  sc_prop *props;
+  size_t nprops;
+  sc_patprop *patprops;
+  size_t npatprops;
+  sc_node *add_props, *prop_names;
+  const sc_key **required;   /* the ones not in props */
+  size_t nrequired;
+  sc_dep *deps;
+  size_t ndeps;
+  int64_t min_props, max_props;
+  /* any type */
+  sv_value **enums;
+  size_t nenums;
+  sv_value *konst;
+  sc_list all_of, any_of, one_of;
+  sc_node *not_, *if_, *then_, *else_;
+};
+
+struct sc_schema {
+  sc_arena arena;
+  sc_node *root;
+  sc_key **keys;             /* malloc'd, grows; keys in the arena */
+  size_t nkeys, capkeys;
+  sc_regex **regexes;        /* malloc'd, freed with the schema */
+  size_t nregexes, capregexes;
+  struct sc_resource *resources;
+  sc_options opts;
+  char *err;
+  size_t errlen;
+  int failed;
+};
+
+/* schema_uri.c */
+char *sc_uri_resolve (sc_arena *a, const char *base, const char *ref);
+sv_value *sc_pointer_eval (sc_arena *a, sv_value *root, const char *frag);
+char *sc_pointer_join (sc_arena *a, const char *ptr, const char *tok,
+                       size_t n);
+int sc_hexval (int c);
+
+/* schema_validate.c */
+int sc_equal (const sc_access *a1, void *u1, sc_ref v1,
+              const sc_access *a2, void *u2, sc_ref v2);
+
+/* schema_idna.c */
+int sc_hostname (const char *s, size_t n);
+int sc_idn_hostname (const char *s, size_t n);
+int sc_bidi_name (const char *s, size_t n, int idn);
+
+/* schema_meta.c: the draft-07 meta-schema, as JSON text */
+extern const char sc_draft07_meta[];
+
+#endif
