@@ -12,18 +12,11 @@ local util = require "flowlua.emulator.util"
 
 local validation = {}
 
-local function load_engine()
-  local ok, schema = pcall(require, "flowlua.schema")
-  if ok and type(schema) == "table" and schema.compile then
-    return function(s)
-      return assert(schema.compile(s, { all_errors = true }))
-    end
-  end
-  -- TEMPORARY until flowlua.schema lands (see minischema.lua).
-  return require("flowlua.emulator.minischema").compile
-end
+local schema = require "flowlua.schema"
 
-local compile_engine = load_engine()
+local function compile_engine(s)
+  return assert(schema.compile(s, { all_errors = true }))
+end
 
 -- Removes `required` everywhere outside `not`, keeping metatables.
 local function strip_required(s, inside_not)
