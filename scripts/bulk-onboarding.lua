@@ -20,7 +20,7 @@
 -- same command again to retry just the unfinished ones.
 
 local flowlua = require "flowlua"
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 
 local AZURE_FILE_STORAGE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"

@@ -1,6 +1,6 @@
 -- flowlua.journal: a workflow's journal on disk, private and atomic.
 local journal = require "flowlua.journal"
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 
 local function tmpdir()
   local d = os.tmpname()

@@ -8,7 +8,7 @@ local emulator = require "flowlua.emulator"
 local journal = require "flowlua.journal"
 local errors = require "flowlua.errors"
 local json = require "flowlua.json"
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
@@ -51,7 +51,8 @@ local function onboard(aep, dir, prefix, fail_at)
   end)
   local tgt = wf:step("target", function()
     local t = aep.target_connections:create({ name = prefix .. " target",
-      data = { schema = { id = "https://ns.adobe.com/x/s" } },
+      data = { schema = { id = "https://ns.adobe.com/x/s",
+        version = "application/vnd.adobe.xed-full+json;version=1" } },
       params = { dataSetId = "ds" }, connectionSpec = { id = LAKE,
         version = "1.0" } }, { draft = true })
     maybe_fail(3)
@@ -71,6 +72,9 @@ describe("workflows", function()
   local server, aep, raw, dir
 
   setup(function()
+    -- Progress lines would interleave with busted's output.
+    require("flowlua.progress").configure{ live = false,
+      stream = { write = function() end, flush = function() end } }
     server = emulator.start{}
     local settings = server:client_settings()
     aep = flowlua.connect(settings)
@@ -134,7 +138,8 @@ describe("workflows", function()
     j:save()
     local created = emu.client(server.url):post("/connections?mode=draft", {
       name = "L1 base", auth = { specName = "Basic Authentication",
-        params = { host = "h" } }, connectionSpec = { id = AFS,
+        params = { host = "h", userid = "u", password = "wf-secret-pw" } },
+      connectionSpec = { id = AFS,
         version = "1.0" } })
     assert.equal(201, created.status)
     local wf = onboard(aep, dir, "L1")

@@ -284,7 +284,7 @@ end
 -- Exactly-once creation
 ----------------------------------------------------------------------
 
-local function now() return require("flowlua.core.sys").time() end
+local function now() return require("flowlua.core").sys.time() end
 
 -- Clock skew allowed between this machine and the service when looking
 -- for an entity "created since the attempt began".
@@ -393,11 +393,15 @@ local function create(coll, body, opts)
   if c.dry_run then
     local e = dry_create(c, kind, body, spec, draft)
     remember_secrets(c, e.id, secrets_present(kind, body, spec))
-    return e, deferred
+    private[e].missing = deferred
+    return e
   end
   local ctx = workflow_context()
   local adopted = ctx and ctx:reconcile(c, kind, body.name, spec.id)
-  if adopted then return adopted, deferred end
+  if adopted then
+    private[adopted].missing = deferred
+    return adopted
+  end
   local since = ctx and ctx:intent(kind, body.name, spec.id) or now()
   local id, found = post_create(c, kind, body, spec.id, draft, since)
   c.claimed = c.claimed or {}
@@ -409,7 +413,8 @@ local function create(coll, body, opts)
     errors.raise("usage", { message = ("%s %s was created but cannot be "
       .. "read back"):format(KINDS[kind].word, id) })
   end
-  return e, deferred
+  private[e].missing = deferred
+  return e
 end
 
 ----------------------------------------------------------------------
@@ -435,9 +440,10 @@ end
 
 --- Creates an entity (validated locally first).
 -- @tparam table body the create body
+-- A draft may lack required fields: they are logged as a warning and
+-- listed by the entity's `missing()`.
 -- @tparam[opt] table opts `{draft = true}` creates a draft
 -- @treturn table the entity
--- @treturn table missing fields deferred to publish (drafts)
 function Collection:create(body, opts)
   check_self(self, "create")
   if type(body) ~= "table" then
@@ -529,6 +535,13 @@ end
 
 local function spec_of(e)
   return spec_of_body(client_of(e), private[e].kind, e)
+end
+
+--- What a draft created by this client lacked (required fields that
+-- must be added before publishing), as `{field=, rule=, fix=}` problems.
+-- @treturn table the list (empty when nothing was missing)
+function methods:missing()
+  return private[self].missing or {}
 end
 
 --- Reads the entity again from the service (fields, etag, state).

@@ -14,7 +14,7 @@
 -- @module flowlua.journal
 
 local json = require "flowlua.json"
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 
 local journal = {}
 

@@ -6,7 +6,7 @@
 -- @module flowlua.progress
 
 local runtime = require "flowlua.runtime"
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core").sys
 
 local progress = {}
 

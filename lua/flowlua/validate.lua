@@ -29,7 +29,7 @@ local function compile(spec)
   local v = compiled[spec]
   if v == nil then
     local err
-    v, err = schema.compile(spec)
+    v, err = schema.compile(spec, { all_errors = true })
     if not v then
       error("the service sent a spec schema flowlua cannot compile: "
         .. tostring(err), 0)
@@ -293,7 +293,11 @@ function validate.target(body, cs, opts)
   need(out, body, "name", NAME_WHY, true)
   need(out, body, "connectionSpec.id", "by the service", true)
   spec_id_matches(out, body, cs, "connectionSpec.id")
-  need(out, body, "data", "by the service (e.g. data.schema)")
+  if need(out, body, "data", "by the service (data.schema)") then
+    need(out, body, "data.schema.id", "by the service (the XDM schema)")
+    need(out, body, "data.schema.version", "by the service (e.g. "
+      .. "\"application/vnd.adobe.xed-full+json;version=1\")")
+  end
   check_params(out, body, cs.targetSpec, cs, "targetSpec")
   return out.errors, out.deferred
 end

@@ -41,7 +41,7 @@ Workflow.__index = Workflow
 local Step = { __name = "flowlua.workflow.step" }
 Step.__index = Step
 
-local function now() return require("flowlua.core.sys").time() end
+local function now() return require("flowlua.core").sys.time() end
 
 local function redact(text)
   local log = require "flowlua.log"
@@ -204,18 +204,20 @@ local RANK = { flow = 1, source = 2, target = 2, connection = 3 }
 -- (flows, then source and target connections, then base connections).
 -- @treturn table list of `{kind=, id=, name=}`
 function Workflow:entities()
-  local out, seen = {}, {}
+  local out, seen, order = {}, {}, {}
   for _, s in ipairs(self:status()) do
     for _, e in ipairs(s.entities) do
       if not seen[e.id] then
         seen[e.id] = true
         out[#out + 1] = e
+        order[e] = #out
       end
     end
   end
+  -- Within a rank, the order they were created in.
   table.sort(out, function(a, b)
     if RANK[a.kind] ~= RANK[b.kind] then return RANK[a.kind] < RANK[b.kind] end
-    return a.id < b.id
+    return order[a] < order[b]
   end)
   return out
 end
