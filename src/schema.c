@@ -547,6 +547,16 @@ static int kw_string (sc_schema *s, sc_node *n, sv_value *v, const char *p,
     return 1;
   }
   if (v->kind != SV_STR) { cerr(s, q, "must be a string"); return 0; }
+  if (strcmp(kw, "contentEncoding") == 0) {
+    n->base64 = s->opts.formats && strcmp(v->u.s, "base64") == 0;
+    n->flags |= n->base64 ? F_STR : 0;
+    return 1;
+  }
+  if (strcmp(kw, "contentMediaType") == 0) {
+    n->json_media = s->opts.formats && strcmp(v->u.s, "application/json") == 0;
+    n->flags |= n->json_media ? F_STR : 0;
+    return 1;
+  }
   n->format = s->opts.formats ? sc_format_id(v->u.s) : -1;
   if (n->format >= 0) n->flags |= F_STR;
   return 1;
@@ -622,7 +632,8 @@ static int kw_cond (sc_schema *s, sc_node *n, sv_value *v, const char *p,
 static const struct { const char *name; kw_fn fn; } keywords[] = {
   {"additionalItems", kw_array}, {"additionalProperties", kw_object},
   {"allOf", kw_logic}, {"anyOf", kw_logic}, {"const", kw_logic},
-  {"contains", kw_array}, {"dependencies", kw_object},
+  {"contains", kw_array}, {"contentEncoding", kw_string},
+  {"contentMediaType", kw_string}, {"dependencies", kw_object},
   {"else", kw_cond}, {"enum", kw_logic},
   {"exclusiveMaximum", kw_number}, {"exclusiveMinimum", kw_number},
   {"format", kw_string}, {"if", kw_cond}, {"items", kw_array},

@@ -59,6 +59,7 @@ struct sc_node {
   sc_regex *pattern;
   const char *pattern_src;
   int format;                /* -1: none or not asserted */
+  int base64, json_media;    /* contentEncoding, contentMediaType */
   /* arrays */
   sc_node *items;            /* single-schema form */
   sc_list tuple;             /* array form */

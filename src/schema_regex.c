@@ -100,13 +100,55 @@ static int escape_u (tr *t) {
   return 1;
 }
 
+/* ECMA's long General_Category names, which PCRE2 10.42 lacks. */
+static const char *const gc_names[][2] = {
+  {"Cased_Letter", "L&"}, {"Close_Punctuation", "Pe"},
+  {"Combining_Mark", "M"}, {"Connector_Punctuation", "Pc"},
+  {"Control", "Cc"}, {"Currency_Symbol", "Sc"}, {"Dash_Punctuation", "Pd"},
+  {"Decimal_Number", "Nd"}, {"Enclosing_Mark", "Me"},
+  {"Final_Punctuation", "Pf"}, {"Format", "Cf"},
+  {"Initial_Punctuation", "Pi"}, {"LC", "L&"}, {"Letter", "L"},
+  {"Letter_Number", "Nl"}, {"Line_Separator", "Zl"},
+  {"Lowercase_Letter", "Ll"}, {"Mark", "M"}, {"Math_Symbol", "Sm"},
+  {"Modifier_Letter", "Lm"}, {"Modifier_Symbol", "Sk"},
+  {"Nonspacing_Mark", "Mn"}, {"Number", "N"}, {"Open_Punctuation", "Ps"},
+  {"Other", "C"}, {"Other_Letter", "Lo"}, {"Other_Number", "No"},
+  {"Other_Punctuation", "Po"}, {"Other_Symbol", "So"},
+  {"Paragraph_Separator", "Zp"}, {"Private_Use", "Co"},
+  {"Punctuation", "P"}, {"Separator", "Z"}, {"Space_Separator", "Zs"},
+  {"Spacing_Mark", "Mc"}, {"Surrogate", "Cs"}, {"Symbol", "S"},
+  {"Titlecase_Letter", "Lt"}, {"Unassigned", "Cn"},
+  {"Uppercase_Letter", "Lu"}, {"cntrl", "Cc"}, {"digit", "Nd"},
+  {"punct", "P"}, {NULL, NULL}
+};
+
+static void emit_property (tr *t, const char *name, size_t n) {
+  const char *eq = memchr(name, '=', n);
+  int k;
+  if (eq != NULL) {
+    size_t ln = (size_t)(eq - name);
+    if ((ln == 2 && memcmp(name, "gc", 2) == 0) ||
+        (ln == 16 && memcmp(name, "General_Category", 16) == 0)) {
+      n -= ln + 1;
+      name = eq + 1;
+    }
+  }
+  for (k = 0; gc_names[k][0]; k++)
+    if (strlen(gc_names[k][0]) == n && memcmp(gc_names[k][0], name, n) == 0) {
+      EMITS(t, gc_names[k][1]);
+      return;
+    }
+  emit(t, name, n);
+}
+
 static int escape_p (tr *t, char c) {
   const char *q = t->p;
   if (q >= t->end || *q != '{') return 0;
   while (q < t->end && *q != '}') q++;
-  if (q >= t->end) return 0;
-  emit(t, c == 'p' ? "\\p" : "\\P", 2);
-  emit(t, t->p, (size_t)(q - t->p) + 1);
+  if (q >= t->end || q == t->p + 1) return 0;
+  emit(t, c == 'p' ? "\\p{" : "\\P{", 3);
+  emit_property(t, t->p + 1, (size_t)(q - t->p) - 1);
+  emit(t, "}", 1);
   t->p = q + 1;
   return 1;
 }

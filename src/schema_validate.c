@@ -318,6 +318,49 @@ size_t sc_utf8_length (const char *s, size_t len) {
   return n;
 }
 
+/* RFC 4648 base64 (with padding); decodes into out when given. */
+static int base64_decode (const char *s, size_t n, char *out, size_t *olen) {
+  static const char digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t i, o = 0, pad = 0;
+  unsigned long acc = 0;
+  if (n % 4 != 0) return 0;
+  for (i = 0; i < n; i++) {
+    const char *d = s[i] ? strchr(digits, s[i]) : NULL;
+    if (s[i] == '=' && i >= n - 2) { pad++; acc <<= 6; }
+    else if (d == NULL || pad) return 0;
+    else acc = (acc << 6) | (unsigned long)(d - digits);
+    if (i % 4 == 3) {
+      out[o++] = (char)(acc >> 16);
+      out[o++] = (char)(acc >> 8);
+      out[o++] = (char)acc;
+      acc = 0;
+    }
+  }
+  *olen = o - pad;
+  return 1;
+}
+
+/* contentEncoding "base64" and contentMediaType "application/json" */
+static int check_content (sc_vctx *c, const sc_node *n, const char *s,
+                          size_t len, const sc_path *path) {
+  sc_arena a = { NULL, NULL, NULL };
+  char err[8], *buf = NULL;
+  int ok = 1;
+  if (n->base64) {
+    buf = sc_alloc(&a, len + 1);
+    if (buf == NULL || !base64_decode(s, len, buf, &len)) {
+      sc_arena_free(&a);
+      return report(c, n, "contentEncoding", path, "must be base64");
+    }
+    s = buf;
+  }
+  if (n->json_media && sv_parse(&a, s, len, err, sizeof err) == NULL)
+    ok = report(c, n, "contentMediaType", path, "must be a JSON document");
+  sc_arena_free(&a);
+  return ok;
+}
+
 static int check_string (sc_vctx *c, const sc_node *n, sc_ref v,
                          const sc_path *path) {
   size_t len;
@@ -340,6 +383,8 @@ static int check_string (sc_vctx *c, const sc_node *n, sc_ref v,
   if (n->format >= 0 && !sc_format_check(n->format, s, len))
     FAIL(report(c, n, "format", path, "must be a valid %s",
                 sc_format_name(n->format)));
+  if ((n->base64 || n->json_media) && !check_content(c, n, s, len, path))
+    FAIL(0);
   return ok;
 }
 
