@@ -15,6 +15,7 @@
 -- is allowed by the spec), but publishing it is refused naming `userid`,
 -- as the real service's validation would; the spec fixes the draft with
 -- a PATCH and publishes it.
+-- luacheck: no max string line length
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 
