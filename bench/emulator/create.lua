@@ -1,4 +1,5 @@
 -- wrk script: POST /connections (a base connection create) with the
+-- luacheck: globals wrk
 -- gateway headers. TOKEN and API_KEY come from the environment.
 local token = os.getenv("TOKEN")
 wrk.method = "POST"
