@@ -1,6 +1,6 @@
 -- wrk script: POST /connections (a base connection create) with the
--- luacheck: globals wrk
 -- gateway headers. TOKEN and API_KEY come from the environment.
+-- luacheck: globals wrk
 local token = os.getenv("TOKEN")
 wrk.method = "POST"
 wrk.headers["Authorization"] = "Bearer " .. token
