@@ -69,6 +69,13 @@ describe("flowlua.core.server", function()
       assert.equal(200, assert(fetch(srv.url .. "/stats")).status)
     end)
 
+    it("binds an IPv6 address when given one", function()
+      local srv <close> = start{ module = "support.handlers.server_echo", host = "::1" }
+      assert.equal("http://[::1]:" .. srv.port, srv.url)
+      local req = cjson.decode(assert(fetch(srv.url .. "/v6")).body)
+      assert.matches("^%[::1%]:%d+$", req.remote)
+    end)
+
     it("reports a port already in use as nil and a message", function()
       local srv <close> = start{}
       local other, err = server.start{ module = "support.handlers.server_cases",
@@ -220,7 +227,7 @@ describe("flowlua.core.server", function()
       ["/error-table"] = "handler raised a table value",
       ["/not-table"] = "handler returned a bad response: expected a table",
       ["/bad-status"] = "handler returned a bad response: "
-        .. "status must be an integer from 100 to 599",
+        .. "status must be an integer from 200 to 599",
       ["/bad-body"] = "handler returned a bad response: body must be a string",
       ["/bad-header"] = "handler returned a bad response: invalid header name or value",
     }

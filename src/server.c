@@ -145,6 +145,7 @@ static void format_remote (struct MHD_Connection *conn, char *out,
   const union MHD_ConnectionInfo *info = MHD_get_connection_info(
       conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   char ip[INET6_ADDRSTRLEN] = "?";
+  const char *fmt = "%s:%u";
   unsigned port = 0;
   if (info != NULL && info->client_addr != NULL) {
     const struct sockaddr *sa = info->client_addr;
@@ -157,9 +158,10 @@ static void format_remote (struct MHD_Connection *conn, char *out,
       const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
       inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
       port = ntohs(in6->sin6_port);
+      fmt = "[%s]:%u";
     }
   }
-  snprintf(out, size, "%s:%u", ip, port);
+  snprintf(out, size, fmt, ip, port);
 }
 
 
@@ -269,8 +271,9 @@ static int check_response (lua_State *L) {
   aborting = lua_toboolean(L, -1);
   lua_getfield(L, res, "status");
   status = lua_tointegerx(L, -1, &isint);
-  if (!aborting && (!isint || status < 100 || status > 599))
-    bad_response(L, "status must be an integer from 100 to 599");
+  /* 1xx are interim answers, never a request's final response */
+  if (!aborting && (!isint || status < 200 || status > 599))
+    bad_response(L, "status must be an integer from 200 to 599");
   lua_pop(L, 2);
   lua_pushinteger(L, status);
   t = lua_getfield(L, res, "body");

@@ -24,7 +24,7 @@ return function(config)
     ["/error"] = function() error("handler failed on purpose", 0) end,
     ["/error-table"] = function() error({}) end,
     ["/not-table"] = function() return "hello" end,
-    ["/bad-status"] = function() return { status = 42 } end,
+    ["/bad-status"] = function() return { status = 101 } end,
     ["/bad-body"] = function() return { status = 200, body = {} } end,
     ["/bad-header"] = function()
       return { status = 200, headers = { ["X-Bad"] = "a\r\nb" } }
