@@ -341,11 +341,13 @@ static void take_response (lua_State *L, Exchange *ex) {
 
 static void take_error (lua_State *L, Exchange *ex) {
   char msg[128];
-  const char *text = lua_tostring(L, -1);
-  if (lua_type(L, -1) != LUA_TSTRING) {
+  const char *text = msg;
+  /* lua_tostring would convert a number in place, which may allocate */
+  if (lua_type(L, -1) == LUA_TSTRING)
+    text = lua_tostring(L, -1);
+  else {
     snprintf(msg, sizeof msg, "handler raised a %s value",
              luaL_typename(L, -1));
-    text = msg;
   }
   ex->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
   ex->response = error_response(ex->status, text);
