@@ -12,6 +12,9 @@ local json = require "flowlua.json"
 -- @treturn function handler(req) → response
 return function(config)
   local cfg = config and config ~= "" and assert(json.decode(config)) or {}
+  -- The store is long-lived and each request's garbage short-lived: the
+  -- generational collector keeps pauses short as the store grows.
+  collectgarbage("generational")
   local emulator = app.new(cfg)
   return function(req)
     return emulator:handle(req)
