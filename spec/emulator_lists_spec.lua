@@ -125,6 +125,12 @@ describe("emulator lists", function()
     res = c:get("/connections?continuationToken=%21%21")
     assert.equal(400, res.status)
     assert.equal("The continuationToken is not valid", res.json.message)
+    -- well-formed base64url of JSON the emulator did not write
+    for _, forged in ipairs({ "eyJzIjoxLCJmIjoxfQ", "eyJzIjotMSwiZiI6W119",
+        "eyJzIjowLCJmIjpbXSwibyI6e319", "eyJzIjowLCJmIjpbXSwibCI6MH0" }) do
+      res = c:get("/connections?continuationToken=" .. forged)
+      assert.equal(400, res.status, forged)
+    end
   end)
 
   it("pages 100 items at a time when no limit is given", function()

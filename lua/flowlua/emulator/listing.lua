@@ -149,17 +149,31 @@ local function sort_items(items, keys)
   for i, d in ipairs(decorated) do items[i] = d.it end
 end
 
+-- A token is ours only if every field has the type we wrote.
+local function valid_token(t)
+  if type(t) ~= "table" or math.type(t.s) ~= "integer" or t.s < 0
+      or type(t.f) ~= "table" then
+    return false
+  end
+  for _, f in ipairs(t.f) do
+    if type(f) ~= "string" then return false end
+  end
+  return (t.o == nil or type(t.o) == "string")
+    and (t.l == nil or (math.type(t.l) == "integer" and t.l >= 1
+      and t.l <= listing.MAX_LIMIT))
+end
+
 -- The query a list runs: from the request, or from its token.
 local function read_query(q)
   local token = q.continuationToken
   if token then
     local text = util.b64url_decode(token)
     local t = text and json.decode(text)
-    if type(t) ~= "table" or math.type(t.s) ~= "integer" then
+    if not valid_token(t) then
       return nil, errors.flow("1100-400",
         "The continuationToken is not valid")
     end
-    return { filters = t.f or {}, order = t.o, limit = t.l, start = t.s }
+    return { filters = t.f, order = t.o, limit = t.l, start = t.s }
   end
   local limit = q.limit
   if limit ~= nil then
