@@ -10,7 +10,7 @@ local fsvc = require "support.flow_service"
 local emulator = require "flowlua.emulator"
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
-local FAULTS = "429=0.03,429-bare=0.02,500=0.02,502=0.02,503=0.03,504=0.02,"
+local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
   .. "reset=0.02,drop=0.04,seed=11"
 
 local function settings_for(url)

@@ -87,7 +87,9 @@ describe("scripts/onboarding.lua", function()
       "onboarding-ACME" }, { cwd = dir })
     assert.equal(0, code2, err2)
     local kinds = {}
-    for k in out:gmatch("deleted (%a+) ") do kinds[#kinds + 1] = k end
+    for line in out:gmatch("[^\n]+") do
+      kinds[#kinds + 1] = line:match("^deleted (%a+) ")
+    end
     assert.same({ "flow", "source", "target", "connection" }, kinds)
     assert.truthy(out:find("cleanup: 4 entities deleted from 1 workflow", 1,
       true))

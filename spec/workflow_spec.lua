@@ -207,6 +207,7 @@ describe("kill -9 during a run, then a re-run", function()
 
   it("ends with exactly one of each entity, all published", function()
     local env = fsvc.env(settings_for(server.url))
+    local midway = 0   -- re-runs that found the workflow half done
     for i, delay in ipairs{ 0.15, 0.3, 0.45, 0.6, 0.75, 0.9 } do
       local name = "K" .. i
       run_killed(env, { "name=" .. name }, delay)
@@ -214,6 +215,8 @@ describe("kill -9 during a run, then a re-run", function()
         { env = env, cwd = root })
       assert.equal(0, code, err)
       assert.truthy(out:find("enabled", 1, true))
+      local ran, resumed = err:match("(%d+) run, (%d+) resumed")
+      midway = midway + ((ran ~= "0" and resumed ~= "0") and 1 or 0)
       local _, items = raw:census()
       for kind, list in pairs(items) do
         local mine = named(list, name .. " ")
@@ -222,5 +225,7 @@ describe("kill -9 during a run, then a re-run", function()
         assert.equal("enabled", mine[1].state)
       end
     end
+    assert.is_true(midway >= 3, "kills landed mid-run only " .. midway
+      .. " times")
   end)
 end)

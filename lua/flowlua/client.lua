@@ -124,8 +124,12 @@ end
 local function send(self, method, url, opts)
   local body = opts.body
   if type(body) == "table" then body = json.encode(body) end
+  local has_body = body ~= nil
+  -- A POST always carries a body, empty for actions (as curl -X POST
+  -- sends), and then no Content-Type, as aepp does.
+  if body == nil and method == "POST" then body = "" end
   local res, err, info = self.http:request{ method = method, url = url,
-    headers = headers(self, body ~= nil, opts.headers), body = body,
+    headers = headers(self, has_body, opts.headers), body = body,
     idempotent = opts.idempotent }
   count(self, method, res and res.attempts or 1)
   return res, err, info

@@ -182,13 +182,19 @@ end
 
 -- Connection spec ids of the source and target connections a flow
 -- body names, for the flow spec check.
+-- A connection's spec never changes (1414-400), so it is remembered per
+-- client once seen.
 local function connection_specs(c, body)
   local map = {}
+  c.spec_ids = c.spec_ids or {}
   for _, which in ipairs{ "source", "target" } do
     for _, id in ipairs(body[which .. "ConnectionIds"] or {}) do
-      local e = fetch(c, which, id)
-      local cs = e and e.connectionSpec
-      if type(cs) == "table" then map[id] = cs.id end
+      if c.spec_ids[id] == nil then
+        local e = fetch(c, which, id)
+        local cs = e and e.connectionSpec
+        c.spec_ids[id] = type(cs) == "table" and cs.id or false
+      end
+      map[id] = c.spec_ids[id] or nil
     end
   end
   return map
@@ -209,10 +215,10 @@ end
 -- returns the deferred problems of a draft. `skip` is a set of fields
 -- whose `required` problems are not ours to judge (secrets the service
 -- keeps but never returns).
-local function check_body(c, kind, body, spec, draft, action, skip)
+local function check_body(c, kind, body, spec, draft, action, skip, spec_of)
   local k = KINDS[kind]
   local opts = { draft = draft }
-  if kind == "flow" then opts.spec_of = connection_specs(c, body) end
+  if kind == "flow" then opts.spec_of = spec_of or connection_specs(c, body) end
   local errs, deferred = validate[k.check](body, spec, opts)
   if skip then
     local keep = {}
@@ -706,8 +712,8 @@ local function parents(e)
   return out
 end
 
-local function check_order(e)
-  for _, p in ipairs(parents(e)) do
+local function check_order(e, ps)
+  for _, p in ipairs(ps or parents(e)) do
     if is_draft(p) then
       errors.raise("order", { parent = { kind = p.kind, id = p.id,
         name = p.name }, message = ("cannot publish %s %q: its %s %q (%s) "
@@ -719,30 +725,56 @@ local function check_order(e)
 end
 
 -- Full check before publishing: missing required fields are errors now.
-local function check_publishable(e)
+local function check_publishable(e, ps)
   local c, kind = client_of(e), private[e].kind
   local spec = spec_of(e)
   local body = e:body()
+  local spec_of_ids
+  if kind == "flow" and ps then
+    spec_of_ids = {}
+    for _, p in ipairs(ps) do
+      spec_of_ids[p.id] = type(p.connectionSpec) == "table"
+        and p.connectionSpec.id or nil
+    end
+  end
   check_body(c, kind, body, spec, false, "publish",
-    held_secrets(c, e, body, spec))
+    held_secrets(c, e, body, spec), spec_of_ids)
 end
 
-local function settle_action(e, want)
-  e:refresh()
-  return want(e)
-end
-
-local function action(e, op, want)
+-- POSTs an action; the response carries the new etag. After an
+-- ambiguous failure the entity is read back to see whether it landed.
+local function action(e, op, new_state)
   local c = client_of(e)
   for attempt = 1, MAX_ATTEMPTS do
     local data, err = c:call("POST", entity_path(e) .. "/action?op=" .. op,
       { idempotent = false })
-    if data then return e:refresh() end
+    if data then
+      e.state = new_state
+      if data.etag then e.etag, e.version = data.etag, data.etag end
+      return e
+    end
     if not ambiguous(err) then error(err, 0) end
-    if settle_action(e, want) then return e end
+    if e:refresh().state == new_state then return e end
     backoff(attempt)
   end
   error(errors.new("usage", { message = op .. " kept failing" }), 0)
+end
+
+-- `fresh`: the entity was just read; `ps`: its parents, just read.
+local function publish_one(e, fresh, ps)
+  local c = client_of(e)
+  local real = not is_placeholder(e.id) and not c.dry_run
+  if real and not fresh then e:refresh() end
+  if not is_draft(e) then return e end
+  check_order(e, ps)
+  check_publishable(e, ps)
+  if not real then
+    plan.add{ action = "publish", kind = private[e].kind,
+      name = e.name, id = e.id }
+    e.state = "enabled"
+    return e
+  end
+  return action(e, "publish", "enabled")
 end
 
 --- Publishes a draft (refused locally, naming the parent, while a parent
@@ -750,18 +782,7 @@ end
 -- Publishing an entity that is not a draft does nothing.
 -- @treturn table the entity
 function methods:publish()
-  local c = client_of(self)
-  if not is_placeholder(self.id) and not c.dry_run then self:refresh() end
-  if not is_draft(self) then return self end
-  check_order(self)
-  check_publishable(self)
-  if c.dry_run or is_placeholder(self.id) then
-    plan.add{ action = "publish", kind = private[self].kind,
-      name = self.name, id = self.id }
-    self.state = "enabled"
-    return self
-  end
-  return action(self, "publish", function(x) return not is_draft(x) end)
+  return publish_one(self, false)
 end
 
 --- Publishes every draft this entity depends on, parents first, then the
@@ -772,8 +793,9 @@ function methods:publish_all()
   local function visit(e)
     if seen[e.id] then return end
     seen[e.id] = true
-    for _, p in ipairs(parents(e)) do visit(p) end
-    if is_draft(e) then e:publish() end
+    local ps = parents(e)
+    for _, p in ipairs(ps) do visit(p) end
+    if is_draft(e) then publish_one(e, true, ps) end
   end
   local c = client_of(self)
   if not is_placeholder(self.id) and not c.dry_run then self:refresh() end
@@ -791,7 +813,7 @@ local function flow_action(e, op, want_state)
     e.state = want_state
     return e
   end
-  return action(e, op, function(x) return x.state == want_state end)
+  return action(e, op, want_state)
 end
 
 --- Enables a flow.

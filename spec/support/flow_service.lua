@@ -77,7 +77,7 @@ function fsvc.env(settings, extra)
     FLOWLUA_IMS_URL = settings.ims_url, FLOWLUA_CLIENT_ID = settings.client_id,
     FLOWLUA_CLIENT_SECRET = settings.client_secret,
     FLOWLUA_ORG_ID = settings.org_id, FLOWLUA_SCOPES = settings.scopes,
-    FLOWLUA_SANDBOX = "prod", FLOWLUA_CONFIG = "/nonexistent/flowlua.json" }
+    FLOWLUA_SANDBOX = "prod", HOME = os.getenv("TMPDIR") or "/tmp" }
   for k, v in pairs(extra or {}) do env[k] = v end
   return env
 end
