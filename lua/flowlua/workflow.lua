@@ -176,7 +176,7 @@ function Workflow:step(name, fn)
   rec.state, rec.finished = "done", now()
   self:save()
   self.ran = self.ran + 1
-  progress.step(self.name, name, "done")
+  progress.step(self.name, name, self.dry_run and "planned" or "done")
   return table.unpack(results, 1, results.n)
 end
 
