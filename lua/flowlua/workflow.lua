@@ -161,9 +161,10 @@ function Workflow:step(name, fn)
     end
   end
   progress.running(self.name, name)
+  -- Not saved yet: the first intent (or the outcome) is, and a step that
+  -- dies before creating anything simply runs again.
   rec.state, rec.error = "running", nil
   rec.started = rec.started or now()
-  self:save()
   local r = run_fn(self, rec, fn)
   if not r[1] then
     rec.state, rec.error = "failed", redact(tostring(r[2]))
