@@ -22,7 +22,8 @@
 #include "flowlua.h"
 
 #define MULTI_MT "flowlua.http.multi"
-#define SPARE_MAX 64          /* reset easy handles kept for reuse */
+#define SPARE_MAX 64          /* finished transfers kept for reuse */
+#define KEEP_BUF 65536        /* larger buffers are not kept for reuse */
 #define DEFAULT_MAX_BODY ((curl_off_t)64 * 1024 * 1024)
 #define MAX_HEAD ((size_t)1024 * 1024)  /* bytes of response headers */
 
@@ -42,6 +43,8 @@ typedef struct Transfer {
   int too_large;   /* the body passed max_body: the write callback refused */
   int no_memory;   /* a buffer could not grow */
   int done;        /* finished, waiting to be reported by poll */
+  int configured;  /* the easy handle holds the fixed options */
+  int plain;       /* a plain GET: nothing to undo before the next use */
   CURLcode result;
   char errbuf[CURL_ERROR_SIZE];
 } Transfer;
@@ -49,7 +52,7 @@ typedef struct Transfer {
 typedef struct Multi {
   CURLM *cm;       /* NULL once closed */
   Transfer *list;  /* every transfer owned: in flight or finished */
-  CURL *spare[SPARE_MAX];
+  Transfer *spare; /* reset transfers (easy handle, buffers) for reuse */
   int nspare;
   int running;
   lua_Integer next_id;
@@ -116,20 +119,50 @@ static Multi *check_multi (lua_State *L) {
 }
 
 
-/* Frees a transfer that is no longer in the multi; its easy handle is
-** reset and kept for the next request when there is room. */
-static void transfer_free (Multi *m, Transfer *t) {
-  if (t->easy != NULL) {
-    if (m->nspare < SPARE_MAX) {
-      curl_easy_reset(t->easy);
-      m->spare[m->nspare++] = t->easy;
-    }
-    else curl_easy_cleanup(t->easy);
-  }
+static void transfer_destroy (Transfer *t) {
+  if (t->easy != NULL) curl_easy_cleanup(t->easy);
   curl_slist_free_all(t->headers);
   free(t->body.p);
   free(t->head.p);
   free(t);
+}
+
+
+static void buf_recycle (Buf *b) {
+  b->len = 0;
+  if (b->cap > KEEP_BUF) {
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+  }
+}
+
+
+/* Retires a transfer that is no longer in the multi: with its easy
+** handle and small buffers it serves the next request, which saves
+** allocations on every request of a busy client. After a plain GET the
+** handle keeps its options (the next request sets all it changes);
+** after anything else it is reset. */
+static void transfer_free (Multi *m, Transfer *t) {
+  CURL *easy = t->easy;
+  Buf body = t->body, head = t->head;
+  int keep = t->plain && t->configured;
+  if (m->nspare >= SPARE_MAX || easy == NULL) {
+    transfer_destroy(t);
+    return;
+  }
+  if (!keep) curl_easy_reset(easy);
+  curl_slist_free_all(t->headers);
+  buf_recycle(&body);
+  buf_recycle(&head);
+  memset(t, 0, sizeof *t);
+  t->easy = easy;
+  t->body = body;
+  t->head = head;
+  t->configured = keep;
+  t->next = m->spare;
+  m->spare = t;
+  m->nspare++;
 }
 
 
@@ -144,9 +177,16 @@ static void transfer_drop (Multi *m, Transfer *t) {
 
 
 static Transfer *transfer_new (Multi *m) {
-  Transfer *t = (Transfer *)calloc(1, sizeof *t);
+  Transfer *t = m->spare;
+  if (t != NULL) {
+    m->spare = t->next;
+    m->nspare--;
+    t->next = NULL;
+    return t;
+  }
+  t = (Transfer *)calloc(1, sizeof *t);
   if (t == NULL) return NULL;
-  t->easy = m->nspare > 0 ? m->spare[--m->nspare] : curl_easy_init();
+  t->easy = curl_easy_init();
   if (t->easy == NULL) {
     free(t);
     return NULL;
@@ -165,7 +205,7 @@ static Transfer *transfer_new (Multi *m) {
 typedef struct Request {
   const char *method, *url, *body, *cafile;
   size_t body_len;
-  int has_body, insecure, fresh, nheaders;
+  int has_body, insecure, fresh, compress, nheaders;
   long timeout_ms, connect_timeout_ms;
   curl_off_t max_body;
 } Request;
@@ -227,7 +267,9 @@ static void read_request (lua_State *L, Request *r) {
   r->insecure = lua_toboolean(L, -1);
   lua_getfield(L, 2, "fresh_connect");
   r->fresh = lua_toboolean(L, -1);
-  lua_pop(L, 2);
+  lua_getfield(L, 2, "compress");
+  r->compress = lua_toboolean(L, -1);
+  lua_pop(L, 3);
   lua_getfield(L, 2, "max_body");
   r->max_body = (curl_off_t)luaL_optinteger(L, -1, DEFAULT_MAX_BODY);
   if (r->max_body < 0) luaL_error(L, "request field 'max_body' is negative");
@@ -235,10 +277,12 @@ static void read_request (lua_State *L, Request *r) {
 }
 
 
-/* Copies the header list (stack slot idx) into C; adds "Expect:" so a
-** large body is sent at once instead of waiting for 100-continue. */
-static int build_headers (lua_State *L, int idx, int n, Transfer *t) {
-  int i, expect = 0;
+/* Copies the header list (stack slot idx) into C; with a body, adds
+** "Expect:" so a large body is sent at once instead of waiting for
+** 100-continue. */
+static int build_headers (lua_State *L, int idx, int n, int body,
+                          Transfer *t) {
+  int i, expect = !body;
   for (i = 1; i <= n; i++) {
     struct curl_slist *s;
     const char *h;
@@ -292,10 +336,11 @@ static CURLcode set_tls (CURL *e, const Request *r) {
 
 /* Proxies are left to libcurl, which reads http_proxy, https_proxy and
 ** no_proxy from the environment. */
-static CURLcode set_common (CURL *e, Transfer *t, const Request *r) {
+/* Options that never change for a transfer (its callbacks point at the
+** Transfer, which is reused together with its easy handle). */
+static CURLcode set_fixed (CURL *e, Transfer *t) {
   CURLcode rc = CURLE_OK;
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
-  SET(CURLOPT_URL, r->url);
   SET(CURLOPT_PRIVATE, (void *)t);
   SET(CURLOPT_ERRORBUFFER, t->errbuf);
   SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -304,19 +349,56 @@ static CURLcode set_common (CURL *e, Transfer *t, const Request *r) {
   SET(CURLOPT_HEADERDATA, (void *)t);
   SET(CURLOPT_NOSIGNAL, 1L);
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
-  SET(CURLOPT_ACCEPT_ENCODING, "");
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
-  SET(CURLOPT_USERAGENT, "flowlua/" FLOWLUA_VERSION);
   SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  return rc;
+}
+
+
+/* Options every request sets. */
+static CURLcode set_request (CURL *e, Transfer *t, const Request *r) {
+  CURLcode rc = CURLE_OK;
+  SET(CURLOPT_URL, r->url);
   SET(CURLOPT_TIMEOUT_MS, r->timeout_ms);
   SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
   SET(CURLOPT_MAXFILESIZE_LARGE, r->max_body);
   SET(CURLOPT_HTTPHEADER, t->headers);
+  return rc;
+}
+
+
+/* Options of anything but a plain GET; the easy handle is reset after
+** such a request, so none of them leaks into the next one. */
+static CURLcode set_special (CURL *e, const Request *r) {
+  CURLcode rc = set_method(e, r);
+  if (rc == CURLE_OK) rc = set_tls(e, r);
+  /* Decoding costs per request: only when asked (large JSON pages). */
+  if (r->compress) SET(CURLOPT_ACCEPT_ENCODING, "");
   /* libcurl silently resends a request whose reused connection died
   ** before any answer; a fresh connection rules that out for requests
   ** that must not be sent twice. */
-  SET(CURLOPT_FRESH_CONNECT, (long)r->fresh);
+  if (r->fresh) SET(CURLOPT_FRESH_CONNECT, 1L);
 #undef SET
+  return rc;
+}
+
+
+static int is_plain (const Request *r) {
+  return strcmp(r->method, "GET") == 0 && !r->has_body && !r->insecure &&
+         r->cafile == NULL && !r->compress && !r->fresh;
+}
+
+
+static CURLcode configure (Transfer *t, const Request *r) {
+  CURLcode rc = CURLE_OK;
+  int plain = is_plain(r);
+  if (!t->configured) rc = set_fixed(t->easy, t);
+  t->configured = rc == CURLE_OK;
+  if (rc == CURLE_OK) rc = set_request(t->easy, t, r);
+  if (rc == CURLE_OK)
+    rc = plain ? curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L)
+               : set_special(t->easy, r);
+  t->plain = plain && rc == CURLE_OK;
   return rc;
 }
 
@@ -337,12 +419,10 @@ static int multi_start (lua_State *L) {
   CURLcode rc;
   read_request(L, &r);
   t = transfer_new(m);
-  if (t == NULL || build_headers(L, 3, r.nheaders, t) != 0)
+  if (t == NULL || build_headers(L, 3, r.nheaders, r.has_body, t) != 0)
     return start_fail(L, m, t, "out of memory");
   t->max_body = (size_t)r.max_body;
-  rc = set_common(t->easy, t, &r);
-  if (rc == CURLE_OK) rc = set_method(t->easy, &r);
-  if (rc == CURLE_OK) rc = set_tls(t->easy, &r);
+  rc = configure(t, &r);
   if (rc != CURLE_OK) return start_fail(L, m, t, curl_easy_strerror(rc));
   if (curl_multi_add_handle(m->cm, t->easy) != CURLM_OK)
     return start_fail(L, m, t, "cannot add the transfer");
@@ -465,7 +545,8 @@ static void add_header (lua_State *L, char *name, size_t nlen,
                         const char *val, size_t vlen) {
   to_lower(name, nlen);
   lua_pushlstring(L, name, nlen);
-  if (lua_rawget(L, -2) == LUA_TSTRING) {
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, -3) == LUA_TSTRING) {
     int cookie = nlen == 10 && memcmp(name, "set-cookie", 10) == 0;
     lua_pushstring(L, cookie ? "\n" : ", ");
     lua_pushlstring(L, val, vlen);
@@ -475,8 +556,6 @@ static void add_header (lua_State *L, char *name, size_t nlen,
     lua_pop(L, 1);
     lua_pushlstring(L, val, vlen);
   }
-  lua_pushlstring(L, name, nlen);
-  lua_insert(L, -2);
   lua_rawset(L, -3);
 }
 
@@ -492,9 +571,21 @@ static void parse_header_line (lua_State *L, char *line, size_t len) {
 }
 
 
+static int count_lines (const Buf *b) {
+  int n = 0;
+  const char *p = b->p, *end = b->p + b->len;
+  while (p != NULL && p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+    n++;
+    p++;
+  }
+  return n;
+}
+
+
 static void push_headers (lua_State *L, Buf *head) {
   size_t i = 0;
-  lua_newtable(L);
+  /* sized at once: growing a table rehashes it, header after header */
+  lua_createtable(L, 0, count_lines(head));
   while (i < head->len) {
     char *line = head->p + i;
     char *nl = memchr(line, '\n', head->len - i);
@@ -506,6 +597,8 @@ static void push_headers (lua_State *L, Buf *head) {
 }
 
 
+/* The headers table gets the metatable given to multi() (stack slot 1 is
+** the multi), so Lua can look names up in any case. */
 static void push_response (lua_State *L, Transfer *t) {
   long status = 0, version = 0;
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -513,6 +606,8 @@ static void push_response (lua_State *L, Transfer *t) {
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
   push_headers(L, &t->head);
+  if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE) lua_setmetatable(L, -2);
+  else lua_pop(L, 1);
   lua_setfield(L, -2, "headers");
   lua_pushlstring(L, t->body.p ? t->body.p : "", t->body.len);
   lua_setfield(L, -2, "body");
@@ -580,6 +675,33 @@ static int multi_poll (lua_State *L) {
 }
 
 
+static Transfer *find_transfer (Multi *m, lua_Integer id) {
+  Transfer *t;
+  for (t = m->list; t != NULL; t = t->next)
+    if (t->id == id) return t;
+  return NULL;
+}
+
+
+/* wait(id) -> the result of transfer id, as poll would give it, after
+** driving every transfer until that one finishes. What else finishes
+** meanwhile stays for poll: this is the blocking request of code outside
+** any task, which must not steal the results of waiting tasks. */
+static int multi_wait (lua_State *L) {
+  Multi *m = check_multi(L);
+  Transfer *t = find_transfer(m, luaL_checkinteger(L, 2));
+  luaL_argcheck(L, t != NULL, 2, "no such transfer");
+  if (!t->done) collect(m);
+  while (!t->done) {
+    curl_multi_poll(m->cm, NULL, 0, 1000, NULL);
+    collect(m);
+  }
+  push_result(L, t);
+  transfer_drop(m, t);
+  return 1;
+}
+
+
 /* ---------------------------------------------------------------------
 ** The multi handle
 ** ------------------------------------------------------------------- */
@@ -587,10 +709,7 @@ static int multi_poll (lua_State *L) {
 /* cancel(id) -> true if the transfer existed; it is stopped and freed. */
 static int multi_cancel (lua_State *L) {
   Multi *m = check_multi(L);
-  lua_Integer id = luaL_checkinteger(L, 2);
-  Transfer *t;
-  for (t = m->list; t != NULL; t = t->next)
-    if (t->id == id) break;
+  Transfer *t = find_transfer(m, luaL_checkinteger(L, 2));
   if (t != NULL) transfer_drop(m, t);
   lua_pushboolean(L, t != NULL);
   return 1;
@@ -613,7 +732,12 @@ static int multi_close (lua_State *L) {
   Multi *m = (Multi *)luaL_checkudata(L, 1, MULTI_MT);
   if (m->cm != NULL) {
     while (m->list != NULL) transfer_drop(m, m->list);
-    while (m->nspare > 0) curl_easy_cleanup(m->spare[--m->nspare]);
+    while (m->spare != NULL) {
+      Transfer *t = m->spare;
+      m->spare = t->next;
+      transfer_destroy(t);
+    }
+    m->nspare = 0;
     curl_multi_cleanup(m->cm);
     m->cm = NULL;
   }
@@ -629,18 +753,24 @@ static int multi_tostring (lua_State *L) {
 }
 
 
-/* multi([{max_connections = 50}]) -> a pool of connections and transfers. */
+/* multi([{max_connections = 50, headers_mt = table}]) -> a pool of
+** connections and transfers; response headers get headers_mt. */
 static int http_multi (lua_State *L) {
   lua_Integer maxconn = 50;
   Multi *m;
-  if (!lua_isnoneornil(L, 1)) {
+  lua_settop(L, 1);
+  if (!lua_isnil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_getfield(L, 1, "max_connections");
     maxconn = luaL_optinteger(L, -1, 50);
     luaL_argcheck(L, maxconn > 0 && maxconn <= 10000, 1,
                   "max_connections out of range");
+    lua_getfield(L, 1, "headers_mt");
   }
-  m = (Multi *)lua_newuserdatauv(L, sizeof *m, 0);
+  else lua_pushnil(L);
+  m = (Multi *)lua_newuserdatauv(L, sizeof *m, 1);
+  lua_insert(L, -2);
+  lua_setiuservalue(L, -2, 1);
   memset(m, 0, sizeof *m);  /* closed until the CURLM exists */
   luaL_setmetatable(L, MULTI_MT);
   m->cm = curl_multi_init();
@@ -707,6 +837,7 @@ static const luaL_Reg multi_methods[] = {
   {"pending", multi_pending},
   {"poll", multi_poll},
   {"start", multi_start},
+  {"wait", multi_wait},
   {NULL, NULL}
 };
 

@@ -28,7 +28,7 @@ local HEADERS = {
 local OPTIONS = {
   timeout = "number", connect_timeout = "number", insecure = "boolean",
   cafile = "string", max_connections = "number", max_body = "number",
-  retry = "table|boolean", headers = "table",
+  retry = "table|boolean", headers = "table", compress = "boolean",
 }
 
 local log_module  -- flowlua.log when present; false when absent
@@ -52,8 +52,8 @@ local function check_options(opts)
   end
 end
 
--- Hands finished transfers to the tasks waiting for them; results of
--- blocking callers wait in the mailbox until their caller picks them up.
+-- Hands finished transfers to the tasks waiting for them. (Blocking
+-- callers take their result with multi:wait, never through poll.)
 local function dispatch(c, list)
   for _, r in ipairs(list) do
     local t = c.waiters[r.id]
@@ -61,8 +61,6 @@ local function dispatch(c, list)
       c.waiters[r.id] = nil
       c.nwaiting = c.nwaiting - 1
       task.wake(t, r)
-    else
-      c.mailbox[r.id] = r
     end
   end
 end
@@ -70,6 +68,7 @@ end
 --- Creates a client.
 -- @param[opt] opts `{timeout = 30, connect_timeout = 10, insecure = false,
 --   cafile = nil, max_connections = 50, max_body = 64 MiB,
+--   compress = false (ask for gzip/deflate/br/zstd responses),
 --   retry = {...} (see flowlua.retry) or false, headers = {...}}`
 -- @return client
 function http.client(opts)
@@ -82,12 +81,14 @@ function http.client(opts)
     timeout = opts.timeout or 30,
     connect_timeout = opts.connect_timeout or 10,
     insecure = opts.insecure == true,
+    compress = opts.compress == true,
     cafile = opts.cafile,
     max_body = math.tointeger(opts.max_body) or 64 * 1024 * 1024,
     headers = opts.headers or {},
     policy = retry.policy(opts.retry == true and {} or opts.retry),
-    multi = core.multi{ max_connections = opts.max_connections or 50 },
-    waiters = {}, nwaiting = 0, mailbox = {},
+    multi = core.multi{ max_connections = opts.max_connections or 50,
+      headers_mt = HEADERS },
+    waiters = {}, nwaiting = 0,
     paused_until = 0,
   }, Client)
   c.source = {
@@ -109,13 +110,15 @@ local function transfer(c, creq)
     task.watch(c.source)
     return task.suspend()
   end
-  while not c.mailbox[id] do dispatch(c, c.multi:poll(1)) end
-  local r = c.mailbox[id]
-  c.mailbox[id] = nil
-  return r
+  return c.multi:wait(id)
 end
 
+local NO_HEADERS = {}
+
 local function header_lines(defaults, given)
+  if next(defaults) == nil and (given == nil or next(given) == nil) then
+    return NO_HEADERS
+  end
   local merged, lines = {}, {}
   for k, v in pairs(defaults) do merged[k:lower()] = { k, v } end
   for k, v in pairs(given or {}) do merged[k:lower()] = { k, v } end
@@ -151,7 +154,7 @@ local function curl_request(c, req, method, idempotent)
     headers = header_lines(c.headers, req.headers),
     timeout = req.timeout or c.timeout,
     connect_timeout = c.connect_timeout, insecure = c.insecure,
-    cafile = c.cafile, max_body = c.max_body,
+    cafile = c.cafile, max_body = c.max_body, compress = c.compress,
   }
 end
 
@@ -172,7 +175,7 @@ end
 
 local function log_attempt(method, url, r, n)
   local log = logger()
-  if not log then return end
+  if not (log and log.enabled("debug")) then return end
   log.request{ method = method, url = safe_url(url), status = r.status,
     duration = r.time, attempt = n, error = r.kind,
     request_id = r.headers and r.headers["x-request-id"] }
@@ -191,11 +194,12 @@ local function outcome(r, idempotent, n, elapsed)
     idempotent = idempotent, attempt = n, elapsed = elapsed }
 end
 
+-- The multi's result is the response itself (its headers table already
+-- has the HEADERS metatable); a transport failure becomes nil, msg, info.
 local function finish(r, method, url, n, sent)
   if r.status then
-    return { status = r.status, body = r.body, time = r.time, attempts = n,
-      headers = setmetatable(r.headers, HEADERS),
-      http_version = r.http_version }
+    r.id, r.attempts = nil, n
+    return r
   end
   local msg = ("%s %s: %s"):format(method, safe_url(url), r.error)
   return nil, msg, { kind = r.kind, sent = sent, attempts = n, code = r.code }
@@ -225,8 +229,11 @@ function Client:request(req)
     local r = transfer(self, creq)
     sent = sent or r.sent == true
     log_attempt(method, req.url, r, n)
-    if not self.policy then return finish(r, method, req.url, n, sent) end
-    local delay, source = self.policy:decide(
+    local policy = self.policy
+    if not policy or (r.status and not policy.status_set[r.status]) then
+      return finish(r, method, req.url, n, sent)
+    end
+    local delay, source = policy:decide(
       outcome(r, idempotent, n, sys.monotime() - started))
     if not delay then return finish(r, method, req.url, n, sent) end
     log_retry(method, req.url, r, n, delay, source)
