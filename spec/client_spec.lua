@@ -295,6 +295,16 @@ describe("the Flow Service client against the emulator", function()
       { draft = true })
     flow:update(SCHEDULE)
     flow:publish_all()
+    -- Real entities too: read through the dry-run client, then changed.
+    local real = aep.connections:create(base_body("Dry real"), { draft = true })
+    local seen = dry.connections:get(real.id)
+    seen:update{ { op = "replace", path = "/description", value = "x" } }
+    seen:publish()
+    seen:delete()
+    local stored = raw:get("/connections/" .. real.id).items[1]
+    assert.same({ real.etag, "draft", real.description },
+      { stored.etag, stored.state, stored.description })
+    before.connections = before.connections + 1
     assert.same(before, raw:census())
     local actions = {}
     for i, s in ipairs(plan.steps()) do
@@ -302,7 +312,8 @@ describe("the Flow Service client against the emulator", function()
     end
     assert.same({ "create connection", "create source", "create target",
       "create flow", "update flow", "publish connection", "publish source",
-      "publish target", "publish flow" }, actions)
+      "publish target", "publish flow", "update connection",
+      "publish connection", "delete connection" }, actions)
     local text = plan.render()
     assert.falsy(text:find(PASSWORD, 1, true))
     assert.truthy(text:find('"password":"***"', 1, true))

@@ -258,8 +258,10 @@ local function held_secrets(c, e, body, spec)
   return skip
 end
 
-local function remember_secrets(c, id, set)
+local function remember_secrets(c, id, set, created)
   c.secrets_sent = c.secrets_sent or {}
+  -- Only a body this client created says which secrets are absent.
+  if not created and c.secrets_sent[id] == nil then return end
   local old = c.secrets_sent[id] or {}
   for k in pairs(set) do old[k] = true end
   c.secrets_sent[id] = old
@@ -398,7 +400,7 @@ local function create(coll, body, opts)
   warn_deferred(KINDS[kind].word, body.name, deferred)
   if c.dry_run then
     local e = dry_create(c, kind, body, spec, draft)
-    remember_secrets(c, e.id, secrets_present(kind, body, spec))
+    remember_secrets(c, e.id, secrets_present(kind, body, spec), true)
     private[e].missing = deferred
     return e
   end
@@ -413,7 +415,7 @@ local function create(coll, body, opts)
   c.claimed = c.claimed or {}
   c.claimed[id] = true
   if ctx then ctx:created(kind, id) end
-  remember_secrets(c, id, secrets_present(kind, body, spec))
+  remember_secrets(c, id, secrets_present(kind, body, spec), true)
   local e = found or fetch(c, kind, id)
   if e == nil then
     errors.raise("usage", { message = ("%s %s was created but cannot be "
