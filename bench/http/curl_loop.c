@@ -57,9 +57,10 @@ static void run_par (const char *url, long n, long c) {
   long started = 0, done = 0;
   int running = 0;
   curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, c);
+  curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, c);  /* keep all c alive */
   while (done < n) {
     CURLMsg *msg;
-    int left;
+    int left, finished = 0;
     while (started < n && started - done < c) {
       curl_multi_add_handle(m, new_easy(url));
       started++;
@@ -71,8 +72,10 @@ static void run_par (const char *url, long n, long c) {
       curl_multi_remove_handle(m, msg->easy_handle);
       curl_easy_cleanup(msg->easy_handle);
       done++;
+      finished++;
     }
-    if (done < n) curl_multi_poll(m, NULL, 0, 1000, NULL);
+    /* start the replacements before sleeping */
+    if (finished == 0) curl_multi_poll(m, NULL, 0, 1000, NULL);
   }
   curl_multi_cleanup(m);
 }
