@@ -12,6 +12,7 @@
 ** references; each access pushes and each release pops, in LIFO order.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua.h"
@@ -26,6 +27,7 @@ typedef struct validator {
   sc_schema *schema;
   int all_errors;
   sc_arena scratch;          /* validate_json: one document at a time */
+  const char **kptr;         /* kptr[id]: the key strings of the user value */
 } validator;
 
 /* Fixed stack slots during a validation. */
@@ -35,7 +37,31 @@ typedef struct validator {
 
 /* ======================================================================
 ** sc_access over Lua values
+**
+** Objects are read once: the first property lookup on a table walks it
+** with lua_next and leaves its values on the stack (a snapshot), so the
+** lookups of "properties", "required", "if", "then"... on the same object
+** are pointer comparisons of interned key strings. Snapshot values are
+** pinned (release does not pop them) until their object is released.
 ** ====================================================================== */
+
+#define SNAP_DEPTH 16          /* nested objects with a snapshot */
+#define SNAP_KEYS 24           /* larger objects use lua_rawget */
+#define SHORT_STR 40           /* LUAI_MAXSHORTLEN: interned up to this */
+
+typedef struct snap {
+  int slot;                  /* the object's stack slot */
+  int base, n;               /* its values: slots base .. base+n-1 */
+  const char *key[SNAP_KEYS];
+  size_t klen[SNAP_KEYS];
+} snap;
+
+typedef struct lctx {
+  lua_State *L;
+  const char *const *kptr;   /* kptr[id]: the interned key strings */
+  int nsnap;
+  snap snaps[SNAP_DEPTH];
+} lctx;
 
 static int is_array_mt (lua_State *L, int idx) {
   int r;
@@ -46,7 +72,7 @@ static int is_array_mt (lua_State *L, int idx) {
 }
 
 static int lua_kind (void *ud, sc_ref v) {
-  lua_State *L = ud;
+  lua_State *L = ((lctx *)ud)->L;
   int idx = (int)v;
   switch (lua_type(L, idx)) {
     case LUA_TNIL: return SK_NULL;
@@ -67,33 +93,80 @@ static int lua_kind (void *ud, sc_ref v) {
 }
 
 static int lua_boolean (void *ud, sc_ref v) {
-  return lua_toboolean((lua_State *)ud, (int)v);
+  return lua_toboolean(((lctx *)ud)->L, (int)v);
 }
 
 static int64_t lua_integer (void *ud, sc_ref v) {
-  return (int64_t)lua_tointeger((lua_State *)ud, (int)v);
+  return (int64_t)lua_tointeger(((lctx *)ud)->L, (int)v);
 }
 
 static double lua_number (void *ud, sc_ref v) {
-  return (double)lua_tonumber((lua_State *)ud, (int)v);
+  return (double)lua_tonumber(((lctx *)ud)->L, (int)v);
 }
 
 static const char *lua_string (void *ud, sc_ref v, size_t *len) {
-  return lua_tolstring((lua_State *)ud, (int)v, len);
+  return lua_tolstring(((lctx *)ud)->L, (int)v, len);
 }
 
 static size_t lua_length (void *ud, sc_ref v) {
-  return (size_t)lua_rawlen((lua_State *)ud, (int)v);
+  return (size_t)lua_rawlen(((lctx *)ud)->L, (int)v);
 }
 
 static sc_ref lua_index (void *ud, sc_ref v, size_t i) {
-  lua_State *L = ud;
+  lua_State *L = ((lctx *)ud)->L;
+  luaL_checkstack(L, 4, "instance too deep");
   lua_rawgeti(L, (int)v, (lua_Integer)i + 1);
   return lua_gettop(L);
 }
 
+/* Walks the object at slot v, leaving its values on the stack. */
+static snap *take_snapshot (lctx *x, int v) {
+  lua_State *L = x->L;
+  snap *s = &x->snaps[x->nsnap];
+  luaL_checkstack(L, SNAP_KEYS + 4, "instance too deep");
+  s->slot = v;
+  s->base = lua_gettop(L) + 1;
+  s->n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, v)) {
+    if (lua_type(L, -2) != LUA_TSTRING) { lua_pop(L, 1); continue; }
+    if (s->n == SNAP_KEYS) {
+      lua_settop(L, s->base - 1);
+      return NULL;
+    }
+    s->key[s->n] = lua_tolstring(L, -2, &s->klen[s->n]);
+    s->n++;
+    lua_rotate(L, -2, 1);   /* value below the key, which lua_next needs */
+  }
+  x->nsnap++;
+  return s;
+}
+
+static snap *find_snapshot (lctx *x, int v) {
+  int i;
+  for (i = x->nsnap - 1; i >= 0; i--)
+    if (x->snaps[i].slot == v) return &x->snaps[i];
+  return NULL;
+}
+
+static sc_ref snap_get (const snap *s, const char *kp, const sc_key *k) {
+  int i;
+  for (i = 0; i < s->n; i++)
+    if (s->key[i] == kp) return s->base + i;
+  if (k->len <= SHORT_STR && kp != NULL) return 0;   /* interned: absent */
+  for (i = 0; i < s->n; i++)
+    if (s->klen[i] == k->len && memcmp(s->key[i], k->s, k->len) == 0)
+      return s->base + i;
+  return 0;
+}
+
 static sc_ref lua_prop (void *ud, sc_ref v, const sc_key *k) {
-  lua_State *L = ud;
+  lctx *x = ud;
+  lua_State *L = x->L;
+  snap *s = find_snapshot(x, (int)v);
+  if (s == NULL && x->nsnap < SNAP_DEPTH) s = take_snapshot(x, (int)v);
+  if (s != NULL) return snap_get(s, k->id > 0 ? x->kptr[k->id] : NULL, k);
+  luaL_checkstack(L, 4, "instance too deep");
   if (k->id > 0) lua_rawgeti(L, SLOT_KEYS, k->id);
   else lua_pushlstring(L, k->s, k->len);
   if (lua_rawget(L, (int)v) == LUA_TNIL) {
@@ -103,13 +176,35 @@ static sc_ref lua_prop (void *ud, sc_ref v, const sc_key *k) {
   return lua_gettop(L);
 }
 
+/* Forgets the snapshots whose values are no longer on the stack. */
+static void trim (lctx *x, int top) {
+  while (x->nsnap > 0 && x->snaps[x->nsnap - 1].base > top) x->nsnap--;
+}
+
+/* Pops child unless it is a pinned snapshot value; snapshots of the
+** objects that go with it are forgotten. */
 static void lua_release (void *ud, sc_ref child) {
-  lua_settop((lua_State *)ud, (int)child - 1);
+  lctx *x = ud;
+  int c = (int)child;
+  if (x->nsnap > 0) {
+    const snap *top = &x->snaps[x->nsnap - 1];
+    if (c >= top->base && c < top->base + top->n) return;
+    if (c < top->base) {
+      int i;
+      for (i = 0; i < x->nsnap; i++) {
+        const snap *s = &x->snaps[i];
+        if (c >= s->base && c < s->base + s->n) return;
+      }
+    }
+  }
+  lua_settop(x->L, c - 1);
+  trim(x, c - 1);
 }
 
 static void lua_iter_begin (void *ud, sc_ref v, sc_iter *it) {
-  lua_State *L = ud;
+  lua_State *L = ((lctx *)ud)->L;
   (void)v;
+  luaL_checkstack(L, 4, "instance too deep");
   lua_pushnil(L);
   it->state = lua_gettop(L);
 }
@@ -117,8 +212,10 @@ static void lua_iter_begin (void *ud, sc_ref v, sc_iter *it) {
 /* Keys that are not strings: integers are written out, others skipped. */
 static int lua_iter_next (void *ud, sc_ref v, sc_iter *it, const char **key,
                           size_t *klen, sc_ref *val) {
-  lua_State *L = ud;
+  lctx *x = ud;
+  lua_State *L = x->L;
   lua_settop(L, (int)it->state);
+  trim(x, (int)it->state);
   while (lua_next(L, (int)v)) {
     int kt = lua_type(L, -2);
     if (kt == LUA_TSTRING) {
@@ -139,7 +236,9 @@ static int lua_iter_next (void *ud, sc_ref v, sc_iter *it, const char **key,
 }
 
 static void lua_iter_end (void *ud, sc_iter *it) {
-  lua_settop((lua_State *)ud, (int)it->state - 1);
+  lctx *x = ud;
+  lua_settop(x->L, (int)it->state - 1);
+  trim(x, (int)it->state - 1);
 }
 
 static const sc_access lua_access = {
@@ -282,8 +381,14 @@ static sv_value *to_sv (conv *cv, int idx) {
 ** Validators
 ** ====================================================================== */
 
+/* The metatable is upvalue 1 of the methods: cheaper than a registry
+** lookup by name on every call. */
 static validator *check_validator (lua_State *L) {
-  validator *v = luaL_checkudata(L, 1, VALIDATOR);
+  validator *v = lua_touserdata(L, 1);
+  if (v == NULL || !lua_getmetatable(L, 1) ||
+      !lua_rawequal(L, -1, lua_upvalueindex(1)))
+    luaL_typeerror(L, 1, VALIDATOR);
+  lua_pop(L, 1);
   if (v->schema == NULL) luaL_error(L, "attempt to use a closed validator");
   return v;
 }
@@ -304,14 +409,7 @@ static void push_array_mt (lua_State *L) {
 static void push_slots (lua_State *L) {
   lua_settop(L, 2);
   lua_getiuservalue(L, 1, 1);
-  if (lua_rawgeti(L, SLOT_KEYS, 0) == LUA_TNIL) {
-    lua_pop(L, 1);
-    push_array_mt(L);
-    if (!lua_isnil(L, -1)) {
-      lua_pushvalue(L, -1);
-      lua_rawseti(L, SLOT_KEYS, 0);
-    }
-  }
+  lua_rawgeti(L, SLOT_KEYS, 0);   /* json.array, or false */
   lua_pushnil(L);
 }
 
@@ -329,7 +427,8 @@ static void push_path (lua_State *L, const sc_path *p) {
 }
 
 static void on_error (void *ud, const sc_error *e) {
-  lua_State *L = ud;
+  lua_State *L = ((lctx *)ud)->L;
+  luaL_checkstack(L, 8, "too many errors");
   if (lua_isnil(L, SLOT_ERRORS)) {
     lua_newtable(L);
     lua_replace(L, SLOT_ERRORS);
@@ -360,9 +459,13 @@ static int finish (lua_State *L, int r) {
 static int run (lua_State *L, validator *v, const sc_access *acc,
                 sc_ref value) {
   sc_vctx c;
+  lctx x;
+  x.L = L;
+  x.kptr = v->kptr;
+  x.nsnap = 0;
   memset(&c, 0, sizeof c);
   c.acc = acc;
-  c.ud = L;
+  c.ud = &x;
   c.schema = v->schema;
   c.all_errors = v->all_errors;
   c.on_error = on_error;
@@ -384,7 +487,7 @@ static int validator_validate_json (lua_State *L) {
   sv_value *doc;
   push_slots(L);
   sc_arena_reset(&v->scratch);
-  doc = sv_parse(&v->scratch, text, len, err, sizeof err);
+  doc = sv_parse_view(&v->scratch, text, len, err, sizeof err);
   if (doc == NULL) {
     luaL_pushfail(L);
     lua_pushstring(L, err);
@@ -397,8 +500,24 @@ static int validator_close (lua_State *L) {
   validator *v = luaL_checkudata(L, 1, VALIDATOR);
   sc_free(v->schema);
   v->schema = NULL;
+  free(v->kptr);
+  v->kptr = NULL;
   sc_arena_free(&v->scratch);
   return 0;
+}
+
+/* v:_source(): the generated Lua source, or nil (see schema_codegen.c) */
+static int validator_source (lua_State *L) {
+  validator *v = check_validator(L);
+  size_t len;
+  char *src = sc_codegen(v->schema, &len);
+  if (src == NULL) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  lua_pushlstring(L, src, len);
+  free(src);
+  return 1;
 }
 
 static int validator_tostring (lua_State *L) {
@@ -456,11 +575,14 @@ static int opt_flag (lua_State *L, const char *name, int dflt) {
   return r;
 }
 
-static void fill_keys (lua_State *L, const sc_schema *s, int keys) {
-  size_t i, n = sc_nkeys(s);
-  sc_key *const *k = sc_keys(s);
+/* The user value holds the key strings, so their addresses stay valid. */
+static void fill_keys (lua_State *L, validator *v, int keys) {
+  size_t i, n = sc_nkeys(v->schema);
+  sc_key *const *k = sc_keys(v->schema);
+  v->kptr = calloc(n + 1, sizeof *v->kptr);
+  if (v->kptr == NULL) luaL_error(L, "out of memory");
   for (i = 0; i < n; i++) {
-    lua_pushlstring(L, k[i]->s, k[i]->len);
+    v->kptr[k[i]->id] = lua_pushlstring(L, k[i]->s, k[i]->len);
     lua_rawseti(L, keys, k[i]->id);
   }
 }
@@ -521,13 +643,17 @@ static int schema_compile (lua_State *L) {
     return 2;
   }
   lua_createtable(L, (int)sc_nkeys(v->schema), 1);
-  fill_keys(L, v->schema, lua_gettop(L));
+  fill_keys(L, v, lua_gettop(L));
+  if (lua_isnil(L, 4)) lua_pushboolean(L, 0);
+  else lua_pushvalue(L, 4);
+  lua_rawseti(L, -2, 0);
   lua_setiuservalue(L, 5, 1);
   lua_settop(L, 5);
   return 1;
 }
 
 static const luaL_Reg validator_methods[] = {
+  {"_source", validator_source},
   {"close", validator_close},
   {"validate", validator_validate},
   {"validate_json", validator_validate_json},
@@ -542,17 +668,29 @@ static const luaL_Reg validator_meta[] = {
   {NULL, NULL}
 };
 
+static int schema_utf8_length (lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_pushinteger(L, (lua_Integer)sc_utf8_length(s, len));
+  return 1;
+}
+
 static const luaL_Reg schema_funcs[] = {
   {"compile", schema_compile},
+  {"utf8_length", schema_utf8_length},
   {NULL, NULL}
 };
 
 int luaopen_flowlua_core_schema (lua_State *L) {
   luaL_newmetatable(L, VALIDATOR);
   luaL_setfuncs(L, validator_meta, 0);
-  luaL_newlib(L, validator_methods);
+  luaL_newlibtable(L, validator_methods);
+  lua_pushvalue(L, -2);
+  luaL_setfuncs(L, validator_methods, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_newlib(L, schema_funcs);
+  lua_pushlightuserdata(L, NULL);   /* json.null, for generated code */
+  lua_setfield(L, -2, "null");
   return 1;
 }

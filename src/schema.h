@@ -57,6 +57,10 @@ struct sv_value {
 /* Parses JSON text into the arena; NULL with a message in err. */
 sv_value *sv_parse (sc_arena *a, const char *text, size_t len,
                     char *err, size_t errlen);
+/* The same, but strings without escapes point into text (no copy, no
+** terminating NUL): for documents used while text lives. */
+sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
+                         char *err, size_t errlen);
 sv_value *sv_get (const sv_value *obj, const char *key, size_t klen);
 
 /* ---- instance access --------------------------------------------------- */
@@ -124,6 +128,10 @@ const sc_node *sc_root (const sc_schema *s);
 size_t sc_nkeys (const sc_schema *s);
 sc_key *const *sc_keys (const sc_schema *s);
 void sc_free (sc_schema *s);
+
+/* The schema as the source of a Lua chunk returning a validate function
+** (malloc'd), or NULL when it uses a keyword the generator does not do. */
+char *sc_codegen (const sc_schema *s, size_t *len);
 
 /* ---- validation -------------------------------------------------------- */
 

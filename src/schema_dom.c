@@ -89,6 +89,7 @@ typedef struct parser {
   size_t errlen;
   int depth;
   int failed;
+  int view;                  /* strings may point into the text */
 } parser;
 
 static sv_value *fail (parser *ps, const char *what) {
@@ -207,25 +208,40 @@ static int escape (parser *ps, char *out, size_t *o) {
   }
 }
 
-/* Parses a string after its opening quote; the copy is never longer. */
+/* Scans a string without escapes; the end quote's position, or NULL when
+** an escape comes first (then *bad tells whether the text is invalid). */
+static const char *plain_end (const char *p, const char *end, int *bad) {
+  const unsigned char *u = (const unsigned char *)p;
+  const unsigned char *e = (const unsigned char *)end;
+  *bad = 0;
+  while (u < e) {
+    unsigned c = *u;
+    if (c == '"') return (const char *)u;
+    if (c == '\\') return NULL;
+    if (c < 0x20) { *bad = 1; return NULL; }
+    if (c < 0x80) { u++; continue; }
+    if ((c = (unsigned)utf8_seq(u, e)) == 0) { *bad = 1; return NULL; }
+    u += c;
+  }
+  *bad = 1;
+  return NULL;
+}
+
+/* Parses a string after its opening quote; the copy is never longer.
+** In view mode a string without escapes points into the text. */
 static const char *parse_chars (parser *ps, size_t *len) {
-  const char *q = ps->p;
+  int bad;
+  const char *q = plain_end(ps->p, ps->end, &bad);
   char *out;
   size_t o = 0;
-  while (q < ps->end && *q != '"' && *q != '\\') q++;
-  if (q < ps->end && *q == '"') {   /* no escapes: validate and copy */
-    const unsigned char *u = (const unsigned char *)ps->p;
-    while (u < (const unsigned char *)q) {
-      size_t n = *u < 0x80 ? (*u >= 0x20) : utf8_seq(u,
-        (const unsigned char *)q);
-      if (n == 0) { ps->p = (const char *)u; return NULL; }
-      u += n;
-    }
-    out = sc_strdup(ps->a, ps->p, (size_t)(q - ps->p));
+  if (q != NULL) {
+    const char *r = ps->view ? ps->p : sc_strdup(ps->a, ps->p,
+                                                 (size_t)(q - ps->p));
     *len = (size_t)(q - ps->p);
     ps->p = q + 1;
-    return out;
+    return r;
   }
+  if (bad) return NULL;
   out = sc_alloc(ps->a, (size_t)(ps->end - ps->p) + 1);
   if (out == NULL) return NULL;
   while (ps->p < ps->end && *ps->p != '"') {
@@ -404,8 +420,8 @@ static sv_value *parse_value (parser *ps) {
   return v;
 }
 
-sv_value *sv_parse (sc_arena *a, const char *text, size_t len, char *err,
-                    size_t errlen) {
+static sv_value *parse (sc_arena *a, const char *text, size_t len,
+                        char *err, size_t errlen, int view) {
   parser ps;
   sv_value *v;
   ps.a = a;
@@ -415,6 +431,7 @@ sv_value *sv_parse (sc_arena *a, const char *text, size_t len, char *err,
   ps.errlen = errlen;
   ps.depth = 0;
   ps.failed = 0;
+  ps.view = view;
   v = parse_value(&ps);
   if (v == NULL) return NULL;
   skip_ws(&ps);
@@ -422,12 +439,24 @@ sv_value *sv_parse (sc_arena *a, const char *text, size_t len, char *err,
   return v;
 }
 
+sv_value *sv_parse (sc_arena *a, const char *text, size_t len, char *err,
+                    size_t errlen) {
+  return parse(a, text, len, err, errlen, 0);
+}
+
+sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
+                         char *err, size_t errlen) {
+  return parse(a, text, len, err, errlen, 1);
+}
+
 sv_value *sv_get (const sv_value *obj, const char *key, size_t klen) {
   size_t i;
   if (obj == NULL || obj->kind != SV_OBJ) return NULL;
   for (i = 0; i < obj->n; i++) {
     const sv_member *m = &obj->u.members[i];
-    if (m->klen == klen && memcmp(m->key, key, klen) == 0) return m->val;
+    if (m->klen == klen && (klen == 0 || (m->key[0] == key[0] &&
+        memcmp(m->key, key, klen) == 0)))
+      return m->val;
   }
   return NULL;
 }

@@ -107,7 +107,10 @@ char *sc_pointer_join (sc_arena *a, const char *ptr, const char *tok,
                        size_t n);
 int sc_hexval (int c);
 
-/* schema_validate.c */
+/* schema_validate.c: messages shared with the Lua code generator */
+void sc_fmt_limit (const sc_limit *l, char *buf, size_t size);
+void sc_type_message (unsigned types, char *buf, size_t size);
+void sc_enum_message (const sc_node *n, char *buf, size_t size);
 int sc_equal (const sc_access *a1, void *u1, sc_ref v1,
               const sc_access *a2, void *u2, sc_ref v2);
 

@@ -19,7 +19,7 @@
 
 #define KIND(v) (c->acc->kind(c->ud, (v)))
 
-static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v,
+static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path);
 
 /* ======================================================================
@@ -48,7 +48,7 @@ static int report (sc_vctx *c, const sc_node *n, const char *kw,
 #define FAIL(call) do { (void)(call); ok = 0; \
   if (!c->all_errors) return 0; } while (0)
 
-static void fmt_limit (const sc_limit *l, char *buf, size_t size) {
+void sc_fmt_limit (const sc_limit *l, char *buf, size_t size) {
   if (l->is_int) { snprintf(buf, size, "%lld", (long long)l->i); return; }
   snprintf(buf, size, "%.15g", l->d);
   if (strtod(buf, NULL) != l->d) snprintf(buf, size, "%.17g", l->d);
@@ -212,19 +212,32 @@ static int type_ok (sc_vctx *c, unsigned types, sc_ref v, int kind) {
   }
 }
 
-static int type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
-  char buf[96];
-  size_t len = 0;
-  int k;
-  buf[0] = '\0';
-  for (k = 0; k < 7; k++)
-    if (n->types & (1u << k))
-      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
-                              len ? ", " : "", type_names[k]);
-  return report(c, n, "type", path, "must be %s", buf);
+void sc_type_message (unsigned types, char *buf, size_t size) {
+  size_t len = (size_t)snprintf(buf, size, "must be ");
+  int k, first = 1;
+  for (k = 0; k < 7 && len < size; k++)
+    if (types & (1u << k)) {
+      len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                              first ? "" : ", ", type_names[k]);
+      first = 0;
+    }
 }
 
-static void describe_enum (const sc_node *n, char *buf, size_t size) {
+static int type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
+  char buf[96];
+  sc_type_message(n->types, buf, sizeof buf);
+  return report(c, n, "type", path, "%s", buf);
+}
+
+static void list_enum (const sc_node *n, char *buf, size_t size);
+
+void sc_enum_message (const sc_node *n, char *buf, size_t size) {
+  size_t len;
+  len = (size_t)snprintf(buf, size, "must be one of ");
+  list_enum(n, buf + len, size - len);
+}
+
+static void list_enum (const sc_node *n, char *buf, size_t size) {
   size_t i, len = 0;
   buf[0] = '\0';
   for (i = 0; i < n->nenums && len < size; i++) {
@@ -249,8 +262,8 @@ static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v,
   char buf[256];
   for (i = 0; i < n->nenums; i++)
     if (equal_const(c, v, n->enums[i])) return 1;
-  describe_enum(n, buf, sizeof buf);
-  return report(c, n, "enum", path, "must be one of %s", buf);
+  sc_enum_message(n, buf, sizeof buf);
+  return report(c, n, "enum", path, "%s", buf);
 }
 
 /* ======================================================================
@@ -286,23 +299,23 @@ static int check_number (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
   int ok = 1;
   char buf[40];
   if (n->min.set && cmp_limit(c, v, kind, &n->min) < 0) {
-    fmt_limit(&n->min, buf, sizeof buf);
+    sc_fmt_limit(&n->min, buf, sizeof buf);
     FAIL(report(c, n, "minimum", path, "must be >= %s", buf));
   }
   if (n->max.set && cmp_limit(c, v, kind, &n->max) > 0) {
-    fmt_limit(&n->max, buf, sizeof buf);
+    sc_fmt_limit(&n->max, buf, sizeof buf);
     FAIL(report(c, n, "maximum", path, "must be <= %s", buf));
   }
   if (n->xmin.set && cmp_limit(c, v, kind, &n->xmin) <= 0) {
-    fmt_limit(&n->xmin, buf, sizeof buf);
+    sc_fmt_limit(&n->xmin, buf, sizeof buf);
     FAIL(report(c, n, "exclusiveMinimum", path, "must be > %s", buf));
   }
   if (n->xmax.set && cmp_limit(c, v, kind, &n->xmax) >= 0) {
-    fmt_limit(&n->xmax, buf, sizeof buf);
+    sc_fmt_limit(&n->xmax, buf, sizeof buf);
     FAIL(report(c, n, "exclusiveMaximum", path, "must be < %s", buf));
   }
   if (n->mult.set && !multiple_ok(c, v, kind, &n->mult)) {
-    fmt_limit(&n->mult, buf, sizeof buf);
+    sc_fmt_limit(&n->mult, buf, sizeof buf);
     FAIL(report(c, n, "multipleOf", path, "must be a multiple of %s", buf));
   }
   return ok;
@@ -393,12 +406,12 @@ static int check_string (sc_vctx *c, const sc_node *n, sc_ref v,
 ** ====================================================================== */
 
 /* Runs a node muted, first error only: the answer alone matters. */
-static int quietly (sc_vctx *c, const sc_node *n, sc_ref v,
+static int quietly (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                     const sc_path *path) {
   int all = c->all_errors, r;
   c->all_errors = 0;
   c->mute++;
-  r = node_valid(c, n, v, path);
+  r = node_valid(c, n, v, kind, path);
   c->mute--;
   c->all_errors = all;
   return r;
@@ -416,7 +429,8 @@ static int item_valid (sc_vctx *c, const sc_node *n, sc_ref v, size_t i,
   p.up = path;
   p.key = NULL;
   p.len = i;
-  r = quiet ? quietly(c, n, item, &p) : node_valid(c, n, item, &p);
+  r = quiet ? quietly(c, n, item, -1, &p)
+    : node_valid(c, n, item, -1, &p);
   c->acc->release(c->ud, item);
   return r;
 }
@@ -498,7 +512,7 @@ static int child_valid (sc_vctx *c, const sc_node *n, sc_ref val,
   p.up = path;
   p.key = key;
   p.len = klen;
-  return node_valid(c, n, val, &p);
+  return node_valid(c, n, val, -1, &p);
 }
 
 static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
@@ -544,7 +558,7 @@ static int check_dep (sc_vctx *c, const sc_node *n, const sc_dep *d,
                       sc_ref v, const sc_path *path) {
   size_t i;
   int ok = 1;
-  if (d->node) return node_valid(c, d->node, v, path);
+  if (d->node) return node_valid(c, d->node, v, SK_OBJ, path);
   for (i = 0; i < d->nreq; i++) {
     sc_ref val = c->acc->prop(c->ud, v, d->req[i]);
     if (val == 0)
@@ -583,7 +597,7 @@ static int check_member (sc_vctx *c, const sc_node *n, const char *k,
     name.n = kl;
     sc_vctx names = *c;   /* a name is a string of our own */
     names.acc = &sv_access;
-    if (!quietly(&names, n->prop_names, (sc_ref)&name, path)) {
+    if (!quietly(&names, n->prop_names, (sc_ref)&name, SK_STR, path)) {
       FAIL(report(c, n, "propertyNames", path,
                   "property name '%.*s' is invalid", (int)kl, k));
     }
@@ -646,37 +660,37 @@ static int check_object (sc_vctx *c, const sc_node *n, sc_ref v,
 ** Combinators and conditionals
 ** ====================================================================== */
 
-static int check_comb (sc_vctx *c, const sc_node *n, sc_ref v,
+static int check_comb (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
   size_t i, matches = 0;
   int ok = 1;
   for (i = 0; i < n->all_of.n; i++)
-    if (!node_valid(c, n->all_of.v[i], v, path)) FAIL(0);
+    if (!node_valid(c, n->all_of.v[i], v, kind, path)) FAIL(0);
   if (n->any_of.n) {
     for (i = 0; i < n->any_of.n; i++)
-      if (quietly(c, n->any_of.v[i], v, path) == 1) break;
+      if (quietly(c, n->any_of.v[i], v, kind, path) == 1) break;
     if (i == n->any_of.n)
       FAIL(report(c, n, "anyOf", path, "must match a schema in anyOf"));
   }
   if (n->one_of.n) {
     for (i = 0; i < n->one_of.n && matches < 2; i++)
-      matches += quietly(c, n->one_of.v[i], v, path) == 1;
+      matches += quietly(c, n->one_of.v[i], v, kind, path) == 1;
     if (matches != 1)
       FAIL(report(c, n, "oneOf", path, matches ? "must match exactly one "
                   "schema in oneOf (matched more than one)"
                   : "must match exactly one schema in oneOf (matched none)"));
   }
-  if (n->not_ && quietly(c, n->not_, v, path) == 1)
+  if (n->not_ && quietly(c, n->not_, v, kind, path) == 1)
     FAIL(report(c, n, "not", path, "must not be valid against the schema "
                 "in not"));
   return ok;
 }
 
-static int check_cond (sc_vctx *c, const sc_node *n, sc_ref v,
+static int check_cond (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
-  int r = quietly(c, n->if_, v, path);
-  if (r && n->then_) return node_valid(c, n->then_, v, path);
-  if (!r && n->else_) return node_valid(c, n->else_, v, path);
+  int r = quietly(c, n->if_, v, kind, path);
+  if (r && n->then_) return node_valid(c, n->then_, v, kind, path);
+  if (!r && n->else_) return node_valid(c, n->else_, v, kind, path);
   return 1;
 }
 
@@ -710,8 +724,8 @@ static int node_body (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     FAIL(report(c, n, "const", path, "must be equal to the constant"));
   if ((n->flags & F_ENUM) && !check_enum(c, n, v, path)) FAIL(0);
   if (!by_kind(c, n, v, kind, path)) FAIL(0);
-  if ((n->flags & F_COMB) && !check_comb(c, n, v, path)) FAIL(0);
-  if ((n->flags & F_COND) && !check_cond(c, n, v, path)) FAIL(0);
+  if ((n->flags & F_COMB) && !check_comb(c, n, v, kind, path)) FAIL(0);
+  if ((n->flags & F_COND) && !check_cond(c, n, v, kind, path)) FAIL(0);
   return ok;
 }
 
@@ -726,16 +740,17 @@ static int empty_body (sc_vctx *c, const sc_node *n, sc_ref v,
   return node_body(c, n, v, SK_OBJ, path);
 }
 
-static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v,
+/* kind: the instance's, when the caller knows it, else -1 */
+static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
-  int r, kind;
+  int r;
   while (n->ref) n = n->ref;
   if (n->flags == 0) return 1;
   if (n->flags & F_FALSE)
     return report(c, n, "false", path, "no value is allowed here");
   if (c->depth >= MAX_DEPTH) { c->overflow = 1; return 0; }
   c->depth++;
-  kind = KIND(v);
+  if (kind < 0) kind = KIND(v);
   r = kind == SK_EMPTY ? empty_body(c, n, v, path)
     : node_body(c, n, v, kind, path);
   c->depth--;
@@ -745,6 +760,6 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v,
 int sc_validate (sc_vctx *c, sc_ref v) {
   int r;
   c->mute = c->depth = c->nerrors = c->overflow = 0;
-  r = node_valid(c, c->schema->root, v, NULL);
+  r = node_valid(c, c->schema->root, v, -1, NULL);
   return c->overflow ? -1 : r;
 }
