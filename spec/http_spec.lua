@@ -204,6 +204,78 @@ describe("flowlua.http", function()
     end)
   end)
 
+  describe("the multi handle (flowlua.core.http)", function()
+    local core = require("flowlua.core").http
+
+    it("frees transfers in flight on close and on garbage collection", function()
+      local m = core.multi()
+      assert.same(1, m:start{ url = srv.url .. "/delay?s=2" })
+      assert.same(2, m:start{ method = "POST", url = srv.url .. "/echo", body = "x" })
+      assert.same(2, m:pending())
+      m:close()
+      m:close()
+      assert.has_error(function() m:pending() end, "attempt to use a closed http multi")
+      assert.same("flowlua.http.multi (closed)", tostring(m))
+      local lost = core.multi()
+      lost:start{ url = srv.url .. "/delay?s=2" }
+      lost = nil  -- luacheck: ignore
+      collectgarbage()
+    end)
+
+    it("cancels one transfer and keeps the others", function()
+      local m = core.multi()
+      local slow = m:start{ url = srv.url .. "/delay?s=2" }
+      local quick = m:start{ url = srv.url .. "/hello" }
+      assert.is_true(m:cancel(slow))
+      assert.is_false(m:cancel(slow))
+      local r = m:wait(quick)
+      assert.same({ quick, 200, "hello" }, { r.id, r.status, r.body })
+      assert.same(0, m:pending())
+      assert.same({}, m:poll(0))
+      m:close()
+    end)
+
+    it("raises on a malformed request", function()
+      local m = core.multi()
+      assert.has_error(function() m:start{} end, "request field 'url' is required")
+      assert.has_error(function() m:start{ url = "x", method = 1 } end,
+        "request field 'method' must be a string")
+      assert.has_error(function() m:start{ url = "x", headers = { 1 } } end,
+        "request header 1 must be a string 'Name: value'")
+      assert.has_error(function() m:start{ url = "x", timeout = -1 } end,
+        "request field 'timeout' must be a number of seconds")
+      assert.has_error(function() m:wait(99) end,
+        "bad argument #1 to 'wait' (no such transfer)")
+      m:close()
+    end)
+
+    it("sends HEAD without reading a body and DELETE with one", function()
+      local head = assert(c:request{ method = "HEAD", url = srv.url .. "/hello" })
+      assert.same({ 200, "" }, { head.status, head.body })
+      local del = assert(c:request{ method = "DELETE", url = srv.url .. "/echo", body = "gone" })
+      local seen = cjson.decode(del.body)
+      assert.same({ "DELETE", "gone" }, { seen.method, seen.body })
+      local post = assert(c:request{ method = "POST", url = srv.url .. "/echo" })
+      seen = cjson.decode(post.body)
+      assert.same({ "POST", "" }, { seen.method, seen.body })
+      local after = assert(c:request{ url = srv.url .. "/echo" })
+      assert.same("GET", cjson.decode(after.body).method)
+    end)
+
+    it("wakes the tasks of a client closed under them", function()
+      local d = http.client{ retry = false }
+      local t = task.spawn(function()
+        return d:request{ url = srv.url .. "/delay?s=2" }
+      end)
+      task.spawn(function() end):wait()  -- t is waiting now
+      d:close()
+      local res, err, info = t:wait()
+      assert.is_nil(res)
+      assert.matches(": the client was closed$", err)
+      assert.same({ kind = "cancelled", sent = true, attempts = 1 }, info)
+    end)
+  end)
+
   describe("TLS", function()
     local tls, dir
 

@@ -214,6 +214,7 @@ typedef struct Request {
 static const char *opt_string (lua_State *L, int t, const char *k,
                                const char *def, size_t *len) {
   int type = lua_getfield(L, t, k);
+  if (len != NULL) *len = 0;
   if (type == LUA_TNIL) return def;
   if (type != LUA_TSTRING)
     luaL_error(L, "request field '%s' must be a string", k);

@@ -246,8 +246,16 @@ function Client:request(req)
 end
 
 --- Closes the client: stops its transfers and closes its connections.
+-- Tasks waiting for a transfer of this client get a failure of kind
+-- "cancelled" (counted as sent: it may have reached the server).
 function Client:close()
   self.multi:close()
+  for id, t in pairs(self.waiters) do
+    self.waiters[id] = nil
+    task.wake(t, { id = id, error = "the client was closed",
+      kind = "cancelled", sent = true })
+  end
+  self.nwaiting = 0
 end
 Client.__close = Client.close
 
