@@ -22,6 +22,7 @@
 #include "schema.h"
 
 #define VALIDATOR "flowlua.schema.validator"
+#define ARENA "flowlua.schema.arena"
 
 typedef struct validator {
   sc_schema *schema;
@@ -668,6 +669,71 @@ static const luaL_Reg validator_meta[] = {
   {NULL, NULL}
 };
 
+/* sv_value to Lua, as flowlua.json decodes: arrays get json.array. */
+static void push_sv (lua_State *L, const sv_value *v, int array_mt,
+                     int object_mt) {
+  size_t i;
+  luaL_checkstack(L, 4, "document too deep");
+  switch (v->kind) {
+    case SV_NULL: lua_pushlightuserdata(L, NULL); break;
+    case SV_TRUE: case SV_FALSE: lua_pushboolean(L, v->kind == SV_TRUE); break;
+    case SV_INT: lua_pushinteger(L, (lua_Integer)v->u.i); break;
+    case SV_NUM: lua_pushnumber(L, (lua_Number)v->u.d); break;
+    case SV_STR: lua_pushlstring(L, v->u.s, v->n); break;
+    case SV_ARR:
+      lua_createtable(L, (int)v->n, 0);
+      for (i = 0; i < v->n; i++) {
+        push_sv(L, v->u.items[i], array_mt, object_mt);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+      }
+      if (array_mt) {
+        lua_pushvalue(L, array_mt);
+        lua_setmetatable(L, -2);
+      }
+      break;
+    default:
+      lua_createtable(L, 0, (int)v->n);
+      for (i = 0; i < v->n; i++) {
+        lua_pushlstring(L, v->u.members[i].key, v->u.members[i].klen);
+        push_sv(L, v->u.members[i].val, array_mt, object_mt);
+        lua_rawset(L, -3);
+      }
+      if (object_mt) {
+        lua_pushvalue(L, object_mt);
+        lua_setmetatable(L, -2);
+      }
+      break;
+  }
+}
+
+/* _decode(text [, object_mt]): the validator's own JSON reader, for tests
+** and tools; objects get object_mt when given; nil, err on bad text. */
+static int arena_gc (lua_State *L) {
+  sc_arena_free(luaL_checkudata(L, 1, ARENA));
+  return 0;
+}
+
+static int schema_decode (lua_State *L) {
+  size_t len;
+  const char *text = luaL_checklstring(L, 1, &len);
+  sc_arena *a;
+  char err[160];
+  sv_value *v;
+  lua_settop(L, 2);
+  push_array_mt(L);                                       /* 3 */
+  a = lua_newuserdatauv(L, sizeof *a, 0);  /* owns the tree: no leak */
+  memset(a, 0, sizeof *a);
+  luaL_setmetatable(L, ARENA);
+  v = sv_parse(a, text, len, err, sizeof err);
+  if (v == NULL) {
+    luaL_pushfail(L);
+    lua_pushstring(L, err);
+    return 2;
+  }
+  push_sv(L, v, lua_isnil(L, 3) ? 0 : 3, lua_istable(L, 2) ? 2 : 0);
+  return 1;
+}
+
 static int schema_utf8_length (lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -676,12 +742,17 @@ static int schema_utf8_length (lua_State *L) {
 }
 
 static const luaL_Reg schema_funcs[] = {
+  {"_decode", schema_decode},
   {"compile", schema_compile},
   {"utf8_length", schema_utf8_length},
   {NULL, NULL}
 };
 
 int luaopen_flowlua_core_schema (lua_State *L) {
+  luaL_newmetatable(L, ARENA);
+  lua_pushcfunction(L, arena_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   luaL_newmetatable(L, VALIDATOR);
   luaL_setfuncs(L, validator_meta, 0);
   luaL_newlibtable(L, validator_methods);

@@ -170,13 +170,13 @@ static int fresh (gen *g) { return ++g->vars; }
 static void fail (gen *g, const at *a, const sc_node *n, const char *kw,
                   const char *msg) {
   if (a->label) { putf(g, "goto f%d\n", a->label); return; }
-  putf(g, "return false, {{path = %s, schema_path = ", a->path);
+  putf(g, "do return false, {{path = %s, schema_path = ", a->path);
   put_sp(g, n, kw);
   PUTS(g, ", keyword = ");
   put_cstr(g, kw);
   PUTS(g, ", message = ");
   put_cstr(g, msg);
-  PUTS(g, "}}\n");
+  PUTS(g, "}} end\n");
 }
 
 /* tN = type(xN) and, for tables, kN: 5 array, 6 object; an unmarked
@@ -187,7 +187,7 @@ static void gen_kind (gen *g, int x) {
        "if x%d[1] ~= nil then k%d = 5\n"
        "elseif next(x%d) ~= nil then k%d = 6\n"
        "elseif getmetatable(x%d) == ARRAY then k%d = 5\n"
-       "else return C(self, root) end\nend\n", x, x, x, x, x, x, x);
+       "else do return C(self, root) end end\nend\n", x, x, x, x, x, x, x);
 }
 
 /* Property values of an object are read once, where the object's value
@@ -219,7 +219,7 @@ static void hoist_key (gen *g, int x, const sc_key *key) {
        "if x%d[1] ~= nil then k%d = 5\n"
        "elseif next(x%d) ~= nil then k%d = 6\n"
        "elseif getmetatable(x%d) == ARRAY then k%d = 5\n"
-       "else return C(self, root) end\nend\nend\nend\n", y, y, y, y, y, y,
+       "else do return C(self, root) end end\nend\nend\nend\n", y, y, y, y, y, y,
        y);
 }
 
@@ -483,10 +483,10 @@ static void gen_extra (gen *g, const sc_node *n, const at *a, int y) {
     if (a->label) {
       putf(g, "goto f%d\n", a->label);
     } else {
-      putf(g, "return false, {{path = %s, schema_path = ", a->path);
+      putf(g, "do return false, {{path = %s, schema_path = ", a->path);
       put_sp(g, n, "additionalProperties");
       PUTS(g, ", keyword = \"additionalProperties\", message = "
-           "\"property '\" .. key .. \"' is not allowed\"}}\n");
+           "\"property '\" .. key .. \"' is not allowed\"}} end\n");
     }
   } else {
     gen_child(g, n->add_props, a, y, "\"/\" .. ESC(key)", 0);
