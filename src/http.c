@@ -41,6 +41,7 @@ typedef struct Transfer {
   Buf body, head;
   size_t max_body;
   int too_large;   /* the body passed max_body: the write callback refused */
+  int head_too_large;  /* the headers passed MAX_HEAD */
   int no_memory;   /* a buffer could not grow */
   int done;        /* finished, waiting to be reported by poll */
   int configured;  /* the easy handle holds the fixed options */
@@ -100,7 +101,11 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
   Transfer *t = (Transfer *)ud;
   size_t len = size * n;
   if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) t->head.len = 0;
-  if (t->head.len + len > MAX_HEAD || buf_add(&t->head, data, len) != 0) {
+  if (t->head.len + len > MAX_HEAD) {
+    t->head_too_large = 1;
+    return 0;
+  }
+  if (buf_add(&t->head, data, len) != 0) {
     t->no_memory = 1;
     return 0;
   }
@@ -485,7 +490,7 @@ static const char *error_kind (const Transfer *t) {
     case CURLE_FILESIZE_EXCEEDED:
       return "too_large";
     case CURLE_WRITE_ERROR:
-      return t->too_large ? "too_large" : "memory";
+      return t->too_large || t->head_too_large ? "too_large" : "memory";
     case CURLE_OUT_OF_MEMORY:
       return "memory";
     case CURLE_WEIRD_SERVER_REPLY: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
@@ -517,6 +522,8 @@ static void push_error (lua_State *L, const Transfer *t) {
   if (t->too_large || t->result == CURLE_FILESIZE_EXCEEDED)
     lua_pushfstring(L, "response body larger than max_body (%I bytes)",
                     (lua_Integer)t->max_body);
+  else if (t->head_too_large)
+    lua_pushliteral(L, "response headers larger than 1 MiB");
   else if (t->no_memory)
     lua_pushliteral(L, "out of memory for the response");
   else
