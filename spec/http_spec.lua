@@ -149,7 +149,7 @@ describe("flowlua.http", function()
     it("overlaps requests: the server sees all of them in flight at once", function()
       local items = { 1, 2, 3, 4, 5, 6, 7, 8 }
       local got = task.parallel(items, function(i)
-        local res = assert(c:request{ url = srv.url .. "/delay?s=0.5&n=" .. i })
+        local res = assert(c:request{ url = srv.url .. "/delay?s=0.8&n=" .. i })
         return res.body .. i
       end, { concurrency = 8 })
       assert.same({ "slept1", "slept2", "slept3", "slept4", "slept5", "slept6",
@@ -185,7 +185,7 @@ describe("flowlua.http", function()
     it("serves two clients from one scheduler loop", function()
       local d = http.client{ retry = false }
       local got = task.parallel({ c, d, c, d }, function(client, i)
-        return assert(client:request{ url = srv.url .. "/delay?s=0.3&n=" .. i }).status
+        return assert(client:request{ url = srv.url .. "/delay?s=0.8&n=" .. i }).status
       end, { concurrency = 4 })
       d:close()
       assert.same({ 200, 200, 200, 200 }, got)

@@ -161,6 +161,14 @@ describe("flowlua.retry", function()
       assert.same(4, res.attempts)
     end)
 
+    it("does not start a retry whose wait would end past max_elapsed", function()
+      local brief = http.client{ retry = { seed = 3, max_elapsed = 0.5 } }
+      local res = assert(brief:request{ url = srv.url .. "/fail?key=p&n=1&status=503&after=1" })
+      brief:close()
+      assert.same({ 503, 1 }, { res.status, res.attempts })
+      assert.same("1", res.headers["Retry-After"])
+    end)
+
     it("does not retry a 500", function()
       local res = assert(c:request{ url = srv.url .. "/fail?key=c&n=1&status=500" })
       assert.same(500, res.status)
