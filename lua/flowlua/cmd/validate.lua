@@ -1,0 +1,134 @@
+--- `flowlua validate [OPTIONS] SCHEMA [DOC...]`: validate JSON documents
+-- against a JSON Schema (draft-07), or the schema against the meta-schema.
+-- Each error is printed as `DOC: /path: message` (`/` for the document
+-- itself); a valid document as `DOC: valid`. `$ref`s to other files are
+-- read relative to the schema's folder (or as file:// URIs); nothing is
+-- fetched from the network.
+-- @module flowlua.cmd.validate
+
+local options = require "flowlua.cmd.options"
+local schema = require "flowlua.schema"
+
+local validate = {}
+
+local USAGE = "usage: flowlua validate [OPTIONS] SCHEMA [DOC...]"
+
+local SPECS = {
+  { long = "--first-error", key = "first",
+    help = "report only the first error of each document" },
+  { long = "--no-formats", key = "no_formats",
+    help = "do not check \"format\" (date-time, email, uri...)" },
+  { long = "--help", short = "-h", key = "help", help = "show this help" },
+}
+
+local HELP = USAGE .. "\n\nValidates each JSON document DOC (- for standard "
+  .. "input) against the JSON\nSchema SCHEMA (draft-07). Without DOC, checks "
+  .. "SCHEMA itself against the\ndraft-07 meta-schema.\n\nOptions:\n"
+  .. options.help(SPECS) .. [[
+
+
+Exit status: 0 every document is valid, 1 one is invalid, 2 usage error or
+an unreadable or malformed schema or document.]]
+
+local function read(path)
+  if path == "-" then return io.stdin:read("a") end
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local text, rerr = f:read("a")
+  f:close()
+  if not text then return nil, ("%s: %s"):format(path, rerr) end
+  return text
+end
+
+-- Remote $refs: file:// URIs and plain relative paths, from disk only.
+local function resolver(schema_path)
+  local dir = schema_path:match("^(.*)/[^/]*$") or "."
+  return function(uri)
+    local path = uri:match("^file://(/.*)$")
+    if not path and not uri:find("^%a[%w+.-]*:") then
+      path = uri:sub(1, 1) == "/" and uri or (dir .. "/" .. uri)
+    end
+    if not path then return nil end
+    return read(path)
+  end
+end
+
+local check_schema
+
+local function check(v, doc)
+  local text, err = read(doc)
+  if not text then
+    io.stderr:write("flowlua: cannot read ", err, "\n")
+    return 2
+  end
+  local ok, errors = v:validate_json(text)
+  if ok == nil then
+    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(doc, errors))
+    return 2
+  elseif ok then
+    print(doc .. ": valid")
+    return 0
+  end
+  for _, e in ipairs(errors) do
+    print(("%s: %s: %s"):format(doc, e.path == "" and "/" or e.path,
+      e.message))
+  end
+  return 1
+end
+
+local META = { ["$ref"] = "http://json-schema.org/draft-07/schema#" }
+
+-- No documents: the schema is checked against the draft-07 meta-schema.
+function check_schema(path, text)
+  local meta = assert(schema.compile(META, { all_errors = true }))
+  local ok, errors = meta:validate_json(text)
+  if ok then return 0 end
+  if ok == nil then
+    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(path, errors))
+    return 2
+  end
+  for _, e in ipairs(errors) do
+    print(("%s: %s: %s"):format(path, e.path == "" and "/" or e.path,
+      e.message))
+  end
+  return 1
+end
+
+--- Runs the command.
+-- @tparam table args the arguments after `validate`
+-- @treturn integer exit status
+function validate.main(args)
+  local opts = options.parse(args, SPECS, USAGE)
+  if opts.help then print(HELP) return 0 end
+  local spec_path = opts.operands[1]
+  if spec_path == nil then
+    require("flowlua.cli").usage_error("no schema given", USAGE)
+  end
+  local text, err = read(spec_path)
+  if not text then
+    io.stderr:write("flowlua: cannot read ", err, "\n")
+    return 2
+  end
+  local alone = opts.operands[2] == nil
+  if alone then
+    local status = check_schema(spec_path, text)
+    if status ~= 0 then return status end
+  end
+  local v, cerr = schema.compile(text, { resolve = resolver(spec_path),
+    all_errors = not opts.first, formats = not opts.no_formats })
+  if not v then
+    io.stderr:write(("flowlua: %s: %s\n"):format(spec_path, cerr))
+    return alone and 1 or 2
+  end
+  if alone then
+    print(spec_path .. ": valid schema")
+    return 0
+  end
+  local status = 0
+  for i = 2, #opts.operands do
+    status = math.max(status, check(v, opts.operands[i]))
+  end
+  return status
+end
+
+return validate

@@ -1,0 +1,93 @@
+-- `flowlua validate SCHEMA [DOC...]` as a real process, on the seed's
+-- Azure File Storage auth spec (spec/fixtures/schema) and the schedule
+-- spec of ../shared/bench/schedule.
+local proc = require "support.proc"
+
+local FIX = "spec/fixtures/schema/"
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
+local SCHEDULE = here .. "/../../shared/bench/schedule/schema.json"
+
+describe("flowlua validate", function()
+  it("prints 'DOC: valid' and exits 0 when every document is valid", function()
+    local out, err, code = proc.run{ "validate", FIX .. "auth-basic.json",
+      FIX .. "auth-ok.json" }
+    assert.same(FIX .. "auth-ok.json: valid\n", out)
+    assert.same("", err)
+    assert.same(0, code)
+  end)
+
+  it("prints every error as DOC: /path: message and exits 1", function()
+    local out, err, code = proc.run{ "validate", FIX .. "auth-basic.json",
+      FIX .. "auth-ok.json", FIX .. "auth-bad.json" }
+    assert.same(FIX .. "auth-ok.json: valid\n"
+      .. FIX .. "auth-bad.json: /host: must be string\n"
+      .. FIX .. "auth-bad.json: /: missing required property 'password'\n",
+      out)
+    assert.same("", err)
+    assert.same(1, code)
+  end)
+
+  it("stops at the first error with --first-error", function()
+    local out, _, code = proc.run{ "validate", "--first-error",
+      FIX .. "auth-basic.json", FIX .. "auth-bad.json" }
+    assert.same(FIX .. "auth-bad.json: /host: must be string\n", out)
+    assert.same(1, code)
+  end)
+
+  it("reads a document from standard input", function()
+    local out, _, code = proc.run({ "validate", SCHEDULE, "-" },
+      { stdin = '{"startTime": 1700000000, "frequency": "minute", '
+        .. '"interval": 14}' })
+    assert.same("-: /interval: must be >= 15\n", out)
+    assert.same(1, code)
+  end)
+
+  it("follows $refs to files next to the schema, never the network", function()
+    local doc = proc.tempfile('{"auth": {"host": "h", "userid": "u"}}', ".json")
+    local out, _, code = proc.run{ "validate", FIX .. "with-ref.json", doc }
+    os.remove(doc)
+    assert.same(doc .. ": /auth: missing required property 'password'\n", out)
+    assert.same(1, code)
+  end)
+
+  it("checks a schema alone against the draft-07 meta-schema", function()
+    local out, _, code = proc.run{ "validate", FIX .. "auth-basic.json" }
+    assert.same(FIX .. "auth-basic.json: valid schema\n", out)
+    assert.same(0, code)
+    local bad = proc.tempfile('{"type": "text", "minLength": -1}', ".json")
+    out, _, code = proc.run{ "validate", bad }
+    os.remove(bad)
+    assert.same(bad .. ": /minLength: must be >= 0\n"
+      .. bad .. ": /type: must match a schema in anyOf\n", out)
+    assert.same(1, code)
+  end)
+
+  it("exits 2 on an unreadable or malformed document", function()
+    local bad = proc.tempfile("{\n  nope", ".json")
+    local out, err, code = proc.run{ "validate", FIX .. "auth-basic.json",
+      bad, "/nonexistent/doc.json", FIX .. "auth-ok.json" }
+    os.remove(bad)
+    assert.same(FIX .. "auth-ok.json: valid\n", out)
+    assert.same("flowlua: " .. bad .. ": invalid JSON: expected a string key "
+      .. "at line 2 column 3\nflowlua: cannot read /nonexistent/doc.json: "
+      .. "No such file or directory\n", err)
+    assert.same(2, code)
+  end)
+
+  it("exits 2 on an invalid schema, saying where", function()
+    local bad = proc.tempfile('{"properties": {"a": {"minimum": "x"}}}', ".json")
+    local _, err, code = proc.run{ "validate", bad, FIX .. "auth-ok.json" }
+    os.remove(bad)
+    assert.same("flowlua: " .. bad .. ": invalid schema at "
+      .. "'/properties/a/minimum': must be a number\n", err)
+    assert.same(2, code)
+  end)
+
+  it("exits 2 with the usage line when no schema is given", function()
+    local out, err, code = proc.run{ "validate" }
+    assert.same("", out)
+    assert.same("flowlua: no schema given\nusage: flowlua validate [OPTIONS] "
+      .. "SCHEMA [DOC...]\n", err)
+    assert.same(2, code)
+  end)
+end)
