@@ -67,6 +67,19 @@ describe("flowlua.http", function()
       assert.same("", seen.headers["x-empty"])
     end)
 
+    it("asks for compressed bodies only with compress = true", function()
+      local z = http.client{ retry = false, compress = true }
+      local asked = cjson.decode(assert(z:request{ url = srv.url .. "/echo" }).body)
+      z:close()
+      local plain = cjson.decode(assert(c:request{ url = srv.url .. "/echo" }).body)
+      assert.matches("gzip", asked.headers["accept-encoding"])
+      assert.is_nil(plain.headers["accept-encoding"])
+    end)
+
+    it("reports libcurl's version", function()
+      assert.matches("^%d+%.%d+%.%d+", http.version())
+    end)
+
     it("returns HTTP error statuses as responses", function()
       local res = assert(c:request{ url = srv.url .. "/nowhere" })
       assert.same(404, res.status)
