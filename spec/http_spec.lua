@@ -148,6 +148,12 @@ describe("flowlua.http", function()
         "http.client: unknown option 'tiemout'")
       assert.has_error(function() c:request{ url = "x", body = 5 } end,
         "request: body must be a string")
+      assert.has_error(function()
+        c:request{ url = "x", headers = { ["X-A"] = "1\r\nX-B: 2" } }
+      end, 'request: invalid header "X-A"')
+      assert.has_error(function()
+        c:request{ url = "x", headers = { ["X A"] = "1" } }
+      end, 'request: invalid header "X A"')
     end)
 
     it("refuses schemes other than http and https", function()

@@ -124,6 +124,10 @@ local function header_lines(defaults, given)
   for k, v in pairs(given or {}) do merged[k:lower()] = { k, v } end
   for _, kv in pairs(merged) do
     local v = tostring(kv[2])
+    if not kv[1]:match("^[%w!#$%%&'*+.^_`|~-]+$") or v:find("[\r\n%z]") then
+      -- a line break would smuggle a header or a request into the stream
+      error(("request: invalid header %q"):format(kv[1]), 4)
+    end
     -- "Name;" is libcurl's way to send a header with an empty value.
     lines[#lines + 1] = v == "" and kv[1] .. ";" or kv[1] .. ": " .. v
   end
