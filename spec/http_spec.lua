@@ -154,6 +154,8 @@ describe("flowlua.http", function()
       assert.has_error(function()
         c:request{ url = "x", headers = { ["X A"] = "1" } }
       end, 'request: invalid header "X A"')
+      assert.has_error(function() c:request{ url = "x", method = "GET / HTTP/1.1\r\n" } end,
+        'request: method must be a token such as "GET"')
     end)
 
     it("refuses schemes other than http and https", function()

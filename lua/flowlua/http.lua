@@ -140,8 +140,9 @@ local function check_request(req)
     error("request: bad argument #1 (table expected)", 3)
   end
   if type(req.url) ~= "string" then error("request: url must be a string", 3) end
-  if req.method ~= nil and type(req.method) ~= "string" then
-    error("request: method must be a string", 3)
+  if req.method ~= nil and (type(req.method) ~= "string"
+      or not req.method:match("^[%w!#$%%&'*+.^_`|~-]+$")) then
+    error("request: method must be a token such as \"GET\"", 3)
   end
   if req.body ~= nil and type(req.body) ~= "string" then
     error("request: body must be a string", 3)
