@@ -5,7 +5,7 @@ local validate = require "flowlua.validate"
 local json = require "flowlua.json"
 
 local function spec(name)
-  return json.decode(require("flowlua.emulator.catalogue." .. name))
+  return json.decode((require("flowlua.emulator.catalogue." .. name)))
 end
 
 local AFS = spec("azure_file_storage")
@@ -90,11 +90,12 @@ describe("flowlua.validate", function()
       assert.same({ "params.path" }, fields(deferred))
     end)
 
-    it("checks a target's params against targetSpec", function()
+    it("checks a target's params against targetSpec, and its schema",
+      function()
       local body = { name = "t", data = { schema = { id = "x" } }, params = {},
         connectionSpec = { id = LAKE.id, version = "1.0" } }
       local errs = validate.target(body, LAKE)
-      assert.same({ "params.dataSetId" }, fields(errs))
+      assert.same({ "data.schema.version", "params.dataSetId" }, fields(errs))
     end)
   end)
 
