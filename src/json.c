@@ -405,7 +405,7 @@ static const char *dec_scalar (Dec *d, const char *p) {
     case '5': case '6': case '7': case '8': case '9':
       return dec_number(d, p);
     case 't': case 'f': case 'n': return dec_literal(d, p);
-    default: return dec_fail(d, p, "unexpected character");
+    default: return dec_fail(d, p, NULL);  /* names the character */
   }
 }
 
@@ -449,14 +449,23 @@ static const char *dec_value (Dec *d, const char *p) {
   return dec_after(d, p);
 }
 
+/* Pushes the message of an unexpected character, shown when printable. */
+static const char *unexpected (lua_State *L, unsigned char c) {
+  if (c > 0x20 && c < 0x7F)
+    return lua_pushfstring(L, "unexpected character '%c'", c);
+  return lua_pushfstring(L, "unexpected byte 0x%c%c",
+                         "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+}
+
 static int dec_error (Dec *d) {
-  const char *q;
+  const char *q, *msg = d->errmsg;
   int line = 1;
   const char *bol = d->start;
   for (q = d->start; q < d->errpos; q++)
     if (*q == '\n') { line++; bol = q + 1; }
+  if (msg == NULL) msg = unexpected(d->L, (unsigned char)*d->errpos);
   lua_pushnil(d->L);
-  lua_pushfstring(d->L, "%s at line %d column %d", d->errmsg, line,
+  lua_pushfstring(d->L, "%s at line %d column %d", msg, line,
                   (int)(d->errpos - bol) + 1);
   return 2;
 }
