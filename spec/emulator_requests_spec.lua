@@ -2,6 +2,7 @@
 -- content type, empty and oversized bodies, unknown paths and methods.
 -- Nothing is half-applied and the server keeps serving.
 local emu = require "support.emulator"
+local json = require "flowlua.json"
 
 describe("emulator request handling", function()
   local e, c
@@ -101,4 +102,59 @@ describe("emulator request handling", function()
     local res = c:get("/connections")
     assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", res.headers["x-request-id"])
   end)
+
+  it("answers odd bodies of every kind with a 400 and keeps serving",
+    function()
+      local base = c:post("/connections", emu.base_body()).json
+      local bodies = {
+        { "/connections", '{"name": 1, "auth": "x", "connectionSpec": 7}' },
+        { "/connections", '{"name": "n", "auth": {"specName": 5}, '
+          .. '"connectionSpec": {"id": "' .. emu.AZURE .. '"}}' },
+        { "/connections", '{"name": "n", "auth": {"specName": '
+          .. '"Basic Authentication", "params": [1, 2]}, '
+          .. '"connectionSpec": {"id": "' .. emu.AZURE .. '"}}' },
+        { "/sourceConnections", '{"name": "s", "baseConnectionId": 42, '
+          .. '"data": [], "params": "p", "connectionSpec": {"id": "'
+          .. emu.AZURE .. '"}}' },
+        { "/targetConnections", '{"name": "t", "data": {"schema": 1}, '
+          .. '"connectionSpec": {"id": "' .. emu.DATA_LAKE .. '"}}' },
+        { "/flows", '{"name": "f", "sourceConnectionIds": "x", '
+          .. '"targetConnectionIds": [1, null], "transformations": "t", '
+          .. '"scheduleParams": [], "flowSpec": {"id": "'
+          .. emu.CLOUD_TO_AEP .. '"}}' },
+        { "/flows", '{"name": "f", "sourceConnectionIds": [], '
+          .. '"targetConnectionIds": [], "transformations": [1, {"name": 2}],'
+          .. ' "flowSpec": {"id": "' .. emu.CLOUD_TO_AEP .. '"}}' },
+        { "/flows", '{"flowSpec": "9753525b"}' },
+        { "/connections", '"just a string"' },
+        { "/connections", "null" },
+        { "/connections", ("["):rep(5000) .. ("]"):rep(5000) },
+        -- complete bodies whose only fault is their encoding
+        { "/connections", json.encode(emu.base_body()):gsub(
+          "ACME Azure", "\xff\xfe") },
+        { "/connections", json.encode(emu.base_body()):gsub(
+          "ACME Azure", "\\ud800") },
+      }
+      for _, b in ipairs(bodies) do
+        local res = c:post(b[1], b[2])
+        assert.equal(400, res.status, b[2]:sub(1, 80))
+        assert.is_string(res.json.error_code or res.json.title)
+      end
+      for _, patch in ipairs({ '{"op": "add"}', "[1]", "[]", "{}",
+          '[{"op": "replace", "path": "name", "value": 1}]',
+          '[{"op": "add", "path": "/auth/params/host", "value": 1}]',
+          '[{"op": "remove", "path": "/auth/params/host/deeper"}]' }) do
+        local res = c:patch("/connections/" .. base.id, patch,
+          { ["If-Match"] = base.etag })
+        assert.equal(400, res.status, patch)
+      end
+      assert.equal(base.etag,
+        c:get("/connections/" .. base.id).json.items[1].etag)
+      for _, q in ipairs({ "property=%00", "property=[]==1",
+          "orderby=a,,b", "limit=1e3", "property=a==&property===" }) do
+        local res = c:get("/connections?" .. q)
+        assert.is_true(res.status == 200 or res.status == 400, q)
+      end
+      assert.equal(200, c:get("/connections").status)
+    end)
 end)
