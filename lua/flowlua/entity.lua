@@ -378,7 +378,13 @@ end
 local function dry_create(c, kind, body, spec, draft)
   c.dry_seq = (c.dry_seq or 0) + 1
   local id = ("dry-run:%s:%d"):format(kind, c.dry_seq)
+  -- As the service would show it: without its secret fields.
   local item = deep_copy(body)
+  for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
+    local parts = split_dots(path)
+    local parent = get_path(item, { table.unpack(parts, 1, #parts - 1) })
+    if type(parent) == "table" then parent[parts[#parts]] = nil end
+  end
   item.id, item.etag = id, '"dry-run"'
   item.state = draft and "draft" or "enabled"
   local e = entity.wrap(c, kind, item)
