@@ -91,6 +91,8 @@ function http.client(opts)
     waiters = {}, nwaiting = 0,
     paused_until = 0,
   }, Client)
+  c.creq = { connect_timeout = c.connect_timeout, insecure = c.insecure,
+    cafile = c.cafile, max_body = c.max_body, compress = c.compress }
   c.source = {
     multi = c.multi,
     pending = function() return c.nwaiting end,
@@ -99,8 +101,14 @@ function http.client(opts)
   return c
 end
 
--- One transfer; returns the multi's result table.
-local function transfer(c, creq)
+-- One transfer; returns the multi's result table. The client's scratch
+-- request table is filled and read by start() with no yield in between,
+-- so tasks can share it; this saves a table per attempt.
+local function transfer(c, req, method, headers, fresh)
+  local creq = c.creq
+  creq.method, creq.url, creq.body = method, req.url, req.body
+  creq.headers, creq.timeout = headers, req.timeout or c.timeout
+  creq.fresh_connect = fresh
   local id, err = c.multi:start(creq)
   if not id then return { error = err, kind = "other", sent = false } end
   local t = task.current()
@@ -152,24 +160,17 @@ local function check_request(req)
   end
 end
 
-local function curl_request(c, req, method, idempotent)
-  return {
-    method = method, url = req.url, body = req.body,
-    fresh_connect = not idempotent,
-    headers = header_lines(c.headers, req.headers),
-    timeout = req.timeout or c.timeout,
-    connect_timeout = c.connect_timeout, insecure = c.insecure,
-    cafile = c.cafile, max_body = c.max_body, compress = c.compress,
-  }
-end
+
 
 -- Every new attempt of this client waits while a Retry-After pause runs.
 local function wait_pause(c)
+  if c.paused_until == 0 then return end
   local left = c.paused_until - sys.monotime()
   while left > 0 do
     task.sleep(left)
     left = c.paused_until - sys.monotime()
   end
+  c.paused_until = 0
 end
 
 -- The URL without its query string: errors and logs never show
@@ -225,13 +226,13 @@ function Client:request(req)
   if idempotent == nil then
     idempotent = method ~= "POST" and method ~= "PATCH"
   end
-  local creq = curl_request(self, req, method, idempotent)
+  local headers = header_lines(self.headers, req.headers)
   local started = sys.monotime()
   local n, sent = 0, false
   while true do
     wait_pause(self)
     n = n + 1
-    local r = transfer(self, creq)
+    local r = transfer(self, req, method, headers, not idempotent)
     sent = sent or r.sent == true
     log_attempt(method, req.url, r, n)
     local policy = self.policy
