@@ -177,6 +177,10 @@ local function fetch(c, kind, id)
     error(err, 0)
   end
   local item = type(data.items) == "table" and data.items[1] or nil
+  if item and type(item.connectionSpec) == "table" then
+    c.spec_ids = c.spec_ids or {}
+    c.spec_ids[id] = item.connectionSpec.id
+  end
   return item and entity.wrap(c, kind, item) or nil
 end
 
