@@ -451,10 +451,10 @@ static const char *dec_value (Dec *d, const char *p) {
 
 /* Pushes the message of an unexpected character, shown when printable. */
 static const char *unexpected (lua_State *L, unsigned char c) {
+  static const char hex[] = "0123456789abcdef";
   if (c > 0x20 && c < 0x7F)
     return lua_pushfstring(L, "unexpected character '%c'", c);
-  return lua_pushfstring(L, "unexpected byte 0x%c%c",
-                         "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+  return lua_pushfstring(L, "unexpected byte 0x%c%c", hex[c >> 4], hex[c & 15]);
 }
 
 static int dec_error (Dec *d) {
