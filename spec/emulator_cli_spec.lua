@@ -17,6 +17,9 @@ describe("flowlua emulator", function()
 
   it("stops cleanly on SIGINT", function()
     local p = assert(emu.spawn({}))
+    -- The handler is installed just after the first line is flushed; a
+    -- request first makes sure the signal does not race that.
+    assert.equal(200, emu.client(p.url):get("/flows").status)
     local code = p:stop("INT")
     assert.equal(0, code)
   end)
