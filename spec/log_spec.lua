@@ -1,7 +1,7 @@
 -- flowlua.log: lines written to a real file, read back and checked.
 local log = require "flowlua.log"
 local runtime = require "flowlua.runtime"
-local cjson = require "cjson"
+local json = require "flowlua.json"
 
 local TIME = "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ"
 
@@ -86,7 +86,7 @@ describe("flowlua.log", function()
   describe("JSON lines", function()
     it("carry time, level and message", function()
       local lines = capture({ format = "json" }, function() log.warn('say "hi"\n') end)
-      local entry = cjson.decode(lines[1])
+      local entry = json.decode(lines[1])
       assert.matches("^" .. TIME .. "$", entry.time)
       entry.time = nil
       assert.same({ level = "warn", message = 'say "hi"\n' }, entry)
@@ -115,7 +115,7 @@ describe("flowlua.log", function()
         log.request{ method = "GET", url = "http://h/x", error = "timeout",
           attempt = 3, duration = 2 }
       end)
-      local a, b = cjson.decode(lines[1]), cjson.decode(lines[2])
+      local a, b = json.decode(lines[1]), json.decode(lines[2])
       a.time, b.time = nil, nil
       assert.same({ level = "debug", method = "POST",
         message = "POST /data/foundation/flowservice/connections 201 12.3 ms request req-42",
@@ -179,7 +179,7 @@ describe("flowlua.log", function()
       local json_lines = capture({ format = "json" }, function()
         log.error("Bearer tok123 and line-secret-value")
       end)
-      assert.equal("Bearer *** and ***", cjson.decode(json_lines[1]).message)
+      assert.equal("Bearer *** and ***", json.decode(json_lines[1]).message)
     end)
 
     it("copies tables with every string redacted", function()
