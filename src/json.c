@@ -78,9 +78,28 @@ static const char *dec_fail (Dec *d, const char *pos, const char *msg) {
   return NULL;
 }
 
+/*
+** Character classes. The scanning loops need no bounds checks: a Lua
+** string always ends with '\0', which is in neither class, and every loop
+** compares its stop position with the end afterwards.
+*/
+static const unsigned char ws_tab[256] = {
+  ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1
+};
+
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+/* 1: byte that may be copied as is inside a string (ASCII, not " \) */
+static const unsigned char plain_tab[256] = {
+  R16(0), R16(0),
+  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x20: '"' */
+  R16(1), R16(1),
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x50: '\\' */
+  R16(1), R16(1),
+};
+
 static const char *skip_ws (const char *p, const char *end) {
-  while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-    p++;
+  (void)end;
+  while (ws_tab[(unsigned char)*p]) p++;
   return p;
 }
 
@@ -220,9 +239,7 @@ static const char *dec_string (Dec *d, const char *p) {
   const char *end = d->end;
   for (;;) {
     unsigned char c;
-    while (p < end && (c = (unsigned char)*p) >= 0x20 && c < 0x80
-           && c != '"' && c != '\\')
-      p++;
+    while (plain_tab[(unsigned char)*p]) p++;
     if (p >= end) return dec_fail(d, s - 1, "unterminated string");
     c = (unsigned char)*p;
     if (c == '"') break;
@@ -705,27 +722,36 @@ static void enc_escape (Enc *e, unsigned char c) {
   buf_add(e->L, e->buf, s, 6);
 }
 
+/*
+** Plain runs are scanned without bounds checks (the string's '\0' stops
+** them) and copied into room reserved for the whole string; escapes are
+** rare and reserve more room as they go.
+*/
 static void enc_string (Enc *e, const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
   const unsigned char *end = s + len;
-  buf_addc(e->L, e->buf, '"');
-  while (s < end) {
+  Buf *b = e->buf;
+  buf_reserve(e->L, b, len + 2);
+  b->b[b->n++] = '"';
+  for (;;) {
     const unsigned char *run = s;
-    while (s < end) {
-      if (*s < 0x80) {
-        if (esc_tab[*s]) break;
-        s++;
-      }
-      else {
-        int n = utf8_seq(s, end);
-        if (n == 0) enc_error(e, "string with invalid UTF-8");
-        s += n;
-      }
+    while (plain_tab[*s]) s++;
+    memcpy(b->b + b->n, run, (size_t)(s - run));
+    b->n += (size_t)(s - run);
+    if (s >= end) break;
+    if (*s >= 0x80) {
+      int n = utf8_seq(s, end);
+      if (n == 0) enc_error(e, "string with invalid UTF-8");
+      memcpy(b->b + b->n, s, (size_t)n);
+      b->n += (size_t)n;
+      s += n;
     }
-    buf_add(e->L, e->buf, (const char *)run, (size_t)(s - run));
-    if (s < end) enc_escape(e, *s++);
+    else {
+      enc_escape(e, *s++);
+      buf_reserve(e->L, b, (size_t)(end - s) + 1);
+    }
   }
-  buf_addc(e->L, e->buf, '"');
+  b->b[b->n++] = '"';
 }
 
 static void enc_strvalue (Enc *e, int idx) {
