@@ -193,24 +193,32 @@ describe("kill -9 during a run, then a re-run", function()
 
   teardown(function() server:stop() end)
 
-  local function run_killed(env, args, delay)
-    local words = { proc.quote(proc.BIN), "run", proc.quote(script) }
-    for _, a in ipairs(args) do words[#words + 1] = proc.quote(a) end
+  -- Starts the script, waits until its journal holds `creates` create
+  -- intents, waits `extra` seconds more, then kills it with SIGKILL.
+  local function run_killed(env, name, creates, extra)
+    local words = { proc.quote(proc.BIN), "run", proc.quote(script),
+      proc.quote("name=" .. name) }
     local vars = {}
     for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. proc.quote(v) end
-    local cmd = ("cd %s && %s %s >/dev/null 2>&1 & pid=$!; sleep %.2f; "
-      .. "kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true")
+    local journal_file = ".flowlua/journal/onboarding-" .. name .. ".json"
+    local cmd = ("cd %s || exit 1; %s %s >/dev/null 2>&1 & pid=$!; i=0; "
+      .. "while [ $i -lt 1000 ]; do "
+      .. "n=$(grep -o '\"spec\"' %s 2>/dev/null | wc -l); "
+      .. "[ \"$n\" -ge %d ] && break; sleep 0.01; i=$((i+1)); done; "
+      .. "sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true")
       :format(proc.quote(root), table.concat(vars, " "),
-        table.concat(words, " "), delay)
+        table.concat(words, " "), journal_file, creates, extra)
     os.execute(cmd)
   end
 
   it("ends with exactly one of each entity, all published", function()
     local env = fsvc.env(settings_for(server.url))
     local midway = 0   -- re-runs that found the workflow half done
-    for i, delay in ipairs{ 0.15, 0.3, 0.45, 0.6, 0.75, 0.9 } do
-      local name = "K" .. i
-      run_killed(env, { "name=" .. name }, delay)
+    local points = { { 1, 0 }, { 1, 0.03 }, { 2, 0.01 }, { 3, 0 },
+      { 4, 0.02 }, { 4, 0.1 }, { 4, 0.2 } }
+    for i, point in ipairs(points) do
+      local name, delay = "K" .. i, point[2]
+      run_killed(env, name, point[1], delay)
       local out, err, code = proc.run({ "run", script, "name=" .. name },
         { env = env, cwd = root })
       assert.equal(0, code, err)
@@ -220,12 +228,12 @@ describe("kill -9 during a run, then a re-run", function()
       local _, items = raw:census()
       for kind, list in pairs(items) do
         local mine = named(list, name .. " ")
-        assert.equal(1, #mine, ("%s after a kill at %.2f s: %d")
-          :format(kind, delay, #mine))
+        assert.equal(1, #mine, ("%s after a kill %.2f s after create %d: %d")
+          :format(kind, delay, point[1], #mine))
         assert.equal("enabled", mine[1].state)
       end
     end
-    assert.is_true(midway >= 3, "kills landed mid-run only " .. midway
+    assert.is_true(midway >= 5, "kills landed mid-run only " .. midway
       .. " times")
   end)
 end)
