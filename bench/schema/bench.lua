@@ -5,6 +5,7 @@
 local schema = require "flowlua.schema"
 local sys = require("flowlua.core").sys
 
+collectgarbage(os.getenv("BENCH_GC") or "incremental")
 local N = tonumber(os.getenv("BENCH_N")) or 1000000
 local RUNS = tonumber(os.getenv("BENCH_RUNS")) or 3
 local clock = sys and sys.monotime or os.clock
