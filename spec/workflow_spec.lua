@@ -82,7 +82,10 @@ describe("workflows", function()
     dir = fsvc.tmpdir()
   end)
 
-  teardown(function() server:close() end)
+  teardown(function()
+    server:close()
+    require("flowlua.progress").configure{}
+  end)
 
   local function census(prefix)
     local _, items = raw:census()
