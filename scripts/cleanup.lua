@@ -14,6 +14,7 @@
 
 local flowlua = require "flowlua"
 local journal = require "flowlua.journal"
+local runtime = require "flowlua.runtime"
 
 local COLLECTION = { connection = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }
@@ -44,6 +45,7 @@ if #names == 0 then
 end
 
 local aep = flowlua.connect()
+local verb = runtime.dry_run and "would delete" or "deleted"
 local deleted = 0
 for _, name in ipairs(names) do
   local wf = flowlua.workflow(name, { client = aep })
@@ -52,10 +54,11 @@ for _, name in ipairs(names) do
     if e then
       e:delete()
       deleted = deleted + 1
-      print(("deleted %s %s %q"):format(it.kind, it.id, tostring(it.name)))
+      print(("%s %s %s %q"):format(verb, it.kind, it.id, tostring(it.name)))
     end
   end
   wf:forget()
 end
-print(("cleanup: %d entit%s deleted from %d workflow%s"):format(deleted,
-  deleted == 1 and "y" or "ies", #names, #names == 1 and "" or "s"))
+print(("cleanup: %d entit%s %s from %d workflow%s"):format(deleted,
+  deleted == 1 and "y" or "ies", runtime.dry_run and "to delete" or "deleted",
+  #names, #names == 1 and "" or "s"))
