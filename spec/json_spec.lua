@@ -193,7 +193,7 @@ describe("flowlua.json", function()
       assert.has_error(function() json.decode() end,
         "bad argument #1 to 'decode' (string expected, got no value)")
       assert.has_error(function() json.decode("1", { max_depth = -1 }) end,
-        "bad argument #2 to 'decode' (max_depth must be a non-negative integer)")
+        "bad argument #2 to 'decode' (max_depth must be an integer from 0 to 1000000000)")
       assert.has_error(function() json.decode("1", 5) end,
         "bad argument #2 to 'decode' (table expected, got number)")
     end)

@@ -24,10 +24,12 @@
 #include "flowlua.h"
 
 #define ARRAY_MT      lua_upvalueindex(1)
-#define BUF_MT        "flowlua.json.buffer"
+#define BUF_MT        lua_upvalueindex(2)
 #define DEFAULT_DEPTH 1000
 #define LOCAL_FRAMES  32
 #define DEC_CHUNK     512   /* stack slots a container may hold unflushed */
+#define DEC_MAX_DEPTH 1000000000  /* decoding does not recurse in C */
+#define ENC_MAX_DEPTH 10000       /* encoding does: bounded C stack use */
 
 
 /* ======================================================================
@@ -487,7 +489,8 @@ static int dec_error (Dec *d) {
   return 2;
 }
 
-static int opt_depth (lua_State *L, int arg) {
+/* opts.max_depth: an integer from 0 to limit, DEFAULT_DEPTH if absent */
+static int opt_depth (lua_State *L, int arg, lua_Integer limit) {
   lua_Integer v;
   if (lua_isnoneornil(L, arg)) return DEFAULT_DEPTH;
   luaL_checktype(L, arg, LUA_TTABLE);
@@ -495,8 +498,10 @@ static int opt_depth (lua_State *L, int arg) {
   else {
     int isint;
     v = lua_tointegerx(L, -1, &isint);
-    luaL_argcheck(L, isint && v >= 0 && v <= 1000000000, arg,
-                  "max_depth must be a non-negative integer");
+    if (!isint || v < 0 || v > limit)
+      luaL_argerror(L, arg, lua_pushfstring(L,
+                    "max_depth must be an integer from 0 to %I",
+                    (LUAI_UACINT)limit));
   }
   lua_pop(L, 1);
   return (int)v;
@@ -508,7 +513,7 @@ static int json_decode (lua_State *L) {
   DFrame local[LOCAL_FRAMES];
   Dec d;
   const char *p;
-  d.max_depth = opt_depth(L, 2);
+  d.max_depth = opt_depth(L, 2, DEC_MAX_DEPTH);
   lua_settop(L, 2);
   lua_pushnil(L);  /* slot 3: grown frame stack */
   d.L = L;
@@ -545,15 +550,18 @@ typedef struct Buf {
 } Buf;
 
 static int buf_gc (lua_State *L) {
-  Buf *b = (Buf *)luaL_checkudata(L, 1, BUF_MT);
+  Buf *b = (Buf *)lua_touserdata(L, 1);
   free(b->b);
   b->b = NULL;
   b->n = b->cap = 0;
   return 0;
 }
 
+static void buf_grow (lua_State *L, Buf *b, size_t need)
+  __attribute__((noinline));
+
 static void buf_grow (lua_State *L, Buf *b, size_t need) {
-  size_t ncap = b->cap ? b->cap * 2 : 256;
+  size_t ncap = b->cap ? b->cap * 2 : 4096;
   char *nb;
   while (ncap < b->n + need) ncap *= 2;
   nb = (char *)realloc(b->b, ncap);
@@ -563,17 +571,18 @@ static void buf_grow (lua_State *L, Buf *b, size_t need) {
 }
 
 /* Returns room for need more bytes at the end of the buffer. */
-static char *buf_reserve (lua_State *L, Buf *b, size_t need) {
+static inline char *buf_reserve (lua_State *L, Buf *b, size_t need) {
   if (b->cap - b->n < need) buf_grow(L, b, need);
   return b->b + b->n;
 }
 
-static void buf_add (lua_State *L, Buf *b, const char *s, size_t n) {
+static inline void buf_add (lua_State *L, Buf *b, const char *s,
+                            size_t n) {
   memcpy(buf_reserve(L, b, n), s, n);
   b->n += n;
 }
 
-static void buf_addc (lua_State *L, Buf *b, char c) {
+static inline void buf_addc (lua_State *L, Buf *b, char c) {
   *buf_reserve(L, b, 1) = c;
   b->n++;
 }
@@ -597,6 +606,7 @@ typedef struct Enc {
   int sort;
   const char *indent;  /* NULL: compact output */
   size_t indentlen;
+  const void *array_mt;  /* json.array, compared by address */
 } Enc;
 
 static void enc_value (Enc *e, int idx);
@@ -658,12 +668,15 @@ static int enc_error (Enc *e, const char *what) {
                     lua_tostring(L, -1));
 }
 
-static void enc_newline (Enc *e) {
+static void enc_indent (Enc *e) {
   Buf *b = e->buf;
   int k;
-  if (e->indent == NULL) return;
   buf_addc(e->L, b, '\n');
   for (k = 0; k < e->depth; k++) buf_add(e->L, b, e->indent, e->indentlen);
+}
+
+static inline void enc_newline (Enc *e) {
+  if (e->indent != NULL) enc_indent(e);
 }
 
 static void enc_integer (Enc *e, lua_Integer v) {
@@ -761,6 +774,24 @@ static void enc_strvalue (Enc *e, int idx) {
 }
 
 /*
+** At the depth bound. A cycle always ends here (checking ancestors on
+** every table would cost O(depth) each), so first look for the first
+** table that repeats an ancestor and name the path to it.
+*/
+static void enc_too_deep (Enc *e, const void *t) {
+  int j, k;
+  for (j = 1; j <= e->depth; j++) {
+    const void *tj = (j < e->depth) ? e->frames[j].t : t;
+    for (k = 0; k < j; k++)
+      if (e->frames[k].t == tj) {
+        e->depth = j;  /* the path up to the repeated table */
+        enc_error(e, "cyclic table");
+      }
+  }
+  enc_error(e, "table nested too deep");
+}
+
+/*
 ** Enters the table at idx (depth, cycle and stack checks) and returns its
 ** level. Frames are addressed by level, never by pointer: the frame
 ** array moves when it grows.
@@ -768,11 +799,9 @@ static void enc_strvalue (Enc *e, int idx) {
 static int enc_enter (Enc *e, int idx) {
   const void *t = lua_topointer(e->L, idx);
   EFrame *f;
-  int k;
-  for (k = 0; k < e->depth; k++)
-    if (e->frames[k].t == t) enc_error(e, "cyclic table");
-  if (e->depth >= e->max_depth) enc_error(e, "table nested too deep");
-  luaL_checkstack(e->L, 8, "table nested too deep");
+  if (e->depth >= e->max_depth) enc_too_deep(e, t);
+  if ((e->depth & 7) == 0)  /* each level takes at most 4 slots */
+    luaL_checkstack(e->L, 40, "table nested too deep");
   if (e->depth == e->cap)
     e->frames = grow_frames(e->L, e->frames, &e->cap, e->depth + 1,
                             sizeof(EFrame), e->slot);
@@ -954,7 +983,7 @@ static void enc_table (Enc *e, int idx) {
   lua_State *L = e->L;
   int marked = 0;
   if (lua_getmetatable(L, idx)) {
-    marked = lua_rawequal(L, -1, ARRAY_MT);
+    marked = (lua_topointer(L, -1) == e->array_mt);
     lua_pop(L, 1);
   }
   if (marked || lua_rawlen(L, idx) > 0) enc_array(e, idx);
@@ -995,7 +1024,7 @@ static void enc_options (lua_State *L, Enc *e) {
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_getfield(L, 2, "sort_keys");
   e->sort = lua_toboolean(L, -1);
-  e->max_depth = opt_depth(L, 2);
+  e->max_depth = opt_depth(L, 2, ENC_MAX_DEPTH);
   switch (lua_getfield(L, 2, "indent")) {
     case LUA_TNIL: case LUA_TBOOLEAN:
       if (lua_toboolean(L, -1)) e->indent = "  ", e->indentlen = 2;
@@ -1032,12 +1061,14 @@ static int json_encode (lua_State *L) {
   e.buf = (Buf *)lua_newuserdatauv(L, sizeof(Buf), 0);  /* slot 4 */
   e.buf->b = NULL;
   e.buf->n = e.buf->cap = 0;
-  luaL_setmetatable(L, BUF_MT);
+  lua_pushvalue(L, BUF_MT);
+  lua_setmetatable(L, -2);
   e.L = L;
   e.frames = local;
   e.depth = 0;
   e.cap = LOCAL_FRAMES;
   e.slot = 3;
+  e.array_mt = lua_topointer(L, ARRAY_MT);
   enc_value(&e, 1);
   lua_pushlstring(L, e.buf->b, e.buf->n);
   free(e.buf->b);
@@ -1073,11 +1104,6 @@ static const luaL_Reg json_funcs[] = {
 };
 
 int luaopen_flowlua_core_json (lua_State *L) {
-  if (luaL_newmetatable(L, BUF_MT)) {
-    lua_pushcfunction(L, buf_gc);
-    lua_setfield(L, -2, "__gc");
-  }
-  lua_pop(L, 1);
   luaL_newlibtable(L, json_funcs);
   lua_newtable(L);                 /* the shared array metatable */
   lua_pushliteral(L, "flowlua.json.array");
@@ -1088,7 +1114,12 @@ int luaopen_flowlua_core_json (lua_State *L) {
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "array");
-  luaL_setfuncs(L, json_funcs, 1);
+  lua_createtable(L, 0, 2);        /* metatable of encode's buffers */
+  lua_pushcfunction(L, buf_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "flowlua.json.buffer");
+  lua_setfield(L, -2, "__name");
+  luaL_setfuncs(L, json_funcs, 2);
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");
   return 1;
