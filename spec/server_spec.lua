@@ -254,6 +254,35 @@ describe("flowlua.core.server", function()
     end)
   end)
 
+  describe("bad clients", function()
+    --- Sends raw bytes on a fresh connection with bash's /dev/tcp, reads
+    -- the reply when asked to (until the server closes, at most 2 s),
+    -- and hangs up.
+    local function raw(srv, bytes, read)
+      local cmd = ("exec 3<>/dev/tcp/127.0.0.1/%d && printf %%s %s >&3 %s"):format(
+        srv.port, q(bytes), read and "&& timeout 2 cat <&3" or "")
+      local p = assert(io.popen("bash -c " .. q(cmd) .. " 2>/dev/null"))
+      local out = p:read("a")
+      p:close()
+      return out
+    end
+
+    it("get 400 for a malformed request, and the server carries on", function()
+      local srv <close> = start{}
+      local out = raw(srv, "GET /stats HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+        true)
+      assert.matches("^HTTP/1.1 400 ", out)
+      assert.equal("handled=1 max_in_flight=0", stats(srv))
+    end)
+
+    it("may vanish in the headers or the body without harm", function()
+      local srv <close> = start{}
+      raw(srv, "GET /stats HTTP/1.1\r\nHo")
+      raw(srv, "POST /stats HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nab")
+      assert.equal("handled=1 max_in_flight=0", stats(srv))
+    end)
+  end)
+
   describe("delays", function()
     it("wait outside the lock, so delayed requests overlap", function()
       local srv <close> = start{}
