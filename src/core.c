@@ -39,11 +39,22 @@ int luaopen_flowlua_core (lua_State *L) {
 }
 
 
+/*
+** The submodules are preloaded under their own names too, so a fresh state
+** can require "flowlua.core.sys" before (or without) "flowlua.core".
+*/
 void flowlua_openlibs (lua_State *L) {
+  const luaL_Reg *m;
   luaL_openlibs(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, luaopen_flowlua_core);
   lua_setfield(L, -2, "flowlua.core");
+  for (m = submodules; m->name != NULL; m++) {
+    lua_pushfstring(L, "flowlua.core.%s", m->name);
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -3, lua_tostring(L, -2));
+    lua_pop(L, 1);  /* module name */
+  }
   lua_pop(L, 1);
   if (flowlua_embedded_preload != NULL)
     flowlua_embedded_preload(L);
