@@ -321,6 +321,7 @@ static sv_value *object_to_sv (conv *cv, int idx) {
     m = &v->u.members[n];
     m->key = sc_strdup(cv->a, lua_tostring(L, -2), lua_rawlen(L, -2));
     m->klen = lua_rawlen(L, -2);
+    m->hash = m->key ? sv_hash(m->key, m->klen) : 0;
     m->val = to_sv(cv, lua_gettop(L));
     lua_pop(L, 1);
     if (m->key == NULL || m->val == NULL) {

@@ -86,6 +86,7 @@ static const sc_key *intern (sc_schema *s, const char *str, size_t len) {
   if (k == NULL || (k->s = sc_strdup(&s->arena, str, len)) == NULL)
     return oom(s);
   k->len = len;
+  k->hash = sv_hash(str, len);
   k->id = (int)s->nkeys + 1;
   s->keys[s->nkeys++] = k;
   return k;

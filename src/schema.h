@@ -37,6 +37,7 @@ typedef struct sv_member {
   const char *key;
   size_t klen;
   sv_value *val;
+  unsigned hash;             /* sv_hash(key, klen) */
 } sv_member;
 
 struct sv_value {
@@ -62,6 +63,7 @@ sv_value *sv_parse (sc_arena *a, const char *text, size_t len,
 sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
                          char *err, size_t errlen);
 sv_value *sv_get (const sv_value *obj, const char *key, size_t klen);
+unsigned sv_hash (const char *key, size_t klen);
 
 /* ---- instance access --------------------------------------------------- */
 
@@ -77,6 +79,7 @@ typedef struct sc_key {      /* a property name known at compile time */
   const char *s;
   size_t len;
   int id;                    /* dense index, for bindings' key caches */
+  unsigned hash;             /* sv_hash(s, len) */
 } sc_key;
 
 typedef struct sc_iter {

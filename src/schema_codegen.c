@@ -27,7 +27,7 @@ typedef struct gen {
   int on_path[MAX_NODES];    /* cycle detection */
   int count;
   int vars, depth;
-  struct { int x, y; const sc_key *key; } hoist[512];
+  struct { int x, y; const sc_key *key; } hoist[50];
   int nhoist;                /* property values read once, in scope */
   int failed;
 } gen;
@@ -179,15 +179,25 @@ static void fail (gen *g, const at *a, const sc_node *n, const char *kw,
   PUTS(g, "}} end\n");
 }
 
-/* tN = type(xN) and, for tables, kN: 5 array, 6 object; an unmarked
-** empty table is both, which the C validator settles. */
-static void gen_kind (gen *g, int x) {
-  putf(g, "local t%d, k%d = type(x%d)\n", x, x, x);
-  putf(g, "if t%d == \"table\" then\n"
+/* Kinds are computed lazily: tN = type(xN) when a check needs it, and
+** for tables kN: 5 array, 6 object. An unmarked empty table is both,
+** which the C validator settles (return C(self, root)). */
+static void declare (gen *g, int x) {
+  putf(g, "local t%d, k%d\n", x, x);
+}
+
+static void need_type (gen *g, int x) {
+  putf(g, "t%d = t%d or type(x%d)\n", x, x, x);
+}
+
+static void need_kind (gen *g, int x) {
+  need_type(g, x);
+  putf(g, "if k%d == nil and t%d == \"table\" then\n"
        "if x%d[1] ~= nil then k%d = 5\n"
        "elseif next(x%d) ~= nil then k%d = 6\n"
        "elseif getmetatable(x%d) == ARRAY then k%d = 5\n"
-       "else do return C(self, root) end end\nend\n", x, x, x, x, x, x, x);
+       "else do return C(self, root) end end\nend\n", x, x, x, x, x, x, x,
+       x);
 }
 
 /* Property values of an object are read once, where the object's value
@@ -203,7 +213,7 @@ static int find_hoist (gen *g, int x, const sc_key *key) {
 static void hoist_key (gen *g, int x, const sc_key *key) {
   int y;
   if (find_hoist(g, x, key)) return;
-  if (g->nhoist == (int)(sizeof g->hoist / sizeof g->hoist[0])) {
+  if (g->nhoist == 50) {   /* 3 locals each; a function has 200 */
     g->failed = 1;
     return;
   }
@@ -211,34 +221,62 @@ static void hoist_key (gen *g, int x, const sc_key *key) {
   g->hoist[g->nhoist].x = x;
   g->hoist[g->nhoist].y = y;
   g->hoist[g->nhoist++].key = key;
-  putf(g, "local x%d, t%d, k%d\nif k%d == 6 then\nx%d = x%d[", y, y, y, x,
-       y, x);
+  putf(g, "local x%d, t%d, k%d\nif k%d == 6 then x%d = x%d[", y, y, y, x, y,
+       x);
   put_str(g, key->s, key->len);
-  putf(g, "]\nif x%d ~= nil then t%d = type(x%d)\n", y, y, y);
-  putf(g, "if t%d == \"table\" then\n"
-       "if x%d[1] ~= nil then k%d = 5\n"
-       "elseif next(x%d) ~= nil then k%d = 6\n"
-       "elseif getmetatable(x%d) == ARRAY then k%d = 5\n"
-       "else do return C(self, root) end end\nend\nend\nend\n", y, y, y, y, y, y,
-       y);
+  PUTS(g, "] end\n");
 }
 
-/* Every key that the nodes applying to one value read. */
+static void collect_keys (gen *g, int x, const sc_node *n);
+
+/* Whether the nodes applying to one value read any property. */
+static int has_keys (const sc_node *n) {
+  size_t i;
+  const sc_node *same[4];
+  n = target(n);
+  if (n->nprops || n->nrequired) return 1;
+  for (i = 0; i < n->all_of.n; i++) if (has_keys(n->all_of.v[i])) return 1;
+  for (i = 0; i < n->any_of.n; i++) if (has_keys(n->any_of.v[i])) return 1;
+  for (i = 0; i < n->one_of.n; i++) if (has_keys(n->one_of.v[i])) return 1;
+  same[0] = n->not_;
+  same[1] = n->if_;
+  same[2] = n->then_;
+  same[3] = n->else_;
+  for (i = 0; i < 4; i++) if (same[i] && has_keys(same[i])) return 1;
+  return 0;
+}
+
+/* Reads, once, every key that the nodes applying to x<x> look at. The
+** object is taken as non-empty as soon as one of them is present, which
+** spares a call to next(). */
 static void hoist_keys (gen *g, int x, const sc_node *n) {
+  int first = g->nhoist, i;
+  need_type(g, x);
+  putf(g, "if k%d == nil and t%d == \"table\" then k%d = x%d[1] ~= nil "
+       "and 5 or 6 end\n", x, x, x, x);
+  collect_keys(g, x, n);
+  putf(g, "if k%d == 6", x);
+  for (i = first; i < g->nhoist; i++) putf(g, " and x%d == nil", g->hoist[i].y);
+  putf(g, " and next(x%d) == nil then\n"
+       "if getmetatable(x%d) == ARRAY then k%d = 5 "
+       "else do return C(self, root) end end\nend\n", x, x, x);
+}
+
+static void collect_keys (gen *g, int x, const sc_node *n) {
   size_t i;
   const sc_node *same[] = { NULL, NULL, NULL, NULL };
   n = target(n);
   if (g->failed || ++g->depth > 200) { g->failed = 1; return; }
   for (i = 0; i < n->nprops; i++) hoist_key(g, x, n->props[i].key);
   for (i = 0; i < n->nrequired; i++) hoist_key(g, x, n->required[i]);
-  for (i = 0; i < n->all_of.n; i++) hoist_keys(g, x, n->all_of.v[i]);
-  for (i = 0; i < n->any_of.n; i++) hoist_keys(g, x, n->any_of.v[i]);
-  for (i = 0; i < n->one_of.n; i++) hoist_keys(g, x, n->one_of.v[i]);
+  for (i = 0; i < n->all_of.n; i++) collect_keys(g, x, n->all_of.v[i]);
+  for (i = 0; i < n->any_of.n; i++) collect_keys(g, x, n->any_of.v[i]);
+  for (i = 0; i < n->one_of.n; i++) collect_keys(g, x, n->one_of.v[i]);
   same[0] = n->not_;
   same[1] = n->if_;
   same[2] = n->then_;
   same[3] = n->else_;
-  for (i = 0; i < 4; i++) if (same[i]) hoist_keys(g, x, same[i]);
+  for (i = 0; i < 4; i++) if (same[i]) collect_keys(g, x, same[i]);
   g->depth--;
 }
 
@@ -379,8 +417,8 @@ static void gen_child (gen *g, const sc_node *m, const at *a, int y,
   int saved = g->nhoist;
   at b;
   snprintf(path, sizeof path, "%s .. %s", a->path, suffix);
-  if (!hoisted) gen_kind(g, y);
-  hoist_keys(g, y, m);
+  if (!hoisted) declare(g, y);
+  if (has_keys(m)) hoist_keys(g, y, m);
   b.x = y;
   b.path = path;
   b.label = a->label;
@@ -401,9 +439,9 @@ static void gen_array (gen *g, const sc_node *n, const at *a) {
     int y = fresh(g), r, saved;
     putf(g, "local found%d = false\nfor i%d = 1, len%d do\n"
          "local x%d = x%d[i%d]\n", x, y, x, y, x, y);
-    gen_kind(g, y);
+    declare(g, y);
     saved = g->nhoist;
-    hoist_keys(g, y, n->contains);
+    if (has_keys(n->contains)) hoist_keys(g, y, n->contains);
     r = gen_test(g, n->contains, y, 0);
     g->nhoist = saved;
     putf(g, "if r%d then found%d = true break end\nend\n", r, x);
@@ -572,6 +610,59 @@ static void gen_cond (gen *g, const sc_node *n, const at *a) {
   PUTS(g, "end end\n");
 }
 
+/* The type bits a scalar satisfies. */
+static unsigned scalar_types (const sv_value *v) {
+  switch (v->kind) {
+    case SV_NULL: return T_NULL;
+    case SV_TRUE: case SV_FALSE: return T_BOOL;
+    case SV_INT: return T_INT | T_NUM;
+    case SV_NUM: return T_NUM;
+    case SV_STR: return T_STR;
+    default: return 0;
+  }
+}
+
+/* type + enum (or const) alone, every allowed value of an allowed type:
+** a value found in the enum passes "type" too, so the type is looked at
+** only when the enum fails, for the right message. */
+static int enum_first (const sc_node *n) {
+  size_t i;
+  if (n->flags != (F_TYPE | F_ENUM) && n->flags != (F_TYPE | F_CONST))
+    return 0;
+  if (n->types & (T_ARR | T_OBJ)) return 0;
+  if (n->flags & F_CONST) return (scalar_types(n->konst) & n->types) != 0;
+  for (i = 0; i < n->nenums; i++)
+    if (!(scalar_types(n->enums[i]) & n->types)) return 0;
+  return 1;
+}
+
+static void gen_enum_first (gen *g, const sc_node *n, const at *a) {
+  size_t i;
+  PUTS(g, "if not (");
+  if (n->flags & F_CONST) {
+    put_equal(g, a->x, n->konst);
+  } else {
+    for (i = 0; i < n->nenums; i++) {
+      if (i) PUTS(g, " or ");
+      PUTS(g, "(");
+      put_equal(g, a->x, n->enums[i]);
+      PUTS(g, ")");
+    }
+    if (n->nenums == 0) PUTS(g, "false");
+  }
+  PUTS(g, ") then\n");
+  need_type(g, a->x);
+  gen_type(g, n, a);
+  if (n->flags & F_CONST) {
+    fail(g, a, n, "const", "must be equal to the constant");
+  } else {
+    char msg[256];
+    sc_enum_message(n, msg, sizeof msg);
+    fail(g, a, n, "enum", msg);
+  }
+  PUTS(g, "end\n");
+}
+
 /* known: k<x> is already set (the same value as the caller's) */
 static void gen_node (gen *g, const sc_node *n, const at *a, int known) {
   n = target(n);
@@ -584,6 +675,17 @@ static void gen_node (gen *g, const sc_node *n, const at *a, int known) {
   }
   (void)known;
   PUTS(g, "do\n");
+  if (enum_first(n)) {
+    gen_enum_first(g, n, a);
+    PUTS(g, "end\n");
+    g->depth--;
+    return;
+  }
+  if ((n->flags & (F_ARR | F_OBJ)) ||
+      ((n->flags & F_TYPE) && (n->types & (T_ARR | T_OBJ))))
+    need_kind(g, a->x);
+  else if (n->flags & (F_TYPE | F_NUM | F_STR))
+    need_type(g, a->x);
   if (n->flags & F_TYPE) gen_type(g, n, a);
   if (n->flags & F_CONST) {
     PUTS(g, "if not (");
@@ -623,8 +725,8 @@ char *sc_codegen (const sc_schema *s, size_t *len) {
     a.x = 0;
     a.path = "\"\"";
     a.label = 0;
-    gen_kind(g, 0);
-    hoist_keys(g, 0, s->root);
+    declare(g, 0);
+    if (has_keys(s->root)) hoist_keys(g, 0, s->root);
     gen_node(g, s->root, &a, 0);
     PUTS(g, "return true\nend\n");
     if (!g->failed) { out = g->out; *len = g->n; g->out = NULL; }

@@ -376,6 +376,7 @@ static int parse_member (parser *ps, sv_member *m) {
   ps->p++;
   m->key = parse_chars(ps, &m->klen);
   if (m->key == NULL) { fail(ps, "invalid string"); return 0; }
+  m->hash = sv_hash(m->key, m->klen);
   skip_ws(ps);
   if (ps->p >= ps->end || *ps->p != ':') { fail(ps, "expected ':'"); return 0; }
   ps->p++;
@@ -449,16 +450,29 @@ sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
   return parse(a, text, len, err, errlen, 1);
 }
 
-sv_value *sv_get (const sv_value *obj, const char *key, size_t klen) {
+/* A cheap hash of a key, so that lookups compare one number first. */
+unsigned sv_hash (const char *key, size_t klen) {
+  unsigned h = (unsigned)klen;
+  size_t i;
+  for (i = 0; i < klen; i++) h = h * 31 + (unsigned char)key[i];
+  return h;
+}
+
+static sv_value *get_hashed (const sv_value *obj, const char *key,
+                             size_t klen, unsigned hash) {
   size_t i;
   if (obj == NULL || obj->kind != SV_OBJ) return NULL;
   for (i = 0; i < obj->n; i++) {
     const sv_member *m = &obj->u.members[i];
-    if (m->klen == klen && (klen == 0 || (m->key[0] == key[0] &&
-        memcmp(m->key, key, klen) == 0)))
+    if (m->hash == hash && m->klen == klen &&
+        memcmp(m->key, key, klen) == 0)
       return m->val;
   }
   return NULL;
+}
+
+sv_value *sv_get (const sv_value *obj, const char *key, size_t klen) {
+  return get_hashed(obj, key, klen, sv_hash(key, klen));
 }
 
 /* ======================================================================
@@ -509,7 +523,8 @@ static sc_ref sva_index (void *ud, sc_ref v, size_t i) {
 
 static sc_ref sva_prop (void *ud, sc_ref v, const sc_key *k) {
   (void)ud;
-  return (sc_ref)sv_get(SV(v), k->s, k->len);
+  return (sc_ref)get_hashed(SV(v), k->s, k->len,
+                            k->id > 0 ? k->hash : sv_hash(k->s, k->len));
 }
 
 static void sva_release (void *ud, sc_ref child) {

@@ -178,6 +178,12 @@ int sc_equal (const sc_access *a1, void *u1, sc_ref v1,
   }
 }
 
+static int str_equal (sc_vctx *c, sc_ref v, const sv_value *k) {
+  size_t len;
+  const char *s = c->acc->string(c->ud, v, &len);
+  return len == k->n && memcmp(s, k->u.s, len) == 0;
+}
+
 static int equal_const (sc_vctx *c, sc_ref v, const sv_value *k) {
   return sc_equal(c->acc, c->ud, v, &sv_access, NULL, (sc_ref)k);
 }
@@ -256,12 +262,22 @@ static void list_enum (const sc_node *n, char *buf, size_t size) {
   if (len >= size) snprintf(buf, size, "the allowed values");
 }
 
-static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v,
+static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
   size_t i;
   char buf[256];
-  for (i = 0; i < n->nenums; i++)
-    if (equal_const(c, v, n->enums[i])) return 1;
+  if (kind == SK_STR) {   /* the common case: compare the bytes here */
+    size_t len;
+    const char *s = c->acc->string(c->ud, v, &len);
+    for (i = 0; i < n->nenums; i++) {
+      const sv_value *e = n->enums[i];
+      if (e->kind == SV_STR && e->n == len && memcmp(e->u.s, s, len) == 0)
+        return 1;
+    }
+  } else {
+    for (i = 0; i < n->nenums; i++)
+      if (equal_const(c, v, n->enums[i])) return 1;
+  }
   sc_enum_message(n, buf, sizeof buf);
   return report(c, n, "enum", path, "%s", buf);
 }
@@ -720,9 +736,10 @@ static int node_body (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
   int ok = 1;
   if ((n->flags & F_TYPE) && !type_ok(c, n->types, v, kind))
     FAIL(type_fail(c, n, path));
-  if ((n->flags & F_CONST) && !equal_const(c, v, n->konst))
+  if ((n->flags & F_CONST) && !(kind == SK_STR && n->konst->kind == SV_STR
+        ? str_equal(c, v, n->konst) : equal_const(c, v, n->konst)))
     FAIL(report(c, n, "const", path, "must be equal to the constant"));
-  if ((n->flags & F_ENUM) && !check_enum(c, n, v, path)) FAIL(0);
+  if ((n->flags & F_ENUM) && !check_enum(c, n, v, kind, path)) FAIL(0);
   if (!by_kind(c, n, v, kind, path)) FAIL(0);
   if ((n->flags & F_COMB) && !check_comb(c, n, v, kind, path)) FAIL(0);
   if ((n->flags & F_COND) && !check_cond(c, n, v, kind, path)) FAIL(0);

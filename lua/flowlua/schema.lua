@@ -55,8 +55,10 @@ end
 local function generated(ud)
   local src = ud:_source()
   if not src then return nil end
-  local chunk = assert(load(src, "=(flowlua.schema)", "t"))
-  return chunk(json.array or false, core.null, core.utf8_length, in_c)
+  -- a schema too large for one Lua function stays in C
+  local chunk = load(src, "=(flowlua.schema)", "t")
+  return chunk and chunk(json.array or false, core.null, core.utf8_length,
+    in_c)
 end
 
 --- Compiles a schema.
