@@ -109,7 +109,7 @@ local function draft_allowed(ctx, kind, body)
 end
 
 local function new_entity(ctx, kind, body, draft)
-  local e = util.copy(body)
+  local e = body   -- freshly decoded: the request owns no other reference
   e.id = util.uuid()
   e.createdAt = ctx.now
   e.createdBy = ctx.who.client_id .. "@AdobeID"
