@@ -304,15 +304,15 @@ function Step:intent(kind, name, spec_id)
   return it.started
 end
 
---- Journals the id of what was created.
+--- Notes the id of what was created. It reaches the disk with the next
+-- write (the step's end at the latest): a durable write costs an fsync
+-- that holds every task, and if the process dies first, the intent
+-- already on disk is enough to find the entity again by name and spec.
 -- @tparam string kind the kind
 -- @tparam string id the new id
 function Step:created(kind, id)
   local it = self.current
-  if it and it.kind == kind then
-    it.id = id
-    self.wf:save()
-  end
+  if it and it.kind == kind then it.id = id end
   self.current = nil
 end
 
