@@ -42,6 +42,26 @@ describe("flowlua.progress", function()
     }, out.text)
   end)
 
+  it("writes log lines above the live lines while workflows run", function()
+    local log = require "flowlua.log"
+    local out = sink()
+    progress.configure{ stream = out, live = true }
+    progress.running("a", "base")
+    log.warn("careful")
+    progress.step("a", "base", "failed: boom")
+    local stderr, err = io.stderr, sink()
+    io.stderr = err  -- luacheck: ignore 122 (the log looks it up per line)
+    log.warn("after")
+    io.stderr = stderr  -- luacheck: ignore 122
+    assert.truthy(err.text:find("WARN  after\n", 1, true))
+    local text = out.text:gsub("%d%d%d%d%-%d%d%-%d%dT[%d:.]+Z", "TIME")
+    assert.equal(table.concat{
+      "\27[Ka: base ...\n",
+      "\27[1A\27[J", "TIME WARN  careful\n", "\27[Ka: base ...\n",
+      "\27[1A\27[J", "a: base failed: boom\n",
+    }, text)
+  end)
+
   it("is silent under -q except for failures", function()
     local out = sink()
     progress.configure{ stream = out, live = false }

@@ -17,10 +17,34 @@ local state = {
   drawn = 0,        -- lines of the live block currently on screen
 }
 
+local redraw
+
+-- While live lines are on screen, log lines are written above them (a
+-- line written under the block would be erased by the next redraw). The
+-- log keeps its level and format; it gets its default stream back when
+-- the last workflow ends.
+local function hook_log()
+  if state.hooked then return end
+  local ok, log = pcall(require, "flowlua.log")
+  if not ok then return end
+  state.hooked = log
+  log.configure{ stream = { write = function(_, ...)
+    redraw({ (table.concat({ ... }):gsub("\n$", "")) })
+  end } }
+end
+
+local function unhook_log()
+  if state.hooked then
+    state.hooked.configure{}
+    state.hooked = nil
+  end
+end
+
 --- Sets the output: `{stream = file, live = bool}` (for tests and
 -- embedding; by default stderr, live when stderr is a terminal).
 -- @tparam table opts options
 function progress.configure(opts)
+  unhook_log()
   state.stream = opts.stream
   state.live = opts.live
   state.active, state.drawn = {}, 0
@@ -44,7 +68,7 @@ local function find(name)
 end
 
 -- Erases the live block, writes permanent lines, draws the block again.
-local function redraw(permanent)
+function redraw(permanent)
   local out = stream()
   if state.drawn > 0 then out:write(("\27[%dA\27[J"):format(state.drawn)) end
   for _, line in ipairs(permanent or {}) do out:write(line, "\n") end
@@ -66,6 +90,7 @@ function progress.running(wf, step)
   if not a then
     a = { name = wf }
     state.active[#state.active + 1] = a
+    hook_log()
   end
   a.text = line(wf, step .. " ...")
   redraw()
@@ -79,12 +104,15 @@ function progress.step(wf, step, outcome)
   local failed = outcome:sub(1, 6) == "failed"
   if quiet() and not failed then return end
   if is_live() then
-    local _, a = find(wf)
+    local i, a = find(wf)
     if a and not failed then
       a.text = line(wf, step .. " " .. outcome)
       redraw()
     else
+      -- A failed workflow stops here: its line becomes the failure.
+      if i then table.remove(state.active, i) end
       redraw({ line(wf, step .. " " .. outcome) })
+      if #state.active == 0 then unhook_log() end
     end
   else
     stream():write(line(wf, step .. " " .. outcome), "\n")
@@ -101,6 +129,7 @@ function progress.finished(wf, summary)
   if quiet() then return end
   if is_live() then
     redraw({ line(wf, summary) })
+    if #state.active == 0 then unhook_log() end
   else
     stream():write(line(wf, summary), "\n")
     stream():flush()
