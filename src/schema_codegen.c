@@ -289,7 +289,10 @@ static void gen_type (gen *g, const sc_node *n, const at *a) {
     putf(g, "%sx%d == nil or x%d == NULL", sep, x, x);
     sep = " or ";
   }
-  if (n->types & T_BOOL) { putf(g, "%st%d == \"boolean\"", sep, x); sep = " or "; }
+  if (n->types & T_BOOL) {
+    putf(g, "%st%d == \"boolean\"", sep, x);
+    sep = " or ";
+  }
   if (n->types & T_NUM) {
     putf(g, "%st%d == \"number\"", sep, x);
     sep = " or ";
@@ -297,7 +300,10 @@ static void gen_type (gen *g, const sc_node *n, const at *a) {
     putf(g, "%s(t%d == \"number\" and x%d %% 1 == 0)", sep, x, x);
     sep = " or ";
   }
-  if (n->types & T_STR) { putf(g, "%st%d == \"string\"", sep, x); sep = " or "; }
+  if (n->types & T_STR) {
+    putf(g, "%st%d == \"string\"", sep, x);
+    sep = " or ";
+  }
   if (n->types & T_ARR) { putf(g, "%sk%d == 5", sep, x); sep = " or "; }
   if (n->types & T_OBJ) { putf(g, "%sk%d == 6", sep, x); }
   PUTS(g, ") then ");
@@ -322,7 +328,10 @@ static void put_scalar (gen *g, const sv_value *v) {
 
 /* JSON equality with a scalar: null is nil or json.null, 1 == 1.0 */
 static void put_equal (gen *g, int x, const sv_value *v) {
-  if (v->kind == SV_NULL) { putf(g, "x%d == nil or x%d == NULL", x, x); return; }
+  if (v->kind == SV_NULL) {
+    putf(g, "x%d == nil or x%d == NULL", x, x);
+    return;
+  }
   putf(g, "x%d == ", x);
   put_scalar(g, v);
 }

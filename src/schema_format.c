@@ -120,7 +120,8 @@ static int ipv4 (const char *s, size_t n) {
       if (i >= n || s[i] != '.') return 0;
       start = ++i;
     }
-    while (i < n && IS_DIGIT(s[i]) && i - start < 3) v = v * 10 + (s[i++] - '0');
+    while (i < n && IS_DIGIT(s[i]) && i - start < 3)
+      v = v * 10 + (s[i++] - '0');
     if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
       return 0;
   }
