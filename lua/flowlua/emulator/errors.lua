@@ -11,6 +11,31 @@ local json = require "flowlua.json"
 
 local errors = {}
 
+-- Messages quote the request (method, path, ids, queries); one that is not
+-- UTF-8 must still get its 4xx, not a 500, so invalid bytes become U+FFFD.
+local function scrub(v)
+  if type(v) == "string" then
+    local out = {}
+    while true do
+      local ok, bad = utf8.len(v)
+      if ok then break end
+      out[#out + 1] = v:sub(1, bad - 1) .. "\u{FFFD}"
+      v = v:sub(bad + 1)
+    end
+    return table.concat(out) .. v
+  end
+  if type(v) ~= "table" then return v end
+  local t = setmetatable({}, getmetatable(v))
+  for k, x in pairs(v) do t[scrub(k)] = scrub(x) end
+  return t
+end
+
+local function encode(value)
+  local ok, body = pcall(json.encode, value)
+  if ok then return body end
+  return json.encode(scrub(value))
+end
+
 --- A JSON response.
 -- @tparam integer status HTTP status
 -- @param value a JSON value, or a string already encoded
@@ -19,7 +44,7 @@ local errors = {}
 function errors.json(status, value, headers)
   local h = { ["Content-Type"] = "application/json" }
   for k, v in pairs(headers or {}) do h[k] = v end
-  local body = type(value) == "string" and value or json.encode(value)
+  local body = type(value) == "string" and value or encode(value)
   return { status = status, headers = h, body = body }
 end
 
