@@ -1,0 +1,143 @@
+/*
+** fuzz/config_fuzz.c - libFuzzer target for the CLI's config loading
+** (flowlua.config.load on a profile file).
+**
+** The input is the file's contents; when it starts with a line
+** "profile=NAME", that line is taken off and NAME is the profile asked for
+** (as --profile does). The file is written to a private temporary file
+** (mode 0600) and loaded with no FLOWLUA_* variable set. A load must
+** either return settings whose every field is a string (or absent, with
+** the defaults present) or raise a string that names the file or the
+** profile, never a Lua runtime error, and never quote a secret of the
+** file. config.need on every setting returns a string or raises
+** "missing setting ...". Anything else, or a sanitizer report, is a crash.
+*/
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+#include "lualib.h"
+
+#include "flowlua.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* build/embedded.c, linked through EXTRA_SRC */
+void flowlua_preload_embedded (lua_State *L);
+
+static const char driver[] =
+  "local config = require 'flowlua.config'\n"
+  "local path = ...\n"
+  "local function secrets(text)\n"
+  "  local out = {}\n"
+  "  for v in text:gmatch('\"client_secret\"%s*:%s*\"([^\"\\\\]+)\"') do\n"
+  "    if #v >= 8 then out[#out + 1] = v end\n"
+  "  end\n"
+  "  return out\n"
+  "end\n"
+  "local function check_error(err, text)\n"
+  "  assert(type(err) == 'string', 'error is not a string')\n"
+  "  assert(not err:find('%.lua:%d+:') and not err:find('attempt to'),\n"
+  "    'runtime error: ' .. err)\n"
+  "  assert(err:sub(1, #path + 1) == path .. ':'\n"
+  "    or err:find('^profile ') or err:find('^cannot read config file'),\n"
+  "    'unexpected error: ' .. err)\n"
+  "  for _, s in ipairs(secrets(text)) do\n"
+  "    assert(not err:find(s, 1, true), 'secret in error: ' .. err)\n"
+  "  end\n"
+  "end\n"
+  "local function check_settings(s)\n"
+  "  for _, def in ipairs(config.SETTINGS) do\n"
+  "    local v = s[def.key]\n"
+  "    assert(v == nil or type(v) == 'string', def.key .. ' not a string')\n"
+  "    if def.default then assert(v ~= nil, def.key .. ' lost default') end\n"
+  "    local ok, got = pcall(config.need, s, def.key)\n"
+  "    if ok then assert(type(got) == 'string' and got ~= '', def.key)\n"
+  "    else\n"
+  "      assert(type(got) == 'string'\n"
+  "        and got:find('^missing setting ' .. def.key), tostring(got))\n"
+  "    end\n"
+  "  end\n"
+  "end\n"
+  "return function(input)\n"
+  "  local profile, text = input:match('^profile=([^\\n]*)\\n(.*)$')\n"
+  "  if profile == nil then text = input end\n"
+  "  local f = assert(io.open(path, 'wb'))\n"
+  "  f:write(text)\n"
+  "  f:close()\n"
+  "  local ok, res = pcall(config.load, { file = path, profile = profile })\n"
+  "  if ok then check_settings(res) else check_error(res, text) end\n"
+  "end\n";
+
+static const char *const env[] = {
+  "FLOWLUA_CLIENT_ID", "FLOWLUA_CLIENT_SECRET", "FLOWLUA_ORG_ID",
+  "FLOWLUA_SCOPES", "FLOWLUA_SANDBOX", "FLOWLUA_ACCESS_TOKEN",
+  "FLOWLUA_ENDPOINT", "FLOWLUA_IMS_URL", "FLOWLUA_API_KEY",
+  "FLOWLUA_PROFILE", "FLOWLUA_CONFIG", "FLOWLUA_CACERT", NULL
+};
+
+/*
+** The Lua code is what is being fuzzed, but liblua is not instrumented:
+** a line hook feeds libFuzzer's extra counters with (previous line, line)
+** edges of the Lua code, so inputs reaching new Lua branches are kept.
+*/
+#define LINES (1 << 16)
+__attribute__((used, section("__libfuzzer_extra_counters")))
+static uint8_t lua_edges[LINES];
+
+static void line_hook (lua_State *L, lua_Debug *ar) {
+  static uintptr_t prev = 0;
+  uintptr_t here;
+  lua_getinfo(L, "S", ar);
+  here = ((uintptr_t)ar->source * 2654435761u) ^ (uintptr_t)ar->currentline;
+  lua_edges[(here ^ prev) % LINES]++;
+  prev = here >> 1;
+}
+
+static int traceback (lua_State *L) {
+  luaL_traceback(L, L, lua_tostring(L, 1), 1);
+  return 1;
+}
+
+static lua_State *state (void) {
+  static lua_State *L = NULL;
+  static char path[64];
+  if (L == NULL) {
+    const char *const *e;
+    for (e = env; *e != NULL; e++) unsetenv(*e);
+    umask(077);  /* a private file: no "other users can read it" warning */
+    snprintf(path, sizeof path, "/tmp/config_fuzz.%ld.json",
+             (long)getpid());
+    flowlua_embedded_preload = flowlua_preload_embedded;
+    L = luaL_newstate();
+    flowlua_openlibs(L);
+    lua_sethook(L, line_hook, LUA_MASKLINE, 0);
+    lua_pushcfunction(L, traceback);  /* 1 */
+    lua_pushstring(L, path);
+    if (luaL_loadbuffer(L, driver, sizeof driver - 1, "=config_fuzz")
+        != LUA_OK) abort();
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 1) != LUA_OK) {
+      fprintf(stderr, "config_fuzz: %s\n", lua_tostring(L, -1));
+      abort();
+    }  /* 2: the per-input function */
+  }
+  return L;
+}
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
+  lua_State *L = state();
+  lua_pushvalue(L, 2);
+  lua_pushlstring(L, (const char *)data, size);
+  if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
+    fprintf(stderr, "config_fuzz: %s\n", lua_tostring(L, -1));
+    abort();
+  }
+  return 0;
+}
