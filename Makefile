@@ -103,7 +103,7 @@ check-valgrind: flowlua
 bench: all
 	$(Q)for b in bench/*/run; do echo "== $$b"; sh $$b || exit 1; done
 
-fuzz:
+fuzz: build/embedded.c
 	$(Q)for t in fuzz/*_fuzz.c; do \
 	  $(MAKE) --no-print-directory -f fuzz/Makefile \
 	    TARGET=$$(basename $$t .c) SECONDS=$(FUZZ_SECONDS) || exit 1; done
