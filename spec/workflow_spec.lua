@@ -130,26 +130,28 @@ describe("workflows", function()
     assert.equal(AFS, data.steps[1].intents[1].spec)
   end)
 
-  it("adopts an entity whose create response was lost", function()
-    -- The journal says the create was sent and no answer came back; the
-    -- service did create it.
-    local j = journal.open("L1", dir)
-    local s = j:ensure_step("base")
-    s.state = "running"
-    s.intents[1] = { kind = "connection", name = "L1 base", spec = AFS,
-      started = sys.time() - 1 }
-    j:save()
-    local created = emu.client(server.url):post("/connections?mode=draft", {
-      name = "L1 base", auth = { specName = "Basic Authentication",
-        params = { host = "h", userid = "u", password = "wf-secret-pw" } },
-      connectionSpec = { id = AFS,
-        version = "1.0" } })
-    assert.equal(201, created.status)
-    local wf = onboard(aep, dir, "L1")
-    assert.same({ connections = 1, sourceConnections = 1,
-      targetConnections = 1, flows = 1 }, census("L1 "))
-    assert.equal(created.json.id, wf:status()[1].entities[1].id)
-  end)
+  for _, prefix in ipairs{ "L1", "L2, Inc." } do
+    it(("adopts an entity whose create response was lost (%q)"):format(prefix),
+      function()
+      -- The journal says the create was sent and no answer came back; the
+      -- service did create it.
+      local j = journal.open(prefix, dir)
+      local s = j:ensure_step("base")
+      s.state = "running"
+      s.intents[1] = { kind = "connection", name = prefix .. " base",
+        spec = AFS, started = sys.time() - 1 }
+      j:save()
+      local created = emu.client(server.url):post("/connections?mode=draft", {
+        name = prefix .. " base", auth = { specName = "Basic Authentication",
+          params = { host = "h", userid = "u", password = "wf-secret-pw" } },
+        connectionSpec = { id = AFS, version = "1.0" } })
+      assert.equal(201, created.status)
+      local wf = onboard(aep, dir, prefix)
+      assert.same({ connections = 1, sourceConnections = 1,
+        targetConnections = 1, flows = 1 }, census(prefix .. " "))
+      assert.equal(created.json.id, wf:status()[1].entities[1].id)
+    end)
+  end
 
   it("recreates a finished step's entity deleted remotely", function()
     local _, ents = onboard(aep, dir, "D1")

@@ -314,10 +314,13 @@ entity.SKEW = 60
 function entity.find_created(c, kind, name, spec_id, since, exclude)
   local k = KINDS[kind]
   local floor = math.floor((since - entity.SKEW) * 1000)
-  local path = k.path .. require("flowlua.client").query{
-    { "property", ('name=="%s"'):format(name) },
-    { "property", ('%s.id==%s'):format(k.spec_field, spec_id) },
+  local q = { { "property", ('%s.id==%s'):format(k.spec_field, spec_id) },
     { "property", ("createdAt>=%d"):format(floor) } }
+  -- A comma means "any of" in a filter: such names are matched here only.
+  if not name:find('[,"]') then
+    q[#q + 1] = { "property", ('name=="%s"'):format(name) }
+  end
+  local path = k.path .. require("flowlua.client").query(q)
   local best
   while path do
     local data = c:request("GET", path)
