@@ -66,6 +66,7 @@ local function load_settings(given)
   given = given or {}
   local overrides = merge(merge({}, runtime.overrides), given)
   overrides.profile, overrides.file = nil, nil
+  overrides.dry_run, overrides.http = nil, nil
   return config.load{ profile = given.profile or runtime.profile,
     file = given.file or runtime.config_file, overrides = overrides }
 end
