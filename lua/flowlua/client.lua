@@ -51,7 +51,7 @@ end
 -- and 500 retried too (Platform's advice for a 500 under load is to wait
 -- and try again); flowlua.http still never retries a create that may
 -- have been processed: the client reconciles those itself.
-local RETRY = { attempts = 6, statuses = { 429, 500, 502, 503, 504 } }
+local RETRY = { attempts = 10, statuses = { 429, 500, 502, 503, 504 } }
 
 local function merge(into, from)
   for k, v in pairs(from or {}) do into[k] = v end
