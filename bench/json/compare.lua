@@ -29,7 +29,8 @@ local cases = {
   { "float keeps its digits", '{"ratio":0.30000000000000004}' },
   { "1.0 stays a float", '[1.0]' },
   { "overlong UTF-8 is refused", '["\xc0\xaf"]' },
-  { "/ left as it is (cjson: valid, noisier)", '{"$schema":"http://json-schema.org/draft-07/schema#"}' },
+  { "/ left as it is (cjson: valid, noisier)",
+    '{"$schema":"http://json-schema.org/draft-07/schema#"}' },
 }
 
 for _, c in ipairs(cases) do
