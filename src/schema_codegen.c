@@ -29,6 +29,9 @@ typedef struct gen {
   int vars, depth;
   struct { int x, y; const sc_key *key; } hoist[50];
   int nhoist;                /* property values read once, in scope */
+  char *pre;                 /* chunk-level key tables */
+  size_t npre, cappre;
+  int nconst;
   int failed;
 } gen;
 
@@ -179,26 +182,11 @@ static void fail (gen *g, const at *a, const sc_node *n, const char *kw,
   PUTS(g, "}} end\n");
 }
 
-/* Kinds are computed lazily: tN = type(xN) when a check needs it, and
-** for tables kN: 5 array, 6 object. An unmarked empty table is both,
-** which the C validator settles (return C(self, root)). */
-static void declare (gen *g, int x) {
-  putf(g, "local t%d, k%d\n", x, x);
-}
-
-static void need_type (gen *g, int x) {
-  putf(g, "t%d = t%d or type(x%d)\n", x, x, x);
-}
-
-static void need_kind (gen *g, int x) {
-  need_type(g, x);
-  putf(g, "if k%d == nil and t%d == \"table\" then\n"
-       "if x%d[1] ~= nil then k%d = 5\n"
-       "elseif next(x%d) ~= nil then k%d = 6\n"
-       "elseif getmetatable(x%d) == ARRAY then k%d = 5\n"
-       "else do return C(self, root) end end\nend\n", x, x, x, x, x, x, x,
-       x);
-}
+/* Kinds come from PROBE (lschema.c), one C call per value, which also
+** reports on the properties of a table that the nodes will read:
+** c<x> is 0 absent (nil), 1 null, 2 boolean, 3 integer, 4 integral float,
+** 5 other float, 6 string, 7 array, 8 object, 9 an unmarked empty table
+** (both [] and {}: the C validator settles it), 10 anything else. */
 
 /* Property values of an object are read once, where the object's value
 ** is created, for all the nodes that look at it (properties, required,
@@ -211,55 +199,14 @@ static int find_hoist (gen *g, int x, const sc_key *key) {
 }
 
 static void hoist_key (gen *g, int x, const sc_key *key) {
-  int y;
   if (find_hoist(g, x, key)) return;
-  if (g->nhoist == 50) {   /* 3 locals each; a function has 200 */
+  if (g->nhoist == 50) {   /* 2 locals each; a function has 200 */
     g->failed = 1;
     return;
   }
-  y = fresh(g);
   g->hoist[g->nhoist].x = x;
-  g->hoist[g->nhoist].y = y;
+  g->hoist[g->nhoist].y = fresh(g);
   g->hoist[g->nhoist++].key = key;
-  putf(g, "local x%d, t%d, k%d\nif k%d == 6 then x%d = x%d[", y, y, y, x, y,
-       x);
-  put_str(g, key->s, key->len);
-  PUTS(g, "] end\n");
-}
-
-static void collect_keys (gen *g, int x, const sc_node *n);
-
-/* Whether the nodes applying to one value read any property. */
-static int has_keys (const sc_node *n) {
-  size_t i;
-  const sc_node *same[4];
-  n = target(n);
-  if (n->nprops || n->nrequired) return 1;
-  for (i = 0; i < n->all_of.n; i++) if (has_keys(n->all_of.v[i])) return 1;
-  for (i = 0; i < n->any_of.n; i++) if (has_keys(n->any_of.v[i])) return 1;
-  for (i = 0; i < n->one_of.n; i++) if (has_keys(n->one_of.v[i])) return 1;
-  same[0] = n->not_;
-  same[1] = n->if_;
-  same[2] = n->then_;
-  same[3] = n->else_;
-  for (i = 0; i < 4; i++) if (same[i] && has_keys(same[i])) return 1;
-  return 0;
-}
-
-/* Reads, once, every key that the nodes applying to x<x> look at. The
-** object is taken as non-empty as soon as one of them is present, which
-** spares a call to next(). */
-static void hoist_keys (gen *g, int x, const sc_node *n) {
-  int first = g->nhoist, i;
-  need_type(g, x);
-  putf(g, "if k%d == nil and t%d == \"table\" then k%d = x%d[1] ~= nil "
-       "and 5 or 6 end\n", x, x, x, x);
-  collect_keys(g, x, n);
-  putf(g, "if k%d == 6", x);
-  for (i = first; i < g->nhoist; i++) putf(g, " and x%d == nil", g->hoist[i].y);
-  putf(g, " and next(x%d) == nil then\n"
-       "if getmetatable(x%d) == ARRAY then k%d = 5 "
-       "else do return C(self, root) end end\nend\n", x, x, x);
 }
 
 static void collect_keys (gen *g, int x, const sc_node *n) {
@@ -280,32 +227,68 @@ static void collect_keys (gen *g, int x, const sc_node *n) {
   g->depth--;
 }
 
+/* A chunk-level table of key names, K<id>, for PROBE. */
+static int key_table (gen *g, int from, int to) {
+  int id = ++g->nconst, i;
+  char *saved = g->out;
+  size_t n = g->n, cap = g->cap;
+  if (id > 100) { g->failed = 1; return id; }
+  g->out = g->pre;
+  g->n = g->npre;
+  g->cap = g->cappre;
+  putf(g, "local K%d = {", id);
+  for (i = from; i < to; i++) {
+    if (i > from) PUTS(g, ", ");
+    put_str(g, g->hoist[i].key->s, g->hoist[i].key->len);
+  }
+  PUTS(g, "}\n");
+  g->pre = g->out;
+  g->npre = g->n;
+  g->cappre = g->cap;
+  g->out = saved;
+  g->n = n;
+  g->cap = cap;
+  return id;
+}
+
+/* c<x> (unless known) and the hoisted properties of x<x> */
+static void gen_value (gen *g, int x, const sc_node *n, int known) {
+  int first = g->nhoist, i, j;
+  collect_keys(g, x, n);
+  if (first == g->nhoist && !known) putf(g, "local c%d = PROBE(x%d)\n", x, x);
+  for (i = first; i < g->nhoist; i += 15) {
+    int to = i + 15 < g->nhoist ? i + 15 : g->nhoist;
+    int k = key_table(g, i, to), p = fresh(g);
+    putf(g, "local p%d = PROBE(x%d, K%d)\n", p, x, k);
+    if (i == first && !known) putf(g, "local c%d = p%d & 15\n", x, p);
+    for (j = i; j < to; j++) {
+      int y = g->hoist[j].y;
+      putf(g, "local c%d = (p%d >> %d) & 15\nlocal x%d\n"
+           "if c%d ~= 0 then x%d = x%d[", y, p, 4 * (j - i + 1), y, y, y,
+           x);
+      put_str(g, g->hoist[j].key->s, g->hoist[j].key->len);
+      PUTS(g, "] end\n");
+    }
+  }
+}
+
 static void gen_type (gen *g, const sc_node *n, const at *a) {
   char msg[96];
   const char *sep = "";
   int x = a->x;
   PUTS(g, "if not (");
-  if (n->types & T_NULL) {
-    putf(g, "%sx%d == nil or x%d == NULL", sep, x, x);
-    sep = " or ";
-  }
-  if (n->types & T_BOOL) {
-    putf(g, "%st%d == \"boolean\"", sep, x);
-    sep = " or ";
-  }
+  if (n->types & T_NULL) { putf(g, "%sc%d <= 1", sep, x); sep = " or "; }
+  if (n->types & T_BOOL) { putf(g, "%sc%d == 2", sep, x); sep = " or "; }
   if (n->types & T_NUM) {
-    putf(g, "%st%d == \"number\"", sep, x);
+    putf(g, "%s(c%d >= 3 and c%d <= 5)", sep, x, x);
     sep = " or ";
   } else if (n->types & T_INT) {
-    putf(g, "%s(t%d == \"number\" and x%d %% 1 == 0)", sep, x, x);
+    putf(g, "%sc%d == 3 or c%d == 4", sep, x, x);
     sep = " or ";
   }
-  if (n->types & T_STR) {
-    putf(g, "%st%d == \"string\"", sep, x);
-    sep = " or ";
-  }
-  if (n->types & T_ARR) { putf(g, "%sk%d == 5", sep, x); sep = " or "; }
-  if (n->types & T_OBJ) { putf(g, "%sk%d == 6", sep, x); }
+  if (n->types & T_STR) { putf(g, "%sc%d == 6", sep, x); sep = " or "; }
+  if (n->types & T_ARR) { putf(g, "%sc%d == 7", sep, x); sep = " or "; }
+  if (n->types & T_OBJ) putf(g, "%sc%d == 8", sep, x);
   PUTS(g, ") then ");
   sc_type_message(n->types, msg, sizeof msg);
   fail(g, a, n, "type", msg);
@@ -329,7 +312,7 @@ static void put_scalar (gen *g, const sv_value *v) {
 /* JSON equality with a scalar: null is nil or json.null, 1 == 1.0 */
 static void put_equal (gen *g, int x, const sv_value *v) {
   if (v->kind == SV_NULL) {
-    putf(g, "x%d == nil or x%d == NULL", x, x);
+    putf(g, "c%d <= 1", x);
     return;
   }
   putf(g, "x%d == ", x);
@@ -373,7 +356,7 @@ static void gen_limit (gen *g, const sc_node *n, const at *a,
 }
 
 static void gen_number (gen *g, const sc_node *n, const at *a) {
-  putf(g, "if t%d == \"number\" then\n", a->x);
+  putf(g, "if c%d >= 3 and c%d <= 5 then\n", a->x, a->x);
   gen_limit(g, n, a, &n->min, "<", "minimum", ">=");
   gen_limit(g, n, a, &n->max, ">", "maximum", "<=");
   gen_limit(g, n, a, &n->xmin, "<=", "exclusiveMinimum", ">");
@@ -398,8 +381,7 @@ static void gen_string (gen *g, const sc_node *n, const at *a) {
   char len[24];
   if (n->min_len < 0 && n->max_len < 0) return;
   snprintf(len, sizeof len, "len%d", a->x);
-  putf(g, "if t%d == \"string\" then\nlocal len%d = LEN(x%d)\n", a->x, a->x,
-       a->x);
+  putf(g, "if c%d == 6 then\nlocal len%d = LEN(x%d)\n", a->x, a->x, a->x);
   gen_count(g, n, a, len, n->min_len, 1, "minLength", "characters");
   gen_count(g, n, a, len, n->max_len, 0, "maxLength", "characters");
   PUTS(g, "end\n");
@@ -426,8 +408,7 @@ static void gen_child (gen *g, const sc_node *m, const at *a, int y,
   int saved = g->nhoist;
   at b;
   snprintf(path, sizeof path, "%s .. %s", a->path, suffix);
-  if (!hoisted) declare(g, y);
-  if (has_keys(m)) hoist_keys(g, y, m);
+  gen_value(g, y, m, hoisted);
   b.x = y;
   b.path = path;
   b.label = a->label;
@@ -441,16 +422,15 @@ static void gen_array (gen *g, const sc_node *n, const at *a) {
   if (n->min_items < 0 && n->max_items < 0 && !n->items && !n->contains)
     return;
   snprintf(len, sizeof len, "len%d", x);
-  putf(g, "if k%d == 5 then\nlocal len%d = rawlen(x%d)\n", x, x, x);
+  putf(g, "if c%d == 7 then\nlocal len%d = rawlen(x%d)\n", x, x, x);
   gen_count(g, n, a, len, n->min_items, 1, "minItems", "items");
   gen_count(g, n, a, len, n->max_items, 0, "maxItems", "items");
   if (n->contains) {
     int y = fresh(g), r, saved;
     putf(g, "local found%d = false\nfor i%d = 1, len%d do\n"
          "local x%d = x%d[i%d]\n", x, y, x, y, x, y);
-    declare(g, y);
     saved = g->nhoist;
-    if (has_keys(n->contains)) hoist_keys(g, y, n->contains);
+    gen_value(g, y, n->contains, 0);
     r = gen_test(g, n->contains, y, 0);
     g->nhoist = saved;
     putf(g, "if r%d then found%d = true break end\nend\n", r, x);
@@ -496,7 +476,7 @@ static void gen_props (gen *g, const sc_node *n, const at *a) {
     const sc_prop *p = &n->props[i];
     int y = find_hoist(g, a->x, p->key);
     if (y == 0) { g->failed = 1; return; }
-    putf(g, "if x%d == nil then\n", y);
+    putf(g, "if c%d == 0 then\n", y);
     if (p->required) {
       snprintf(msg, sizeof msg, "missing required property '%s'",
                p->key->s);
@@ -510,7 +490,7 @@ static void gen_props (gen *g, const sc_node *n, const at *a) {
   for (i = 0; i < n->nrequired; i++) {
     int y = find_hoist(g, a->x, n->required[i]);
     if (y == 0) { g->failed = 1; return; }
-    putf(g, "if x%d == nil then ", y);
+    putf(g, "if c%d == 0 then ", y);
     snprintf(msg, sizeof msg, "missing required property '%s'",
              n->required[i]->s);
     fail(g, a, n, "required", msg);
@@ -562,7 +542,7 @@ static void gen_object (gen *g, const sc_node *n, const at *a) {
   if (!n->nprops && !n->nrequired && !n->add_props && n->min_props < 0 &&
       n->max_props < 0)
     return;
-  putf(g, "if k%d == 6 then\n", a->x);
+  putf(g, "if c%d == 8 then\n", a->x);
   gen_props(g, n, a);
   gen_members(g, n, a);
   PUTS(g, "end\n");
@@ -660,7 +640,6 @@ static void gen_enum_first (gen *g, const sc_node *n, const at *a) {
     if (n->nenums == 0) PUTS(g, "false");
   }
   PUTS(g, ") then\n");
-  need_type(g, a->x);
   gen_type(g, n, a);
   if (n->flags & F_CONST) {
     fail(g, a, n, "const", "must be equal to the constant");
@@ -692,9 +671,7 @@ static void gen_node (gen *g, const sc_node *n, const at *a, int known) {
   }
   if ((n->flags & (F_ARR | F_OBJ)) ||
       ((n->flags & F_TYPE) && (n->types & (T_ARR | T_OBJ))))
-    need_kind(g, a->x);
-  else if (n->flags & (F_TYPE | F_NUM | F_STR))
-    need_type(g, a->x);
+    putf(g, "if c%d == 9 then do return C(self, root) end end\n", a->x);
   if (n->flags & F_TYPE) gen_type(g, n, a);
   if (n->flags & F_CONST) {
     PUTS(g, "if not (");
@@ -715,14 +692,33 @@ static void gen_node (gen *g, const sc_node *n, const at *a, int known) {
 }
 
 static const char prelude[] =
-  "local ARRAY, NULL, LEN, C = ...\n"
+  "local PROBE, LEN, C = ...\n"
   "local type, next, rawlen, tostring = type, next, rawlen, tostring\n"
-  "local getmetatable = debug and debug.getmetatable or getmetatable\n"
-  "local math_type, floor = math.type, math.floor\n"
+  "local math_type = math.type\n"
   "local function ESC(s) return (s:gsub(\"~\", \"~0\"):gsub(\"/\", \"~1\")) "
-  "end\n"
-  "return function(self, root)\n"
-  "local x0 = root\n";
+  "end\n";
+
+static const char opening[] =
+  "return function(self, root)\nlocal x0 = root\n";
+
+/* prelude, key tables, then the function */
+static char *assemble (gen *g, size_t *len) {
+  size_t n;
+  char *out;
+  if (g->failed) return NULL;
+  n = sizeof prelude - 1 + g->npre + sizeof opening - 1 + g->n;
+  if ((out = malloc(n + 1)) == NULL) return NULL;
+  memcpy(out, prelude, sizeof prelude - 1);
+  *len = sizeof prelude - 1;
+  if (g->npre) memcpy(out + *len, g->pre, g->npre);
+  *len += g->npre;
+  memcpy(out + *len, opening, sizeof opening - 1);
+  *len += sizeof opening - 1;
+  memcpy(out + *len, g->out, g->n);
+  *len += g->n;
+  out[*len] = '\0';
+  return out;
+}
 
 char *sc_codegen (const sc_schema *s, size_t *len) {
   gen *g = calloc(1, sizeof *g);
@@ -730,17 +726,16 @@ char *sc_codegen (const sc_schema *s, size_t *len) {
   at a;
   if (g == NULL) return NULL;
   if (collect(g, s->root)) {
-    PUTS(g, prelude);
     a.x = 0;
     a.path = "\"\"";
     a.label = 0;
-    declare(g, 0);
-    if (has_keys(s->root)) hoist_keys(g, 0, s->root);
+    gen_value(g, 0, s->root, 0);
     gen_node(g, s->root, &a, 0);
     PUTS(g, "return true\nend\n");
-    if (!g->failed) { out = g->out; *len = g->n; g->out = NULL; }
+    out = assemble(g, len);
   }
   free(g->out);
+  free(g->pre);
   free(g);
   return out;
 }

@@ -57,7 +57,7 @@ local function generated(ud)
   if not src then return nil end
   -- a schema too large for one Lua function stays in C
   local chunk = load(src, "=(flowlua.schema)", "t")
-  return chunk and chunk(json.array or false, core.null, core.utf8_length,
+  return chunk and chunk(core._prober(json.array or false), core.utf8_length,
     in_c)
 end
 
