@@ -65,11 +65,15 @@ local function check_opts(opts)
     end
     persistence.load(opts.state)
   end
+  if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
+    error("tls_cert and tls_key go together", 3)
+  end
 end
 
 --- Starts an emulator on its own server thread.
 -- @tparam[opt] table opts `{host="127.0.0.1", port=0, state=path|nil,
---   faults=spec|nil, client_id=nil, client_secret=nil, token_ttl=86399}`
+--   faults=spec|nil, client_id=nil, client_secret=nil, token_ttl=86399,
+--   tls_cert=path|nil, tls_key=path|nil}` (both TLS files: HTTPS)
 -- @treturn table handle with `url`, `port`, `close()`, `client_settings()`
 function emulator.start(opts)
   opts = opts or {}
@@ -86,6 +90,7 @@ function emulator.start(opts)
     host = opts.host or "127.0.0.1", port = opts.port or 0,
     module = "flowlua.emulator.handler", config = config,
     max_body = 2 * 1024 * 1024,
+    tls = opts.tls_cert and { cert = opts.tls_cert, key = opts.tls_key },
   }
   if srv == nil then error("cannot start the emulator: " .. tostring(err), 2) end
   return setmetatable({ server = srv, url = srv.url, port = srv.port,
