@@ -8,7 +8,7 @@ local cmd = {}
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
-  .. "[--token-ttl SECONDS]"
+  .. "[--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE]"
 
 local SPECS = {
   { long = "--host", key = "host", value = "required", arg = "HOST",
@@ -26,6 +26,10 @@ local SPECS = {
   { long = "--token-ttl", key = "token_ttl", value = "required",
     arg = "SECONDS", default = "86399",
     help = "lifetime of issued tokens (default 86399)" },
+  { long = "--tls-cert", key = "tls_cert", value = "required", arg = "FILE",
+    help = "serve HTTPS with this PEM certificate (needs --tls-key)" },
+  { long = "--tls-key", key = "tls_key", value = "required", arg = "FILE",
+    help = "the PEM private key of --tls-cert" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -58,7 +62,12 @@ function cmd.main(args)
     state = opts.state, faults = opts.faults,
     client_id = opts.client_id, client_secret = opts.client_secret,
     token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
+    tls_cert = opts.tls_cert, tls_key = opts.tls_key,
   }
+  if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
+    require("flowlua.cli").usage_error("--tls-cert and --tls-key go together",
+      USAGE)
+  end
   local ok, handle = pcall(require("flowlua.emulator").start, settings)
   if not ok then
     io.stderr:write("flowlua: ", tostring(handle), "\n")
