@@ -189,6 +189,24 @@ describe("flowlua.json", function()
       end
     end)
 
+    it("never raises on arbitrary bytes", function()
+      math.randomseed(7)
+      local alphabet = '[]{}",:0123456789.eE+-tfnul\\ \n\t\xc3\xa9\xff\0x'
+      for _ = 1, 5000 do
+        local t = {}
+        for i = 1, math.random(0, 40) do
+          local k = math.random(#alphabet)
+          t[i] = alphabet:sub(k, k)
+        end
+        local text = table.concat(t)
+        local ok, v, err = pcall(json.decode, text)
+        assert.is_true(ok, v)
+        if v == nil then
+          assert.matches("^.+ at line %d+ column %d+$", err)
+        end
+      end
+    end)
+
     it("raises only on misuse", function()
       assert.has_error(function() json.decode() end,
         "bad argument #1 to 'decode' (string expected, got no value)")
@@ -237,6 +255,16 @@ describe("flowlua.json", function()
       for c = 0, 31 do
         assert.equal(string.char(c), json.decode(json.encode(string.char(c))))
       end
+    end)
+
+    it("encodes large strings and tables whole", function()
+      local big = ("\u{1F600}x\n"):rep(1000000)
+      local text = json.encode({ big })
+      assert.equal(7 * 1000000 + 4, #text)
+      assert.equal(big, json.decode(text)[1])
+      local t = {}
+      for i = 1, 200000 do t[i] = { id = i } end
+      assert.same(t, json.decode(json.encode(t)))
     end)
 
     it("refuses strings that are not UTF-8", function()
