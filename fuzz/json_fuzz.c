@@ -1,11 +1,13 @@
 /*
 ** fuzz/json_fuzz.c - libFuzzer target for flowlua.json.
-** Each input is decoded; when it decodes, the value is encoded (sorted
-** keys, then indented), decoded again and compared with the first value,
-** and the two encodings must agree. A decode failure must be a message
-** with a line and column; the only encode failure allowed is an infinite
-** number (JSON numbers such as 1e999 decode to inf). Any other outcome,
-** and any sanitizer report, is a crash.
+** Each input is first encoded as a Lua string: it must decode back to
+** itself, or be refused as invalid UTF-8. Then it is decoded; when it
+** decodes, the value is encoded (sorted keys, then indented), decoded
+** again and compared with the first value, and the two encodings must
+** agree. A decode failure must be a message with a line and column; the
+** only encode failure allowed is an infinite number (JSON numbers such as
+** 1e999 decode to inf). Any other outcome, and any sanitizer report, is a
+** crash.
 */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +34,9 @@ static const char check[] =
   "  return true\n"
   "end\n"
   "local function must(v, err) assert(err == nil, err) return v end\n"
+  "local sok, s = pcall(json.encode, text)\n"
+  "if sok then assert(must(json.decode(s)) == text, 'string round trip')\n"
+  "else assert(s == 'cannot encode string with invalid UTF-8 at $', s) end\n"
   "local v, err = json.decode(text)\n"
   "if err ~= nil then\n"
   "  assert(err:match(' at line %d+ column %d+$'), err)\n"
