@@ -99,8 +99,7 @@ static const unsigned char plain_tab[256] = {
   R16(1), R16(1),
 };
 
-static const char *skip_ws (const char *p, const char *end) {
-  (void)end;
+static const char *skip_ws (const char *p) {
   while (ws_tab[(unsigned char)*p]) p++;
   return p;
 }
@@ -406,11 +405,11 @@ static const char *dec_open (Dec *d, const char *p) {
 
 /* Parses `"key" :` inside an object; returns the position after ':'. */
 static const char *dec_key (Dec *d, const char *p) {
-  p = skip_ws(p, d->end);
+  p = skip_ws(p);
   if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
   if (*p != '"') return dec_fail(d, p, "expected a string key");
   if ((p = dec_string(d, p)) == NULL) return NULL;
-  p = skip_ws(p, d->end);
+  p = skip_ws(p);
   if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
   if (*p != ':') return dec_fail(d, p, "expected ':' after a key");
   return p + 1;
@@ -436,7 +435,7 @@ static const char *dec_scalar (Dec *d, const char *p) {
 static const char *dec_after (Dec *d, const char *p) {
   while (d->depth > 0) {
     DFrame *f = &d->frames[d->depth - 1];
-    p = skip_ws(p, d->end);
+    p = skip_ws(p);
     if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
     if (*p == ',') {
       if (lua_gettop(d->L) - f->base >= DEC_CHUNK) dec_flush(d, f);
@@ -452,12 +451,12 @@ static const char *dec_after (Dec *d, const char *p) {
 }
 
 static const char *dec_value (Dec *d, const char *p) {
-  p = skip_ws(p, d->end);
+  p = skip_ws(p);
   if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
   if (*p == '[' || *p == '{') {
     char close = (*p == '[') ? ']' : '}';
     if ((p = dec_open(d, p)) == NULL) return NULL;
-    p = skip_ws(p, d->end);
+    p = skip_ws(p);
     if (p < d->end && *p == close) {
       dec_close(d);
       return dec_after(d, p + 1);
@@ -529,7 +528,7 @@ static int json_decode (lua_State *L) {
   while (p != NULL && (d.depth > 0 || lua_gettop(L) == 3))
     p = dec_value(&d, p);
   if (p != NULL) {
-    p = skip_ws(p, d.end);
+    p = skip_ws(p);
     if (p < d.end) p = dec_fail(&d, p, "unexpected data after the value");
   }
   if (p == NULL) {
