@@ -152,6 +152,36 @@ describe("JSON-Schema-Test-Suite draft7", function()
     end)
   end
 
+  -- Every schema of a file against every instance of that file: the
+  -- generated Lua and the C validator give the same answer and the same
+  -- first error.
+  it("gives the same result and first error through Lua and C", function()
+    local compared = 0
+    for _, file in ipairs(files) do
+      local groups = decode(slurp(SUITE .. "/tests/draft7/" .. file))
+      local values = {}
+      for _, group in ipairs(groups) do
+        for _, case in ipairs(group.tests) do
+          if not has_empty_object(case.data, true) then
+            values[#values + 1] = case.data
+          end
+        end
+      end
+      for _, group in ipairs(groups) do
+        local lua = schema.compile(group.schema, { resolve = resolve })
+        local c = schema.compile(group.schema, { resolve = resolve,
+          codegen = false })
+        if lua and rawget(lua, "validate") then
+          for _, value in ipairs(values) do
+            assert.same({ c:validate(value) }, { lua:validate(value) })
+            compared = compared + 1
+          end
+        end
+      end
+    end
+    assert.is_true(compared > 5000)
+  end)
+
   teardown(function()
     local names = {}
     for f in pairs(counts) do names[#names + 1] = f end
