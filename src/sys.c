@@ -181,35 +181,55 @@ static int sys_stat_mode (lua_State *L) {
 }
 
 
+/* Signal state is process-wide by nature, hence file-level. */
 static volatile sig_atomic_t caught_signal = 0;
+static int signals_trapped = 0;
 
 static void on_signal (int sig) {
   caught_signal = sig;
 }
 
 
-/*
-** wait_signal(): blocks until SIGINT or SIGTERM arrives and returns its
-** name. Used by `flowlua emulator` to serve until interrupted; the server
-** threads keep running meanwhile.
-*/
-static int sys_wait_signal (lua_State *L) {
+static void install_handlers (void) {
   struct sigaction sa;
-  sigset_t block, old;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  signals_trapped = 1;
+}
+
+
+/*
+** trap_signals(): from now on SIGINT and SIGTERM are recorded instead of
+** killing the process, so a signal that arrives before wait_signal() is
+** called (say, right after a server announced itself) is not lost.
+*/
+static int sys_trap_signals (lua_State *L) {
+  (void)L;
+  install_handlers();
+  return 0;
+}
+
+
+/*
+** wait_signal(): blocks until SIGINT or SIGTERM has arrived (possibly
+** already, after trap_signals) and returns its name. Used by `flowlua
+** emulator` to serve until interrupted; server threads keep running.
+*/
+static int sys_wait_signal (lua_State *L) {
+  sigset_t block, old;
+  if (!signals_trapped) install_handlers();
   sigemptyset(&block);
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   sigprocmask(SIG_BLOCK, &block, &old);
-  caught_signal = 0;
   while (caught_signal == 0)
     sigsuspend(&old);
   sigprocmask(SIG_SETMASK, &old, NULL);
   lua_pushstring(L, caught_signal == SIGINT ? "SIGINT" : "SIGTERM");
+  caught_signal = 0;
   return 1;
 }
 
@@ -223,6 +243,7 @@ static const luaL_Reg sys_funcs[] = {
   {"sleep", sys_sleep},
   {"stat_mode", sys_stat_mode},
   {"time", sys_time},
+  {"trap_signals", sys_trap_signals},
   {"wait_signal", sys_wait_signal},
   {"write_file", sys_write_file},
   {NULL, NULL}

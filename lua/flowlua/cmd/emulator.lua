@@ -68,6 +68,8 @@ function cmd.main(args)
     require("flowlua.cli").usage_error("--tls-cert and --tls-key go together",
       USAGE)
   end
+  local sys = require("flowlua.core").sys
+  sys.trap_signals()  -- before `listening on`: a signal right after it counts
   local ok, handle = pcall(require("flowlua.emulator").start, settings)
   if not ok then
     io.stderr:write("flowlua: ", tostring(handle), "\n")
@@ -75,7 +77,7 @@ function cmd.main(args)
   end
   io.stdout:write("listening on ", handle.url, "\n")
   io.stdout:flush()
-  local signal = require("flowlua.core").sys.wait_signal()
+  local signal = sys.wait_signal()
   handle:close()
   io.stderr:write("flowlua emulator: ", signal, ", stopped\n")
   return 0
