@@ -429,22 +429,50 @@ static void push_path (lua_State *L, const sc_path *p) {
   }
 }
 
+/* "ptr/keyword", made once per schema location and kept in the key
+** table under the location's address. */
+static void push_schema_path (lua_State *L, const sc_error *e) {
+  if (lua_rawgetp(L, SLOT_KEYS, e->schema_path) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, SLOT_KEYS, e->schema_path);
+  }
+  if (lua_getfield(L, -1, e->keyword) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, e->keyword);
+  }
+  lua_remove(L, -2);
+}
+
+/* Field names are kept in the key table (-1 .. -4): no lookup by name. */
+static const char *const error_fields[] = { "path", "schema_path",
+  "keyword", "message" };
+
+static void set_field (lua_State *L, int field) {
+  lua_rawgeti(L, SLOT_KEYS, -1 - field);
+  lua_insert(L, -2);
+  lua_rawset(L, -3);
+}
+
 static void on_error (void *ud, const sc_error *e) {
   lua_State *L = ((lctx *)ud)->L;
   luaL_checkstack(L, 8, "too many errors");
   if (lua_isnil(L, SLOT_ERRORS)) {
-    lua_newtable(L);
+    lua_createtable(L, 1, 0);
     lua_replace(L, SLOT_ERRORS);
   }
   lua_createtable(L, 0, 4);
   push_path(L, e->path);
-  lua_setfield(L, -2, "path");
-  lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
-  lua_setfield(L, -2, "schema_path");
+  set_field(L, 0);
+  push_schema_path(L, e);
+  set_field(L, 1);
   lua_pushstring(L, e->keyword);
-  lua_setfield(L, -2, "keyword");
+  set_field(L, 2);
   lua_pushstring(L, e->message);
-  lua_setfield(L, -2, "message");
+  set_field(L, 3);
   lua_rawseti(L, SLOT_ERRORS, (lua_Integer)lua_rawlen(L, SLOT_ERRORS) + 1);
 }
 
@@ -578,10 +606,15 @@ static int opt_flag (lua_State *L, const char *name, int dflt) {
   return r;
 }
 
-/* The user value holds the key strings, so their addresses stay valid. */
+/* The user value holds the key strings, so their addresses stay valid,
+** and the error field names. */
 static void fill_keys (lua_State *L, validator *v, int keys) {
   size_t i, n = sc_nkeys(v->schema);
   sc_key *const *k = sc_keys(v->schema);
+  for (i = 0; i < 4; i++) {
+    lua_pushstring(L, error_fields[i]);
+    lua_rawseti(L, keys, -1 - (lua_Integer)i);
+  }
   v->kptr = calloc(n + 1, sizeof *v->kptr);
   if (v->kptr == NULL) luaL_error(L, "out of memory");
   for (i = 0; i < n; i++) {

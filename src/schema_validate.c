@@ -33,12 +33,16 @@ static int report (sc_vctx *c, const sc_node *n, const char *kw,
   va_list ap;
   c->nerrors++;
   if (c->mute || c->on_error == NULL) return 0;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  if (strchr(fmt, '%') == NULL) {   /* most messages are constant */
+    e.message = fmt;
+  } else {
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e.message = msg;
+  }
   e.schema_path = n->ptr;
   e.keyword = kw;
-  e.message = msg;
   e.path = path;
   c->on_error(c->ud, &e);
   return 0;
