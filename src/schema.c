@@ -513,9 +513,18 @@ static int kw_number (sc_schema *s, sc_node *n, sv_value *v, const char *p,
     : strcmp(kw, "exclusiveMinimum") == 0 ? &n->xmin
     : strcmp(kw, "exclusiveMaximum") == 0 ? &n->xmax : &n->mult;
   const char *q = join(s, p, kw);
+  const char *what = l == &n->min ? ">=" : l == &n->max ? "<="
+    : l == &n->xmin ? ">" : l == &n->xmax ? "<" : "a multiple of";
+  char num[40], msg[64];
   if (q == NULL || !get_limit(s, v, q, l)) return 0;
   if (l == &n->mult && !(l->d > 0)) {
     cerr(s, q, "must be greater than 0");
+    return 0;
+  }
+  sc_fmt_limit(l, num, sizeof num);
+  snprintf(msg, sizeof msg, "must be %s %s", what, num);
+  if ((l->msg = sc_strdup(&s->arena, msg, strlen(msg))) == NULL) {
+    oom(s);
     return 0;
   }
   n->flags |= F_NUM;

@@ -23,6 +23,7 @@ typedef struct sc_limit {    /* a numeric bound, exact for integers */
   int set, is_int;
   int64_t i;
   double d;
+  const char *msg;           /* "must be >= 15", made at compile time */
 } sc_limit;
 
 typedef struct sc_prop {

@@ -317,27 +317,16 @@ static int multiple_ok (sc_vctx *c, sc_ref v, int kind, const sc_limit *m) {
 static int check_number (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                          const sc_path *path) {
   int ok = 1;
-  char buf[40];
-  if (n->min.set && cmp_limit(c, v, kind, &n->min) < 0) {
-    sc_fmt_limit(&n->min, buf, sizeof buf);
-    FAIL(report(c, n, "minimum", path, "must be >= %s", buf));
-  }
-  if (n->max.set && cmp_limit(c, v, kind, &n->max) > 0) {
-    sc_fmt_limit(&n->max, buf, sizeof buf);
-    FAIL(report(c, n, "maximum", path, "must be <= %s", buf));
-  }
-  if (n->xmin.set && cmp_limit(c, v, kind, &n->xmin) <= 0) {
-    sc_fmt_limit(&n->xmin, buf, sizeof buf);
-    FAIL(report(c, n, "exclusiveMinimum", path, "must be > %s", buf));
-  }
-  if (n->xmax.set && cmp_limit(c, v, kind, &n->xmax) >= 0) {
-    sc_fmt_limit(&n->xmax, buf, sizeof buf);
-    FAIL(report(c, n, "exclusiveMaximum", path, "must be < %s", buf));
-  }
-  if (n->mult.set && !multiple_ok(c, v, kind, &n->mult)) {
-    sc_fmt_limit(&n->mult, buf, sizeof buf);
-    FAIL(report(c, n, "multipleOf", path, "must be a multiple of %s", buf));
-  }
+  if (n->min.set && cmp_limit(c, v, kind, &n->min) < 0)
+    FAIL(report(c, n, "minimum", path, n->min.msg));
+  if (n->max.set && cmp_limit(c, v, kind, &n->max) > 0)
+    FAIL(report(c, n, "maximum", path, n->max.msg));
+  if (n->xmin.set && cmp_limit(c, v, kind, &n->xmin) <= 0)
+    FAIL(report(c, n, "exclusiveMinimum", path, n->xmin.msg));
+  if (n->xmax.set && cmp_limit(c, v, kind, &n->xmax) >= 0)
+    FAIL(report(c, n, "exclusiveMaximum", path, n->xmax.msg));
+  if (n->mult.set && !multiple_ok(c, v, kind, &n->mult))
+    FAIL(report(c, n, "multipleOf", path, n->mult.msg));
   return ok;
 }
 
