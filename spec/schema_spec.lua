@@ -77,8 +77,8 @@ describe("flowlua.schema", function()
     end)
 
     it("reports bad JSON text with its position", function()
-      assert.same({ nil, "expected ',' or '}' at line 1 column 14" },
-        { schema.compile('{"type": "a" "b"}') })
+      assert.same({ nil, "invalid JSON: expected ',' or '}' at line 1 "
+        .. "column 14" }, { schema.compile('{"type": "a" "b"}') })
     end)
 
     it("refuses a $ref cycle that never reaches a keyword", function()
@@ -234,6 +234,18 @@ describe("flowlua.schema", function()
     it("returns nil and where the text is bad", function()
       assert.same({ nil, "expected a string key at line 2 column 3" },
         { v:validate_json('{\n  nope}') })
+    end)
+  end)
+
+  describe("misuse", function()
+    it("raises on a schema that is neither a table nor a string", function()
+      assert.has_error(function() schema.compile(42) end,
+        "bad argument #1 to 'compile' (table or string expected, got number)")
+    end)
+    it("raises when a schema recurses without consuming the value", function()
+      local v = assert(schema.compile({ allOf = { { ["$ref"] = "#" } } }))
+      assert.has_error(function() v:validate(1) end,
+        "validation nested more than 512 schemas deep")
     end)
   end)
 

@@ -477,7 +477,10 @@ static void on_error (void *ud, const sc_error *e) {
 }
 
 static int finish (lua_State *L, int r) {
-  if (r < 0) return luaL_error(L, "schema recursion too deep");
+  if (r < 0) {   /* a schema that recurses without consuming the value */
+    lua_pushliteral(L, "validation nested more than 512 schemas deep");
+    return lua_error(L);
+  }
   if (r) {
     lua_pushboolean(L, 1);
     return 1;
@@ -630,7 +633,9 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
   if (lua_type(L, 1) == LUA_TSTRING) {
     size_t n;
     const char *text = lua_tolstring(L, 1, &n);
-    return sv_parse(a, text, n, err, errlen);
+    sv_value *root = sv_parse(a, text, n, err + 14, errlen - 14);
+    if (root == NULL) memcpy(err, "invalid JSON: ", 14);
+    return root;
   } else {
     conv cv;
     sv_value *root;

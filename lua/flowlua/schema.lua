@@ -71,6 +71,11 @@ end
 -- @return a validator, or `nil` and a message saying where the schema is
 -- invalid
 function schema.compile(spec, opts)
+  local t = type(spec)
+  if t ~= "table" and t ~= "string" and t ~= "boolean" then
+    error("bad argument #1 to 'compile' (table or string expected, got "
+      .. t .. ")", 2)
+  end
   if opts ~= nil and type(opts) ~= "table" then
     error("bad argument #2 to 'compile' (table expected, got "
       .. type(opts) .. ")", 2)
