@@ -35,6 +35,7 @@ config.SETTINGS = {
   { key = "ims_url", env = "FLOWLUA_IMS_URL",
     default = "https://ims-na1.adobelogin.com" },
   { key = "api_key", env = "FLOWLUA_API_KEY" },
+  { key = "cafile", env = "FLOWLUA_CACERT" },
 }
 
 local BY_KEY = {}
@@ -171,8 +172,8 @@ end
 -- @tparam[opt] table opts `profile` (name), `file` (path), `overrides`
 --   (settings that win over everything; `false` unsets one)
 -- @treturn table `{client_id, client_secret, org_id, scopes, sandbox,
---   access_token, endpoint, ims_url, api_key}` plus `profile` and
---   `config_file` (where they came from, for messages)
+--   access_token, endpoint, ims_url, api_key, cafile, insecure}` plus
+--   `profile` and `config_file` (where they came from, for messages)
 -- @raise when the file cannot be read or parsed, or names no such profile
 function config.load(opts)
   opts = opts or {}
@@ -198,6 +199,9 @@ function config.load(opts)
     if s.secret then log.secret(v) end
   end
   settings.api_key = settings.api_key or settings.client_id
+  -- Skipping TLS verification is never a file or environment setting:
+  -- only `flowlua run --insecure` (an override) or the script asks for it.
+  settings.insecure = overrides.insecure == true or nil
   return settings
 end
 
