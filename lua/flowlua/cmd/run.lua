@@ -22,6 +22,10 @@ local SPECS = {
     help = "config file (default ~/.config/flowlua/config.json)" },
   { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
+    help = "trust the CA certificates (PEM) in FILE for HTTPS" },
+  { long = "--insecure", key = "insecure",
+    help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--log-format", key = "log_format", value = "required",
     arg = "text|json", help = "log line format (default text)" },
   { long = "--verbose", short = "-v", key = "verbose",
@@ -52,6 +56,8 @@ local function configure(opts)
   runtime.log_level = opts.verbose and "debug"
     or opts.quiet and "warn" or "info"
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
+  if opts.cacert then runtime.overrides.cafile = opts.cacert end
+  if opts.insecure then runtime.overrides.insecure = true end
 end
 
 -- Starts the in-process emulator and points the client at it; the
