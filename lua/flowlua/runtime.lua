@@ -13,7 +13,8 @@ local runtime = {
   --- Config file path (nil: ~/.config/flowlua/config.json).
   config_file = nil,
   --- Settings that win over the environment and the profile file, such as
-  -- the embedded emulator's endpoint and credentials.
+  -- the embedded emulator's endpoint and credentials, `--cacert` (cafile)
+  -- and `--insecure` (insecure = true: no TLS verification).
   overrides = {},
   --- "debug", "info", "warn" or "error".
   log_level = "info",
