@@ -93,8 +93,13 @@ function client.connect(settings)
     specs = { connection = {}, flow = {} },
     placeholders = {},
   }, Client)
-  self.http = http.client(merge({ timeout = 60, retry = RETRY },
-    settings and settings.http))
+  if s.insecure then
+    require("flowlua.log").warn("TLS certificate verification is OFF "
+      .. "(--insecure): anyone on the network path can read the "
+      .. "credentials; never use it against a real service")
+  end
+  self.http = http.client(merge({ timeout = 60, retry = RETRY,
+    cafile = s.cafile, insecure = s.insecure }, settings and settings.http))
   self.auth = auth.new(s, self.http)
   client.last = self
   self.base_url = (s.endpoint or ""):gsub("/+$", "") .. client.BASE_PATH
