@@ -57,9 +57,14 @@ function formatters.service(e)
   return table.concat(parts)
 end
 
+-- A certificate failure says how to trust a private CA (never how to
+-- switch verification off).
+local HINTS = { tls = " (to trust a private CA: flowlua run --cacert FILE "
+  .. "or FLOWLUA_CACERT=FILE)" }
+
 function formatters.network(e)
-  return ("%s %s: %s"):format(e.method or "?", short_url(e.url) or "?",
-    e.message or "network error")
+  return ("%s %s: %s%s"):format(e.method or "?", short_url(e.url) or "?",
+    e.message or "network error", HINTS[e.network] or "")
 end
 
 local function problem_text(p)
