@@ -59,7 +59,7 @@ function emu.spawn(args, opts)
   local first = pipe:read("l")
   local p = setmetatable({ pipe = pipe, pid = pid, errfile = errfile,
     first_line = first }, Process)
-  local url = first and first:match("^listening on (http://[%d%.]+:%d+)$")
+  local url = first and first:match("^listening on (https?://[%d%.]+:%d+)$")
   if url == nil then
     local _, _, code = pipe:close()
     p.pipe = nil
