@@ -1,15 +1,19 @@
 /*
 ** lschema.c - flowlua.core.schema: the Lua binding of the validator.
 **
-**   compile(schema_table_or_json_text [, opts]) -> validator | nil, err
-**   v:validate(value)       -> true | false, errors
-**   v:validate_json(text)   -> true | false, errors | nil, decode error
+**   compile(schema_table_or_json_text [, opts])
+**     -> validator, validate, validate_json | nil, err
+**   validate(self, value)       -> true | false, errors
+**   validate_json(self, text)   -> true | false, errors | nil, decode error
 **
-** A validator is a userdata that owns the compiled schema. Its user value
-** is a table of the schema's property names (index = sc_key id), so a
-** property lookup is two raw accesses and no string is ever created on the
-** valid path. Lua values are read through sc_access, with stack slots as
-** references; each access pushes and each release pops, in LIFO order.
+** A validator is a userdata that owns the compiled schema; validate and
+** validate_json are closures over it (flowlua/schema.lua stores them in
+** its object, so v:validate(x) is one call). Its user value is a table of
+** the schema's property names (index = sc_key id): their interned
+** addresses let lschema_walk.c find members by pointer. Lua values are
+** walked by lschema_walk.c, or read through sc_access (for all_errors and
+** what that walker leaves), with stack slots as references; each access
+** pushes and each release pops, in LIFO order.
 */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include "lauxlib.h"
 
 #include "flowlua.h"
+#include "lschema_walk.h"
 #include "schema.h"
 
 #define VALIDATOR "flowlua.schema.validator"
@@ -28,14 +33,17 @@
 typedef struct validator {
   sc_schema *schema;
   int all_errors;
+  int walk;                  /* validate with lschema_walk.c */
   sc_arena scratch;          /* validate_json: one document at a time */
   const char **kptr;         /* kptr[id]: the key strings of the user value */
 } validator;
 
-/* Fixed stack slots during a validation. */
-#define SLOT_KEYS 3            /* the key table */
-#define SLOT_ARRAY_MT 4        /* json.array, or nil */
-#define SLOT_ERRORS 5          /* the error list, or nil */
+/* The validate functions are closures over the validator (upvalue 1), its
+** key table and json.array (or false); the error list is stack slot 3. */
+#define UP_VALIDATOR lua_upvalueindex(1)
+#define SLOT_KEYS lua_upvalueindex(2)
+#define SLOT_ARRAY_MT lua_upvalueindex(3)
+#define SLOT_ERRORS 3
 
 /* ======================================================================
 ** sc_access over Lua values
@@ -384,14 +392,9 @@ static sv_value *to_sv (conv *cv, int idx) {
 ** Validators
 ** ====================================================================== */
 
-/* The metatable is upvalue 1 of the methods: cheaper than a registry
-** lookup by name on every call. */
-static validator *check_validator (lua_State *L) {
-  validator *v = lua_touserdata(L, 1);
-  if (v == NULL || !lua_getmetatable(L, 1) ||
-      !lua_rawequal(L, -1, lua_upvalueindex(1)))
-    luaL_typeerror(L, 1, VALIDATOR);
-  lua_pop(L, 1);
+/* The validator of a validate function; misuse raises. */
+static validator *bound_validator (lua_State *L) {
+  validator *v = lua_touserdata(L, UP_VALIDATOR);
   if (v->schema == NULL) luaL_error(L, "attempt to use a closed validator");
   return v;
 }
@@ -406,14 +409,6 @@ static void push_array_mt (lua_State *L) {
   lua_replace(L, -3);
   lua_pop(L, 1);
   if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); }
-}
-
-/* The three fixed slots after the two arguments. */
-static void push_slots (lua_State *L) {
-  lua_settop(L, 2);
-  lua_getiuservalue(L, 1, 1);
-  lua_rawgeti(L, SLOT_KEYS, 0);   /* json.array, or false */
-  lua_pushnil(L);
 }
 
 static void push_path (lua_State *L, const sc_path *p) {
@@ -490,36 +485,58 @@ static int finish (lua_State *L, int r) {
   return 2;
 }
 
+static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
+  x->L = L;
+  x->kptr = v->kptr;
+  x->nsnap = 0;
+  memset(c, 0, sizeof *c);
+  c->ud = x;
+  c->schema = v->schema;
+  c->all_errors = v->all_errors;
+  c->on_error = on_error;
+}
+
 static int run (lua_State *L, validator *v, const sc_access *acc,
                 sc_ref value) {
   sc_vctx c;
   lctx x;
-  x.L = L;
-  x.kptr = v->kptr;
-  x.nsnap = 0;
-  memset(&c, 0, sizeof c);
+  init_vctx(&c, &x, L, v);
   c.acc = acc;
-  c.ud = &x;
-  c.schema = v->schema;
-  c.all_errors = v->all_errors;
-  c.on_error = on_error;
   return finish(L, sc_validate(&c, value));
 }
 
-static int validator_validate (lua_State *L) {
-  validator *v = check_validator(L);
-  luaL_checkany(L, 2);
-  push_slots(L);
+/* The walker for Lua values, or the generic one when it cannot say. */
+static int run_lua (lua_State *L, validator *v) {
+  sc_vctx c;
+  lctx x;
+  int r;
+  if (!v->walk) return run(L, v, &lua_access, 2);
+  init_vctx(&c, &x, L, v);
+  r = sc_lua_walk(L, &c, 2, v->kptr, SLOT_ARRAY_MT);
+  if (r != SC_WALK_BAIL) return finish(L, r);
+  lua_settop(L, 2);   /* errors a muted branch may have made */
+  lua_pushnil(L);
   return run(L, v, &lua_access, 2);
 }
 
-static int validator_validate_json (lua_State *L) {
-  validator *v = check_validator(L);
+/* validate(self, value): self is the Lua object, ignored */
+static int bound_validate (lua_State *L) {
+  validator *v = bound_validator(L);
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  lua_pushnil(L);
+  return run_lua(L, v);
+}
+
+/* validate_json(self, text) */
+static int bound_validate_json (lua_State *L) {
+  validator *v = bound_validator(L);
   size_t len;
   const char *text = luaL_checklstring(L, 2, &len);
   char err[160];
   sv_value *doc;
-  push_slots(L);
+  lua_settop(L, 2);
+  lua_pushnil(L);
   sc_arena_reset(&v->scratch);
   doc = sv_parse_view(&v->scratch, text, len, err, sizeof err);
   if (doc == NULL) {
@@ -538,20 +555,6 @@ static int validator_close (lua_State *L) {
   v->kptr = NULL;
   sc_arena_free(&v->scratch);
   return 0;
-}
-
-/* v:_source(): the generated Lua source, or nil (see schema_codegen.c) */
-static int validator_source (lua_State *L) {
-  validator *v = check_validator(L);
-  size_t len;
-  char *src = sc_codegen(v->schema, &len);
-  if (src == NULL) {
-    luaL_pushfail(L);
-    return 1;
-  }
-  lua_pushlstring(L, src, len);
-  free(src);
-  return 1;
 }
 
 static int validator_tostring (lua_State *L) {
@@ -648,6 +651,15 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
   }
 }
 
+/* A validate function over the validator (5), keys (6), json.array (4). */
+static void push_bound (lua_State *L, lua_CFunction f) {
+  lua_pushvalue(L, 5);
+  lua_pushvalue(L, 6);
+  lua_pushvalue(L, 4);
+  lua_pushcclosure(L, f, 3);
+}
+
+/* compile(spec [, opts]) -> validator, validate, validate_json */
 static int schema_compile (lua_State *L) {
   sc_options o;
   resolver r;
@@ -683,21 +695,20 @@ static int schema_compile (lua_State *L) {
     lua_pushstring(L, err);
     return 2;
   }
-  lua_createtable(L, (int)sc_nkeys(v->schema), 1);
-  fill_keys(L, v, lua_gettop(L));
-  if (lua_isnil(L, 4)) lua_pushboolean(L, 0);
-  else lua_pushvalue(L, 4);
-  lua_rawseti(L, -2, 0);
+  v->walk = !v->all_errors && opt_flag(L, "fast", 1) &&
+    sc_lua_walkable(v->schema);
+  lua_createtable(L, (int)sc_nkeys(v->schema), 0);       /* 6 */
+  fill_keys(L, v, 6);
+  lua_pushvalue(L, 6);
   lua_setiuservalue(L, 5, 1);
-  lua_settop(L, 5);
-  return 1;
+  if (lua_isnil(L, 4)) { lua_pushboolean(L, 0); lua_replace(L, 4); }
+  push_bound(L, bound_validate);
+  push_bound(L, bound_validate_json);
+  return 3;
 }
 
 static const luaL_Reg validator_methods[] = {
-  {"_source", validator_source},
   {"close", validator_close},
-  {"validate", validator_validate},
-  {"validate_json", validator_validate_json},
   {NULL, NULL}
 };
 
@@ -774,63 +785,6 @@ static int schema_decode (lua_State *L) {
   return 1;
 }
 
-/* The kind codes of generated code (schema_codegen.c): 0 nil, 1 null,
-** 2 boolean, 3 integer, 4 integral float, 5 float, 6 string, 7 array,
-** 8 object, 9 unmarked empty table, 10 other. */
-static int kind_code (lua_State *L, int idx) {
-  int r;
-  switch (lua_type(L, idx)) {
-    case LUA_TNIL: return 0;
-    case LUA_TLIGHTUSERDATA: return lua_touserdata(L, idx) == NULL ? 1 : 10;
-    case LUA_TBOOLEAN: return 2;
-    case LUA_TNUMBER: {
-      lua_Number d;
-      if (lua_isinteger(L, idx)) return 3;
-      d = lua_tonumber(L, idx);
-      return isfinite(d) && d == floor(d) ? 4 : 5;
-    }
-    case LUA_TSTRING: return 6;
-    case LUA_TTABLE: break;
-    default: return 10;
-  }
-  if (lua_rawgeti(L, idx, 1) != LUA_TNIL) { lua_pop(L, 1); return 7; }
-  lua_pop(L, 1);
-  if (lua_getmetatable(L, idx)) {
-    r = lua_rawequal(L, -1, lua_upvalueindex(1));
-    lua_pop(L, 1);
-    if (r) return 7;
-  }
-  lua_pushnil(L);
-  if (lua_next(L, idx)) { lua_pop(L, 2); return 8; }
-  return 9;
-}
-
-/* probe(x [, keys]): x's kind code, and for an object the codes of
-** x[keys[1..15]] in the next 4-bit fields: one call where generated code
-** would otherwise call type() on each value. */
-static int schema_probe (lua_State *L) {
-  int self = kind_code(L, 1);
-  lua_Integer r = self;
-  if (self == 8 && lua_type(L, 2) == LUA_TTABLE) {
-    int i, n = (int)lua_rawlen(L, 2);
-    for (i = 1; i <= n && i <= 15; i++) {
-      lua_rawgeti(L, 2, i);
-      lua_rawget(L, 1);
-      r |= (lua_Integer)kind_code(L, -1) << (4 * i);
-      lua_pop(L, 1);
-    }
-  }
-  lua_pushinteger(L, r);
-  return 1;
-}
-
-/* _prober(array_mt): probe bound to json.array */
-static int schema_prober (lua_State *L) {
-  lua_settop(L, 1);
-  lua_pushcclosure(L, schema_probe, 1);
-  return 1;
-}
-
 static int schema_utf8_length (lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -840,7 +794,6 @@ static int schema_utf8_length (lua_State *L) {
 
 static const luaL_Reg schema_funcs[] = {
   {"_decode", schema_decode},
-  {"_prober", schema_prober},
   {"compile", schema_compile},
   {"utf8_length", schema_utf8_length},
   {NULL, NULL}
@@ -859,7 +812,5 @@ int luaopen_flowlua_core_schema (lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_newlib(L, schema_funcs);
-  lua_pushlightuserdata(L, NULL);   /* json.null, for generated code */
-  lua_setfield(L, -2, "null");
   return 1;
 }

@@ -51,6 +51,7 @@ typedef struct sc_list {
 
 struct sc_node {
   unsigned flags, types;
+  int fast;                  /* lschema_walk.c: 0 unknown, else SC_FAST_* */
   const char *ptr;           /* JSON Pointer of this schema, for errors */
   sc_node *ref;              /* "$ref": replaces every sibling keyword */
   /* numbers */
@@ -108,7 +109,22 @@ char *sc_pointer_join (sc_arena *a, const char *ptr, const char *tok,
                        size_t n);
 int sc_hexval (int c);
 
-/* schema_validate.c: messages shared with the Lua code generator */
+/* schema_validate.c: checks and messages shared with the walker over Lua
+** values (lschema_walk.c), so both report the same errors */
+typedef struct sc_num {
+  int is_int;
+  int64_t i;                 /* when is_int */
+  double d;                  /* always, (double)i for integers */
+} sc_num;
+
+int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
+               const sc_path *path, const char *fmt, ...);
+int sc_type_fail (sc_vctx *c, const sc_node *n, const sc_path *path);
+int sc_enum_fail (sc_vctx *c, const sc_node *n, const sc_path *path);
+int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,
+                     const sc_path *path);
+int sc_check_string (sc_vctx *c, const sc_node *n, const char *s,
+                     size_t len, const sc_path *path);
 void sc_fmt_limit (const sc_limit *l, char *buf, size_t size);
 void sc_type_message (unsigned types, char *buf, size_t size);
 void sc_enum_message (const sc_node *n, char *buf, size_t size);

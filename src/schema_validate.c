@@ -26,8 +26,8 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 ** Errors
 ** ====================================================================== */
 
-static int report (sc_vctx *c, const sc_node *n, const char *kw,
-                   const sc_path *path, const char *fmt, ...) {
+int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
+               const sc_path *path, const char *fmt, ...) {
   char msg[512];
   sc_error e;
   va_list ap;
@@ -233,10 +233,16 @@ void sc_type_message (unsigned types, char *buf, size_t size) {
     }
 }
 
-static int type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
+int sc_type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
   char buf[96];
   sc_type_message(n->types, buf, sizeof buf);
-  return report(c, n, "type", path, "%s", buf);
+  return sc_report(c, n, "type", path, "%s", buf);
+}
+
+int sc_enum_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
+  char buf[256];
+  sc_enum_message(n, buf, sizeof buf);
+  return sc_report(c, n, "enum", path, "%s", buf);
 }
 
 static void list_enum (const sc_node *n, char *buf, size_t size);
@@ -269,7 +275,6 @@ static void list_enum (const sc_node *n, char *buf, size_t size) {
 static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
   size_t i;
-  char buf[256];
   if (kind == SK_STR) {   /* the common case: compare the bytes here */
     size_t len;
     const char *s = c->acc->string(c->ud, v, &len);
@@ -282,8 +287,7 @@ static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     for (i = 0; i < n->nenums; i++)
       if (equal_const(c, v, n->enums[i])) return 1;
   }
-  sc_enum_message(n, buf, sizeof buf);
-  return report(c, n, "enum", path, "%s", buf);
+  return sc_enum_fail(c, n, path);
 }
 
 /* ======================================================================
@@ -291,43 +295,48 @@ static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 ** ====================================================================== */
 
 /* Compares an instance number with a limit: <0, 0, >0 */
-static int cmp_limit (sc_vctx *c, sc_ref v, int kind, const sc_limit *l) {
-  if (kind == SK_INT && l->is_int) {
-    int64_t i = c->acc->integer(c->ud, v);
-    return (i > l->i) - (i < l->i);
-  } else {
-    double d = kind == SK_INT ? (double)c->acc->integer(c->ud, v)
-      : c->acc->number(c->ud, v);
-    return (d > l->d) - (d < l->d);
-  }
+static int cmp_limit (const sc_num *x, const sc_limit *l) {
+  if (x->is_int && l->is_int) return (x->i > l->i) - (x->i < l->i);
+  return (x->d > l->d) - (x->d < l->d);
 }
 
-static int multiple_ok (sc_vctx *c, sc_ref v, int kind, const sc_limit *m) {
-  double d, q;
-  if (kind == SK_INT && m->is_int)
-    return c->acc->integer(c->ud, v) % m->i == 0;
-  d = kind == SK_INT ? (double)c->acc->integer(c->ud, v)
-    : c->acc->number(c->ud, v);
-  q = d / m->d;
-  if (!isfinite(q)) return isfinite(d) && fmod(d, m->d) == 0;
+static int multiple_ok (const sc_num *x, const sc_limit *m) {
+  double q;
+  if (x->is_int && m->is_int) return x->i % m->i == 0;
+  q = x->d / m->d;
+  if (!isfinite(q)) return isfinite(x->d) && fmod(x->d, m->d) == 0;
   /* decimal multiples are inexact in binary: 0.0075 / 0.0001 */
   return fabs(q - nearbyint(q)) < 1e-9;
 }
 
+int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,
+                     const sc_path *path) {
+  int ok = 1;
+  if (n->min.set && cmp_limit(x, &n->min) < 0)
+    FAIL(sc_report(c, n, "minimum", path, n->min.msg));
+  if (n->max.set && cmp_limit(x, &n->max) > 0)
+    FAIL(sc_report(c, n, "maximum", path, n->max.msg));
+  if (n->xmin.set && cmp_limit(x, &n->xmin) <= 0)
+    FAIL(sc_report(c, n, "exclusiveMinimum", path, n->xmin.msg));
+  if (n->xmax.set && cmp_limit(x, &n->xmax) >= 0)
+    FAIL(sc_report(c, n, "exclusiveMaximum", path, n->xmax.msg));
+  if (n->mult.set && !multiple_ok(x, &n->mult))
+    FAIL(sc_report(c, n, "multipleOf", path, n->mult.msg));
+  return ok;
+}
+
 static int check_number (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                          const sc_path *path) {
-  int ok = 1;
-  if (n->min.set && cmp_limit(c, v, kind, &n->min) < 0)
-    FAIL(report(c, n, "minimum", path, n->min.msg));
-  if (n->max.set && cmp_limit(c, v, kind, &n->max) > 0)
-    FAIL(report(c, n, "maximum", path, n->max.msg));
-  if (n->xmin.set && cmp_limit(c, v, kind, &n->xmin) <= 0)
-    FAIL(report(c, n, "exclusiveMinimum", path, n->xmin.msg));
-  if (n->xmax.set && cmp_limit(c, v, kind, &n->xmax) >= 0)
-    FAIL(report(c, n, "exclusiveMaximum", path, n->xmax.msg));
-  if (n->mult.set && !multiple_ok(c, v, kind, &n->mult))
-    FAIL(report(c, n, "multipleOf", path, n->mult.msg));
-  return ok;
+  sc_num x;
+  x.is_int = kind == SK_INT;
+  if (x.is_int) {
+    x.i = c->acc->integer(c->ud, v);
+    x.d = (double)x.i;
+  } else {
+    x.i = 0;
+    x.d = c->acc->number(c->ud, v);
+  }
+  return sc_check_number(c, n, &x, path);
 }
 
 /* ======================================================================
@@ -373,13 +382,38 @@ static int check_content (sc_vctx *c, const sc_node *n, const char *s,
     buf = sc_alloc(&a, len + 1);
     if (buf == NULL || !base64_decode(s, len, buf, &len)) {
       sc_arena_free(&a);
-      return report(c, n, "contentEncoding", path, "must be base64");
+      return sc_report(c, n, "contentEncoding", path, "must be base64");
     }
     s = buf;
   }
   if (n->json_media && sv_parse(&a, s, len, err, sizeof err) == NULL)
-    ok = report(c, n, "contentMediaType", path, "must be a JSON document");
+    ok = sc_report(c, n, "contentMediaType", path, "must be a JSON document");
   sc_arena_free(&a);
+  return ok;
+}
+
+int sc_check_string (sc_vctx *c, const sc_node *n, const char *s,
+                     size_t len, const sc_path *path) {
+  int ok = 1;
+  if (n->min_len >= 0 || n->max_len >= 0) {
+    int64_t cps = (int64_t)sc_utf8_length(s, len);
+    if (n->min_len >= 0 && cps < n->min_len)
+      FAIL(sc_report(c, n, "minLength", path,
+                  "must not have fewer than %lld characters",
+                  (long long)n->min_len));
+    if (n->max_len >= 0 && cps > n->max_len)
+      FAIL(sc_report(c, n, "maxLength", path,
+                  "must not have more than %lld characters",
+                  (long long)n->max_len));
+  }
+  if (n->pattern && !sc_regex_match(n->pattern, s, len))
+    FAIL(sc_report(c, n, "pattern", path, "must match pattern \"%s\"",
+                n->pattern_src));
+  if (n->format >= 0 && !sc_format_check(n->format, s, len))
+    FAIL(sc_report(c, n, "format", path, "must be a valid %s",
+                sc_format_name(n->format)));
+  if ((n->base64 || n->json_media) && !check_content(c, n, s, len, path))
+    FAIL(0);
   return ok;
 }
 
@@ -387,27 +421,7 @@ static int check_string (sc_vctx *c, const sc_node *n, sc_ref v,
                          const sc_path *path) {
   size_t len;
   const char *s = c->acc->string(c->ud, v, &len);
-  int ok = 1;
-  if (n->min_len >= 0 || n->max_len >= 0) {
-    int64_t cps = (int64_t)sc_utf8_length(s, len);
-    if (n->min_len >= 0 && cps < n->min_len)
-      FAIL(report(c, n, "minLength", path,
-                  "must not have fewer than %lld characters",
-                  (long long)n->min_len));
-    if (n->max_len >= 0 && cps > n->max_len)
-      FAIL(report(c, n, "maxLength", path,
-                  "must not have more than %lld characters",
-                  (long long)n->max_len));
-  }
-  if (n->pattern && !sc_regex_match(n->pattern, s, len))
-    FAIL(report(c, n, "pattern", path, "must match pattern \"%s\"",
-                n->pattern_src));
-  if (n->format >= 0 && !sc_format_check(n->format, s, len))
-    FAIL(report(c, n, "format", path, "must be a valid %s",
-                sc_format_name(n->format)));
-  if ((n->base64 || n->json_media) && !check_content(c, n, s, len, path))
-    FAIL(0);
-  return ok;
+  return sc_check_string(c, n, s, len, path);
 }
 
 /* ======================================================================
@@ -456,7 +470,7 @@ static int check_items (sc_vctx *c, const sc_node *n, sc_ref v, size_t len,
       if (!item_valid(c, n->tuple.v[i], v, i, path, 0)) FAIL(0);
     if (n->add_items && len > n->tuple.n) {
       if (n->add_items->flags & F_FALSE)
-        FAIL(report(c, n, "additionalItems", path,
+        FAIL(sc_report(c, n, "additionalItems", path,
                     "must not have more than %zu items", n->tuple.n));
       else
         for (i = n->tuple.n; i < len; i++)
@@ -477,7 +491,7 @@ static int check_unique (sc_vctx *c, const sc_node *n, sc_ref v, size_t len,
       c->acc->release(c->ud, b);
       if (eq) {
         c->acc->release(c->ud, a);
-        return report(c, n, "uniqueItems", path,
+        return sc_report(c, n, "uniqueItems", path,
                       "must not have duplicate items (items %zu and %zu "
                       "are equal)", i, j);
       }
@@ -492,11 +506,11 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
   size_t len = c->acc->length(c->ud, v), i;
   int ok = 1;
   if (n->min_items >= 0 && (int64_t)len < n->min_items)
-    FAIL(report(c, n, "minItems", path,
+    FAIL(sc_report(c, n, "minItems", path,
                 "must not have fewer than %lld items",
                 (long long)n->min_items));
   if (n->max_items >= 0 && (int64_t)len > n->max_items)
-    FAIL(report(c, n, "maxItems", path,
+    FAIL(sc_report(c, n, "maxItems", path,
                 "must not have more than %lld items",
                 (long long)n->max_items));
   if (n->unique && !check_unique(c, n, v, len, path)) FAIL(0);
@@ -504,7 +518,7 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
     for (i = 0; i < len; i++)
       if (item_valid(c, n->contains, v, i, path, 1) == 1) break;
     if (i == len)
-      FAIL(report(c, n, "contains", path,
+      FAIL(sc_report(c, n, "contains", path,
                   "must contain at least one valid item"));
   }
   if (!check_items(c, n, v, len, path)) FAIL(0);
@@ -533,7 +547,7 @@ static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
     sc_ref val = c->acc->prop(c->ud, v, pr->key);
     if (val == 0) {
       if (pr->required)
-        FAIL(report(c, n, "required", path,
+        FAIL(sc_report(c, n, "required", path,
                     "missing required property '%s'", pr->key->s));
       continue;
     }
@@ -547,7 +561,7 @@ static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
   for (i = 0; i < n->nrequired; i++) {
     sc_ref val = c->acc->prop(c->ud, v, n->required[i]);
     if (val == 0)
-      FAIL(report(c, n, "required", path, "missing required property '%s'",
+      FAIL(sc_report(c, n, "required", path, "missing required property '%s'",
                   n->required[i]->s));
     else
       c->acc->release(c->ud, val);
@@ -571,7 +585,7 @@ static int check_dep (sc_vctx *c, const sc_node *n, const sc_dep *d,
   for (i = 0; i < d->nreq; i++) {
     sc_ref val = c->acc->prop(c->ud, v, d->req[i]);
     if (val == 0)
-      FAIL(report(c, n, "dependencies", path,
+      FAIL(sc_report(c, n, "dependencies", path,
                   "property '%s' requires property '%s'", d->key->s,
                   d->req[i]->s));
     else
@@ -607,7 +621,7 @@ static int check_member (sc_vctx *c, const sc_node *n, const char *k,
     sc_vctx names = *c;   /* a name is a string of our own */
     names.acc = &sv_access;
     if (!quietly(&names, n->prop_names, (sc_ref)&name, SK_STR, path)) {
-      FAIL(report(c, n, "propertyNames", path,
+      FAIL(sc_report(c, n, "propertyNames", path,
                   "property name '%.*s' is invalid", (int)kl, k));
     }
   }
@@ -618,7 +632,7 @@ static int check_member (sc_vctx *c, const sc_node *n, const char *k,
   }
   if (n->add_props && !matched && !is_declared(n, k, kl)) {
     if (n->add_props->flags & F_FALSE)
-      FAIL(report(c, n, "additionalProperties", path,
+      FAIL(sc_report(c, n, "additionalProperties", path,
                   "property '%.*s' is not allowed", (int)kl, k));
     else if (!child_valid(c, n->add_props, val, k, kl, path))
       FAIL(0);
@@ -644,11 +658,11 @@ static int check_members (sc_vctx *c, const sc_node *n, sc_ref v,
   c->acc->iter_end(c->ud, &it);
   if (!ok && !c->all_errors) return 0;
   if (n->min_props >= 0 && (int64_t)count < n->min_props)
-    FAIL(report(c, n, "minProperties", path,
+    FAIL(sc_report(c, n, "minProperties", path,
                 "must not have fewer than %lld properties",
                 (long long)n->min_props));
   if (n->max_props >= 0 && (int64_t)count > n->max_props)
-    FAIL(report(c, n, "maxProperties", path,
+    FAIL(sc_report(c, n, "maxProperties", path,
                 "must not have more than %lld properties",
                 (long long)n->max_props));
   return ok;
@@ -679,18 +693,18 @@ static int check_comb (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     for (i = 0; i < n->any_of.n; i++)
       if (quietly(c, n->any_of.v[i], v, kind, path) == 1) break;
     if (i == n->any_of.n)
-      FAIL(report(c, n, "anyOf", path, "must match a schema in anyOf"));
+      FAIL(sc_report(c, n, "anyOf", path, "must match a schema in anyOf"));
   }
   if (n->one_of.n) {
     for (i = 0; i < n->one_of.n && matches < 2; i++)
       matches += quietly(c, n->one_of.v[i], v, kind, path) == 1;
     if (matches != 1)
-      FAIL(report(c, n, "oneOf", path, matches ? "must match exactly one "
+      FAIL(sc_report(c, n, "oneOf", path, matches ? "must match exactly one "
                   "schema in oneOf (matched more than one)"
                   : "must match exactly one schema in oneOf (matched none)"));
   }
   if (n->not_ && quietly(c, n->not_, v, kind, path) == 1)
-    FAIL(report(c, n, "not", path, "must not be valid against the schema "
+    FAIL(sc_report(c, n, "not", path, "must not be valid against the schema "
                 "in not"));
   return ok;
 }
@@ -728,10 +742,10 @@ static int node_body (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                       const sc_path *path) {
   int ok = 1;
   if ((n->flags & F_TYPE) && !type_ok(c, n->types, v, kind))
-    FAIL(type_fail(c, n, path));
+    FAIL(sc_type_fail(c, n, path));
   if ((n->flags & F_CONST) && !(kind == SK_STR && n->konst->kind == SV_STR
         ? str_equal(c, v, n->konst) : equal_const(c, v, n->konst)))
-    FAIL(report(c, n, "const", path, "must be equal to the constant"));
+    FAIL(sc_report(c, n, "const", path, "must be equal to the constant"));
   if ((n->flags & F_ENUM) && !check_enum(c, n, v, kind, path)) FAIL(0);
   if (!by_kind(c, n, v, kind, path)) FAIL(0);
   if ((n->flags & F_COMB) && !check_comb(c, n, v, kind, path)) FAIL(0);
@@ -757,7 +771,7 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
   while (n->ref) n = n->ref;
   if (n->flags == 0) return 1;
   if (n->flags & F_FALSE)
-    return report(c, n, "false", path, "no value is allowed here");
+    return sc_report(c, n, "false", path, "no value is allowed here");
   if (c->depth >= MAX_DEPTH) { c->overflow = 1; return 0; }
   c->depth++;
   if (kind < 0) kind = KIND(v);

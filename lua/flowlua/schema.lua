@@ -1,10 +1,7 @@
 --- flowlua.schema: JSON Schema draft-07, compiled once, validated fast.
--- The compiler and the validator are C (src/schema*.c). A schema made only
--- of the keywords the code generator knows (src/schema_codegen.c) is also
--- translated into a Lua function, which `validate` uses for Lua values:
--- the Lua VM reads table fields far faster than C can through the Lua API.
--- Both paths make the same checks in the same order and report the same
--- errors. Schemas with other keywords validate in C.
+-- The compiler and the validator are C (src/schema*.c, src/lschema*.c);
+-- `validate` and `validate_json` are C functions stored in each validator
+-- object, so `v:validate(x)` costs one call.
 -- @module flowlua.schema
 -- @usage
 -- local schema = require "flowlua.schema"
@@ -12,7 +9,6 @@
 -- local ok, errs = v:validate(value)  -- errs[i] = {path=, schema_path=, ...}
 
 local core = require("flowlua.core").schema
-local json = require("flowlua.core").json
 
 local schema = {}
 
@@ -25,15 +21,16 @@ Validator.__index = Validator
 -- numbers (integral floats are integers), booleans, `nil`/`json.null`
 -- @return `true`, or `false` and a list of errors
 -- `{path=, schema_path=, keyword=, message=}` (JSON Pointers)
-function Validator:validate(value)
-  return self._core:validate(value)
+-- (the C function compile stores in the object; this documents it)
+function Validator:validate(value) -- luacheck: ignore
+  error("a validator made by schema.compile has its own validate", 2)
 end
 
 --- Validates JSON text without building Lua values.
 -- @tparam string text a JSON document
 -- @return `true`, or `false` and the errors, or `nil` and a decode error
-function Validator:validate_json(text)
-  return self._core:validate_json(text)
+function Validator:validate_json(text) -- luacheck: ignore
+  error("a validator made by schema.compile has its own validate_json", 2)
 end
 
 --- Frees the compiled schema now (the garbage collector does it otherwise).
@@ -47,27 +44,13 @@ function Validator:__tostring()
   return tostring(self._core)
 end
 
--- The C validator, for what generated code hands over (empty tables).
-local function in_c(self, value)
-  return self._core:validate(value)
-end
-
-local function generated(ud)
-  local src = ud:_source()
-  if not src then return nil end
-  -- a schema too large for one Lua function stays in C
-  local chunk = load(src, "=(flowlua.schema)", "t")
-  return chunk and chunk(core._prober(json.array or false), core.utf8_length,
-    in_c)
-end
-
 --- Compiles a schema.
 -- @param spec a schema as a Lua table (arrays marked with `json.array` or
 -- sequences) or as JSON text
 -- @tparam[opt] table opts `resolve = function(uri) return schema_or_text end`
 -- for remote `$ref`s (never the network), `formats = true|false` (assert
 -- "format", default true), `all_errors = true|false` (default: stop at the
--- first error), `codegen = false` (always validate in C)
+-- first error), `fast = false` (always use the generic walker; for tests)
 -- @return a validator, or `nil` and a message saying where the schema is
 -- invalid
 function schema.compile(spec, opts)
@@ -80,13 +63,10 @@ function schema.compile(spec, opts)
     error("bad argument #2 to 'compile' (table expected, got "
       .. type(opts) .. ")", 2)
   end
-  local ud, err = core.compile(spec, opts)
-  if not ud then return nil, err end
-  local v = setmetatable({ _core = ud }, Validator)
-  if not (opts and (opts.all_errors or opts.codegen == false)) then
-    v.validate = generated(ud)
-  end
-  return v
+  local ud, validate, validate_json = core.compile(spec, opts)
+  if not ud then return nil, validate end
+  return setmetatable({ _core = ud, validate = validate,
+    validate_json = validate_json }, Validator)
 end
 
 --- Validates once: compiles `spec` and validates `value` against it.

@@ -1,0 +1,27 @@
+/*
+** lschema_walk.h - the validator's walk specialised for Lua values.
+*/
+#ifndef FLOWLUA_LSCHEMA_WALK_H
+#define FLOWLUA_LSCHEMA_WALK_H
+
+#include "lua.h"
+
+#include "schema.h"
+
+/* sc_lua_walk's answer when the instance needs the generic walker: an
+** unmarked empty table, a key that is not a string, a large object. */
+#define SC_WALK_BAIL (-2)
+
+/* 1 when every node reachable from the root has only keywords the Lua
+** walker does (the others: uniqueItems, dependencies, propertyNames,
+** content*, enum/const of arrays or objects). */
+int sc_lua_walkable (sc_schema *s);
+
+/* Validates the value at idx in first-error mode, errors to c->on_error:
+** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. kptr[id] are the
+** interned key strings of the schema; array_mt is the index of json.array
+** (a pseudo-index is fine). */
+int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
+                 int array_mt);
+
+#endif
