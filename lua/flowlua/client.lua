@@ -127,6 +127,16 @@ local function decode_body(res)
   return json.decode(res.body)
 end
 
+-- A success whose body is not JSON (a proxy's page, a cut transfer) is
+-- no usable answer: a network error, ambiguous for a create, never `{}`.
+local function unusable(res, err, method, url)
+  local ctype = res.headers and res.headers["content-type"]
+  return errors.from_network(("status %d with a body that is not JSON "
+    .. "(%s, %d bytes): %s"):format(res.status, ctype or "no content type",
+    #(res.body or ""), err or "empty body"),
+    { kind = "protocol", sent = true }, method, url)
+end
+
 local function send(self, method, url, opts)
   local body = opts.body
   if type(body) == "table" then body = json.encode(body) end
@@ -162,7 +172,10 @@ function Client:call(method, path, opts)
   if res.status >= 400 then
     return nil, errors.from_response(res, method, url, json.decode), res
   end
-  local data = decode_body(res)
+  local data, derr = decode_body(res)
+  if derr or (data == nil and method == "GET") then
+    return nil, unusable(res, derr, method, url), res
+  end
   return data or {}, res
 end
 
