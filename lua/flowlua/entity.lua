@@ -367,7 +367,13 @@ local function post_create(c, kind, body, spec_id, draft, since)
   local last
   for attempt = 1, MAX_ATTEMPTS do
     local data, err = c:call("POST", path, { body = body, idempotent = false })
-    if data then return data.id end
+    if data and type(data.id) == "string" and data.id ~= "" then
+      return data.id
+    end
+    if data then  -- a success without an id: no usable answer
+      err = errors.from_network("the answer to a create has no id",
+        { kind = "protocol", sent = true }, "POST", c.base_url .. path)
+    end
     last = err
     if not ambiguous(err) and err.kind ~= "network" then
       error(err, 0)
