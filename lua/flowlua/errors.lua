@@ -150,7 +150,10 @@ function errors.from_response(res, method, url, decode)
   local body = decode and res.body and res.body ~= "" and decode(res.body)
   local code, message = body_fields(body)
   if message == nil and res.body and res.body ~= "" and not body then
-    message = res.body:sub(1, 200)
+    -- A proxy's or load balancer's error page: its title says it all.
+    local title = res.body:match("<[Tt][Ii][Tt][Ll][Ee]>%s*(.-)%s*</")
+    message = title and ('HTML page "%s"'):format(title:sub(1, 200))
+      or res.body:sub(1, 200)
   end
   return errors.new("service", {
     status = res.status, code = code, message = message,
