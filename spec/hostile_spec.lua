@@ -1,0 +1,192 @@
+-- Hostile answers: a real server (flowlua.core.server running
+-- spec/support/handlers/hostile_service.lua) in front of the real
+-- emulator spoils its answers: truncated JSON, HTML error pages, wrong
+-- content types, gigantic bodies, slow answers, invalid UTF-8, deeply
+-- nested JSON, resets, empty bodies. Through flowlua.connect and through
+-- a workflow, each must be one clear error (or, for a create whose answer
+-- was lost, the entity the service really made), never a crash or a
+-- hang, and the journal must only hold what the service really holds.
+local core = require "flowlua.core"
+local emu = require "support.emulator"
+local errors = require "flowlua.errors"
+local flowlua = require "flowlua"
+local fsvc = require "support.flow_service"
+local json = require "flowlua.json"
+
+local SPEC = "/data/foundation/flowservice/connectionSpecs/" .. emu.AZURE
+local MB = 1024 * 1024
+
+describe("hostile responses", function()
+  local srv, dir
+
+  setup(function()
+    srv = assert(core.server.start{
+      module = "support.handlers.hostile_service",
+      config = tostring(70 * MB) })
+    dir = fsvc.tmpdir()
+  end)
+
+  teardown(function()
+    srv:close()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  local function settings(sandbox)
+    return { endpoint = srv.url, ims_url = srv.url, client_id = "hostile",
+      client_secret = "hostile-secret", org_id = emu.ORG, scopes = "openid",
+      sandbox = sandbox }
+  end
+
+  -- A client whose reads fail fast: two attempts, one second each.
+  local function connect(sandbox, http)
+    local s = settings(sandbox)
+    s.http = http or { timeout = 1, retry = { attempts = 2,
+      statuses = { 429, 500, 502, 503, 504 } } }
+    return flowlua.connect(s)
+  end
+
+  local function read_error(sandbox, http)
+    local aep = connect(sandbox, http)
+    local ok, err = pcall(aep.connection_spec, aep, emu.AZURE)
+    assert.is_false(ok)
+    assert.is_true(errors.is(err), tostring(err))
+    local line = tostring(err)
+    assert.is_nil(line:find("\n"), "more than one line: " .. line)
+    return err, line
+  end
+
+  local function honest_length()
+    local raw = fsvc.raw(settings("prod"))
+    return #json.encode(raw:get("/connectionSpecs/" .. emu.AZURE))
+  end
+
+  describe("a read", function()
+    it("of truncated JSON is a protocol error", function()
+      local err, line = read_error("truncated")
+      assert.equal("network", err.kind)
+      assert.equal("protocol", err.network)
+      assert.matches("^GET " .. SPEC:gsub("%-", "%%-") .. ": status 200 "
+        .. "with a body that is not JSON %(application/json, %d+ bytes%): "
+        .. "unterminated string at line 1 column %d+$", line)
+      assert.is_true(honest_length() > 0)
+    end)
+
+    it("of an HTML 502 page names the page, after the retries", function()
+      local err, line = read_error("html")
+      assert.equal("service", err.kind)
+      assert.equal(502, err.status)
+      assert.equal("GET " .. SPEC .. ': 502 HTML page "502 Bad Gateway"',
+        line)
+    end)
+
+    it("of a 200 HTML page says it is not JSON", function()
+      local _, line = read_error("html200")
+      assert.equal("GET " .. SPEC .. ": status 200 with a body that is not "
+        .. "JSON (text/html, 91 bytes): unexpected character '<' at line 1 "
+        .. "column 1", line)
+    end)
+
+    it("of another content type says it is not JSON", function()
+      local _, line = read_error("xml")
+      assert.equal("GET " .. SPEC .. ": status 200 with a body that is not "
+        .. "JSON (application/xml, 29 bytes): unexpected character '<' at "
+        .. "line 1 column 1", line)
+    end)
+
+    it("of a body over the default 64 MB cap stops at the cap", function()
+      local err, line = read_error("huge", { retry = false })
+      assert.equal("too_large", err.network)
+      assert.equal("GET " .. SPEC .. ": GET " .. srv.url .. SPEC
+        .. ": response body larger than max_body (67108864 bytes)", line)
+    end)
+
+    it("of a body over a smaller cap stops at that cap", function()
+      local err = read_error("huge", { max_body = MB, retry = false })
+      assert.equal("too_large", err.network)
+      assert.matches("max_body (1048576 bytes)", tostring(err), 1, true)
+    end)
+
+    it("of a slow answer times out", function()
+      local err, line = read_error("slow")
+      assert.equal("timeout", err.network)
+      assert.matches("^GET " .. SPEC:gsub("%-", "%%-") .. ": GET .-: "
+        .. "Operation timed out after %d+ milliseconds", line)
+    end)
+
+    it("of invalid UTF-8 names the place", function()
+      local _, line = read_error("badutf8")
+      assert.matches(": status 200 with a body that is not JSON "
+        .. "%(application/json, %d+ bytes%): invalid UTF%-8 in string at "
+        .. "line 1 column %d+$", line)
+    end)
+
+    it("of deeply nested JSON stops at the depth limit", function()
+      local _, line = read_error("deep")
+      assert.equal("GET " .. SPEC .. ": status 200 with a body that is not "
+        .. "JSON (application/json, 200000 bytes): nesting too deep at "
+        .. "line 1 column 1001", line)
+    end)
+
+    it("of a reset connection is a network error", function()
+      local err, line = read_error("reset")
+      assert.equal("reset", err.network)
+      assert.equal("GET " .. SPEC .. ": GET " .. srv.url .. SPEC
+        .. ": Empty reply from server", line)
+    end)
+
+    it("of an empty 200 is an error, not an empty spec", function()
+      local _, line = read_error("empty")
+      assert.equal("GET " .. SPEC .. ": status 200 with a body that is not "
+        .. "JSON (application/json, 0 bytes): empty body", line)
+    end)
+  end)
+
+  -- Creates whose answers are spoiled (reads stay honest): the client must
+  -- find the entity the service made, and the journal must say so.
+  describe("a create in a workflow", function()
+    local KINDS = { "truncated", "html", "html200", "xml", "huge", "slow",
+      "badutf8", "deep", "reset", "empty" }
+
+    for _, kind in ipairs(KINDS) do
+      it("answered with " .. kind .. " journals the real entity", function()
+        local sandbox = kind .. "@POST"
+        local aep = connect(sandbox, { timeout = 1, max_body = MB })
+        local wf = flowlua.workflow("hostile-" .. kind,
+          { client = aep, dir = dir })
+        local base = wf:step("base", function()
+          return aep.connections:create(emu.base_body(), { draft = true })
+        end)
+        local counts, items = fsvc.raw(settings(sandbox)):census()
+        assert.same({ connections = 1, sourceConnections = 0,
+          targetConnections = 0, flows = 0 }, counts)
+        assert.equal(items.connections[1].id, base.id)
+        assert.equal("draft", base.state)
+        local f = assert(io.open(dir .. "/hostile-" .. kind .. ".json"))
+        local journal = json.decode(f:read("a"))
+        f:close()
+        assert.equal(1, #journal.steps)
+        local step = journal.steps[1]
+        assert.equal("done", step.state)
+        assert.equal(1, #step.intents)
+        assert.equal(base.id, step.intents[1].id)
+      end)
+    end
+
+    it("whose reads are spoiled too fails and journals no id", function()
+      local aep = connect("truncated")
+      local wf = flowlua.workflow("hostile-all", { client = aep, dir = dir })
+      local ok, err = pcall(wf.step, wf, "base", function()
+        return aep.connections:create(emu.base_body(), { draft = true })
+      end)
+      assert.is_false(ok)
+      assert.is_true(errors.is(err, "network"), tostring(err))
+      local f = assert(io.open(dir .. "/hostile-all.json"))
+      local text = f:read("a")
+      f:close()
+      local step = json.decode(text).steps[1]
+      assert.equal("failed", step.state)
+      assert.same({}, step.entities)
+      for _, intent in ipairs(step.intents) do assert.is_nil(intent.id) end
+    end)
+  end)
+end)

@@ -1,0 +1,71 @@
+--- A hostile Flow Service for specs (a flowlua.core.server module).
+-- Behind it runs the real emulator (flowlua.emulator.app), so what the
+-- client sends really happens; the answer is then spoiled. The sandbox
+-- name of a request chooses how: `KIND` spoils every Flow Service
+-- request, `KIND@POST` only POSTs (creates and actions), so reads stay
+-- honest and a spec can see what the service really holds. IMS token
+-- requests are always answered honestly.
+--
+-- KIND is one of: truncated (half the JSON), html (a 502 proxy page),
+-- html200 (a 200 login page), xml (a 200 XML body), huge (a 200 JSON body
+-- larger than the client's cap, `config` bytes), slow (answered after 3
+-- seconds), badutf8 (a name with an invalid byte), deep (100000 nested
+-- arrays), reset (the connection is closed, no answer), empty (a 200
+-- without a body).
+local app = require "flowlua.emulator.app"
+
+local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
+  .. "</head><body><h1>Bad Gateway</h1><p>The proxy server received an "
+  .. "invalid response from an upstream server.</p></body></html>\n"
+
+local LOGIN = "<!DOCTYPE html>\n<html><body><form action=\"/login\">"
+  .. "<input name=\"user\"></form></body></html>\n"
+
+local function spoilers(huge)
+  return {
+    truncated = function(res)
+      res.body = res.body:sub(1, #res.body // 2)
+    end,
+    html = function(res)
+      res.status, res.body = 502, HTML
+      res.headers = { ["Content-Type"] = "text/html; charset=utf-8" }
+    end,
+    html200 = function(res)
+      res.status, res.body = 200, LOGIN
+      res.headers = { ["Content-Type"] = "text/html" }
+    end,
+    xml = function(res)
+      res.status, res.body = 200, "<?xml version=\"1.0\"?><items/>"
+      res.headers = { ["Content-Type"] = "application/xml" }
+    end,
+    huge = function(res)
+      res.status = 200
+      res.body = '{"items":["' .. ("x"):rep(huge) .. '"]}'
+    end,
+    slow = function(res) res.delay = 3 end,
+    badutf8 = function(res)
+      res.body = res.body:gsub('"name":"', '"name":"\255', 1)
+    end,
+    deep = function(res)
+      res.status = 200
+      res.body = ("["):rep(100000) .. ("]"):rep(100000)
+    end,
+    reset = function(res) res.abort = true end,
+    empty = function(res) res.status, res.body = 200, "" end,
+  }
+end
+
+return function(config)
+  local emulator = app.new{}
+  local spoil = spoilers(tonumber(config) or 70 * 1024 * 1024)
+  return function(req)
+    local res = emulator:handle(req)
+    local mode = req.headers["x-sandbox-name"] or ""
+    local kind, method = mode:match("^([%w]+)@?(%u*)$")
+    if spoil[kind] and req.path ~= "/ims/token/v3"
+        and (method == "" or method == req.method) then
+      spoil[kind](res)
+    end
+    return res
+  end
+end
