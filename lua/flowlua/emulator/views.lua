@@ -39,6 +39,29 @@ local function strip(specs, e)
   return v
 end
 
+--- Stands for a secret in what the emulator keeps (memory, state file).
+views.SEALED = "(sealed secret)"
+
+--- What the emulator keeps of an entity: its secrets replaced by
+-- `views.SEALED`, so no state file holds a credential, while checks (a
+-- publish needs the password set) still see that the field is there.
+-- @tparam table specs the loaded catalogue
+-- @tparam table e the entity
+-- @treturn table e, or a copy with its secrets sealed
+function views.seal(specs, e)
+  if type(e.auth) ~= "table" or type(e.auth.params) ~= "table" then
+    return e
+  end
+  local v = e
+  for _, name in ipairs(secret_names(specs, e)) do
+    if e.auth.params[name] ~= nil then
+      if v == e then v = util.copy(e) end
+      v.auth.params[name] = views.SEALED
+    end
+  end
+  return v
+end
+
 local function entry(specs, e)
   local c = cache[e]
   if c == nil then
