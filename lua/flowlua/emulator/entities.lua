@@ -150,7 +150,7 @@ function entities.create(ctx, kind, body, draft)
     or (draft and draft_allowed(ctx, kind, body))
     or (not draft and ordering_error(ctx, kind, body, "create"))
   if err then return err end
-  local e = new_entity(ctx, kind, body, draft)
+  local e = views.seal(ctx.specs, new_entity(ctx, kind, body, draft))
   local undo = ctx.sb:put(kind, e)
   local res = id_etag(e)
   res.status = 201
@@ -234,6 +234,7 @@ function entities.patch(ctx, kind, id, body, if_match)
   if err then return err end
   if kind == "flows" then new.inheritedAttributes = inherited(ctx, new) end
   stamp(ctx, new)
+  new = views.seal(ctx.specs, new)
   return id_etag(new), ctx.sb:put(kind, new)
 end
 
