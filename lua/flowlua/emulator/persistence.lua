@@ -1,7 +1,7 @@
 --- The `--state FILE`: every sandbox's entities as one JSON document,
 -- rewritten atomically (temp file, fsync, rename) with mode 0600 after
--- each change, and read back at start. The file holds credentials the
--- entities were created with, hence 0600.
+-- each change, and read back at start. Secrets are sealed before they are
+-- stored (views.seal), and the file is 0600 all the same.
 -- @module flowlua.emulator.persistence
 
 local json = require "flowlua.json"
