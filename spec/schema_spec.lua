@@ -28,14 +28,14 @@ local SCHEDULE = [[{
   }
 }]]
 
--- Runs one case through text, generated Lua and C.
+-- Runs one case through text, the Lua walker and the generic walker.
 local function check(spec_text, data_text, valid)
   local data = assert(core.schema._decode(data_text))
   local v = assert(schema.compile(spec_text))
   assert.equal(valid, (v:validate_json(data_text)), "text: " .. data_text)
   assert.equal(valid, (v:validate(data)), "lua: " .. data_text)
-  local c = assert(schema.compile(spec_text, { codegen = false }))
-  assert.equal(valid, (c:validate(data)), "c: " .. data_text)
+  local c = assert(schema.compile(spec_text, { fast = false }))
+  assert.equal(valid, (c:validate(data)), "generic: " .. data_text)
 end
 
 -- One `it` per case; text_only for values a Lua table cannot tell apart.
@@ -124,7 +124,7 @@ describe("flowlua.schema", function()
 
   describe("validate", function()
     local v = assert(schema.compile(SCHEDULE))
-    local c = assert(schema.compile(SCHEDULE, { codegen = false }))
+    local c = assert(schema.compile(SCHEDULE, { fast = false }))
 
     it("returns true for a valid value", function()
       assert.same({ true }, { v:validate({ startTime = 1, frequency = "hour",
@@ -251,7 +251,7 @@ describe("flowlua.schema", function()
 
   describe("a closed validator", function()
     it("raises when used", function()
-      local v = assert(schema.compile({ type = "string" }, { codegen = false }))
+      local v = assert(schema.compile({ type = "string" }, { fast = false }))
       v:close()
       assert.has_error(function() v:validate("x") end,
         "attempt to use a closed validator")

@@ -512,7 +512,7 @@ static int run_lua (lua_State *L, validator *v) {
   int r;
   if (!v->walk) return run(L, v, &lua_access, 2);
   init_vctx(&c, &x, L, v);
-  r = sc_lua_walk(L, &c, 2, v->kptr, SLOT_ARRAY_MT);
+  r = sc_lua_walk(L, &c, 2, v->kptr, SLOT_KEYS, SLOT_ARRAY_MT);
   if (r != SC_WALK_BAIL) return finish(L, r);
   lua_settop(L, 2);   /* errors a muted branch may have made */
   lua_pushnil(L);
@@ -702,6 +702,7 @@ static int schema_compile (lua_State *L) {
   lua_pushvalue(L, 6);
   lua_setiuservalue(L, 5, 1);
   if (lua_isnil(L, 4)) { lua_pushboolean(L, 0); lua_replace(L, 4); }
+  lua_pushvalue(L, 5);
   push_bound(L, bound_validate);
   push_bound(L, bound_validate_json);
   return 3;

@@ -25,13 +25,14 @@
 #define MAX_DEPTH 512
 #define OBJ_KEYS 24            /* larger objects go to the generic walker */
 #define SHORT_STR 40           /* LUAI_MAXSHORTLEN: interned up to this */
+#define LV_ABSENT (-3)
 
 enum { FAST_UNKNOWN, FAST_YES, FAST_NO, FAST_VISITING };
 
 typedef struct lobj lobj;
 
 typedef struct lval {
-  int kind;                  /* SK_*, or -1: a table not classified yet */
+  int kind;                  /* SK_*, -1: a table not classified yet */
   int slot;                  /* stack slot of a table, else 0 */
   union {
     sc_num num;
@@ -41,17 +42,25 @@ typedef struct lval {
   lobj *obj;                 /* a table's members, while it is walked */
 } lval;
 
+/* A table being walked. Properties named by the schema are fetched one by
+** one and kept (cache); "additionalProperties" and the like read all
+** members in one pass (key, val). */
 struct lobj {
   int n;                     /* members read, -1 not yet */
+  int nc;                    /* properties fetched */
+  int has_mt;                /* a metatable: raw access by key string */
   const char *key[OBJ_KEYS];
   size_t klen[OBJ_KEYS];
   lval val[OBJ_KEYS];
+  const sc_key *ck[OBJ_KEYS];
+  lval cv[OBJ_KEYS];         /* kind LV_ABSENT when the table has none */
 };
 
 typedef struct walk {
   lua_State *L;
   sc_vctx *c;
   const char *const *kptr;
+  int kptr_index;            /* the key table: kptr[id] is its [id] */
   int array_mt;
   int bail;
 } walk;
@@ -153,8 +162,9 @@ static int classify (walk *w, lval *v) {
   if (lua_getmetatable(L, v->slot)) {
     arr = lua_rawequal(L, -1, w->array_mt);
     lua_pop(L, 1);
+    if (v->obj) v->obj->has_mt = 1;
   }
-  if (!arr) {
+  if (!arr && lua_rawlen(L, v->slot) > 0) {   /* 0: [1] is nil */
     arr = lua_rawgeti(L, v->slot, 1) != LUA_TNIL;
     lua_pop(L, 1);
   }
@@ -174,7 +184,6 @@ static int read_members (walk *w, lval *v) {
   lua_State *L = w->L;
   lobj *o = v->obj;
   int n = 0;
-  luaL_checkstack(L, OBJ_KEYS + 4, "instance too deep");
   lua_pushnil(L);
   while (lua_next(L, v->slot)) {
     if (n == OBJ_KEYS || lua_type(L, -2) != LUA_TSTRING) {
@@ -200,8 +209,7 @@ static int members (walk *w, lval *v) {
   return v->obj->n >= 0 || read_members(w, v);
 }
 
-static lval *member (walk *w, lval *v, const sc_key *k) {
-  lobj *o = v->obj;
+static lval *in_members (walk *w, lobj *o, const sc_key *k) {
   const char *kp = k->id > 0 ? w->kptr[k->id] : NULL;
   int i;
   for (i = 0; i < o->n; i++)
@@ -213,6 +221,38 @@ static lval *member (walk *w, lval *v, const sc_key *k) {
   return NULL;
 }
 
+/* Pushes t[k] (raw when t has a metatable or k a NUL) and returns its
+** type. lua_getfield finds a constant key string in Lua's string cache. */
+static int fetch (walk *w, lobj *o, int t, const sc_key *k) {
+  lua_State *L = w->L;
+  if (!o->has_mt && k->plain)
+    return lua_getfield(L, t, k->s);
+  if (k->id > 0) lua_rawgeti(L, w->kptr_index, k->id);
+  else lua_pushlstring(L, k->s, k->len);
+  return lua_rawget(L, t);
+}
+
+/* The property k of the object v, NULL when absent. Values stay on the
+** stack until the object is done (value_valid). */
+static lval *member (walk *w, lval *v, const sc_key *k) {
+  lobj *o = v->obj;
+  lval *m;
+  int i;
+  if (o->n >= 0) return in_members(w, o, k);
+  for (i = 0; i < o->nc; i++)
+    if (o->ck[i] == k) return o->cv[i].kind == LV_ABSENT ? NULL : &o->cv[i];
+  if (o->nc == OBJ_KEYS) { w->bail = 1; return NULL; }
+  m = &o->cv[o->nc];
+  o->ck[o->nc++] = k;
+  if (fetch(w, o, v->slot, k) == LUA_TNIL) {
+    m->kind = LV_ABSENT;
+    return NULL;
+  }
+  read_value(w->L, -1, m);
+  if (m->slot) m->slot = lua_gettop(w->L);
+  return m;
+}
+
 /* A value of its own (a member, an item, the root): a table gets room for
 ** its members here, and its stack use ends here. */
 static int value_valid (walk *w, const sc_node *n, lval *v,
@@ -221,7 +261,10 @@ static int value_valid (walk *w, const sc_node *n, lval *v,
   int top, r;
   if (v->slot == 0) return node_valid(w, n, v, path);
   top = lua_gettop(w->L);
+  luaL_checkstack(w->L, OBJ_KEYS + 4, "instance too deep");
   o.n = -1;
+  o.nc = 0;
+  o.has_mt = 0;
   v->obj = &o;
   r = node_valid(w, n, v, path);
   v->obj = NULL;
@@ -341,7 +384,7 @@ static int check_array (walk *w, const sc_node *n, lval *v,
       if (w->bail) return 0;
     }
     if (i == len)
-      return sc_report(w->c, n, "contains", path,
+      return sc_report_msg(w->c, n, "contains", path,
                        "must contain at least one valid item");
   }
   return check_items(w, n, v, len, path);
@@ -368,16 +411,16 @@ static int check_props (walk *w, const sc_node *n, lval *v,
     lval *m = member(w, v, pr->key);
     if (m == NULL) {
       if (!pr->required) continue;
-      return sc_report(w->c, n, "required", path,
-                       "missing required property '%s'", pr->key->s);
+      return sc_report_msg(w->c, n, "required", path,
+                           pr->key->required_msg);
     }
     if (!child_valid(w, pr->node, m, pr->key->s, pr->key->len, path))
       return 0;
   }
   for (i = 0; i < n->nrequired; i++)
     if (member(w, v, n->required[i]) == NULL)
-      return sc_report(w->c, n, "required", path,
-                       "missing required property '%s'", n->required[i]->s);
+      return sc_report_msg(w->c, n, "required", path,
+                           n->required[i]->required_msg);
   return 1;
 }
 
@@ -415,6 +458,7 @@ static int check_members (walk *w, const sc_node *n, lval *v,
                           const sc_path *path) {
   lobj *o = v->obj;
   int i;
+  if (!members(w, v)) return 0;
   if (n->npatprops || n->add_props)
     for (i = 0; i < o->n; i++)
       if (!check_member(w, n, o->key[i], o->klen[i], &o->val[i], path))
@@ -432,7 +476,6 @@ static int check_members (walk *w, const sc_node *n, lval *v,
 
 static int check_object (walk *w, const sc_node *n, lval *v,
                          const sc_path *path) {
-  if (!members(w, v)) return 0;
   if ((n->nprops || n->nrequired) && !check_props(w, n, v, path)) return 0;
   if ((n->npatprops || n->add_props || n->min_props >= 0 ||
        n->max_props >= 0) && !check_members(w, n, v, path))
@@ -453,19 +496,19 @@ static int check_comb (walk *w, const sc_node *n, lval *v,
     for (i = 0; i < n->any_of.n && !w->bail; i++)
       if (quietly(w, n->any_of.v[i], v, path) == 1) break;
     if (i == n->any_of.n)
-      return sc_report(w->c, n, "anyOf", path, "must match a schema in anyOf");
+      return sc_report_msg(w->c, n, "anyOf", path, "must match a schema in anyOf");
   }
   if (n->one_of.n) {
     for (i = 0; i < n->one_of.n && matches < 2 && !w->bail; i++)
       matches += quietly(w, n->one_of.v[i], v, path) == 1;
     if (matches != 1)
-      return sc_report(w->c, n, "oneOf", path, matches
+      return sc_report_msg(w->c, n, "oneOf", path, matches
                        ? "must match exactly one schema in oneOf (matched "
                        "more than one)" : "must match exactly one schema in "
                        "oneOf (matched none)");
   }
   if (n->not_ && quietly(w, n->not_, v, path) == 1)
-    return sc_report(w->c, n, "not", path, "must not be valid against the "
+    return sc_report_msg(w->c, n, "not", path, "must not be valid against the "
                      "schema in not");
   return 1;
 }
@@ -504,7 +547,7 @@ static int node_body (walk *w, const sc_node *n, lval *v,
   if ((n->flags & F_TYPE) && !type_ok(n->types, v))
     return sc_type_fail(c, n, path);
   if ((n->flags & F_CONST) && !equal_scalar(v, n->konst))
-    return sc_report(c, n, "const", path, "must be equal to the constant");
+    return sc_report_msg(c, n, "const", path, "must be equal to the constant");
   if ((n->flags & F_ENUM) && !in_enum(n, v)) return sc_enum_fail(c, n, path);
   if (!by_kind(w, n, v, path)) return 0;
   if ((n->flags & F_COMB) && !check_comb(w, n, v, path)) return 0;
@@ -518,7 +561,7 @@ static int node_valid (walk *w, const sc_node *n, lval *v,
   while (n->ref) n = n->ref;
   if (n->flags == 0) return 1;
   if (n->flags & F_FALSE)
-    return sc_report(w->c, n, "false", path, "no value is allowed here");
+    return sc_report_msg(w->c, n, "false", path, "no value is allowed here");
   if (w->c->depth >= MAX_DEPTH) { w->c->overflow = 1; return 0; }
   if (v->kind < 0 && !classify(w, v)) return 0;
   w->c->depth++;
@@ -528,13 +571,14 @@ static int node_valid (walk *w, const sc_node *n, lval *v,
 }
 
 int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
-                 int array_mt) {
+                 int keys, int array_mt) {
   walk w;
   lval v;
   int r;
   w.L = L;
   w.c = c;
   w.kptr = kptr;
+  w.kptr_index = keys;
   w.array_mt = array_mt;
   w.bail = 0;
   c->mute = c->depth = c->nerrors = c->overflow = 0;

@@ -19,9 +19,9 @@ int sc_lua_walkable (sc_schema *s);
 
 /* Validates the value at idx in first-error mode, errors to c->on_error:
 ** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. kptr[id] are the
-** interned key strings of the schema; array_mt is the index of json.array
-** (a pseudo-index is fine). */
+** interned key strings of the schema, the strings of the table at index
+** keys; array_mt is the index of json.array (pseudo-indices are fine). */
 int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
-                 int array_mt);
+                 int keys, int array_mt);
 
 #endif

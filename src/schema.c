@@ -69,6 +69,30 @@ static const char *join_index (sc_schema *s, const char *ptr, size_t i) {
   return join(s, ptr, buf);
 }
 
+/* Messages are made once, at compile time: errors cost no formatting. */
+static const char *required_msg (sc_schema *s, const char *key) {
+  char buf[512];
+  int n = snprintf(buf, sizeof buf, "missing required property '%s'", key);
+  const char *m = sc_strdup(&s->arena, buf, n < (int)sizeof buf ? (size_t)n
+                            : sizeof buf - 1);
+  return m ? m : oom(s);
+}
+
+static int node_messages (sc_schema *s, sc_node *n) {
+  char buf[256];
+  if (n->flags & F_TYPE) {
+    sc_type_message(n->types, buf, sizeof buf);
+    if ((n->type_msg = sc_strdup(&s->arena, buf, strlen(buf))) == NULL)
+      return oom(s) != NULL;
+  }
+  if (n->flags & F_ENUM) {
+    sc_enum_message(n, buf, sizeof buf);
+    if ((n->enum_msg = sc_strdup(&s->arena, buf, strlen(buf))) == NULL)
+      return oom(s) != NULL;
+  }
+  return 1;
+}
+
 static const sc_key *intern (sc_schema *s, const char *str, size_t len) {
   size_t i;
   sc_key *k;
@@ -88,6 +112,8 @@ static const sc_key *intern (sc_schema *s, const char *str, size_t len) {
   k->len = len;
   k->hash = sv_hash(str, len);
   k->id = (int)s->nkeys + 1;
+  k->plain = strlen(k->s) == len;
+  if ((k->required_msg = required_msg(s, k->s)) == NULL) return NULL;
   s->keys[s->nkeys++] = k;
   return k;
 }
@@ -691,7 +717,7 @@ static int compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
   }
   if (n->if_ != NULL && (n->then_ != NULL || n->else_ != NULL))
     n->flags |= F_COND;
-  return merge_required(s, n);
+  return node_messages(s, n) && merge_required(s, n);
 }
 
 static sc_node *compile (sc_schema *s, sv_value *v, const char *ptr) {

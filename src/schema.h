@@ -80,6 +80,8 @@ typedef struct sc_key {      /* a property name known at compile time */
   size_t len;
   int id;                    /* dense index, for bindings' key caches */
   unsigned hash;             /* sv_hash(s, len) */
+  int plain;                 /* no NUL inside: usable as a C string */
+  const char *required_msg;  /* "missing required property '...'" */
 } sc_key;
 
 typedef struct sc_iter {

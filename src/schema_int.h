@@ -53,6 +53,7 @@ struct sc_node {
   unsigned flags, types;
   int fast;                  /* lschema_walk.c: 0 unknown, else SC_FAST_* */
   const char *ptr;           /* JSON Pointer of this schema, for errors */
+  const char *type_msg, *enum_msg;   /* made at compile time */
   sc_node *ref;              /* "$ref": replaces every sibling keyword */
   /* numbers */
   sc_limit min, max, xmin, xmax, mult;
@@ -119,6 +120,8 @@ typedef struct sc_num {
 
 int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
                const sc_path *path, const char *fmt, ...);
+int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
+                   const sc_path *path, const char *msg);
 int sc_type_fail (sc_vctx *c, const sc_node *n, const sc_path *path);
 int sc_enum_fail (sc_vctx *c, const sc_node *n, const sc_path *path);
 int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,

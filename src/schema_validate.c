@@ -26,26 +26,31 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 ** Errors
 ** ====================================================================== */
 
-int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
-               const sc_path *path, const char *fmt, ...) {
-  char msg[512];
+int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
+                   const sc_path *path, const char *msg) {
   sc_error e;
-  va_list ap;
   c->nerrors++;
   if (c->mute || c->on_error == NULL) return 0;
-  if (strchr(fmt, '%') == NULL) {   /* most messages are constant */
-    e.message = fmt;
-  } else {
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    e.message = msg;
-  }
+  e.message = msg;
   e.schema_path = n->ptr;
   e.keyword = kw;
   e.path = path;
   c->on_error(c->ud, &e);
   return 0;
+}
+
+int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
+               const sc_path *path, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  if (c->mute || c->on_error == NULL) {
+    c->nerrors++;
+    return 0;
+  }
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return sc_report_msg(c, n, kw, path, msg);
 }
 
 /* In first-error mode a failure ends the walk. */
@@ -234,15 +239,11 @@ void sc_type_message (unsigned types, char *buf, size_t size) {
 }
 
 int sc_type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
-  char buf[96];
-  sc_type_message(n->types, buf, sizeof buf);
-  return sc_report(c, n, "type", path, "%s", buf);
+  return sc_report_msg(c, n, "type", path, n->type_msg);
 }
 
 int sc_enum_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
-  char buf[256];
-  sc_enum_message(n, buf, sizeof buf);
-  return sc_report(c, n, "enum", path, "%s", buf);
+  return sc_report_msg(c, n, "enum", path, n->enum_msg);
 }
 
 static void list_enum (const sc_node *n, char *buf, size_t size);
@@ -313,15 +314,15 @@ int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,
                      const sc_path *path) {
   int ok = 1;
   if (n->min.set && cmp_limit(x, &n->min) < 0)
-    FAIL(sc_report(c, n, "minimum", path, n->min.msg));
+    FAIL(sc_report_msg(c, n, "minimum", path, n->min.msg));
   if (n->max.set && cmp_limit(x, &n->max) > 0)
-    FAIL(sc_report(c, n, "maximum", path, n->max.msg));
+    FAIL(sc_report_msg(c, n, "maximum", path, n->max.msg));
   if (n->xmin.set && cmp_limit(x, &n->xmin) <= 0)
-    FAIL(sc_report(c, n, "exclusiveMinimum", path, n->xmin.msg));
+    FAIL(sc_report_msg(c, n, "exclusiveMinimum", path, n->xmin.msg));
   if (n->xmax.set && cmp_limit(x, &n->xmax) >= 0)
-    FAIL(sc_report(c, n, "exclusiveMaximum", path, n->xmax.msg));
+    FAIL(sc_report_msg(c, n, "exclusiveMaximum", path, n->xmax.msg));
   if (n->mult.set && !multiple_ok(x, &n->mult))
-    FAIL(sc_report(c, n, "multipleOf", path, n->mult.msg));
+    FAIL(sc_report_msg(c, n, "multipleOf", path, n->mult.msg));
   return ok;
 }
 
@@ -382,12 +383,12 @@ static int check_content (sc_vctx *c, const sc_node *n, const char *s,
     buf = sc_alloc(&a, len + 1);
     if (buf == NULL || !base64_decode(s, len, buf, &len)) {
       sc_arena_free(&a);
-      return sc_report(c, n, "contentEncoding", path, "must be base64");
+      return sc_report_msg(c, n, "contentEncoding", path, "must be base64");
     }
     s = buf;
   }
   if (n->json_media && sv_parse(&a, s, len, err, sizeof err) == NULL)
-    ok = sc_report(c, n, "contentMediaType", path, "must be a JSON document");
+    ok = sc_report_msg(c, n, "contentMediaType", path, "must be a JSON document");
   sc_arena_free(&a);
   return ok;
 }
@@ -518,7 +519,7 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
     for (i = 0; i < len; i++)
       if (item_valid(c, n->contains, v, i, path, 1) == 1) break;
     if (i == len)
-      FAIL(sc_report(c, n, "contains", path,
+      FAIL(sc_report_msg(c, n, "contains", path,
                   "must contain at least one valid item"));
   }
   if (!check_items(c, n, v, len, path)) FAIL(0);
@@ -547,8 +548,7 @@ static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
     sc_ref val = c->acc->prop(c->ud, v, pr->key);
     if (val == 0) {
       if (pr->required)
-        FAIL(sc_report(c, n, "required", path,
-                    "missing required property '%s'", pr->key->s));
+        FAIL(sc_report_msg(c, n, "required", path, pr->key->required_msg));
       continue;
     }
     if (!child_valid(c, pr->node, val, pr->key->s, pr->key->len, path)) {
@@ -561,8 +561,8 @@ static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
   for (i = 0; i < n->nrequired; i++) {
     sc_ref val = c->acc->prop(c->ud, v, n->required[i]);
     if (val == 0)
-      FAIL(sc_report(c, n, "required", path, "missing required property '%s'",
-                  n->required[i]->s));
+      FAIL(sc_report_msg(c, n, "required", path,
+                      n->required[i]->required_msg));
     else
       c->acc->release(c->ud, val);
   }
@@ -693,18 +693,18 @@ static int check_comb (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     for (i = 0; i < n->any_of.n; i++)
       if (quietly(c, n->any_of.v[i], v, kind, path) == 1) break;
     if (i == n->any_of.n)
-      FAIL(sc_report(c, n, "anyOf", path, "must match a schema in anyOf"));
+      FAIL(sc_report_msg(c, n, "anyOf", path, "must match a schema in anyOf"));
   }
   if (n->one_of.n) {
     for (i = 0; i < n->one_of.n && matches < 2; i++)
       matches += quietly(c, n->one_of.v[i], v, kind, path) == 1;
     if (matches != 1)
-      FAIL(sc_report(c, n, "oneOf", path, matches ? "must match exactly one "
+      FAIL(sc_report_msg(c, n, "oneOf", path, matches ? "must match exactly one "
                   "schema in oneOf (matched more than one)"
                   : "must match exactly one schema in oneOf (matched none)"));
   }
   if (n->not_ && quietly(c, n->not_, v, kind, path) == 1)
-    FAIL(sc_report(c, n, "not", path, "must not be valid against the schema "
+    FAIL(sc_report_msg(c, n, "not", path, "must not be valid against the schema "
                 "in not"));
   return ok;
 }
@@ -745,7 +745,7 @@ static int node_body (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     FAIL(sc_type_fail(c, n, path));
   if ((n->flags & F_CONST) && !(kind == SK_STR && n->konst->kind == SV_STR
         ? str_equal(c, v, n->konst) : equal_const(c, v, n->konst)))
-    FAIL(sc_report(c, n, "const", path, "must be equal to the constant"));
+    FAIL(sc_report_msg(c, n, "const", path, "must be equal to the constant"));
   if ((n->flags & F_ENUM) && !check_enum(c, n, v, kind, path)) FAIL(0);
   if (!by_kind(c, n, v, kind, path)) FAIL(0);
   if ((n->flags & F_COMB) && !check_comb(c, n, v, kind, path)) FAIL(0);
@@ -771,7 +771,7 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
   while (n->ref) n = n->ref;
   if (n->flags == 0) return 1;
   if (n->flags & F_FALSE)
-    return sc_report(c, n, "false", path, "no value is allowed here");
+    return sc_report_msg(c, n, "false", path, "no value is allowed here");
   if (c->depth >= MAX_DEPTH) { c->overflow = 1; return 0; }
   c->depth++;
   if (kind < 0) kind = KIND(v);
