@@ -425,7 +425,7 @@ static void push_path (lua_State *L, const sc_path *p) {
 }
 
 /* "ptr/keyword", made once per schema location and kept in the key
-** table under the location's address. */
+** table under the location's address (then the keyword's). */
 static void push_schema_path (lua_State *L, const sc_error *e) {
   if (lua_rawgetp(L, SLOT_KEYS, e->schema_path) != LUA_TTABLE) {
     lua_pop(L, 1);
@@ -433,23 +433,34 @@ static void push_schema_path (lua_State *L, const sc_error *e) {
     lua_pushvalue(L, -1);
     lua_rawsetp(L, SLOT_KEYS, e->schema_path);
   }
-  if (lua_getfield(L, -1, e->keyword) != LUA_TSTRING) {
+  if (lua_rawgetp(L, -1, e->keyword) != LUA_TSTRING) {
     lua_pop(L, 1);
     lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
     lua_pushvalue(L, -1);
-    lua_setfield(L, -3, e->keyword);
+    lua_rawsetp(L, -3, e->keyword);
   }
-  lua_remove(L, -2);
+  lua_replace(L, -2);
+}
+
+/* Messages that live as long as the schema are made into Lua strings
+** once, kept in the key table under their address. */
+static void push_message (lua_State *L, const sc_error *e) {
+  if (!e->fixed) {
+    lua_pushstring(L, e->message);
+  } else if (lua_rawgetp(L, SLOT_KEYS, e->message) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    lua_pushstring(L, e->message);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, SLOT_KEYS, e->message);
+  }
 }
 
 /* Field names are kept in the key table (-1 .. -4): no lookup by name. */
 static const char *const error_fields[] = { "path", "schema_path",
   "keyword", "message" };
 
-static void set_field (lua_State *L, int field) {
+static void push_field (lua_State *L, int field) {
   lua_rawgeti(L, SLOT_KEYS, -1 - field);
-  lua_insert(L, -2);
-  lua_rawset(L, -3);
 }
 
 static void on_error (void *ud, const sc_error *e) {
@@ -460,14 +471,18 @@ static void on_error (void *ud, const sc_error *e) {
     lua_replace(L, SLOT_ERRORS);
   }
   lua_createtable(L, 0, 4);
+  push_field(L, 0);
   push_path(L, e->path);
-  set_field(L, 0);
+  lua_rawset(L, -3);
+  push_field(L, 1);
   push_schema_path(L, e);
-  set_field(L, 1);
+  lua_rawset(L, -3);
+  push_field(L, 2);
   lua_pushstring(L, e->keyword);
-  set_field(L, 2);
-  lua_pushstring(L, e->message);
-  set_field(L, 3);
+  lua_rawset(L, -3);
+  push_field(L, 3);
+  push_message(L, e);
+  lua_rawset(L, -3);
   lua_rawseti(L, SLOT_ERRORS, (lua_Integer)lua_rawlen(L, SLOT_ERRORS) + 1);
 }
 

@@ -151,6 +151,7 @@ typedef struct sc_error {
   const char *keyword;
   const char *message;
   const sc_path *path;
+  int fixed;                 /* message lives as long as the schema */
 } sc_error;
 
 typedef struct sc_vctx {

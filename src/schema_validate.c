@@ -26,8 +26,8 @@ static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 ** Errors
 ** ====================================================================== */
 
-int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
-                   const sc_path *path, const char *msg) {
+static int emit (sc_vctx *c, const sc_node *n, const char *kw,
+                 const sc_path *path, const char *msg, int fixed) {
   sc_error e;
   c->nerrors++;
   if (c->mute || c->on_error == NULL) return 0;
@@ -35,8 +35,15 @@ int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
   e.schema_path = n->ptr;
   e.keyword = kw;
   e.path = path;
+  e.fixed = fixed;
   c->on_error(c->ud, &e);
   return 0;
+}
+
+/* msg: a literal or a message made at compile time */
+int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
+                   const sc_path *path, const char *msg) {
+  return emit(c, n, kw, path, msg, 1);
 }
 
 int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
@@ -50,7 +57,7 @@ int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return sc_report_msg(c, n, kw, path, msg);
+  return emit(c, n, kw, path, msg, 0);
 }
 
 /* In first-error mode a failure ends the walk. */
