@@ -1,7 +1,7 @@
 local http = require "flowlua.http"
 local task = require "flowlua.task"
 local server = require("flowlua.core").server
-local cjson = require "cjson"
+local json = require "flowlua.json"
 
 describe("flowlua.http", function()
   local srv, c
@@ -21,7 +21,7 @@ describe("flowlua.http", function()
 
   local function stats(key)
     local res = assert(c:request{ url = srv.url .. "/stats?key=" .. (key or "default") })
-    return cjson.decode(res.body)
+    return json.decode(res.body)
   end
 
   describe("outside a task", function()
@@ -46,7 +46,7 @@ describe("flowlua.http", function()
       local res = assert(c:request{ method = "put", url = srv.url .. "/echo?a=1",
         headers = { ["X-Thing"] = "one", ["Content-Type"] = "text/plain" },
         body = "payload\0with nul" })
-      local seen = cjson.decode(res.body)
+      local seen = json.decode(res.body)
       assert.same("PUT", seen.method)
       assert.same("payload\0with nul", seen.body)
       assert.same("one", seen.headers["x-thing"])
@@ -61,7 +61,7 @@ describe("flowlua.http", function()
       local res = assert(d:request{ url = srv.url .. "/echo",
         headers = { ["x-b"] = "request", ["X-Empty"] = "" } })
       d:close()
-      local seen = cjson.decode(res.body)
+      local seen = json.decode(res.body)
       assert.same("client", seen.headers["x-a"])
       assert.same("request", seen.headers["x-b"])
       assert.same("", seen.headers["x-empty"])
@@ -69,9 +69,9 @@ describe("flowlua.http", function()
 
     it("asks for compressed bodies only with compress = true", function()
       local z = http.client{ retry = false, compress = true }
-      local asked = cjson.decode(assert(z:request{ url = srv.url .. "/echo" }).body)
+      local asked = json.decode(assert(z:request{ url = srv.url .. "/echo" }).body)
       z:close()
-      local plain = cjson.decode(assert(c:request{ url = srv.url .. "/echo" }).body)
+      local plain = json.decode(assert(c:request{ url = srv.url .. "/echo" }).body)
       assert.matches("gzip", asked.headers["accept-encoding"])
       assert.is_nil(plain.headers["accept-encoding"])
     end)
@@ -90,7 +90,7 @@ describe("flowlua.http", function()
       local remotes = {}
       for i = 1, 3 do
         local res = assert(c:request{ url = srv.url .. "/echo" })
-        remotes[i] = cjson.decode(res.body).remote
+        remotes[i] = json.decode(res.body).remote
       end
       -- the same client address and port: one kept-alive socket
       assert.same(remotes[1], remotes[2])
@@ -274,13 +274,13 @@ describe("flowlua.http", function()
       local head = assert(c:request{ method = "HEAD", url = srv.url .. "/hello" })
       assert.same({ 200, "" }, { head.status, head.body })
       local del = assert(c:request{ method = "DELETE", url = srv.url .. "/echo", body = "gone" })
-      local seen = cjson.decode(del.body)
+      local seen = json.decode(del.body)
       assert.same({ "DELETE", "gone" }, { seen.method, seen.body })
       local post = assert(c:request{ method = "POST", url = srv.url .. "/echo" })
-      seen = cjson.decode(post.body)
+      seen = json.decode(post.body)
       assert.same({ "POST", "" }, { seen.method, seen.body })
       local after = assert(c:request{ url = srv.url .. "/echo" })
-      assert.same("GET", cjson.decode(after.body).method)
+      assert.same("GET", json.decode(after.body).method)
     end)
 
     it("wakes the tasks of a client closed under them", function()

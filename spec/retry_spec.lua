@@ -2,7 +2,7 @@ local retry = require "flowlua.retry"
 local http = require "flowlua.http"
 local task = require "flowlua.task"
 local server = require("flowlua.core").server
-local cjson = require "cjson"
+local json = require "flowlua.json"
 local log = require "flowlua.log"
 
 describe("flowlua.retry", function()
@@ -133,7 +133,7 @@ describe("flowlua.retry", function()
       local plain = http.client{ retry = false }
       local res = assert(plain:request{ url = srv.url .. "/stats?key=" .. key })
       plain:close()
-      return cjson.decode(res.body)
+      return json.decode(res.body)
     end
 
     it("retries 503 until it succeeds and counts the attempts", function()

@@ -14,7 +14,7 @@
 --   /big?n=N              200 with N bytes of body
 --   /stats?key=K          JSON {count, arrivals (sys.time), max_in_flight}
 --   /reset                forgets every key and the in-flight record
-local cjson = require "cjson"
+local json = require "flowlua.json"
 local sys = require "flowlua.core.sys"
 
 local function query_args(query)
@@ -23,9 +23,9 @@ local function query_args(query)
   return args
 end
 
-local function json(body)
+local function json_response(body)
   return { status = 200, headers = { ["Content-Type"] = "application/json" },
-    body = cjson.encode(body) }
+    body = json.encode(body) }
 end
 
 local function http_date(epoch)
@@ -71,7 +71,7 @@ return function()
 
   local routes = {
     ["/echo"] = function(req)
-      return json{ method = req.method, body = req.body,
+      return json_response{ method = req.method, body = req.body,
         headers = req.headers, query = req.query, remote = req.remote }
     end,
     ["/hello"] = function()
@@ -88,7 +88,7 @@ return function()
     end,
     ["/stats"] = function(_, args)
       local k = keys[args.key or "default"] or { count = 0, arrivals = {} }
-      return json{ count = k.count, arrivals = k.arrivals,
+      return json_response{ count = k.count, arrivals = k.arrivals,
         max_in_flight = max_in_flight }
     end,
     ["/reset"] = function()
