@@ -36,6 +36,9 @@ typedef struct validator {
   int walk;                  /* validate with lschema_walk.c */
   sc_arena scratch;          /* validate_json: one document at a time */
   const char **kptr;         /* kptr[id]: the key strings of the user value */
+  struct strslot *strs;      /* strings of errors, see push_cached */
+  size_t nstrs, capstrs;
+  int nextidx;               /* their next index in the key table */
 } validator;
 
 /* The validate functions are closures over the validator (upvalue 1), its
@@ -68,6 +71,7 @@ typedef struct snap {
 
 typedef struct lctx {
   lua_State *L;
+  validator *v;
   const char *const *kptr;   /* kptr[id]: the interned key strings */
   int nsnap;
   snap snaps[SNAP_DEPTH];
@@ -411,7 +415,77 @@ static void push_array_mt (lua_State *L) {
   if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); }
 }
 
-static void push_path (lua_State *L, const sc_path *p) {
+/* ======================================================================
+** Error tables
+**
+** The strings of an error mostly depend on the schema alone: "ptr/keyword",
+** the keyword, a fixed message, a path "/name" of a schema property. They
+** are made once and kept in the key table, at indices after the keys,
+** found by a pair of addresses in a small hash table of the validator.
+** ====================================================================== */
+
+typedef struct strslot {
+  const void *a, *b;
+  int idx;
+} strslot;
+
+static const char tags[3] = { 0, 0, 0 };   /* keyword, message, path */
+#define TAG_KEYWORD (&tags[0])
+#define TAG_MESSAGE (&tags[1])
+#define TAG_PATH (&tags[2])
+
+static size_t slot_of (const validator *v, const void *a, const void *b) {
+  uintptr_t h = (uintptr_t)a * 31u + (uintptr_t)b;
+  return (size_t)(h ^ (h >> 7)) & (v->capstrs - 1);
+}
+
+static int push_cached (lua_State *L, validator *v, const void *a,
+                        const void *b) {
+  size_t i;
+  if (v->capstrs == 0) return 0;
+  for (i = slot_of(v, a, b); v->strs[i].a; i = (i + 1) & (v->capstrs - 1))
+    if (v->strs[i].a == a && v->strs[i].b == b) {
+      lua_rawgeti(L, SLOT_KEYS, v->strs[i].idx);
+      return 1;
+    }
+  return 0;
+}
+
+static void put_slot (validator *v, const void *a, const void *b, int idx) {
+  size_t i = slot_of(v, a, b);
+  while (v->strs[i].a) i = (i + 1) & (v->capstrs - 1);
+  v->strs[i].a = a;
+  v->strs[i].b = b;
+  v->strs[i].idx = idx;
+  v->nstrs++;
+}
+
+/* Doubles the table; 0 when out of memory (then nothing more is kept). */
+static int grow_slots (validator *v) {
+  size_t cap = v->capstrs ? v->capstrs * 2 : 64, i, old = v->capstrs;
+  strslot *prev = v->strs;
+  if ((v->strs = calloc(cap, sizeof *v->strs)) == NULL) {
+    v->strs = prev;
+    return 0;
+  }
+  v->capstrs = cap;
+  v->nstrs = 0;
+  for (i = 0; i < old; i++)
+    if (prev[i].a) put_slot(v, prev[i].a, prev[i].b, prev[i].idx);
+  free(prev);
+  return 1;
+}
+
+/* Keeps the string on top of the stack for (a, b). */
+static void keep_cached (lua_State *L, validator *v, const void *a,
+                         const void *b) {
+  if ((v->nstrs + 1) * 2 > v->capstrs && !grow_slots(v)) return;
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, SLOT_KEYS, v->nextidx);
+  put_slot(v, a, b, v->nextidx++);
+}
+
+static void render_path (lua_State *L, const sc_path *p) {
   char small[256];
   size_t n = sc_path_render(p, small, sizeof small);
   if (n < sizeof small) {
@@ -424,64 +498,63 @@ static void push_path (lua_State *L, const sc_path *p) {
   }
 }
 
-/* "ptr/keyword", made once per schema location and kept in the key
-** table under the location's address (then the keyword's). */
-static void push_schema_path (lua_State *L, const sc_error *e) {
-  if (lua_rawgetp(L, SLOT_KEYS, e->schema_path) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, SLOT_KEYS, e->schema_path);
+/* "" for the root; "/name" of a schema property is kept. */
+static void push_path (lua_State *L, validator *v, const sc_path *p) {
+  int keep = p != NULL && p->up == NULL && p->skey != NULL;
+  if (p == NULL) lua_rawgeti(L, SLOT_KEYS, -5);
+  else if (!keep || !push_cached(L, v, p->skey, TAG_PATH)) {
+    render_path(L, p);
+    if (keep) keep_cached(L, v, p->skey, TAG_PATH);
   }
-  if (lua_rawgetp(L, -1, e->keyword) != LUA_TSTRING) {
-    lua_pop(L, 1);
-    lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, -3, e->keyword);
-  }
-  lua_replace(L, -2);
 }
 
-/* Messages that live as long as the schema are made into Lua strings
-** once, kept in the key table under their address. */
-static void push_message (lua_State *L, const sc_error *e) {
+static void push_schema_path (lua_State *L, validator *v, const sc_error *e) {
+  if (!push_cached(L, v, e->schema_path, e->keyword)) {
+    lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
+    keep_cached(L, v, e->schema_path, e->keyword);
+  }
+}
+
+static void push_keyword (lua_State *L, validator *v, const char *kw) {
+  if (!push_cached(L, v, kw, TAG_KEYWORD)) {
+    lua_pushstring(L, kw);
+    keep_cached(L, v, kw, TAG_KEYWORD);
+  }
+}
+
+static void push_message (lua_State *L, validator *v, const sc_error *e) {
   if (!e->fixed) {
     lua_pushstring(L, e->message);
-  } else if (lua_rawgetp(L, SLOT_KEYS, e->message) != LUA_TSTRING) {
-    lua_pop(L, 1);
+  } else if (!push_cached(L, v, e->message, TAG_MESSAGE)) {
     lua_pushstring(L, e->message);
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, SLOT_KEYS, e->message);
+    keep_cached(L, v, e->message, TAG_MESSAGE);
   }
 }
 
-/* Field names are kept in the key table (-1 .. -4): no lookup by name. */
+/* Field names are kept in the key table at -1 .. -4, "" at -5. */
 static const char *const error_fields[] = { "path", "schema_path",
-  "keyword", "message" };
-
-static void push_field (lua_State *L, int field) {
-  lua_rawgeti(L, SLOT_KEYS, -1 - field);
-}
+  "keyword", "message", "" };
 
 static void on_error (void *ud, const sc_error *e) {
   lua_State *L = ((lctx *)ud)->L;
+  validator *v = ((lctx *)ud)->v;
   luaL_checkstack(L, 8, "too many errors");
   if (lua_isnil(L, SLOT_ERRORS)) {
     lua_createtable(L, 1, 0);
     lua_replace(L, SLOT_ERRORS);
   }
   lua_createtable(L, 0, 4);
-  push_field(L, 0);
-  push_path(L, e->path);
+  lua_rawgeti(L, SLOT_KEYS, -1);
+  push_path(L, v, e->path);
   lua_rawset(L, -3);
-  push_field(L, 1);
-  push_schema_path(L, e);
+  lua_rawgeti(L, SLOT_KEYS, -2);
+  push_schema_path(L, v, e);
   lua_rawset(L, -3);
-  push_field(L, 2);
-  lua_pushstring(L, e->keyword);
+  lua_rawgeti(L, SLOT_KEYS, -3);
+  push_keyword(L, v, e->keyword);
   lua_rawset(L, -3);
-  push_field(L, 3);
-  push_message(L, e);
+  lua_rawgeti(L, SLOT_KEYS, -4);
+  push_message(L, v, e);
   lua_rawset(L, -3);
   lua_rawseti(L, SLOT_ERRORS, (lua_Integer)lua_rawlen(L, SLOT_ERRORS) + 1);
 }
@@ -502,6 +575,7 @@ static int finish (lua_State *L, int r) {
 
 static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
   x->L = L;
+  x->v = v;
   x->kptr = v->kptr;
   x->nsnap = 0;
   memset(c, 0, sizeof *c);
@@ -538,8 +612,7 @@ static int run_lua (lua_State *L, validator *v) {
 static int bound_validate (lua_State *L) {
   validator *v = bound_validator(L);
   luaL_checkany(L, 2);
-  lua_settop(L, 2);
-  lua_pushnil(L);
+  lua_settop(L, SLOT_ERRORS);   /* the error list: nil for now */
   return run_lua(L, v);
 }
 
@@ -568,6 +641,9 @@ static int validator_close (lua_State *L) {
   v->schema = NULL;
   free(v->kptr);
   v->kptr = NULL;
+  free(v->strs);
+  v->strs = NULL;
+  v->nstrs = v->capstrs = 0;
   sc_arena_free(&v->scratch);
   return 0;
 }
@@ -632,10 +708,11 @@ static int opt_flag (lua_State *L, const char *name, int dflt) {
 static void fill_keys (lua_State *L, validator *v, int keys) {
   size_t i, n = sc_nkeys(v->schema);
   sc_key *const *k = sc_keys(v->schema);
-  for (i = 0; i < 4; i++) {
+  for (i = 0; i < 5; i++) {
     lua_pushstring(L, error_fields[i]);
     lua_rawseti(L, keys, -1 - (lua_Integer)i);
   }
+  v->nextidx = (int)n + 1;
   v->kptr = calloc(n + 1, sizeof *v->kptr);
   if (v->kptr == NULL) luaL_error(L, "out of memory");
   for (i = 0; i < n; i++) {

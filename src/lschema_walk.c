@@ -48,7 +48,7 @@ typedef struct lval {
 struct lobj {
   int n;                     /* members read, -1 not yet */
   int nc;                    /* properties fetched */
-  int has_mt;                /* a metatable: raw access by key string */
+  int nonempty;              /* a member was seen (else maybe {}) */
   const char *key[OBJ_KEYS];
   size_t klen[OBJ_KEYS];
   lval val[OBJ_KEYS];
@@ -162,20 +162,27 @@ static int classify (walk *w, lval *v) {
   if (lua_getmetatable(L, v->slot)) {
     arr = lua_rawequal(L, -1, w->array_mt);
     lua_pop(L, 1);
-    if (v->obj) v->obj->has_mt = 1;
   }
   if (!arr && lua_rawlen(L, v->slot) > 0) {   /* 0: [1] is nil */
     arr = lua_rawgeti(L, v->slot, 1) != LUA_TNIL;
     lua_pop(L, 1);
   }
-  if (arr) return v->kind = SK_ARR;
+  /* An object, or an unmarked empty table ([] and {} at once), which is
+  ** told apart only when it fails as an object (check_empty). */
+  return v->kind = arr ? SK_ARR : SK_OBJ;
+}
+
+/* An object failed: were it empty, it would still pass as [], so an empty
+** one goes to the generic walker. */
+static void check_empty (walk *w, lval *v) {
+  lua_State *L = w->L;
   lua_pushnil(L);
-  if (!lua_next(L, v->slot)) {   /* [] and {}: the generic walker */
+  if (lua_next(L, v->slot)) {
+    lua_pop(L, 2);
+    v->obj->nonempty = 1;
+  } else {
     w->bail = 1;
-    return 0;
   }
-  lua_pop(L, 2);
-  return v->kind = SK_OBJ;
 }
 
 /* One lua_next pass: string keys and scalar values kept in C, table values
@@ -184,8 +191,10 @@ static int read_members (walk *w, lval *v) {
   lua_State *L = w->L;
   lobj *o = v->obj;
   int n = 0;
+  luaL_checkstack(L, 3, "instance too deep");
   lua_pushnil(L);
   while (lua_next(L, v->slot)) {
+    luaL_checkstack(L, 3, "instance too deep");
     if (n == OBJ_KEYS || lua_type(L, -2) != LUA_TSTRING) {
       lua_pop(L, 2);
       w->bail = 1;
@@ -202,7 +211,8 @@ static int read_members (walk *w, lval *v) {
     n++;
   }
   o->n = n;
-  return 1;
+  if (n == 0) w->bail = 1;   /* {}: see check_empty */
+  return n > 0;
 }
 
 static int members (walk *w, lval *v) {
@@ -221,12 +231,10 @@ static lval *in_members (walk *w, lobj *o, const sc_key *k) {
   return NULL;
 }
 
-/* Pushes t[k] (raw when t has a metatable or k a NUL) and returns its
-** type. lua_getfield finds a constant key string in Lua's string cache. */
-static int fetch (walk *w, lobj *o, int t, const sc_key *k) {
+/* Pushes t[k], raw, and returns its type. */
+static int fetch (walk *w, int t, const sc_key *k) {
   lua_State *L = w->L;
-  if (!o->has_mt && k->plain)
-    return lua_getfield(L, t, k->s);
+  luaL_checkstack(L, 2, "instance too deep");   /* grows only when needed */
   if (k->id > 0) lua_rawgeti(L, w->kptr_index, k->id);
   else lua_pushlstring(L, k->s, k->len);
   return lua_rawget(L, t);
@@ -244,10 +252,11 @@ static lval *member (walk *w, lval *v, const sc_key *k) {
   if (o->nc == OBJ_KEYS) { w->bail = 1; return NULL; }
   m = &o->cv[o->nc];
   o->ck[o->nc++] = k;
-  if (fetch(w, o, v->slot, k) == LUA_TNIL) {
+  if (fetch(w, v->slot, k) == LUA_TNIL) {
     m->kind = LV_ABSENT;
     return NULL;
   }
+  o->nonempty = 1;
   read_value(w->L, -1, m);
   if (m->slot) m->slot = lua_gettop(w->L);
   return m;
@@ -261,10 +270,9 @@ static int value_valid (walk *w, const sc_node *n, lval *v,
   int top, r;
   if (v->slot == 0) return node_valid(w, n, v, path);
   top = lua_gettop(w->L);
-  luaL_checkstack(w->L, OBJ_KEYS + 4, "instance too deep");
   o.n = -1;
   o.nc = 0;
-  o.has_mt = 0;
+  o.nonempty = 0;
   v->obj = &o;
   r = node_valid(w, n, v, path);
   v->obj = NULL;
@@ -340,6 +348,7 @@ static int item_valid (walk *w, const sc_node *n, lval *arr, size_t i,
   p.up = path;
   p.key = NULL;
   p.len = i;
+  p.skey = NULL;
   if (quiet) w->c->mute++;
   r = value_valid(w, n, &item, &p);
   if (quiet) w->c->mute--;
@@ -395,11 +404,13 @@ static int check_array (walk *w, const sc_node *n, lval *v,
 ** ====================================================================== */
 
 static int child_valid (walk *w, const sc_node *n, lval *v, const char *key,
-                        size_t klen, const sc_path *path) {
+                        size_t klen, const sc_path *path,
+                        const sc_key *skey) {
   sc_path p;
   p.up = path;
   p.key = key;
   p.len = klen;
+  p.skey = skey;
   return value_valid(w, n, v, &p);
 }
 
@@ -414,7 +425,8 @@ static int check_props (walk *w, const sc_node *n, lval *v,
       return sc_report_msg(w->c, n, "required", path,
                            pr->key->required_msg);
     }
-    if (!child_valid(w, pr->node, m, pr->key->s, pr->key->len, path))
+    if (!child_valid(w, pr->node, m, pr->key->s, pr->key->len, path,
+                     pr->key))
       return 0;
   }
   for (i = 0; i < n->nrequired; i++)
@@ -443,13 +455,13 @@ static int check_member (walk *w, const sc_node *n, const char *k,
   for (i = 0; i < n->npatprops; i++) {
     if (!sc_regex_match(n->patprops[i].re, k, kl)) continue;
     matched = 1;
-    if (!child_valid(w, n->patprops[i].node, val, k, kl, path)) return 0;
+    if (!child_valid(w, n->patprops[i].node, val, k, kl, path, NULL)) return 0;
   }
   if (n->add_props && !matched && !is_declared(w, n, k, kl)) {
     if (n->add_props->flags & F_FALSE)
       return sc_report(w->c, n, "additionalProperties", path,
                        "property '%.*s' is not allowed", (int)kl, k);
-    return child_valid(w, n->add_props, val, k, kl, path);
+    return child_valid(w, n->add_props, val, k, kl, path, NULL);
   }
   return 1;
 }
@@ -567,6 +579,8 @@ static int node_valid (walk *w, const sc_node *n, lval *v,
   w->c->depth++;
   r = node_body(w, n, v, path);
   w->c->depth--;
+  if (!r && v->kind == SK_OBJ && !v->obj->nonempty && !w->bail)
+    check_empty(w, v);
   return r && !w->bail;
 }
 

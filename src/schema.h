@@ -144,6 +144,7 @@ typedef struct sc_path {     /* instance location, linked leaf to root */
   const struct sc_path *up;
   const char *key;           /* NULL: an array index */
   size_t len;                /* key bytes, or the index */
+  const struct sc_key *skey; /* the schema's key, when key is one */
 } sc_path;
 
 typedef struct sc_error {

@@ -460,6 +460,7 @@ static int item_valid (sc_vctx *c, const sc_node *n, sc_ref v, size_t i,
   p.up = path;
   p.key = NULL;
   p.len = i;
+  p.skey = NULL;
   r = quiet ? quietly(c, n, item, -1, &p)
     : node_valid(c, n, item, -1, &p);
   c->acc->release(c->ud, item);
@@ -538,11 +539,13 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
 ** ====================================================================== */
 
 static int child_valid (sc_vctx *c, const sc_node *n, sc_ref val,
-                        const char *key, size_t klen, const sc_path *path) {
+                        const char *key, size_t klen, const sc_path *path,
+                        const sc_key *skey) {
   sc_path p;
   p.up = path;
   p.key = key;
   p.len = klen;
+  p.skey = skey;
   return node_valid(c, n, val, -1, &p);
 }
 
@@ -558,7 +561,8 @@ static int check_props (sc_vctx *c, const sc_node *n, sc_ref v,
         FAIL(sc_report_msg(c, n, "required", path, pr->key->required_msg));
       continue;
     }
-    if (!child_valid(c, pr->node, val, pr->key->s, pr->key->len, path)) {
+    if (!child_valid(c, pr->node, val, pr->key->s, pr->key->len, path,
+                     pr->key)) {
       c->acc->release(c->ud, val);
       FAIL(0);
     } else {
@@ -635,13 +639,13 @@ static int check_member (sc_vctx *c, const sc_node *n, const char *k,
   for (i = 0; i < n->npatprops; i++) {
     if (!sc_regex_match(n->patprops[i].re, k, kl)) continue;
     matched = 1;
-    if (!child_valid(c, n->patprops[i].node, val, k, kl, path)) FAIL(0);
+    if (!child_valid(c, n->patprops[i].node, val, k, kl, path, NULL)) FAIL(0);
   }
   if (n->add_props && !matched && !is_declared(n, k, kl)) {
     if (n->add_props->flags & F_FALSE)
       FAIL(sc_report(c, n, "additionalProperties", path,
                   "property '%.*s' is not allowed", (int)kl, k));
-    else if (!child_valid(c, n->add_props, val, k, kl, path))
+    else if (!child_valid(c, n->add_props, val, k, kl, path, NULL))
       FAIL(0);
   }
   return ok;
