@@ -234,7 +234,6 @@ static lval *in_members (walk *w, lobj *o, const sc_key *k) {
 /* Pushes t[k], raw, and returns its type. */
 static int fetch (walk *w, int t, const sc_key *k) {
   lua_State *L = w->L;
-  luaL_checkstack(L, 2, "instance too deep");   /* grows only when needed */
   if (k->id > 0) lua_rawgeti(L, w->kptr_index, k->id);
   else lua_pushlstring(L, k->s, k->len);
   return lua_rawget(L, t);
@@ -250,6 +249,8 @@ static lval *member (walk *w, lval *v, const sc_key *k) {
   for (i = 0; i < o->nc; i++)
     if (o->ck[i] == k) return o->cv[i].kind == LV_ABSENT ? NULL : &o->cv[i];
   if (o->nc == OBJ_KEYS) { w->bail = 1; return NULL; }
+  if (o->nc % 8 == 0)   /* room for 8 values, a key and the results */
+    luaL_checkstack(w->L, 11, "instance too deep");
   m = &o->cv[o->nc];
   o->ck[o->nc++] = k;
   if (fetch(w, v->slot, k) == LUA_TNIL) {
@@ -278,6 +279,17 @@ static int value_valid (walk *w, const sc_node *n, lval *v,
   v->obj = NULL;
   lua_settop(w->L, top);
   return r;
+}
+
+/* The root: what it leaves on the stack goes when the call returns. */
+static int root_valid (walk *w, const sc_node *n, lval *v) {
+  lobj o;
+  if (v->slot == 0) return node_valid(w, n, v, NULL);
+  o.n = -1;
+  o.nc = 0;
+  o.nonempty = 0;
+  v->obj = &o;
+  return node_valid(w, n, v, NULL);
 }
 
 static int quietly (walk *w, const sc_node *n, lval *v,
@@ -597,7 +609,7 @@ int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
   w.bail = 0;
   c->mute = c->depth = c->nerrors = c->overflow = 0;
   read_value(L, idx, &v);
-  r = value_valid(&w, c->schema->root, &v, NULL);
+  r = root_valid(&w, c->schema->root, &v);
   if (w.bail) return SC_WALK_BAIL;
   return c->overflow ? -1 : r;
 }
