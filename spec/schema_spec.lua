@@ -2,7 +2,7 @@
 -- formats whose suite files are kept aside (uniqueItems, dependencies,
 -- propertyNames, contains, oneOf, ipv6, uri-reference, time), written from
 -- the draft-07 specification and the RFCs. Keyword cases run three ways:
--- JSON text, the generated Lua validator and the C validator.
+-- JSON text, the walker for Lua values and the generic walker.
 local schema = require "flowlua.schema"
 local core = require("flowlua.core")
 local null = core.schema.null
@@ -358,4 +358,47 @@ describe("flowlua.schema", function()
     { '"08:30:06.Z"', false }, { '"08:30:06Z\\n"', false },
     { '"01:29:60+01:30"', true }, { "123", true },
   }))
+  -- The walker for Lua values leaves some values to the generic walker
+  -- (an unmarked empty table, keys that are not strings, large objects);
+  -- both must give the same answer and the same errors.
+  describe("the walker for Lua values", function()
+    local specs = {
+      { required = { "a" } },
+      { ["not"] = { required = { "a" } } },
+      { ["not"] = { type = "array" } },
+      { type = "object", additionalProperties = false },
+      { properties = { a = { type = "integer" } }, minProperties = 1 },
+      { items = { type = "object", required = { "x" } } },
+      { anyOf = { { type = "array" }, { required = { "b" } } } },
+      { patternProperties = { ["^k"] = { type = "string" } } },
+      { properties = { ["a\0b"] = { const = 1 } }, required = { "a\0b" } },
+    }
+    local big = {}
+    for i = 1, 40 do big["k" .. i] = i end
+    local values = {
+      {}, { a = 1 }, { a = "x" }, { 1, 2 }, { [2] = "two" }, { [true] = 1 },
+      setmetatable({}, { __index = { a = 1 } }), big,
+      { { x = 1 }, { y = 2 } }, { {} }, { ["a\0b"] = 1 }, { ["a\0b"] = 2 },
+      { b = 1, k = "s" }, 3, "s", null,
+    }
+    for i, spec in ipairs(specs) do
+      it("agrees with the generic walker, schema " .. i, function()
+        local fast = assert(schema.compile(spec))
+        local generic = assert(schema.compile(spec, { fast = false }))
+        for _, value in ipairs(values) do
+          assert.same({ generic:validate(value) }, { fast:validate(value) })
+        end
+      end)
+    end
+
+    it("reports the path of a nested error", function()
+      local v = assert(schema.compile({ properties = { list = { items = {
+        properties = { n = { minimum = 2 } } } } } }))
+      local ok, errors = v:validate({ list = { { n = 3 }, { n = 1 } } })
+      assert.is_false(ok)
+      assert.same({ { path = "/list/1/n", keyword = "minimum",
+        schema_path = "/properties/list/items/properties/n/minimum",
+        message = "must be >= 2" } }, errors)
+    end)
+  end)
 end)

@@ -905,5 +905,7 @@ int luaopen_flowlua_core_schema (lua_State *L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_newlib(L, schema_funcs);
+  lua_pushlightuserdata(L, NULL);   /* json.null: the JSON null */
+  lua_setfield(L, -2, "null");
   return 1;
 }

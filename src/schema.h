@@ -134,10 +134,6 @@ size_t sc_nkeys (const sc_schema *s);
 sc_key *const *sc_keys (const sc_schema *s);
 void sc_free (sc_schema *s);
 
-/* The schema as the source of a Lua chunk returning a validate function
-** (malloc'd), or NULL when it uses a keyword the generator does not do. */
-char *sc_codegen (const sc_schema *s, size_t *len);
-
 /* ---- validation -------------------------------------------------------- */
 
 typedef struct sc_path {     /* instance location, linked leaf to root */
