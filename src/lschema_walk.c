@@ -520,7 +520,8 @@ static int check_comb (walk *w, const sc_node *n, lval *v,
     for (i = 0; i < n->any_of.n && !w->bail; i++)
       if (quietly(w, n->any_of.v[i], v, path) == 1) break;
     if (i == n->any_of.n)
-      return sc_report_msg(w->c, n, "anyOf", path, "must match a schema in anyOf");
+      return sc_report_msg(w->c, n, "anyOf", path,
+                           "must match a schema in anyOf");
   }
   if (n->one_of.n) {
     for (i = 0; i < n->one_of.n && matches < 2 && !w->bail; i++)

@@ -395,7 +395,8 @@ static int check_content (sc_vctx *c, const sc_node *n, const char *s,
     s = buf;
   }
   if (n->json_media && sv_parse(&a, s, len, err, sizeof err) == NULL)
-    ok = sc_report_msg(c, n, "contentMediaType", path, "must be a JSON document");
+    ok = sc_report_msg(c, n, "contentMediaType", path,
+                       "must be a JSON document");
   sc_arena_free(&a);
   return ok;
 }
@@ -710,13 +711,13 @@ static int check_comb (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
     for (i = 0; i < n->one_of.n && matches < 2; i++)
       matches += quietly(c, n->one_of.v[i], v, kind, path) == 1;
     if (matches != 1)
-      FAIL(sc_report_msg(c, n, "oneOf", path, matches ? "must match exactly one "
-                  "schema in oneOf (matched more than one)"
-                  : "must match exactly one schema in oneOf (matched none)"));
+      FAIL(sc_report_msg(c, n, "oneOf", path, matches
+        ? "must match exactly one schema in oneOf (matched more than one)"
+        : "must match exactly one schema in oneOf (matched none)"));
   }
   if (n->not_ && quietly(c, n->not_, v, kind, path) == 1)
-    FAIL(sc_report_msg(c, n, "not", path, "must not be valid against the schema "
-                "in not"));
+    FAIL(sc_report_msg(c, n, "not", path,
+                       "must not be valid against the schema in not"));
   return ok;
 }
 
