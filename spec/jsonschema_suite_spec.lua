@@ -1,7 +1,7 @@
 -- The JSON-Schema-Test-Suite, draft 7: every file, required and optional.
 -- Each test runs three ways: JSON text (schema compiled from text, data
--- through v:validate_json), and Lua values through the walker for Lua
--- values and through the generic walker (fast = false). An unmarked
+-- through v:validate_json) and Lua values, both through the fast walker,
+-- and Lua values through the generic walker (fast = false). An unmarked
 -- empty Lua table is [] and {} at once by design, so tests whose data or
 -- enum/const hold an empty object run as text only. Remotes are served
 -- from the suite's remotes/ folder through `resolve`, as
@@ -94,7 +94,7 @@ end
 local counts = {}
 
 local function run_case(file, group, case, mode)
-  local opts = { resolve = resolve, fast = mode == "lua" }
+  local opts = { resolve = resolve, fast = mode ~= "c" }
   local v, err = schema.compile(mode == "text" and encode(group.schema)
     or group.schema, opts)
   assert(v, err)
@@ -174,6 +174,8 @@ describe("JSON-Schema-Test-Suite draft7", function()
         if lua then
           for _, value in ipairs(values) do
             assert.same({ c:validate(value) }, { lua:validate(value) })
+            local text = encode(value)
+            assert.same({ c:validate_json(text) }, { lua:validate_json(text) })
             compared = compared + 1
           end
         end

@@ -608,6 +608,20 @@ static int run_lua (lua_State *L, validator *v) {
   return run(L, v, &lua_access, 2);
 }
 
+/* A parsed document: the fast walker, or the generic one. */
+static int run_sv (lua_State *L, validator *v, const sv_value *doc) {
+  sc_vctx c;
+  lctx x;
+  int r;
+  if (!v->walk) return run(L, v, &sv_access, (sc_ref)doc);
+  init_vctx(&c, &x, L, v);
+  r = sc_sv_walk(&c, doc);
+  if (r != SC_WALK_BAIL) return finish(L, r);
+  lua_settop(L, 2);   /* errors a muted branch may have made */
+  lua_pushnil(L);
+  return run(L, v, &sv_access, (sc_ref)doc);
+}
+
 /* validate(self, value): self is the Lua object, ignored */
 static int bound_validate (lua_State *L) {
   validator *v = bound_validator(L);
@@ -632,7 +646,7 @@ static int bound_validate_json (lua_State *L) {
     lua_pushstring(L, err);
     return 2;
   }
-  return run(L, v, &sv_access, (sc_ref)doc);
+  return run_sv(L, v, doc);
 }
 
 static int validator_close (lua_State *L) {

@@ -1,5 +1,6 @@
 /*
-** lschema_walk.c - the validator's walk specialised for Lua values.
+** lschema_walk.c - the validator's walk specialised for Lua values (and
+** for parsed JSON text, sv_value, which needs no Lua at all).
 **
 ** The generic walker (schema_validate.c) reads instances through sc_access,
 ** a call per access. Here the same checks, in the same order and with the
@@ -40,6 +41,7 @@ typedef struct lval {
     int b;
   } u;
   lobj *obj;                 /* a table's members, while it is walked */
+  const sv_value *sv;        /* the value, when walking sv_value */
 } lval;
 
 /* A table being walked. Properties named by the schema are fetched one by
@@ -62,6 +64,7 @@ typedef struct walk {
   const char *const *kptr;
   int kptr_index;            /* the key table: kptr[id] is its [id] */
   int array_mt;
+  int sv;                    /* walking sv_value, not Lua values */
   int bail;
 } walk;
 
@@ -155,6 +158,27 @@ static void read_value (lua_State *L, int idx, lval *v) {
   }
 }
 
+static void read_sv (walk *w, const sv_value *x, lval *v) {
+  static const int kinds[] = { SK_NULL, SK_BOOL, SK_BOOL, SK_INT, SK_NUM,
+    SK_STR, SK_ARR, SK_OBJ };
+  v->slot = 0;
+  v->obj = NULL;
+  v->sv = x;
+  v->kind = kinds[x->kind];
+  if (x->empty_any) w->bail = 1;   /* [] and {}: the generic walker */
+  switch (x->kind) {
+    case SV_TRUE: case SV_FALSE: v->u.b = x->kind == SV_TRUE; break;
+    case SV_INT:
+      v->u.num.is_int = 1;
+      v->u.num.i = x->u.i;
+      v->u.num.d = (double)x->u.i;
+      break;
+    case SV_NUM: v->u.num.is_int = 0; v->u.num.d = x->u.d; break;
+    case SV_STR: v->u.str.s = x->u.s; v->u.str.len = x->n; break;
+    default: break;
+  }
+}
+
 /* As the generic accessor does: json.array or [1] set is an array. */
 static int classify (walk *w, lval *v) {
   lua_State *L = w->L;
@@ -239,12 +263,19 @@ static int fetch (walk *w, int t, const sc_key *k) {
   return lua_rawget(L, t);
 }
 
-/* The property k of the object v, NULL when absent. Values stay on the
-** stack until the object is done (value_valid). */
-static lval *member (walk *w, lval *v, const sc_key *k) {
+/* The property k of the object v, NULL when absent. Lua values stay on
+** the stack until the object is done (value_valid); an sv_value is read
+** into tmp. */
+static lval *member (walk *w, lval *v, const sc_key *k, lval *tmp) {
   lobj *o = v->obj;
   lval *m;
   int i;
+  if (w->sv) {
+    const sv_value *x = sv_get_key(v->sv, k);
+    if (x == NULL) return NULL;
+    read_sv(w, x, tmp);
+    return tmp;
+  }
   if (o->n >= 0) return in_members(w, o, k);
   for (i = 0; i < o->nc; i++)
     if (o->ck[i] == k) return o->cv[i].kind == LV_ABSENT ? NULL : &o->cv[i];
@@ -353,10 +384,14 @@ static int item_valid (walk *w, const sc_node *n, lval *arr, size_t i,
   lval item;
   sc_path p;
   int r;
-  luaL_checkstack(L, 4, "instance too deep");
-  lua_rawgeti(L, arr->slot, (lua_Integer)i + 1);
-  read_value(L, -1, &item);
-  if (item.slot) item.slot = lua_gettop(L);
+  if (w->sv) {
+    read_sv(w, arr->sv->u.items[i], &item);
+  } else {
+    luaL_checkstack(L, 4, "instance too deep");
+    lua_rawgeti(L, arr->slot, (lua_Integer)i + 1);
+    read_value(L, -1, &item);
+    if (item.slot) item.slot = lua_gettop(L);
+  }
   p.up = path;
   p.key = NULL;
   p.len = i;
@@ -364,7 +399,7 @@ static int item_valid (walk *w, const sc_node *n, lval *arr, size_t i,
   if (quiet) w->c->mute++;
   r = value_valid(w, n, &item, &p);
   if (quiet) w->c->mute--;
-  lua_pop(L, 1);
+  if (!w->sv) lua_pop(L, 1);
   return r;
 }
 
@@ -390,7 +425,7 @@ static int check_items (walk *w, const sc_node *n, lval *v, size_t len,
 
 static int check_array (walk *w, const sc_node *n, lval *v,
                         const sc_path *path) {
-  size_t len = (size_t)lua_rawlen(w->L, v->slot), i;
+  size_t len = w->sv ? v->sv->n : (size_t)lua_rawlen(w->L, v->slot), i;
   if (n->min_items >= 0 && (int64_t)len < n->min_items)
     return sc_report(w->c, n, "minItems", path,
                      "must not have fewer than %lld items",
@@ -429,9 +464,10 @@ static int child_valid (walk *w, const sc_node *n, lval *v, const char *key,
 static int check_props (walk *w, const sc_node *n, lval *v,
                         const sc_path *path) {
   size_t i;
+  lval tmp;
   for (i = 0; i < n->nprops; i++) {
     const sc_prop *pr = &n->props[i];
-    lval *m = member(w, v, pr->key);
+    lval *m = member(w, v, pr->key, &tmp);
     if (m == NULL) {
       if (!pr->required) continue;
       return sc_report_msg(w->c, n, "required", path,
@@ -442,7 +478,7 @@ static int check_props (walk *w, const sc_node *n, lval *v,
       return 0;
   }
   for (i = 0; i < n->nrequired; i++)
-    if (member(w, v, n->required[i]) == NULL)
+    if (member(w, v, n->required[i], &tmp) == NULL)
       return sc_report_msg(w->c, n, "required", path,
                            n->required[i]->required_msg);
   return 1;
@@ -453,7 +489,7 @@ static int is_declared (walk *w, const sc_node *n, const char *k,
   size_t i;
   for (i = 0; i < n->nprops; i++) {
     const sc_key *pk = n->props[i].key;
-    if (pk->id > 0 && w->kptr[pk->id] == k) return 1;
+    if (!w->sv && pk->id > 0 && w->kptr[pk->id] == k) return 1;
     if (pk->len == kl && memcmp(pk->s, k, kl) == 0) return 1;
   }
   return 0;
@@ -478,20 +514,38 @@ static int check_member (walk *w, const sc_node *n, const char *k,
   return 1;
 }
 
+/* Member i of an object whose members are read (Lua) or of an sv_value */
+static lval *member_at (walk *w, lval *v, size_t i, const char **k,
+                        size_t *kl, lval *tmp) {
+  if (w->sv) {
+    const sv_member *m = &v->sv->u.members[i];
+    *k = m->key;
+    *kl = m->klen;
+    read_sv(w, m->val, tmp);
+    return tmp;
+  }
+  *k = v->obj->key[i];
+  *kl = v->obj->klen[i];
+  return &v->obj->val[i];
+}
+
 static int check_members (walk *w, const sc_node *n, lval *v,
                           const sc_path *path) {
-  lobj *o = v->obj;
-  int i;
-  if (!members(w, v)) return 0;
+  size_t i, count;
+  if (!w->sv && !members(w, v)) return 0;
+  count = w->sv ? v->sv->n : (size_t)v->obj->n;
   if (n->npatprops || n->add_props)
-    for (i = 0; i < o->n; i++)
-      if (!check_member(w, n, o->key[i], o->klen[i], &o->val[i], path))
-        return 0;
-  if (n->min_props >= 0 && (int64_t)o->n < n->min_props)
+    for (i = 0; i < count; i++) {
+      const char *k;
+      size_t kl;
+      lval tmp, *m = member_at(w, v, i, &k, &kl, &tmp);
+      if (!check_member(w, n, k, kl, m, path)) return 0;
+    }
+  if (n->min_props >= 0 && (int64_t)count < n->min_props)
     return sc_report(w->c, n, "minProperties", path,
                      "must not have fewer than %lld properties",
                      (long long)n->min_props);
-  if (n->max_props >= 0 && (int64_t)o->n > n->max_props)
+  if (n->max_props >= 0 && (int64_t)count > n->max_props)
     return sc_report(w->c, n, "maxProperties", path,
                      "must not have more than %lld properties",
                      (long long)n->max_props);
@@ -592,7 +646,7 @@ static int node_valid (walk *w, const sc_node *n, lval *v,
   w->c->depth++;
   r = node_body(w, n, v, path);
   w->c->depth--;
-  if (!r && v->kind == SK_OBJ && !v->obj->nonempty && !w->bail)
+  if (!r && v->obj && v->kind == SK_OBJ && !v->obj->nonempty && !w->bail)
     check_empty(w, v);
   return r && !w->bail;
 }
@@ -607,10 +661,25 @@ int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
   w.kptr = kptr;
   w.kptr_index = keys;
   w.array_mt = array_mt;
+  w.sv = 0;
   w.bail = 0;
   c->mute = c->depth = c->nerrors = c->overflow = 0;
   read_value(L, idx, &v);
   r = root_valid(&w, c->schema->root, &v);
+  if (w.bail) return SC_WALK_BAIL;
+  return c->overflow ? -1 : r;
+}
+
+int sc_sv_walk (sc_vctx *c, const sv_value *doc) {
+  walk w;
+  lval v;
+  int r;
+  memset(&w, 0, sizeof w);
+  w.c = c;
+  w.sv = 1;
+  c->mute = c->depth = c->nerrors = c->overflow = 0;
+  read_sv(&w, doc, &v);
+  r = w.bail ? 0 : node_valid(&w, c->schema->root, &v, NULL);
   if (w.bail) return SC_WALK_BAIL;
   return c->overflow ? -1 : r;
 }

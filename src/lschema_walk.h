@@ -24,4 +24,7 @@ int sc_lua_walkable (sc_schema *s);
 int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
                  int keys, int array_mt);
 
+/* The same over a parsed document (sv_parse, sv_parse_view). */
+int sc_sv_walk (sc_vctx *c, const sv_value *doc);
+
 #endif

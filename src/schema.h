@@ -109,6 +109,9 @@ typedef struct sc_access {
 /* The accessor over sv_value trees (sc_ref is a const sv_value *). */
 extern const sc_access sv_access;
 
+/* obj's member named k, or NULL */
+sv_value *sv_get_key (const sv_value *obj, const sc_key *k);
+
 /* ---- compiled schema --------------------------------------------------- */
 
 typedef struct sc_node sc_node;

@@ -475,6 +475,11 @@ sv_value *sv_get (const sv_value *obj, const char *key, size_t klen) {
   return get_hashed(obj, key, klen, sv_hash(key, klen));
 }
 
+sv_value *sv_get_key (const sv_value *obj, const sc_key *k) {
+  return get_hashed(obj, k->s, k->len,
+                    k->id > 0 ? k->hash : sv_hash(k->s, k->len));
+}
+
 /* ======================================================================
 ** sc_access over sv_value
 ** ====================================================================== */
