@@ -37,7 +37,7 @@ local function all(kind)
     for _, it in ipairs(page.items) do out[#out + 1] = it end
     local href = page._links and page._links.next and page._links.next.href
     nxt = href and href ~= "" and (href:match("^https?:") and href
-      or url .. href) or nil
+      or BASE .. href) or nil
   end
   return out
 end
