@@ -183,8 +183,15 @@ local function read_query(q)
         .. "to %d, got '%s'"):format(listing.MAX_LIMIT, q.limit))
     end
   end
-  return { filters = util.query_all(q, "property"), order = q.orderby,
-    limit = limit, start = 0 }
+  local filters = util.query_all(q, "property")
+  -- Both travel in the continuation token, which is JSON: UTF-8 only.
+  for _, v in ipairs({ q.orderby or "", table.unpack(filters) }) do
+    if not utf8.len(v) then
+      return nil, errors.flow("1100-400",
+        "The property and orderby parameters must be UTF-8")
+    end
+  end
+  return { filters = filters, order = q.orderby, limit = limit, start = 0 }
 end
 
 local function filter_items(specs, entities, filters)
