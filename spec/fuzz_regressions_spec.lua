@@ -163,6 +163,16 @@ describe("fuzz regressions", function()
         .. "\u{FFFD}ab", res.json.message)
     end)
 
+    it("refuses a list filter that is not UTF-8 with a 400", function()
+      local res = c:get("/connectionSpecs?property=name!=%FF&limit=1")
+      assert.equal(400, res.status)
+      assert.equal("1100-400", res.json.error_code)
+      assert.equal("The property and orderby parameters must be UTF-8",
+        res.json.message)
+      res = c:get("/connectionSpecs?orderby=%C3&limit=1")
+      assert.equal(400, res.status)
+    end)
+
     it("answers an unknown path that is not UTF-8 with a 404", function()
       local res = c:get("/x%C3%28")
       assert.equal(404, res.status)
