@@ -5,7 +5,8 @@
 ** The input is "SCHEMA\0INSTANCE" (without a NUL, the whole input is the
 ** schema and also the instance). The schema is parsed, compiled (remote
 ** refs fail: no resolver), and the instance is validated in first-error
-** and all-errors modes. Nothing may crash, leak or read out of bounds,
+** and all-errors modes, and by the fast walker when it takes the schema (which must give
+** the same answer as the generic one). Nothing may crash, leak or read out of bounds,
 ** whatever the bytes.
 */
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lschema_walk.h"
 #include "schema.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -28,7 +30,7 @@ static void validate (sc_schema *s, const char *text, size_t len) {
   sc_arena a = { NULL, NULL, NULL };
   char err[128];
   sv_value *doc = sv_parse_view(&a, text, len, err, sizeof err);
-  int all;
+  int all, first = 0;
   if (doc != NULL) {
     for (all = 0; all < 2; all++) {
       size_t count = 0;
@@ -39,7 +41,19 @@ static void validate (sc_schema *s, const char *text, size_t len) {
       c.schema = s;
       c.all_errors = all;
       c.on_error = on_error;
-      sc_validate(&c, (sc_ref)doc);
+      if (!all) first = sc_validate(&c, (sc_ref)doc);
+      else sc_validate(&c, (sc_ref)doc);
+    }
+    if (sc_lua_walkable(s)) {   /* the fast walker must agree */
+      size_t count = 0;
+      sc_vctx c;
+      int r;
+      memset(&c, 0, sizeof c);
+      c.ud = &count;
+      c.schema = s;
+      c.on_error = on_error;
+      r = sc_sv_walk(&c, doc);
+      if (r != SC_WALK_BAIL && r != first) abort();
     }
   }
   sc_arena_free(&a);
