@@ -141,6 +141,34 @@ describe("hostile responses", function()
     end)
   end)
 
+  describe("a token request", function()
+    local IMS = "POST /ims/token/v3: "
+    local CASES = {
+      truncated = IMS .. "200 IMS answered without an access_token",
+      html = IMS .. "502 IMS refused the token request",
+      html200 = IMS .. "200 IMS answered without an access_token",
+      deep = IMS .. "200 IMS answered without an access_token",
+      empty = IMS .. "200 IMS answered without an access_token",
+      huge = "max_body (1048576 bytes)",
+      slow = "Operation timed out after",
+      reset = "Empty reply from server",
+    }
+    for kind, expected in pairs(CASES) do
+      it("answered with " .. kind .. " fails clearly", function()
+        local s = settings("prod")
+        s.client_id = kind .. "@IMS"
+        s.http = { timeout = 1, max_body = MB, retry = { attempts = 2,
+          statuses = { 429, 500, 502, 503, 504 } } }
+        local aep = flowlua.connect(s)
+        local ok, err = pcall(aep.connection_spec, aep, emu.AZURE)
+        assert.is_false(ok)
+        assert.is_true(errors.is(err), tostring(err))
+        assert.matches(expected, tostring(err), 1, true)
+        assert.equal(1, tostring(err):find(IMS, 1, true))
+      end)
+    end
+  end)
+
   -- Creates whose answers are spoiled (reads stay honest): the client must
   -- find the entity the service made, and the journal must say so.
   describe("a create in a workflow", function()

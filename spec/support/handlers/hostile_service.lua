@@ -4,7 +4,7 @@
 -- name of a request chooses how: `KIND` spoils every Flow Service
 -- request, `KIND@POST` only POSTs (creates and actions), so reads stay
 -- honest and a spec can see what the service really holds. IMS token
--- requests are always answered honestly.
+-- requests are spoiled only for a client id `KIND@IMS`.
 --
 -- KIND is one of: truncated (half the JSON), html (a 502 proxy page),
 -- html200 (a 200 login page), xml (a 200 XML body), huge (a 200 JSON body
@@ -61,9 +61,14 @@ return function(config)
   return function(req)
     local res = emulator:handle(req)
     local mode = req.headers["x-sandbox-name"] or ""
+    local ims = req.path == "/ims/token/v3"
+    if ims then  -- no sandbox header there: the client id says it
+      mode = (req.body or ""):match("client_id=([^&]*)") or ""
+      mode = mode:gsub("%%40", "@")
+    end
     local kind, method = mode:match("^([%w]+)@?(%u*)$")
-    if spoil[kind] and req.path ~= "/ims/token/v3"
-        and (method == "" or method == req.method) then
+    if spoil[kind] and (method == "IMS" and ims or not ims
+        and (method == "" or method == req.method)) then
       spoil[kind](res)
     end
     return res
