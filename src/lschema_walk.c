@@ -130,10 +130,11 @@ int sc_lua_walkable (sc_schema *s) {
 ** Values
 ** ====================================================================== */
 
-static void read_value (lua_State *L, int idx, lval *v) {
+/* The value at idx, whose type t is known. */
+static void read_typed (lua_State *L, int idx, int t, lval *v) {
   v->slot = 0;
   v->obj = NULL;
-  switch (lua_type(L, idx)) {
+  switch (t) {
     case LUA_TNIL: v->kind = SK_NULL; break;
     case LUA_TBOOLEAN: v->kind = SK_BOOL; v->u.b = lua_toboolean(L, idx); break;
     case LUA_TNUMBER:
@@ -177,6 +178,10 @@ static void read_sv (walk *w, const sv_value *x, lval *v) {
     case SV_STR: v->u.str.s = x->u.s; v->u.str.len = x->n; break;
     default: break;
   }
+}
+
+static void read_value (lua_State *L, int idx, lval *v) {
+  read_typed(L, idx, lua_type(L, idx), v);
 }
 
 /* As the generic accessor does: json.array or [1] set is an array. */
@@ -269,7 +274,7 @@ static int fetch (walk *w, int t, const sc_key *k) {
 static lval *member (walk *w, lval *v, const sc_key *k, lval *tmp) {
   lobj *o = v->obj;
   lval *m;
-  int i;
+  int i, t;
   if (w->sv) {
     const sv_value *x = sv_get_key(v->sv, k);
     if (x == NULL) return NULL;
@@ -284,12 +289,12 @@ static lval *member (walk *w, lval *v, const sc_key *k, lval *tmp) {
     luaL_checkstack(w->L, 11, "instance too deep");
   m = &o->cv[o->nc];
   o->ck[o->nc++] = k;
-  if (fetch(w, v->slot, k) == LUA_TNIL) {
+  if ((t = fetch(w, v->slot, k)) == LUA_TNIL) {
     m->kind = LV_ABSENT;
     return NULL;
   }
   o->nonempty = 1;
-  read_value(w->L, -1, m);
+  read_typed(w->L, -1, t, m);
   if (m->slot) m->slot = lua_gettop(w->L);
   return m;
 }
