@@ -5,9 +5,9 @@
 ** The input is "SCHEMA\0INSTANCE" (without a NUL, the whole input is the
 ** schema and also the instance). The schema is parsed, compiled (remote
 ** refs fail: no resolver), and the instance is validated in first-error
-** and all-errors modes, and by the fast walker when it takes the schema (which must give
-** the same answer as the generic one). Nothing may crash, leak or read out of bounds,
-** whatever the bytes.
+** and all-errors modes, and by the fast walker when it takes the schema
+** (which must give the generic walker's answer). Nothing may crash, leak
+** or read out of bounds, whatever the bytes.
 */
 #include <stddef.h>
 #include <stdint.h>
