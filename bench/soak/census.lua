@@ -90,7 +90,7 @@ for _, kind in ipairs{ "connections", "sourceConnections",
 end
 
 print(("census: %d connections, %d sourceConnections, %d "
-  .. "targetConnections, %d flows, all enabled, none orphaned: %s")
+  .. "targetConnections, %d flows; exact, all enabled, none orphaned: %s")
   :format(#items.connections, #items.sourceConnections,
     #items.targetConnections, #items.flows,
     #problems == 0 and "yes" or "NO"))
