@@ -36,16 +36,18 @@ typedef struct validator {
   int walk;                  /* validate with lschema_walk.c */
   sc_arena scratch;          /* validate_json: one document at a time */
   const char **kptr;         /* kptr[id]: the key strings of the user value */
-  struct strslot *strs;      /* strings of errors, see push_cached */
+  struct strslot *strs;      /* strings of errors, see kept */
   size_t nstrs, capstrs;
   int nextidx;               /* their next index in the key table */
 } validator;
 
 /* The validate functions are closures over the validator (upvalue 1), its
-** key table and json.array (or false); the error list is stack slot 3. */
+** key table, json.array (or false) and the field names of an error; the
+** error list is stack slot 3. */
 #define UP_VALIDATOR lua_upvalueindex(1)
 #define SLOT_KEYS lua_upvalueindex(2)
 #define SLOT_ARRAY_MT lua_upvalueindex(3)
+#define UP_FIELD(i) lua_upvalueindex(4 + (i))
 #define SLOT_ERRORS 3
 
 /* ======================================================================
@@ -74,6 +76,7 @@ typedef struct lctx {
   validator *v;
   const char *const *kptr;   /* kptr[id]: the interned key strings */
   int nsnap;
+  int nerr;                  /* errors in the list (SLOT_ERRORS) */
   snap snaps[SNAP_DEPTH];
 } lctx;
 
@@ -420,44 +423,43 @@ static void push_array_mt (lua_State *L) {
 **
 ** The strings of an error mostly depend on the schema alone: "ptr/keyword",
 ** the keyword, a fixed message, a path "/name" of a schema property. They
-** are made once and kept in the key table, at indices after the keys,
-** found by a pair of addresses in a small hash table of the validator.
+** are made once and kept in the key table, at indices after the keys. A
+** small hash table of the validator maps a failing check (its schema
+** pointer, keyword and fixed message) to the indices of all three, and a
+** schema property to its path, so an error is two new tables filled with
+** strings that already exist: no formatting, no new string to hash.
 ** ====================================================================== */
 
 typedef struct strslot {
-  const void *a, *b;
-  int idx;
+  const void *a, *b, *c;     /* the check, or (skey, TAG_PATH, NULL) */
+  int idx[3];                /* schema_path, keyword, message (0: none) */
 } strslot;
 
-static const char tags[3] = { 0, 0, 0 };   /* keyword, message, path */
-#define TAG_KEYWORD (&tags[0])
-#define TAG_MESSAGE (&tags[1])
-#define TAG_PATH (&tags[2])
+static const char tags[1] = { 0 };
+#define TAG_PATH (&tags[0])
 
-static size_t slot_of (const validator *v, const void *a, const void *b) {
-  uintptr_t h = (uintptr_t)a * 31u + (uintptr_t)b;
+static size_t slot_of (const validator *v, const void *a, const void *b,
+                       const void *c) {
+  uintptr_t h = ((uintptr_t)a * 31u + (uintptr_t)b) * 31u + (uintptr_t)c;
   return (size_t)(h ^ (h >> 7)) & (v->capstrs - 1);
 }
 
-static int push_cached (lua_State *L, validator *v, const void *a,
-                        const void *b) {
+static const strslot *find_slot (const validator *v, const void *a,
+                                 const void *b, const void *c) {
   size_t i;
-  if (v->capstrs == 0) return 0;
-  for (i = slot_of(v, a, b); v->strs[i].a; i = (i + 1) & (v->capstrs - 1))
-    if (v->strs[i].a == a && v->strs[i].b == b) {
-      lua_rawgeti(L, SLOT_KEYS, v->strs[i].idx);
-      return 1;
-    }
-  return 0;
+  if (v->capstrs == 0) return NULL;
+  for (i = slot_of(v, a, b, c); v->strs[i].a; i = (i + 1) & (v->capstrs - 1))
+    if (v->strs[i].a == a && v->strs[i].b == b && v->strs[i].c == c)
+      return &v->strs[i];
+  return NULL;
 }
 
-static void put_slot (validator *v, const void *a, const void *b, int idx) {
-  size_t i = slot_of(v, a, b);
+static strslot *put_slot (validator *v, const strslot *s) {
+  size_t i = slot_of(v, s->a, s->b, s->c);
   while (v->strs[i].a) i = (i + 1) & (v->capstrs - 1);
-  v->strs[i].a = a;
-  v->strs[i].b = b;
-  v->strs[i].idx = idx;
+  v->strs[i] = *s;
   v->nstrs++;
+  return &v->strs[i];
 }
 
 /* Doubles the table; 0 when out of memory (then nothing more is kept). */
@@ -471,18 +473,9 @@ static int grow_slots (validator *v) {
   v->capstrs = cap;
   v->nstrs = 0;
   for (i = 0; i < old; i++)
-    if (prev[i].a) put_slot(v, prev[i].a, prev[i].b, prev[i].idx);
+    if (prev[i].a) put_slot(v, &prev[i]);
   free(prev);
   return 1;
-}
-
-/* Keeps the string on top of the stack for (a, b). */
-static void keep_cached (lua_State *L, validator *v, const void *a,
-                         const void *b) {
-  if ((v->nstrs + 1) * 2 > v->capstrs && !grow_slots(v)) return;
-  lua_pushvalue(L, -1);
-  lua_rawseti(L, SLOT_KEYS, v->nextidx);
-  put_slot(v, a, b, v->nextidx++);
 }
 
 static void render_path (lua_State *L, const sc_path *p) {
@@ -498,65 +491,94 @@ static void render_path (lua_State *L, const sc_path *p) {
   }
 }
 
+/* Keeps the string on top of the stack (popped) in the key table. */
+static int keep (lua_State *L, validator *v) {
+  lua_rawseti(L, SLOT_KEYS, v->nextidx);
+  return v->nextidx++;
+}
+
+/* Makes and keeps the strings of slot s; NULL when out of memory. */
+static const strslot *new_slot (lua_State *L, validator *v, strslot *s,
+                                const sc_error *e) {
+  if ((v->nstrs + 1) * 2 > v->capstrs && !grow_slots(v)) return NULL;
+  if (s->b == TAG_PATH) {
+    render_path(L, e->path);
+    s->idx[0] = keep(L, v);
+    return put_slot(v, s);
+  }
+  lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
+  s->idx[0] = keep(L, v);
+  lua_pushstring(L, e->keyword);
+  s->idx[1] = keep(L, v);
+  if (s->c) {
+    lua_pushstring(L, e->message);
+    s->idx[2] = keep(L, v);
+  }
+  return put_slot(v, s);
+}
+
+/* Copies into out the kept strings of e's check (b = keyword) or of its
+** path (b = TAG_PATH), made the first time; 0 when they cannot be kept. */
+static int kept (lua_State *L, validator *v, const sc_error *e,
+                 const void *b, strslot *out) {
+  const strslot *f;
+  memset(out, 0, sizeof *out);
+  out->a = b == TAG_PATH ? (const void *)e->path->skey : e->schema_path;
+  out->b = b;
+  out->c = b == TAG_PATH || !e->fixed ? NULL : e->message;
+  f = find_slot(v, out->a, out->b, out->c);
+  if (f == NULL) f = new_slot(L, v, out, e);
+  if (f == NULL) return 0;
+  *out = *f;
+  return 1;
+}
+
 /* "" for the root; "/name" of a schema property is kept. */
-static void push_path (lua_State *L, validator *v, const sc_path *p) {
-  int keep = p != NULL && p->up == NULL && p->skey != NULL;
-  if (p == NULL) lua_rawgeti(L, SLOT_KEYS, -5);
-  else if (!keep || !push_cached(L, v, p->skey, TAG_PATH)) {
-    render_path(L, p);
-    if (keep) keep_cached(L, v, p->skey, TAG_PATH);
-  }
+static void push_path (lua_State *L, validator *v, const sc_error *e) {
+  const sc_path *p = e->path;
+  strslot s;
+  if (p == NULL) lua_pushvalue(L, UP_FIELD(4));
+  else if (p->up == NULL && p->skey != NULL && kept(L, v, e, TAG_PATH, &s))
+    lua_rawgeti(L, SLOT_KEYS, s.idx[0]);
+  else render_path(L, p);
 }
 
-static void push_schema_path (lua_State *L, validator *v, const sc_error *e) {
-  if (!push_cached(L, v, e->schema_path, e->keyword)) {
-    lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
-    keep_cached(L, v, e->schema_path, e->keyword);
-  }
+/* Pushes the kept string idx, or s when there is none. */
+static void push_kept (lua_State *L, int idx, const char *s) {
+  if (idx > 0) lua_rawgeti(L, SLOT_KEYS, idx);
+  else lua_pushstring(L, s);
 }
 
-static void push_keyword (lua_State *L, validator *v, const char *kw) {
-  if (!push_cached(L, v, kw, TAG_KEYWORD)) {
-    lua_pushstring(L, kw);
-    keep_cached(L, v, kw, TAG_KEYWORD);
-  }
-}
-
-static void push_message (lua_State *L, validator *v, const sc_error *e) {
-  if (!e->fixed) {
-    lua_pushstring(L, e->message);
-  } else if (!push_cached(L, v, e->message, TAG_MESSAGE)) {
-    lua_pushstring(L, e->message);
-    keep_cached(L, v, e->message, TAG_MESSAGE);
-  }
-}
-
-/* Field names are kept in the key table at -1 .. -4, "" at -5. */
+/* The field names of an error and "" (the root's path): upvalues of the
+** validate functions, UP_FIELD(0) .. UP_FIELD(4). */
 static const char *const error_fields[] = { "path", "schema_path",
   "keyword", "message", "" };
 
 static void on_error (void *ud, const sc_error *e) {
-  lua_State *L = ((lctx *)ud)->L;
-  validator *v = ((lctx *)ud)->v;
+  lctx *x = ud;
+  lua_State *L = x->L;
+  strslot s;
   luaL_checkstack(L, 8, "too many errors");
-  if (lua_isnil(L, SLOT_ERRORS)) {
+  (void)kept(L, x->v, e, e->keyword, &s);   /* 0: the strings made here */
+  if (x->nerr == 0) {
     lua_createtable(L, 1, 0);
     lua_replace(L, SLOT_ERRORS);
   }
   lua_createtable(L, 0, 4);
-  lua_rawgeti(L, SLOT_KEYS, -1);
-  push_path(L, v, e->path);
+  lua_pushvalue(L, UP_FIELD(0));
+  push_path(L, x->v, e);
   lua_rawset(L, -3);
-  lua_rawgeti(L, SLOT_KEYS, -2);
-  push_schema_path(L, v, e);
+  lua_pushvalue(L, UP_FIELD(1));
+  if (s.idx[0] > 0) lua_rawgeti(L, SLOT_KEYS, s.idx[0]);
+  else lua_pushfstring(L, "%s/%s", e->schema_path, e->keyword);
   lua_rawset(L, -3);
-  lua_rawgeti(L, SLOT_KEYS, -3);
-  push_keyword(L, v, e->keyword);
+  lua_pushvalue(L, UP_FIELD(2));
+  push_kept(L, s.idx[1], e->keyword);
   lua_rawset(L, -3);
-  lua_rawgeti(L, SLOT_KEYS, -4);
-  push_message(L, v, e);
+  lua_pushvalue(L, UP_FIELD(3));
+  push_kept(L, s.idx[2], e->message);
   lua_rawset(L, -3);
-  lua_rawseti(L, SLOT_ERRORS, (lua_Integer)lua_rawlen(L, SLOT_ERRORS) + 1);
+  lua_rawseti(L, SLOT_ERRORS, ++x->nerr);
 }
 
 static int finish (lua_State *L, int r) {
@@ -578,6 +600,7 @@ static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
   x->v = v;
   x->kptr = v->kptr;
   x->nsnap = 0;
+  x->nerr = 0;
   memset(c, 0, sizeof *c);
   c->ud = x;
   c->schema = v->schema;
@@ -718,14 +741,10 @@ static int opt_flag (lua_State *L, const char *name, int dflt) {
 }
 
 /* The user value holds the key strings, so their addresses stay valid,
-** and the error field names. */
+** and from nextidx on the strings of errors (kept). */
 static void fill_keys (lua_State *L, validator *v, int keys) {
   size_t i, n = sc_nkeys(v->schema);
   sc_key *const *k = sc_keys(v->schema);
-  for (i = 0; i < 5; i++) {
-    lua_pushstring(L, error_fields[i]);
-    lua_rawseti(L, keys, -1 - (lua_Integer)i);
-  }
   v->nextidx = (int)n + 1;
   v->kptr = calloc(n + 1, sizeof *v->kptr);
   if (v->kptr == NULL) luaL_error(L, "out of memory");
@@ -757,12 +776,15 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
   }
 }
 
-/* A validate function over the validator (5), keys (6), json.array (4). */
+/* A validate function over the validator (5), keys (6), json.array (4)
+** and the error field names. */
 static void push_bound (lua_State *L, lua_CFunction f) {
+  size_t i;
   lua_pushvalue(L, 5);
   lua_pushvalue(L, 6);
   lua_pushvalue(L, 4);
-  lua_pushcclosure(L, f, 3);
+  for (i = 0; i < 5; i++) lua_pushstring(L, error_fields[i]);
+  lua_pushcclosure(L, f, 8);
 }
 
 /* compile(spec [, opts]) -> validator, validate, validate_json */
