@@ -139,37 +139,28 @@ local function check_base_ref(ctx, e, cs, problems, draft)
   end
 end
 
-local function check_source(ctx, e, draft, problems)
-  local cs, err = spec_of(ctx, e, "connectionSpec", "connectionSpecs")
-  if cs == nil then return err end
-  if type(cs.sourceSpec) ~= "table" then
-    return fail("1413-400", "Connection spec %s (%s) is not a source spec",
-      cs.id, cs.name)
-  end
-  err = check_base_ref(ctx, e, cs, problems, draft)
-  if err then return err end
-  local params = e.params == nil and {} or e.params
-  if type(params) == "table" then
-    validation.append(problems,
-      validation.check(cs.sourceSpec.spec, params, "params", draft))
+-- Source and target connections differ only in the part of the
+-- connection spec their params are checked against.
+local function connection_check(part, what)
+  return function(ctx, e, draft, problems)
+    local cs, err = spec_of(ctx, e, "connectionSpec", "connectionSpecs")
+    if cs == nil then return err end
+    if type(cs[part]) ~= "table" then
+      return fail("1413-400", "Connection spec %s (%s) is not a %s spec",
+        cs.id, cs.name, what)
+    end
+    err = check_base_ref(ctx, e, cs, problems, draft)
+    if err then return err end
+    local params = e.params == nil and {} or e.params
+    if type(params) == "table" then
+      validation.append(problems,
+        validation.check(cs[part].spec, params, "params", draft))
+    end
   end
 end
 
-local function check_target(ctx, e, draft, problems)
-  local cs, err = spec_of(ctx, e, "connectionSpec", "connectionSpecs")
-  if cs == nil then return err end
-  if type(cs.targetSpec) ~= "table" then
-    return fail("1413-400", "Connection spec %s (%s) is not a target spec",
-      cs.id, cs.name)
-  end
-  err = check_base_ref(ctx, e, cs, problems, draft)
-  if err then return err end
-  local params = e.params == nil and {} or e.params
-  if type(params) == "table" then
-    validation.append(problems,
-      validation.check(cs.targetSpec.spec, params, "params", draft))
-  end
-end
+local check_source = connection_check("sourceSpec", "source")
+local check_target = connection_check("targetSpec", "target")
 
 local function contains(list, x)
   for _, y in ipairs(list or {}) do if y == x then return true end end
