@@ -13,25 +13,12 @@
 ** config.need on every setting returns a string or raises
 ** "missing setting ...". Anything else, or a sanitizer report, is a crash.
 */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "lua.h"
-#include "lauxlib.h"
-#include "lualib.h"
+#include "lua_target.h"
 
-#include "flowlua.h"
-
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
-/* build/embedded.c, linked through EXTRA_SRC */
-void flowlua_preload_embedded (lua_State *L);
 
 static const char driver[] =
   "local config = require 'flowlua.config'\n"
@@ -96,29 +83,6 @@ static const char *const env[] = {
   "FLOWLUA_PROFILE", "FLOWLUA_CONFIG", "FLOWLUA_CACERT", NULL
 };
 
-/*
-** The Lua code is what is being fuzzed, but liblua is not instrumented:
-** a line hook feeds libFuzzer's extra counters with (previous line, line)
-** edges of the Lua code, so inputs reaching new Lua branches are kept.
-*/
-#define LINES (1 << 16)
-__attribute__((used, section("__libfuzzer_extra_counters")))
-static uint8_t lua_edges[LINES];
-
-static void line_hook (lua_State *L, lua_Debug *ar) {
-  static uintptr_t prev = 0;
-  uintptr_t here;
-  lua_getinfo(L, "S", ar);
-  here = ((uintptr_t)ar->source * 2654435761u) ^ (uintptr_t)ar->currentline;
-  lua_edges[(here ^ prev) % LINES]++;
-  prev = here >> 1;
-}
-
-static int traceback (lua_State *L) {
-  luaL_traceback(L, L, lua_tostring(L, 1), 1);
-  return 1;
-}
-
 static lua_State *state (void) {
   static lua_State *L = NULL;
   static char path[64];
@@ -128,11 +92,7 @@ static lua_State *state (void) {
     umask(077);  /* a private file: no "other users can read it" warning */
     snprintf(path, sizeof path, "/tmp/config_fuzz.%ld.json",
              (long)getpid());
-    flowlua_embedded_preload = flowlua_preload_embedded;
-    L = luaL_newstate();
-    flowlua_openlibs(L);
-    lua_sethook(L, line_hook, LUA_MASKLINE, 0);
-    lua_pushcfunction(L, traceback);  /* 1 */
+    L = lua_target_new();
     lua_pushstring(L, path);
     if (luaL_loadbuffer(L, driver, sizeof driver - 1, "=config_fuzz")
         != LUA_OK) abort();
@@ -145,32 +105,7 @@ static lua_State *state (void) {
   return L;
 }
 
-/*
-** The Lua state keeps memory from one input to the next by design (the
-** collector, caches, interned strings), so libFuzzer's per-input leak check
-** would run a full LeakSanitizer scan after every input (90% of the time).
-** It is turned off here; leaks are still reported at exit, and the spec
-** suite runs under ASan and valgrind.
-*/
-int LLVMFuzzerInitialize (int *argc, char ***argv) {
-  static char *args[64];
-  static char no_leaks[] = "-detect_leaks=0";
-  int i, n = *argc < 62 ? *argc : 62;
-  for (i = 0; i < n; i++) args[i] = (*argv)[i];
-  args[n++] = no_leaks;
-  args[n] = NULL;
-  *argc = n;
-  *argv = args;
-  return 0;
-}
-
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
-  lua_State *L = state();
-  lua_pushvalue(L, 2);
-  lua_pushlstring(L, (const char *)data, size);
-  if (lua_pcall(L, 1, 0, 1) != LUA_OK) {
-    fprintf(stderr, "config_fuzz: %s\n", lua_tostring(L, -1));
-    abort();
-  }
+  lua_target_run(state(), "config_fuzz", data, size);
   return 0;
 }
