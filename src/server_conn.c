@@ -1,0 +1,263 @@
+/*
+** server_conn.c - flowlua.core.server's side of libmicrohttpd: the
+** callbacks each connection thread runs, which collect a request in C
+** (target, headers, a body of at most max_body bytes), hand it to the
+** handler (server_handler.c) and queue the answer; plus the small helpers
+** they need (error responses, the client's address, the delay).
+**
+** Kept apart from the handler call so that nothing here touches a Lua
+** state: these functions only see C data and the Exchange they fill.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "server_int.h"
+
+
+/* ======================================================================
+** Small helpers
+** ====================================================================== */
+
+static void sleep_seconds (double secs) {
+  struct timespec ts;
+  if (!(secs > 0)) return;
+  if (secs > 3600) secs = 3600;
+  ts.tv_sec = (time_t)secs;
+  ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+
+/* Appends `s` as JSON string content (no quotes) to buf, never past cap. */
+static size_t json_escape (char *buf, size_t at, size_t cap, const char *s) {
+  for (; *s != '\0' && at + 7 < cap; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      buf[at++] = '\\';
+      buf[at++] = (char)c;
+    }
+    else if (c < 0x20)
+      at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", c);
+    else
+      buf[at++] = (char)c;
+  }
+  buf[at] = '\0';
+  return at;
+}
+
+
+/* A JSON error response: {"error_code":"<status>","message":"<msg>"}. */
+struct MHD_Response *error_response (unsigned status,
+                                     const char *msg) {
+  char buf[2048];
+  size_t n = (size_t)snprintf(buf, sizeof buf,
+                              "{\"error_code\":\"%u\",\"message\":\"", status);
+  struct MHD_Response *res;
+  n = json_escape(buf, n, sizeof buf - 3, msg);
+  memcpy(buf + n, "\"}", 3);
+  res = MHD_create_response_from_buffer(n + 2, buf, MHD_RESPMEM_MUST_COPY);
+  if (res != NULL)
+    MHD_add_response_header(res, "Content-Type", "application/json");
+  return res;
+}
+
+
+static enum MHD_Result send_error (struct MHD_Connection *conn,
+                                   unsigned status, const char *msg) {
+  struct MHD_Response *res = error_response(status, msg);
+  enum MHD_Result ok;
+  if (res == NULL) return MHD_NO;
+  ok = MHD_queue_response(conn, status, res);
+  MHD_destroy_response(res);
+  return ok;
+}
+
+
+static void format_remote (struct MHD_Connection *conn, char *out,
+                           size_t size) {
+  const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+      conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  char ip[INET6_ADDRSTRLEN] = "?";
+  const char *fmt = "%s:%u";
+  unsigned port = 0;
+  if (info != NULL && info->client_addr != NULL) {
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET) {
+      const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+      port = ntohs(in->sin_port);
+    }
+    else if (sa->sa_family == AF_INET6) {
+      const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+      inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+      port = ntohs(in6->sin6_port);
+      fmt = "[%s]:%u";
+    }
+  }
+  snprintf(out, size, fmt, ip, port);
+}
+
+
+/* ======================================================================
+** libmicrohttpd callbacks (connection threads)
+** ====================================================================== */
+
+static enum MHD_Result collect_header (void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value) {
+  Pairs *p = (Pairs *)cls;
+  (void)kind;
+  if (p->n + 2 > p->cap) {
+    size_t cap = p->cap > 0 ? p->cap * 2 : 32;
+    const char **kv = realloc(p->kv, cap * sizeof *kv);
+    if (kv == NULL) {
+      p->failed = 1;
+      return MHD_NO;
+    }
+    p->kv = kv;
+    p->cap = cap;
+  }
+  p->kv[p->n++] = key;
+  p->kv[p->n++] = value != NULL ? value : "";
+  return MHD_YES;
+}
+
+
+/* Keeps the raw request target: MHD hands the handler a decoded path. */
+void *on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
+  Request *r = (Request *)calloc(1, sizeof *r);
+  (void)cls;
+  (void)c;
+  if (r != NULL)
+    r->uri = strdup(uri);
+  return r;
+}
+
+
+void on_completed (void *cls, struct MHD_Connection *c,
+                   void **con_cls,
+                   enum MHD_RequestTerminationCode toe) {
+  Request *r = (Request *)*con_cls;
+  (void)cls;
+  (void)c;
+  (void)toe;
+  if (r != NULL) {
+    free(r->uri);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+  }
+}
+
+
+static enum MHD_Result too_large (struct MHD_Connection *conn, Server *s) {
+  char msg[96];
+  snprintf(msg, sizeof msg, "request body exceeds %zu bytes", s->max_body);
+  return send_error(conn, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+}
+
+
+/*
+** First call, headers read. A client that waits for "100 Continue" with
+** too large a body is answered at once; any other oversized body is read
+** and discarded, so the client reliably sees the 413 instead of a reset.
+*/
+static enum MHD_Result on_headers (struct MHD_Connection *conn, Server *s) {
+  const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                               "Content-Length");
+  const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                   "Expect");
+  if (cl != NULL && expect != NULL &&
+      strcasecmp(expect, "100-continue") == 0 &&
+      strtoull(cl, NULL, 10) > (unsigned long long)s->max_body)
+    return too_large(conn, s);
+  return MHD_YES;
+}
+
+
+/* Keeps at most max_body bytes; beyond that the body is only counted. */
+static int accept_body (Server *s, Request *r, const char *data,
+                        size_t size) {
+  if (r->too_large) return 1;
+  if (size > s->max_body - r->len) {
+    r->too_large = 1;
+    free(r->body);
+    r->body = NULL;
+    r->len = r->cap = 0;
+    return 1;
+  }
+  if (r->len + size > r->cap) {
+    size_t cap = r->cap > 0 ? r->cap : 4096;
+    char *body;
+    while (cap < r->len + size) cap *= 2;
+    if (cap > s->max_body) cap = s->max_body;
+    body = (char *)realloc(r->body, cap);
+    if (body == NULL) return 0;
+    r->body = body;
+    r->cap = cap;
+  }
+  memcpy(r->body + r->len, data, size);
+  r->len += size;
+  return 1;
+}
+
+
+static enum MHD_Result respond (struct MHD_Connection *conn, Server *s,
+                                Request *r, const char *url,
+                                const char *method) {
+  Exchange ex;
+  enum MHD_Result ok;
+  memset(&ex, 0, sizeof ex);
+  ex.s = s;
+  ex.r = r;
+  ex.method = method;
+  ex.path = url;
+  format_remote(conn, ex.remote, sizeof ex.remote);
+  MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header,
+                            &ex.headers);
+  if (!ex.headers.failed)
+    run_handler(&ex);
+  free(ex.headers.kv);
+  /* the lock is released: a delay holds only this connection's thread */
+  sleep_seconds(ex.delay);
+  if (ex.response == NULL)  /* abort, or out of memory */
+    return MHD_NO;
+  ok = MHD_queue_response(conn, ex.status, ex.response);
+  MHD_destroy_response(ex.response);
+  return ok;
+}
+
+
+enum MHD_Result on_request (void *cls, struct MHD_Connection *conn,
+                            const char *url, const char *method,
+                            const char *version,
+                            const char *upload_data,
+                            size_t *upload_size, void **con_cls) {
+  Server *s = (Server *)cls;
+  Request *r = (Request *)*con_cls;
+  (void)version;
+  if (r == NULL) {  /* the URI callback could not allocate */
+    if ((r = (Request *)calloc(1, sizeof *r)) == NULL) return MHD_NO;
+    *con_cls = r;
+  }
+  if (!r->started) {
+    r->started = 1;
+    return on_headers(conn, s);
+  }
+  if (*upload_size > 0) {
+    int kept = accept_body(s, r, upload_data, *upload_size);
+    *upload_size = 0;
+    return kept ? MHD_YES : MHD_NO;
+  }
+  if (r->too_large)
+    return too_large(conn, s);
+  return respond(conn, s, r, url, method);
+}
+
