@@ -209,9 +209,9 @@ static struct MHD_Daemon *start_daemon (Server *s, struct sockaddr *sa,
   size_t i, n = 0;
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, sa};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
-                                     (intptr_t)on_uri, NULL};
+                                     (intptr_t)server_on_uri, NULL};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-                                     (intptr_t)on_completed, NULL};
+                                     (intptr_t)server_on_completed, NULL};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
                                      IDLE_TIMEOUT, NULL};
   if (s->cert != NULL) {
@@ -225,7 +225,7 @@ static struct MHD_Daemon *start_daemon (Server *s, struct sockaddr *sa,
   for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaddset(&block, sigs[i]);
   pthread_sigmask(SIG_BLOCK, &block, &old);
-  d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+  d = MHD_start_daemon(flags, 0, NULL, NULL, server_on_request, s,
                        MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return d;

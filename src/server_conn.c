@@ -55,7 +55,7 @@ static size_t json_escape (char *buf, size_t at, size_t cap, const char *s) {
 
 
 /* A JSON error response: {"error_code":"<status>","message":"<msg>"}. */
-struct MHD_Response *error_response (unsigned status,
+struct MHD_Response *server_error_response (unsigned status,
                                      const char *msg) {
   char buf[2048];
   size_t n = (size_t)snprintf(buf, sizeof buf,
@@ -72,7 +72,7 @@ struct MHD_Response *error_response (unsigned status,
 
 static enum MHD_Result send_error (struct MHD_Connection *conn,
                                    unsigned status, const char *msg) {
-  struct MHD_Response *res = error_response(status, msg);
+  struct MHD_Response *res = server_error_response(status, msg);
   enum MHD_Result ok;
   if (res == NULL) return MHD_NO;
   ok = MHD_queue_response(conn, status, res);
@@ -131,7 +131,7 @@ static enum MHD_Result collect_header (void *cls, enum MHD_ValueKind kind,
 
 
 /* Keeps the raw request target: MHD hands the handler a decoded path. */
-void *on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
+void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
   Request *r = (Request *)calloc(1, sizeof *r);
   (void)cls;
   (void)c;
@@ -141,7 +141,7 @@ void *on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
 }
 
 
-void on_completed (void *cls, struct MHD_Connection *c,
+void server_on_completed (void *cls, struct MHD_Connection *c,
                    void **con_cls,
                    enum MHD_RequestTerminationCode toe) {
   Request *r = (Request *)*con_cls;
@@ -223,7 +223,7 @@ static enum MHD_Result respond (struct MHD_Connection *conn, Server *s,
   MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header,
                             &ex.headers);
   if (!ex.headers.failed)
-    run_handler(&ex);
+    server_run_handler(&ex);
   free(ex.headers.kv);
   /* the lock is released: a delay holds only this connection's thread */
   sleep_seconds(ex.delay);
@@ -235,7 +235,7 @@ static enum MHD_Result respond (struct MHD_Connection *conn, Server *s,
 }
 
 
-enum MHD_Result on_request (void *cls, struct MHD_Connection *conn,
+enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
                             const char *url, const char *method,
                             const char *version,
                             const char *upload_data,

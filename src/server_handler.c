@@ -3,7 +3,7 @@
 ** taken from a connection thread into the handler's own Lua state and the
 ** handler's answer taken back out as an MHD response.
 **
-** run_handler holds the server's lock for the whole visit, calls the
+** server_run_handler holds the server's lock for the whole visit, calls the
 ** handler under lua_pcall (so no Lua error unwinds through
 ** libmicrohttpd), and reads the checked answer with calls that cannot
 ** raise. Everything that touches the handler state lives here.
@@ -205,11 +205,11 @@ static void take_error (lua_State *L, Exchange *ex) {
              luaL_typename(L, -1));
   }
   ex->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-  ex->response = error_response(ex->status, text);
+  ex->response = server_error_response(ex->status, text);
 }
 
 
-void run_handler (Exchange *ex) {
+void server_run_handler (Exchange *ex) {
   lua_State *L = ex->s->hl;
   int top;
   pthread_mutex_lock(&ex->s->lock);

@@ -57,19 +57,19 @@ typedef struct Exchange {
 
 
 /* server_conn.c: the callbacks the daemon is started with */
-void *on_uri (void *cls, const char *uri, struct MHD_Connection *c);
-void on_completed (void *cls, struct MHD_Connection *c, void **con_cls,
+void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c);
+void server_on_completed (void *cls, struct MHD_Connection *c, void **con_cls,
                    enum MHD_RequestTerminationCode toe);
-enum MHD_Result on_request (void *cls, struct MHD_Connection *conn,
+enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
                             const char *url, const char *method,
                             const char *version, const char *upload_data,
                             size_t *upload_size, void **con_cls);
 
 /* server_conn.c: a JSON error response, also for a handler's error */
-struct MHD_Response *error_response (unsigned status, const char *msg);
+struct MHD_Response *server_error_response (unsigned status, const char *msg);
 
 /* server_handler.c: one request through the handler, under the lock */
-void run_handler (Exchange *ex);
+void server_run_handler (Exchange *ex);
 
 
 #endif
