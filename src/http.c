@@ -56,7 +56,7 @@ static void buf_recycle (Buf *b) {
 ** allocations on every request of a busy client. After a plain GET the
 ** handle keeps its options (the next request sets all it changes);
 ** after anything else it is reset. */
-void transfer_free (Multi *m, Transfer *t) {
+void http_transfer_free (Multi *m, Transfer *t) {
   CURL *easy = t->easy;
   Buf body = t->body, head = t->head;
   int keep = t->plain && t->configured;
@@ -80,16 +80,16 @@ void transfer_free (Multi *m, Transfer *t) {
 
 
 /* Unlinks the transfer from the owner's list and frees it. */
-void transfer_drop (Multi *m, Transfer *t) {
+void http_transfer_drop (Multi *m, Transfer *t) {
   Transfer **p = &m->list;
   while (*p != t) p = &(*p)->next;
   *p = t->next;
   if (!t->done) curl_multi_remove_handle(m->cm, t->easy);
-  transfer_free(m, t);
+  http_transfer_free(m, t);
 }
 
 
-Transfer *transfer_new (Multi *m) {
+Transfer *http_transfer_new (Multi *m) {
   Transfer *t = m->spare;
   if (t != NULL) {
     m->spare = t->next;
@@ -115,8 +115,8 @@ Transfer *transfer_new (Multi *m) {
 /* cancel(id) -> true if the transfer existed; it is stopped and freed. */
 static int multi_cancel (lua_State *L) {
   Multi *m = check_multi(L);
-  Transfer *t = find_transfer(m, luaL_checkinteger(L, 2));
-  if (t != NULL) transfer_drop(m, t);
+  Transfer *t = http_find_transfer(m, luaL_checkinteger(L, 2));
+  if (t != NULL) http_transfer_drop(m, t);
   lua_pushboolean(L, t != NULL);
   return 1;
 }
@@ -137,7 +137,7 @@ static int multi_pending (lua_State *L) {
 static int multi_close (lua_State *L) {
   Multi *m = (Multi *)luaL_checkudata(L, 1, MULTI_MT);
   if (m->cm != NULL) {
-    while (m->list != NULL) transfer_drop(m, m->list);
+    while (m->list != NULL) http_transfer_drop(m, m->list);
     while (m->spare != NULL) {
       Transfer *t = m->spare;
       m->spare = t->next;
@@ -241,9 +241,9 @@ static const luaL_Reg multi_methods[] = {
   {"cancel", multi_cancel},
   {"close", multi_close},
   {"pending", multi_pending},
-  {"poll", multi_poll},
-  {"start", multi_start},
-  {"wait", multi_wait},
+  {"poll", http_multi_poll},
+  {"start", http_multi_start},
+  {"wait", http_multi_wait},
   {NULL, NULL}
 };
 

@@ -57,16 +57,16 @@ static inline Multi *check_multi (lua_State *L) {
 }
 
 /* http.c: the pool of transfers */
-Transfer *transfer_new (Multi *m);
-void transfer_free (Multi *m, Transfer *t);
-void transfer_drop (Multi *m, Transfer *t);
+Transfer *http_transfer_new (Multi *m);
+void http_transfer_free (Multi *m, Transfer *t);
+void http_transfer_drop (Multi *m, Transfer *t);
 
 /* http_start.c */
-int multi_start (lua_State *L);
+int http_multi_start (lua_State *L);
 
 /* http_poll.c */
-int multi_poll (lua_State *L);
-int multi_wait (lua_State *L);
-Transfer *find_transfer (Multi *m, lua_Integer id);
+int http_multi_poll (lua_State *L);
+int http_multi_wait (lua_State *L);
+Transfer *http_find_transfer (Multi *m, lua_Integer id);
 
 #endif

@@ -225,7 +225,7 @@ static void push_finished (lua_State *L, Multi *m) {
     if (t->done) {
       push_result(L, t);
       lua_rawseti(L, -2, ++i);
-      transfer_drop(m, t);
+      http_transfer_drop(m, t);
     }
     t = next;
   }
@@ -243,7 +243,7 @@ static double now_seconds (void) {
 ** seconds (default 0) for at least one to finish; returns at once when
 ** nothing is in flight. Each entry is {id, time, status, headers, body,
 ** http_version} or {id, time, error, kind, sent, code}. */
-int multi_poll (lua_State *L) {
+int http_multi_poll (lua_State *L) {
   Multi *m = check_multi(L);
   double timeout = luaL_optnumber(L, 2, 0);
   double deadline = now_seconds() + timeout;
@@ -259,7 +259,7 @@ int multi_poll (lua_State *L) {
 }
 
 
-Transfer *find_transfer (Multi *m, lua_Integer id) {
+Transfer *http_find_transfer (Multi *m, lua_Integer id) {
   Transfer *t;
   for (t = m->list; t != NULL; t = t->next)
     if (t->id == id) return t;
@@ -271,9 +271,9 @@ Transfer *find_transfer (Multi *m, lua_Integer id) {
 ** driving every transfer until that one finishes. What else finishes
 ** meanwhile stays for poll: this is the blocking request of code outside
 ** any task, which must not steal the results of waiting tasks. */
-int multi_wait (lua_State *L) {
+int http_multi_wait (lua_State *L) {
   Multi *m = check_multi(L);
-  Transfer *t = find_transfer(m, luaL_checkinteger(L, 2));
+  Transfer *t = http_find_transfer(m, luaL_checkinteger(L, 2));
   luaL_argcheck(L, t != NULL, 2, "no such transfer");
   if (!t->done) collect(m);
   while (!t->done) {
@@ -281,6 +281,6 @@ int multi_wait (lua_State *L) {
     collect(m);
   }
   push_result(L, t);
-  transfer_drop(m, t);
+  http_transfer_drop(m, t);
   return 1;
 }

@@ -286,7 +286,7 @@ static CURLcode configure (Transfer *t, const Request *r) {
 
 
 static int start_fail (lua_State *L, Multi *m, Transfer *t, const char *e) {
-  if (t != NULL) transfer_free(m, t);
+  if (t != NULL) http_transfer_free(m, t);
   lua_pushnil(L);
   lua_pushstring(L, e);
   return 2;
@@ -294,13 +294,13 @@ static int start_fail (lua_State *L, Multi *m, Transfer *t, const char *e) {
 
 
 /* start(req) -> id, or nil, message when libcurl refuses the request. */
-int multi_start (lua_State *L) {
+int http_multi_start (lua_State *L) {
   Multi *m = check_multi(L);
   Request r;
   Transfer *t;
   CURLcode rc;
   read_request(L, &r);
-  t = transfer_new(m);
+  t = http_transfer_new(m);
   if (t == NULL || build_headers(L, 3, r.nheaders, r.has_body, t) != 0)
     return start_fail(L, m, t, "out of memory");
   t->max_body = (size_t)r.max_body;
