@@ -80,7 +80,7 @@ static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
   c->ud = x;
   c->schema = v->schema;
   c->all_errors = v->all_errors;
-  c->on_error = on_error;
+  c->on_error = lschema_on_error;
 }
 
 static int run (lua_State *L, validator *v, const sc_access *acc,
@@ -97,13 +97,13 @@ static int run_lua (lua_State *L, validator *v) {
   sc_vctx c;
   lctx x;
   int r;
-  if (!v->walk) return run(L, v, &lua_access, 2);
+  if (!v->walk) return run(L, v, &lschema_lua_access, 2);
   init_vctx(&c, &x, L, v);
   r = sc_lua_walk(L, &c, 2, v->kptr, SLOT_KEYS, SLOT_ARRAY_MT);
   if (r != SC_WALK_BAIL) return finish(L, r);
   lua_settop(L, 2);   /* errors a muted branch may have made */
   lua_pushnil(L);
-  return run(L, v, &lua_access, 2);
+  return run(L, v, &lschema_lua_access, 2);
 }
 
 /* A parsed document: the fast walker, or the generic one. */
@@ -198,7 +198,7 @@ static sv_value *resolve_cb (void *ud, sc_arena *a, const char *uri,
     cv.L = L;
     cv.a = a;
     cv.array_mt = r->array_mt;
-    if ((doc = to_sv(&cv, lua_gettop(L))) == NULL)
+    if ((doc = lschema_to_sv(&cv, lua_gettop(L))) == NULL)
       snprintf(err, errlen, "%s", cv.err);
   }
   lua_pop(L, 1);
@@ -246,7 +246,8 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
     cv.L = L;
     cv.a = a;
     cv.array_mt = array_mt;
-    if ((root = to_sv(&cv, 1)) == NULL) snprintf(err, errlen, "%s", cv.err);
+    if ((root = lschema_to_sv(&cv, 1)) == NULL)
+      snprintf(err, errlen, "%s", cv.err);
     return root;
   }
 }
@@ -258,7 +259,7 @@ static void push_bound (lua_State *L, lua_CFunction f) {
   lua_pushvalue(L, 5);
   lua_pushvalue(L, 6);
   lua_pushvalue(L, 4);
-  for (i = 0; i < 5; i++) lua_pushstring(L, error_fields[i]);
+  for (i = 0; i < 5; i++) lua_pushstring(L, lschema_error_fields[i]);
   lua_pushcclosure(L, f, 8);
 }
 

@@ -1,7 +1,7 @@
 /*
 ** lschema_errors.c - the error tables of flowlua.core.schema's validate.
 **
-** on_error turns each error the walkers report into a Lua table
+** lschema_on_error turns each error the walkers report into a Lua table
 ** {path, schema_path, keyword, message} appended to the error list (stack
 ** slot SLOT_ERRORS), reusing strings kept in the validator's key table.
 ** Apart from lschema.c because it is one idea with its own small hash
@@ -150,10 +150,10 @@ static void push_kept (lua_State *L, int idx, const char *s) {
 
 /* The field names of an error and "" (the root's path): upvalues of the
 ** validate functions, UP_FIELD(0) .. UP_FIELD(4). */
-const char *const error_fields[] = { "path", "schema_path",
+const char *const lschema_error_fields[] = { "path", "schema_path",
   "keyword", "message", "" };
 
-void on_error (void *ud, const sc_error *e) {
+void lschema_on_error (void *ud, const sc_error *e) {
   lctx *x = ud;
   lua_State *L = x->L;
   strslot s;

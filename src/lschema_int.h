@@ -70,12 +70,12 @@ typedef struct conv {
 /* lschema_lua.c: sc_access over Lua values, with stack slots as
 ** references; the value at idx as an sv_value in cv->a (NULL and cv->err
 ** on failure). */
-extern const sc_access lua_access;
-sv_value *to_sv (conv *cv, int idx);
+extern const sc_access lschema_lua_access;
+sv_value *lschema_to_sv (conv *cv, int idx);
 
 /* lschema_errors.c: the field names of an error and "" (upvalues
 ** UP_FIELD(0) .. UP_FIELD(4)); the sc_vctx error callback, ud an lctx. */
-extern const char *const error_fields[];
-void on_error (void *ud, const sc_error *e);
+extern const char *const lschema_error_fields[];
+void lschema_on_error (void *ud, const sc_error *e);
 
 #endif

@@ -203,7 +203,7 @@ static void lua_iter_end (void *ud, sc_iter *it) {
   trim(x, (int)it->state - 1);
 }
 
-const sc_access lua_access = {
+const sc_access lschema_lua_access = {
   lua_kind, lua_boolean, lua_integer, lua_number, lua_string, lua_length,
   lua_index, lua_prop, lua_release, lua_iter_begin, lua_iter_next,
   lua_iter_end
@@ -242,7 +242,7 @@ static sv_value *array_to_sv (conv *cv, int idx) {
   if (v->u.items == NULL) { cv->err = "out of memory"; return NULL; }
   for (i = 0; i < n; i++) {
     lua_rawgeti(L, idx, (lua_Integer)i + 1);
-    v->u.items[i] = to_sv(cv, lua_gettop(L));
+    v->u.items[i] = lschema_to_sv(cv, lua_gettop(L));
     lua_pop(L, 1);
     if (v->u.items[i] == NULL) return NULL;
   }
@@ -273,7 +273,7 @@ static sv_value *object_to_sv (conv *cv, int idx) {
     m->key = sc_strdup(cv->a, lua_tostring(L, -2), lua_rawlen(L, -2));
     m->klen = lua_rawlen(L, -2);
     m->hash = m->key ? sv_hash(m->key, m->klen) : 0;
-    m->val = to_sv(cv, lua_gettop(L));
+    m->val = lschema_to_sv(cv, lua_gettop(L));
     lua_pop(L, 1);
     if (m->key == NULL || m->val == NULL) {
       lua_pop(L, 1);
@@ -296,7 +296,7 @@ static sv_value *table_to_sv (conv *cv, int idx) {
   if (v && v->kind == SV_ARR && v->n == 0 && !cv->array_mt) v->empty_any = 1;
   return v;
 }
-sv_value *to_sv (conv *cv, int idx) {
+sv_value *lschema_to_sv (conv *cv, int idx) {
   lua_State *L = cv->L;
   sv_value *v;
   switch (lua_type(L, idx)) {
