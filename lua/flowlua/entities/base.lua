@@ -1,0 +1,123 @@
+--- Shared internals of flowlua.entity (not an API): the kinds, the
+-- entity class with the private state kept off its fields, reading an
+-- entity by id, and the retry helpers for ambiguous failures.
+-- flowlua.entity and its sub-modules (flowlua.entities.check,
+-- flowlua.entities.methods) all build on these; this module requires
+-- none of them, so there is no require cycle.
+-- @module flowlua.entities.base
+
+local base = {}
+
+-- Per kind: path, the field naming its spec, the spec family, words.
+local KINDS = {
+  connection = { path = "/connections", spec_field = "connectionSpec",
+    spec = "connection", word = "base connection", check = "connection" },
+  source = { path = "/sourceConnections", spec_field = "connectionSpec",
+    spec = "connection", word = "source connection", check = "source" },
+  target = { path = "/targetConnections", spec_field = "connectionSpec",
+    spec = "connection", word = "target connection", check = "target" },
+  flow = { path = "/flows", spec_field = "flowSpec", spec = "flow",
+    word = "flow", check = "flow" },
+}
+base.KINDS = KINDS
+
+-- Client and kind of each entity, kept off the entity's own fields so
+-- that the entity reads (and encodes) as the service's object.
+local private = setmetatable({}, { __mode = "k" })
+
+local Entity = { __name = "flowlua.entity" }
+local methods = {}
+Entity.__index = function(self, key)
+  local m = methods[key]
+  if m ~= nil then return m end
+  if key == "kind" then return private[self].kind end
+  return nil
+end
+function Entity.__tostring(self)
+  return ("%s %s (%s)"):format(KINDS[private[self].kind].word,
+    tostring(rawget(self, "id")), tostring(rawget(self, "state")))
+end
+base.private, base.Entity, base.methods = private, Entity, methods
+
+local function deep_copy(v)
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = deep_copy(x) end
+  return setmetatable(out, getmetatable(v))
+end
+base.deep_copy = deep_copy
+
+--- Wraps a service item as an entity of a kind.
+-- @tparam table c the client
+-- @tparam string kind the kind
+-- @tparam table item the item (fields copied in)
+-- @treturn table the entity
+function base.wrap(c, kind, item)
+  local e = setmetatable({}, Entity)
+  for k, v in pairs(item) do e[k] = v end
+  private[e] = { client = c, kind = kind }
+  return e
+end
+
+--- True when `v` is an entity.
+-- @param v anything
+-- @treturn boolean
+function base.is(v)
+  return getmetatable(v) == Entity
+end
+
+local function replace_fields(e, item)
+  for k in pairs(e) do e[k] = nil end
+  for k, v in pairs(item) do e[k] = v end
+end
+base.replace_fields = replace_fields
+
+local function is_draft(e)
+  return type(e.state) == "string" and e.state:lower() == "draft"
+end
+base.is_draft = is_draft
+
+local function client_of(e) return private[e].client end
+local function info(e) return KINDS[private[e].kind] end
+
+-- Placeholder ids are recognisable and never valid service ids.
+local function is_placeholder(id)
+  return type(id) == "string" and id:sub(1, 8) == "dry-run:"
+end
+base.client_of, base.info = client_of, info
+base.is_placeholder = is_placeholder
+
+-- Reads an entity by id (a placeholder from this client's dry run, or
+-- the service's); nil when it does not exist.
+local function fetch(c, kind, id)
+  if is_placeholder(id) then return c.placeholders[id] end
+  local data, err = c:call("GET", KINDS[kind].path .. "/" .. id)
+  if data == nil then
+    if err.status == 404 then return nil end
+    error(err, 0)
+  end
+  local item = type(data.items) == "table" and data.items[1] or nil
+  if item and type(item.connectionSpec) == "table" then
+    c.spec_ids = c.spec_ids or {}
+    c.spec_ids[id] = item.connectionSpec.id
+  end
+  return item and base.wrap(c, kind, item) or nil
+end
+base.fetch = fetch
+
+-- Failures after which the request may or may not have been applied.
+local function ambiguous(err)
+  if err.kind == "network" then return err.sent ~= false end
+  return err.kind == "service" and err.status >= 500
+end
+
+local function backoff(attempt)
+  local task = require "flowlua.task"
+  task.sleep(math.min(0.05 * 2 ^ attempt, 2) * (0.5 + math.random() / 2))
+end
+
+local MAX_ATTEMPTS = 8
+base.ambiguous, base.backoff = ambiguous, backoff
+base.MAX_ATTEMPTS = MAX_ATTEMPTS
+
+return base

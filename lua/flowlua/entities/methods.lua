@@ -1,0 +1,350 @@
+--- The methods of a Flow Service entity (flowlua.entity): `body`,
+-- `missing`, `refresh`, `update` (JSON Patch with If-Match), `delete`,
+-- `publish`, `publish_all`, `enable`/`disable` for flows, and `json`.
+-- After an ambiguous failure a mutation reads the entity back to see
+-- whether it landed before sending again; under `--dry-run` mutations
+-- are recorded in flowlua.plan instead. Loading this module installs the
+-- methods on the entity class (flowlua.entities.base).
+-- @module flowlua.entities.methods
+
+local json = require "flowlua.json"
+local errors = require "flowlua.errors"
+local validate = require "flowlua.validate"
+local plan = require "flowlua.plan"
+local patch = require "flowlua.entities.patch"
+local base = require "flowlua.entities.base"
+local check = require "flowlua.entities.check"
+
+local private, methods = base.private, base.methods
+local deep_copy, replace_fields = base.deep_copy, base.replace_fields
+local is_draft, client_of, info = base.is_draft, base.client_of, base.info
+local is_placeholder, fetch = base.is_placeholder, base.fetch
+local ambiguous, backoff = base.ambiguous, base.backoff
+local MAX_ATTEMPTS = base.MAX_ATTEMPTS
+local spec_of_body, check_body = check.spec_of_body, check.check_body
+local held_secrets, secrets_present = check.held_secrets,
+  check.secrets_present
+local remember_secrets = check.remember_secrets
+
+----------------------------------------------------------------------
+-- Entity methods
+----------------------------------------------------------------------
+
+-- Fields the service owns: never part of a body we validate or send.
+local META = { id = true, etag = true, version = true, state = true,
+  createdAt = true, updatedAt = true, createdBy = true, updatedBy = true,
+  createdClient = true, updatedClient = true, sandboxId = true,
+  sandboxName = true, imsOrgId = true, lastOperation = true,
+  lastRunDetails = true, inheritedAttributes = true, runs = true,
+  providerRefId = true, _links = true }
+
+--- The entity's body: its fields without the ones the service owns.
+-- @treturn table a copy
+function methods:body()
+  local out = {}
+  for k, v in pairs(self) do
+    if not META[k] then out[k] = deep_copy(v) end
+  end
+  return out
+end
+
+local function entity_path(e)
+  return info(e).path .. "/" .. e.id
+end
+
+local function spec_of(e)
+  return spec_of_body(client_of(e), private[e].kind, e)
+end
+
+--- What a draft created by this client lacked (required fields that
+-- must be added before publishing), as `{field=, rule=, fix=}` problems.
+-- @treturn table the list (empty when nothing was missing)
+function methods:missing()
+  return private[self].missing or {}
+end
+
+--- Reads the entity again from the service (fields, etag, state).
+-- @treturn table the entity itself
+function methods:refresh()
+  local c = client_of(self)
+  if is_placeholder(self.id) then return self end
+  local fresh = fetch(c, private[self].kind, self.id)
+  if fresh == nil then
+    errors.raise("service", { status = 404, code = "1101-404",
+      message = ("%s %s no longer exists"):format(info(self).word, self.id),
+      method = "GET", url = c.base_url .. entity_path(self) })
+  end
+  replace_fields(self, fresh)
+  return self
+end
+
+local function check_ops(ops)
+  if type(ops) ~= "table" or #ops == 0 then
+    error("bad argument #1 to 'update' (non-empty list of JSON Patch "
+      .. "operations expected)", 3)
+  end
+  for i, op in ipairs(ops) do
+    if type(op) ~= "table" or type(op.op) ~= "string"
+        or type(op.path) ~= "string" then
+      error(("bad argument #1 to 'update' (operation %d needs op and path)")
+        :format(i), 3)
+    end
+  end
+end
+
+local function redacted_ops(kind, ops, spec, body)
+  local log = require "flowlua.log"
+  local secret = {}
+  for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
+    secret["/" .. path:gsub("%.", "/")] = true
+  end
+  local out = deep_copy(ops)
+  for _, op in ipairs(out) do
+    if op.value ~= nil then
+      local hit = secret[op.path]
+      for s in pairs(secret) do
+        if s:sub(1, #op.path + 1) == op.path .. "/" then hit = true end
+      end
+      if hit then
+        for _, v in pairs(patch.leaves(op.value)) do
+          if type(v) == "string" then log.secret(v) end
+        end
+        op.value = "***"
+      end
+    end
+  end
+  return out
+end
+
+-- After an ambiguous PATCH: did our operations land?
+local function settle_update(e, ops, old_etag)
+  e:refresh()
+  if patch.applied(e, ops) then return true end
+  return e.etag == old_etag and "retry" or false
+end
+
+local function conflict(err, e)
+  err.message = (err.message or "version not matching")
+    .. ("; %s %s changed since it was read: refresh() it and apply the "
+      .. "change again, or pass {reread = true}"):format(info(e).word, e.id)
+  return err
+end
+
+local function send_patch(e, ops, opts)
+  local c = client_of(e)
+  local reread = opts and opts.reread
+  for attempt = 1, MAX_ATTEMPTS do
+    local old = e.etag
+    local data, err = c:call("PATCH", entity_path(e), { body = ops,
+      headers = { ["If-Match"] = old }, idempotent = false })
+    if data then
+      patch.apply(e, ops)
+      e.etag, e.version = data.etag or e.etag, data.etag or e.version
+      return e
+    end
+    if err.kind == "service" and err.status == 412 and reread then
+      reread = false
+      e:refresh()
+    elseif ambiguous(err) then
+      local outcome = settle_update(e, ops, old)
+      if outcome == true then return e end
+      if outcome == false then error(conflict(err, e), 0) end
+      backoff(attempt)
+    elseif err.kind == "service" and err.status == 412 then
+      error(conflict(err, e), 0)
+    else
+      error(err, 0)
+    end
+  end
+  error(errors.new("usage", { message = "update kept failing" }), 0)
+end
+
+--- Updates the entity with JSON Patch operations (If-Match from its
+-- etag; the entity is updated in place and gets the new etag). The
+-- patched body is validated locally first. On 412 (the entity changed
+-- since it was read) a structured error is raised, unless
+-- `{reread = true}`: then the entity is read again once and the patch
+-- re-sent.
+-- @tparam table ops e.g. `{ {op = "replace", path = "/name", value = "x"} }`
+-- @tparam[opt] table opts `{reread = true}`
+-- @treturn table the entity
+function methods:update(ops, opts)
+  check_ops(ops)
+  local c, kind = client_of(self), private[self].kind
+  local spec = spec_of(self)
+  local after = self:body()
+  patch.apply(after, ops)
+  check_body(c, kind, after, spec, is_draft(self), "update",
+    held_secrets(c, self, after, spec))
+  local shown = redacted_ops(kind, ops, spec, after)
+  remember_secrets(c, self.id, secrets_present(kind, after, spec))
+  if c.dry_run or is_placeholder(self.id) then
+    plan.add{ action = "update", kind = kind, name = self.name, id = self.id,
+      ops = shown }
+    patch.apply(self, ops)
+    return self
+  end
+  return send_patch(self, ops, opts)
+end
+
+--- Deletes the entity (nothing happens if it is already gone).
+-- @treturn boolean true
+function methods:delete()
+  local c = client_of(self)
+  if c.dry_run or is_placeholder(self.id) then
+    plan.add{ action = "delete", kind = private[self].kind, name = self.name,
+      id = self.id }
+    return true
+  end
+  for attempt = 1, MAX_ATTEMPTS do
+    local data, err = c:call("DELETE", entity_path(self),
+      { idempotent = true })
+    if data or err.status == 404 then return true end
+    if not ambiguous(err) then error(err, 0) end
+    if fetch(c, private[self].kind, self.id) == nil then return true end
+    backoff(attempt)
+  end
+  error(errors.new("usage", { message = "delete kept failing" }), 0)
+end
+
+-- The draft parents that must be published before `e`.
+local function parents(e)
+  local c, kind = client_of(e), private[e].kind
+  local out = {}
+  if (kind == "source" or kind == "target") and e.baseConnectionId then
+    local p = fetch(c, "connection", e.baseConnectionId)
+    if p then out[#out + 1] = p end
+  elseif kind == "flow" then
+    for _, which in ipairs{ "source", "target" } do
+      for _, id in ipairs(e[which .. "ConnectionIds"] or {}) do
+        local p = fetch(c, which, id)
+        if p then out[#out + 1] = p end
+      end
+    end
+  end
+  return out
+end
+
+local function check_order(e, ps)
+  for _, p in ipairs(ps or parents(e)) do
+    if is_draft(p) then
+      errors.raise("order", { parent = { kind = p.kind, id = p.id,
+        name = p.name }, message = ("cannot publish %s %q: its %s %q (%s) "
+        .. "is still a draft; publish it first, or call publish_all()")
+        :format(info(e).word, tostring(e.name), info(p).word,
+          tostring(p.name), p.id) })
+    end
+  end
+end
+
+-- Full check before publishing: missing required fields are errors now.
+local function check_publishable(e, ps)
+  local c, kind = client_of(e), private[e].kind
+  local spec = spec_of(e)
+  local body = e:body()
+  local spec_of_ids
+  if kind == "flow" and ps then
+    spec_of_ids = {}
+    for _, p in ipairs(ps) do
+      spec_of_ids[p.id] = type(p.connectionSpec) == "table"
+        and p.connectionSpec.id or nil
+    end
+  end
+  check_body(c, kind, body, spec, false, "publish",
+    held_secrets(c, e, body, spec), spec_of_ids)
+end
+
+-- POSTs an action; the response carries the new etag. After an
+-- ambiguous failure the entity is read back to see whether it landed.
+local function action(e, op, new_state)
+  local c = client_of(e)
+  for attempt = 1, MAX_ATTEMPTS do
+    local data, err = c:call("POST", entity_path(e) .. "/action?op=" .. op,
+      { idempotent = false })
+    if data then
+      e.state = new_state
+      if data.etag then e.etag, e.version = data.etag, data.etag end
+      return e
+    end
+    if not ambiguous(err) then error(err, 0) end
+    if e:refresh().state == new_state then return e end
+    backoff(attempt)
+  end
+  error(errors.new("usage", { message = op .. " kept failing" }), 0)
+end
+
+-- `fresh`: the entity was just read; `ps`: its parents, just read.
+local function publish_one(e, fresh, ps)
+  local c = client_of(e)
+  local real = not is_placeholder(e.id) and not c.dry_run
+  if real and not fresh then e:refresh() end
+  if not is_draft(e) then return e end
+  check_order(e, ps)
+  check_publishable(e, ps)
+  if not real then
+    plan.add{ action = "publish", kind = private[e].kind,
+      name = e.name, id = e.id }
+    e.state = "enabled"
+    return e
+  end
+  return action(e, "publish", "enabled")
+end
+
+--- Publishes a draft (refused locally, naming the parent, while a parent
+-- is still a draft; refused if required fields are still missing).
+-- Publishing an entity that is not a draft does nothing.
+-- @treturn table the entity
+function methods:publish()
+  return publish_one(self, false)
+end
+
+--- Publishes every draft this entity depends on, parents first, then the
+-- entity itself; entities that are not drafts are left alone.
+-- @treturn table the entity
+function methods:publish_all()
+  local seen = {}
+  local function visit(e)
+    if seen[e.id] then return end
+    seen[e.id] = true
+    local ps = parents(e)
+    for _, p in ipairs(ps) do visit(p) end
+    if is_draft(e) then publish_one(e, true, ps) end
+  end
+  local c = client_of(self)
+  if not is_placeholder(self.id) and not c.dry_run then self:refresh() end
+  visit(self)
+  return self
+end
+
+local function flow_action(e, op, want_state)
+  if private[e].kind ~= "flow" then
+    error(("'%s' is for flows, not %ss"):format(op, info(e).word), 3)
+  end
+  local c = client_of(e)
+  if c.dry_run or is_placeholder(e.id) then
+    plan.add{ action = op, kind = "flow", name = e.name, id = e.id }
+    e.state = want_state
+    return e
+  end
+  return action(e, op, want_state)
+end
+
+--- Enables a flow.
+-- @treturn table the flow
+function methods:enable() return flow_action(self, "enable", "enabled") end
+
+--- Disables a flow.
+-- @treturn table the flow
+function methods:disable() return flow_action(self, "disable", "disabled") end
+
+--- The entity's fields as JSON text (secrets as the service returns
+-- them, i.e. masked).
+-- @treturn string
+function methods:json()
+  local item = {}
+  for k, v in pairs(self) do item[k] = v end
+  return json.encode(item, { sort_keys = true })
+end
+
+
+return methods
