@@ -1,6 +1,7 @@
 /*
 ** schema_int.h - the compiled form of a schema, shared by the compiler
-** (schema.c) and the validator (schema_validate.c). Not part of the API.
+** (schema.c, schema_resource.c, schema_keywords.c) and the validator
+** (schema_validate.c). Not part of the API.
 */
 #ifndef FLOWLUA_SCHEMA_INT_H
 #define FLOWLUA_SCHEMA_INT_H
@@ -102,6 +103,21 @@ struct sc_schema {
   size_t errlen;
   int failed;
 };
+
+/* the compiler's own: schema.c (helpers and the compile pass),
+** schema_resource.c (index pass, "$ref") and schema_keywords.c */
+void *sc_cerr (sc_schema *s, const char *ptr, const char *fmt, ...);
+void *sc_oom (sc_schema *s);
+void *sc_new0 (sc_schema *s, size_t n);
+const char *sc_join (sc_schema *s, const char *ptr, const char *tok);
+const char *sc_join_index (sc_schema *s, const char *ptr, size_t i);
+sc_node *sc_compile_node (sc_schema *s, sv_value *v, const char *ptr);
+struct sc_resource *sc_add_document (sc_schema *s, const char *uri,
+                                     sv_value *doc, const char *ptr);
+sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
+                         const char *ptr);
+int sc_compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
+                         const char *ptr);
 
 /* schema_uri.c */
 char *sc_uri_resolve (sc_arena *a, const char *base, const char *ref);
