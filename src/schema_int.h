@@ -126,8 +126,9 @@ char *sc_pointer_join (sc_arena *a, const char *ptr, const char *tok,
                        size_t n);
 int sc_hexval (int c);
 
-/* schema_validate.c: checks and messages shared with the walker over Lua
-** values (lschema_walk.c), so both report the same errors */
+/* schema_check.c and schema_equal.c: checks and messages shared by the
+** generic walker (schema_validate.c) and the walker over Lua values
+** (lschema_walk.c), so both report the same errors */
 typedef struct sc_num {
   int is_int;
   int64_t i;                 /* when is_int */

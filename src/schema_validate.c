@@ -6,11 +6,12 @@
 ** errors are handed to c->on_error as they are found. Sub-validations whose
 ** failures are not errors of their own (anyOf branches, "if", "not",
 ** "contains") run muted and in first-error mode.
+**
+** The checks on one value and their messages are in schema_check.c, JSON
+** equality in schema_equal.c; what reads the instance through sc_access
+** stays here, small and static next to the walk, so it inlines there.
 */
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "schema_int.h"
@@ -22,177 +23,13 @@
 static int node_valid (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path);
 
-/* ======================================================================
-** Errors
-** ====================================================================== */
-
-static int emit (sc_vctx *c, const sc_node *n, const char *kw,
-                 const sc_path *path, const char *msg, int fixed) {
-  sc_error e;
-  c->nerrors++;
-  if (c->mute || c->on_error == NULL) return 0;
-  e.message = msg;
-  e.schema_path = n->ptr;
-  e.keyword = kw;
-  e.path = path;
-  e.fixed = fixed;
-  c->on_error(c->ud, &e);
-  return 0;
-}
-
-/* msg: a literal or a message made at compile time */
-int sc_report_msg (sc_vctx *c, const sc_node *n, const char *kw,
-                   const sc_path *path, const char *msg) {
-  return emit(c, n, kw, path, msg, 1);
-}
-
-int sc_report (sc_vctx *c, const sc_node *n, const char *kw,
-               const sc_path *path, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  if (c->mute || c->on_error == NULL) {
-    c->nerrors++;
-    return 0;
-  }
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return emit(c, n, kw, path, msg, 0);
-}
-
 /* In first-error mode a failure ends the walk. */
 #define FAIL(call) do { (void)(call); ok = 0; \
   if (!c->all_errors) return 0; } while (0)
 
-void sc_fmt_limit (const sc_limit *l, char *buf, size_t size) {
-  if (l->is_int) { snprintf(buf, size, "%lld", (long long)l->i); return; }
-  snprintf(buf, size, "%.15g", l->d);
-  if (strtod(buf, NULL) != l->d) snprintf(buf, size, "%.17g", l->d);
-}
-
-size_t sc_path_render (const sc_path *p, char *buf, size_t size) {
-  size_t n = 0, i;
-  char tmp[32];
-  const char *s;
-  size_t len;
-  if (p == NULL) {
-    if (size) buf[0] = '\0';
-    return 0;
-  }
-  n = sc_path_render(p->up, buf, size);
-  if (p->key == NULL) {
-    len = (size_t)snprintf(tmp, sizeof tmp, "%zu", p->len);
-    s = tmp;
-  } else {
-    s = p->key;
-    len = p->len;
-  }
-  if (n < size) buf[n] = '/';
-  n++;
-  for (i = 0; i < len; i++) {
-    const char *rep = s[i] == '~' ? "~0" : s[i] == '/' ? "~1" : NULL;
-    if (rep) {
-      if (n + 1 < size) { buf[n] = rep[0]; buf[n + 1] = rep[1]; }
-      n += 2;
-    } else {
-      if (n < size) buf[n] = s[i];
-      n++;
-    }
-  }
-  if (size) buf[n < size ? n : size - 1] = '\0';
-  return n;
-}
-
 /* ======================================================================
-** Equality (enum, const, uniqueItems): JSON equality, 1 == 1.0
+** Equality (enum, const): the instance against a schema's value
 ** ====================================================================== */
-
-static int num_equal (const sc_access *a1, void *u1, sc_ref v1, int k1,
-                      const sc_access *a2, void *u2, sc_ref v2, int k2) {
-  if (k1 == SK_INT && k2 == SK_INT)
-    return a1->integer(u1, v1) == a2->integer(u2, v2);
-  return a1->number(u1, v1) == a2->number(u2, v2);
-}
-
-static size_t count_props (const sc_access *a, void *u, sc_ref v) {
-  sc_iter it;
-  const char *k;
-  size_t kl, n = 0;
-  sc_ref val;
-  a->iter_begin(u, v, &it);
-  while (a->iter_next(u, v, &it, &k, &kl, &val)) n++;
-  a->iter_end(u, &it);
-  return n;
-}
-
-static int arr_equal (const sc_access *a1, void *u1, sc_ref v1,
-                      const sc_access *a2, void *u2, sc_ref v2) {
-  size_t n = a1->length(u1, v1), i;
-  if (n != a2->length(u2, v2)) return 0;
-  for (i = 0; i < n; i++) {
-    sc_ref x = a1->index(u1, v1, i), y = a2->index(u2, v2, i);
-    int eq = sc_equal(a1, u1, x, a2, u2, y);
-    a2->release(u2, y);
-    a1->release(u1, x);
-    if (!eq) return 0;
-  }
-  return 1;
-}
-
-static int obj_equal (const sc_access *a1, void *u1, sc_ref v1,
-                      const sc_access *a2, void *u2, sc_ref v2) {
-  sc_iter it;
-  const char *k;
-  size_t kl;
-  sc_ref x;
-  int eq = 1;
-  if (count_props(a1, u1, v1) != count_props(a2, u2, v2)) return 0;
-  a1->iter_begin(u1, v1, &it);
-  while (eq && a1->iter_next(u1, v1, &it, &k, &kl, &x)) {
-    sc_key key;
-    sc_ref y;
-    key.s = k;
-    key.len = kl;
-    key.id = 0;
-    y = a2->prop(u2, v2, &key);
-    if (y == 0) { eq = 0; break; }
-    eq = sc_equal(a1, u1, x, a2, u2, y);
-    a2->release(u2, y);
-  }
-  a1->iter_end(u1, &it);
-  return eq;
-}
-
-int sc_equal (const sc_access *a1, void *u1, sc_ref v1,
-              const sc_access *a2, void *u2, sc_ref v2) {
-  int k1 = a1->kind(u1, v1), k2 = a2->kind(u2, v2);
-  if ((k1 == SK_INT || k1 == SK_NUM) && (k2 == SK_INT || k2 == SK_NUM))
-    return num_equal(a1, u1, v1, k1, a2, u2, v2, k2);
-  if (k1 == SK_EMPTY || k2 == SK_EMPTY) {
-    int other = k1 == SK_EMPTY ? k2 : k1;
-    if (other == SK_EMPTY) return 1;
-    if (other == SK_ARR)
-      return (k1 == SK_EMPTY ? a2->length(u2, v2) : a1->length(u1, v1)) == 0;
-    if (other == SK_OBJ)
-      return k1 == SK_EMPTY ? count_props(a2, u2, v2) == 0
-        : count_props(a1, u1, v1) == 0;
-    return 0;
-  }
-  if (k1 != k2) return 0;
-  switch (k1) {
-    case SK_NULL: return 1;
-    case SK_BOOL: return a1->boolean(u1, v1) == a2->boolean(u2, v2);
-    case SK_STR: {
-      size_t n1, n2;
-      const char *s1 = a1->string(u1, v1, &n1);
-      const char *s2 = a2->string(u2, v2, &n2);
-      return n1 == n2 && memcmp(s1, s2, n1) == 0;
-    }
-    case SK_ARR: return arr_equal(a1, u1, v1, a2, u2, v2);
-    case SK_OBJ: return obj_equal(a1, u1, v1, a2, u2, v2);
-    default: return 0;
-  }
-}
 
 static int str_equal (sc_vctx *c, sc_ref v, const sv_value *k) {
   size_t len;
@@ -207,9 +44,6 @@ static int equal_const (sc_vctx *c, sc_ref v, const sv_value *k) {
 /* ======================================================================
 ** Type, enum, const
 ** ====================================================================== */
-
-static const char *const type_names[] = { "null", "boolean", "integer",
-  "number", "string", "array", "object" };
 
 static int is_integral (sc_vctx *c, sc_ref v, int kind) {
   double d;
@@ -234,52 +68,6 @@ static int type_ok (sc_vctx *c, unsigned types, sc_ref v, int kind) {
   }
 }
 
-void sc_type_message (unsigned types, char *buf, size_t size) {
-  size_t len = (size_t)snprintf(buf, size, "must be ");
-  int k, first = 1;
-  for (k = 0; k < 7 && len < size; k++)
-    if (types & (1u << k)) {
-      len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                              first ? "" : ", ", type_names[k]);
-      first = 0;
-    }
-}
-
-int sc_type_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
-  return sc_report_msg(c, n, "type", path, n->type_msg);
-}
-
-int sc_enum_fail (sc_vctx *c, const sc_node *n, const sc_path *path) {
-  return sc_report_msg(c, n, "enum", path, n->enum_msg);
-}
-
-static void list_enum (const sc_node *n, char *buf, size_t size);
-
-void sc_enum_message (const sc_node *n, char *buf, size_t size) {
-  size_t len;
-  len = (size_t)snprintf(buf, size, "must be one of ");
-  list_enum(n, buf + len, size - len);
-}
-
-static void list_enum (const sc_node *n, char *buf, size_t size) {
-  size_t i, len = 0;
-  buf[0] = '\0';
-  for (i = 0; i < n->nenums && len < size; i++) {
-    const sv_value *e = n->enums[i];
-    if (e->kind == SV_STR)
-      len += (size_t)snprintf(buf + len, size - len, "%s'%.*s'",
-                              i ? ", " : "", (int)e->n, e->u.s);
-    else if (e->kind == SV_INT)
-      len += (size_t)snprintf(buf + len, size - len, "%s%lld",
-                              i ? ", " : "", (long long)e->u.i);
-    else if (e->kind == SV_NULL || e->kind == SV_TRUE || e->kind == SV_FALSE)
-      len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
-        e->kind == SV_NULL ? "null" : e->kind == SV_TRUE ? "true" : "false");
-    else { snprintf(buf, size, "the allowed values"); return; }
-  }
-  if (len >= size) snprintf(buf, size, "the allowed values");
-}
-
 static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                        const sc_path *path) {
   size_t i;
@@ -302,37 +90,6 @@ static int check_enum (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 ** Numbers
 ** ====================================================================== */
 
-/* Compares an instance number with a limit: <0, 0, >0 */
-static int cmp_limit (const sc_num *x, const sc_limit *l) {
-  if (x->is_int && l->is_int) return (x->i > l->i) - (x->i < l->i);
-  return (x->d > l->d) - (x->d < l->d);
-}
-
-static int multiple_ok (const sc_num *x, const sc_limit *m) {
-  double q;
-  if (x->is_int && m->is_int) return x->i % m->i == 0;
-  q = x->d / m->d;
-  if (!isfinite(q)) return isfinite(x->d) && fmod(x->d, m->d) == 0;
-  /* decimal multiples are inexact in binary: 0.0075 / 0.0001 */
-  return fabs(q - nearbyint(q)) < 1e-9;
-}
-
-int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,
-                     const sc_path *path) {
-  int ok = 1;
-  if (n->min.set && cmp_limit(x, &n->min) < 0)
-    FAIL(sc_report_msg(c, n, "minimum", path, n->min.msg));
-  if (n->max.set && cmp_limit(x, &n->max) > 0)
-    FAIL(sc_report_msg(c, n, "maximum", path, n->max.msg));
-  if (n->xmin.set && cmp_limit(x, &n->xmin) <= 0)
-    FAIL(sc_report_msg(c, n, "exclusiveMinimum", path, n->xmin.msg));
-  if (n->xmax.set && cmp_limit(x, &n->xmax) >= 0)
-    FAIL(sc_report_msg(c, n, "exclusiveMaximum", path, n->xmax.msg));
-  if (n->mult.set && !multiple_ok(x, &n->mult))
-    FAIL(sc_report_msg(c, n, "multipleOf", path, n->mult.msg));
-  return ok;
-}
-
 static int check_number (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
                          const sc_path *path) {
   sc_num x;
@@ -350,81 +107,6 @@ static int check_number (sc_vctx *c, const sc_node *n, sc_ref v, int kind,
 /* ======================================================================
 ** Strings
 ** ====================================================================== */
-
-size_t sc_utf8_length (const char *s, size_t len) {
-  size_t i, n = 0;
-  for (i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return n;
-}
-
-/* RFC 4648 base64 (with padding); decodes into out when given. */
-static int base64_decode (const char *s, size_t n, char *out, size_t *olen) {
-  static const char digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i, o = 0, pad = 0;
-  unsigned long acc = 0;
-  if (n % 4 != 0) return 0;
-  for (i = 0; i < n; i++) {
-    const char *d = s[i] ? strchr(digits, s[i]) : NULL;
-    if (s[i] == '=' && i >= n - 2) { pad++; acc <<= 6; }
-    else if (d == NULL || pad) return 0;
-    else acc = (acc << 6) | (unsigned long)(d - digits);
-    if (i % 4 == 3) {
-      out[o++] = (char)(acc >> 16);
-      out[o++] = (char)(acc >> 8);
-      out[o++] = (char)acc;
-      acc = 0;
-    }
-  }
-  *olen = o - pad;
-  return 1;
-}
-
-/* contentEncoding "base64" and contentMediaType "application/json" */
-static int check_content (sc_vctx *c, const sc_node *n, const char *s,
-                          size_t len, const sc_path *path) {
-  sc_arena a = { NULL, NULL, NULL };
-  char err[8], *buf = NULL;
-  int ok = 1;
-  if (n->base64) {
-    buf = sc_alloc(&a, len + 1);
-    if (buf == NULL || !base64_decode(s, len, buf, &len)) {
-      sc_arena_free(&a);
-      return sc_report_msg(c, n, "contentEncoding", path, "must be base64");
-    }
-    s = buf;
-  }
-  if (n->json_media && sv_parse(&a, s, len, err, sizeof err) == NULL)
-    ok = sc_report_msg(c, n, "contentMediaType", path,
-                       "must be a JSON document");
-  sc_arena_free(&a);
-  return ok;
-}
-
-int sc_check_string (sc_vctx *c, const sc_node *n, const char *s,
-                     size_t len, const sc_path *path) {
-  int ok = 1;
-  if (n->min_len >= 0 || n->max_len >= 0) {
-    int64_t cps = (int64_t)sc_utf8_length(s, len);
-    if (n->min_len >= 0 && cps < n->min_len)
-      FAIL(sc_report(c, n, "minLength", path,
-                  "must not have fewer than %lld characters",
-                  (long long)n->min_len));
-    if (n->max_len >= 0 && cps > n->max_len)
-      FAIL(sc_report(c, n, "maxLength", path,
-                  "must not have more than %lld characters",
-                  (long long)n->max_len));
-  }
-  if (n->pattern && !sc_regex_match(n->pattern, s, len))
-    FAIL(sc_report(c, n, "pattern", path, "must match pattern \"%s\"",
-                n->pattern_src));
-  if (n->format >= 0 && !sc_format_check(n->format, s, len))
-    FAIL(sc_report(c, n, "format", path, "must be a valid %s",
-                sc_format_name(n->format)));
-  if ((n->base64 || n->json_media) && !check_content(c, n, s, len, path))
-    FAIL(0);
-  return ok;
-}
 
 static int check_string (sc_vctx *c, const sc_node *n, sc_ref v,
                          const sc_path *path) {
