@@ -4,7 +4,7 @@
 **
 ** The generic walker (schema_validate.c) reads instances through sc_access,
 ** a call per access. Here the same checks, in the same order and with the
-** same messages (shared from schema_validate.c), read Lua values with the
+** same messages (shared from schema_check.c), read Lua values with the
 ** Lua API directly: a value's type and scalar are read once into an lval;
 ** an object's members are read in one lua_next pass and found again by
 ** comparing interned key pointers (Lua interns short strings, and the
