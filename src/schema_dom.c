@@ -133,7 +133,7 @@ static int hex4 (const char *p) {
   return r;
 }
 
-static size_t put_utf8 (char *o, unsigned long c) {
+size_t sc_put_utf8 (char *o, unsigned long c) {
   if (c < 0x80) { o[0] = (char)c; return 1; }
   if (c < 0x800) {
     o[0] = (char)(0xC0 | (c >> 6));
@@ -190,7 +190,7 @@ static int escape_u (parser *ps, char *out, size_t *o) {
       ps->p += 6;
     }
   }
-  *o += put_utf8(out + *o, cp);  /* a lone surrogate stays as WTF-8 */
+  *o += sc_put_utf8(out + *o, cp);  /* a lone surrogate stays as WTF-8 */
   return 1;
 }
 

@@ -57,26 +57,6 @@ static void compile_classes (void) {
   }
 }
 
-static size_t encode (unsigned long c, char *o) {
-  if (c < 0x80) { o[0] = (char)c; return 1; }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (c >> 18));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
 static int is (int cls, unsigned long cp) {
   char buf[4];
   size_t n;
@@ -85,7 +65,7 @@ static int is (int cls, unsigned long cp) {
   pthread_once(&classes_once, compile_classes);
   if (classes[cls] == NULL || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
     return 0;
-  n = encode(cp, buf);
+  n = sc_put_utf8(buf, cp);
   md = pcre2_match_data_create(1, NULL);
   if (md == NULL) return 0;
   r = pcre2_match(classes[cls], (PCRE2_SPTR)buf, n, 0, 0, md, NULL);
