@@ -276,7 +276,9 @@ static lval *member (walk *w, lval *v, const sc_key *k, lval *tmp) {
   lval *m;
   int i, t;
   if (w->sv) {
-    const sv_value *x = sv_get_key(v->sv, k);
+    /* v->sv is an object: objects alone reach member() */
+    const sv_value *x = sv_find(v->sv, k->s, k->len,
+                                k->id > 0 ? k->hash : sv_hash(k->s, k->len));
     if (x == NULL) return NULL;
     read_sv(w, x, tmp);
     return tmp;

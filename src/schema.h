@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- arena: every allocation of a schema dies with it ---------------- */
 
@@ -113,6 +114,39 @@ extern const sc_access sv_access;
 
 /* obj's member named k, or NULL */
 sv_value *sv_get_key (const sv_value *obj, const sc_key *k);
+
+/* Whether n bytes at a and b are equal: 8 at a time (the last 8 may
+** overlap), as keys are short and a call to memcmp costs more. */
+static inline int sv_keyeq (const char *a, const char *b, size_t n) {
+  uint64_t x, y;
+  size_t i;
+  if (n < 8) {
+    for (i = 0; i < n; i++)
+      if (a[i] != b[i]) return 0;
+    return 1;
+  }
+  for (i = 0; i + 8 < n; i += 8) {
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    if (x != y) return 0;
+  }
+  memcpy(&x, a + n - 8, 8);
+  memcpy(&y, b + n - 8, 8);
+  return x == y;
+}
+
+/* The member of obj (an SV_OBJ) with this key and sv_hash, or NULL. Inline
+** for the walkers' hot path: hash, then length, then bytes. */
+static inline sv_value *sv_find (const sv_value *obj, const char *key,
+                                 size_t klen, unsigned hash) {
+  size_t i;
+  for (i = 0; i < obj->n; i++) {   /* members is NULL when n is 0 */
+    const sv_member *m = &obj->u.members[i];
+    if (m->hash == hash && m->klen == klen && sv_keyeq(m->key, key, klen))
+      return m->val;
+  }
+  return NULL;
+}
 
 /* ---- compiled schema --------------------------------------------------- */
 
