@@ -36,17 +36,6 @@ void *json_grow_frames (lua_State *L, void *frames, int *cap, int need,
 
 
 
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-const unsigned char json_plain_tab[256] = {
-  R16(0), R16(0),
-  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x20: '"' */
-  R16(1), R16(1),
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x50: '\\' */
-  R16(1), R16(1),
-};
-
-
-
 /* opts.max_depth: an integer from 0 to limit, DEFAULT_DEPTH if absent */
 int json_opt_depth (lua_State *L, int arg, lua_Integer limit) {
   lua_Integer v;

@@ -49,71 +49,33 @@ static const char *dec_fail (Dec *d, const char *pos, const char *msg) {
 }
 
 /*
-** Character classes. The scanning loops need no bounds checks: a Lua
-** string always ends with '\0', which is in neither class, and every loop
-** compares its stop position with the end afterwards.
+** The scanning loops need no bounds checks: a Lua string always ends with
+** '\0', which is in neither class of jsontext.h, and every loop compares
+** its stop position with the end afterwards.
 */
-static const unsigned char ws_tab[256] = {
-  ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1
-};
-
-
 static const char *skip_ws (const char *p) {
-  while (ws_tab[(unsigned char)*p]) p++;
+  while (jt_ws[(unsigned char)*p]) p++;
   return p;
-}
-
-static int hex4 (const char *p, unsigned *out) {
-  unsigned v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    int c = (unsigned char)p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
-    else return 0;
-  }
-  *out = v;
-  return 1;
-}
-
-static char *put_utf8 (char *o, unsigned cp) {
-  if (cp < 0x80) *o++ = (char)cp;
-  else if (cp < 0x800) {
-    *o++ = (char)(0xC0 | (cp >> 6));
-    *o++ = (char)(0x80 | (cp & 0x3F));
-  }
-  else if (cp < 0x10000) {
-    *o++ = (char)(0xE0 | (cp >> 12));
-    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-    *o++ = (char)(0x80 | (cp & 0x3F));
-  }
-  else {
-    *o++ = (char)(0xF0 | (cp >> 18));
-    *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-    *o++ = (char)(0x80 | (cp & 0x3F));
-  }
-  return o;
 }
 
 /* Decodes the \u escape at p (p[0] == 'u'); returns the next position. */
 static const char *dec_uescape (Dec *d, const char *p, char **o) {
-  unsigned cp, lo;
-  if (d->end - p < 5 || !hex4(p + 1, &cp))
+  int hi, lo;
+  unsigned long cp;
+  if (d->end - p < 5 || (hi = jt_hex4(p + 1)) < 0)
     return dec_fail(d, p - 1, "invalid \\u escape");
+  cp = (unsigned long)hi;
   p += 5;
   if (cp >= 0xDC00 && cp <= 0xDFFF)
     return dec_fail(d, p - 6, "lone low surrogate in \\u escape");
   if (cp >= 0xD800 && cp <= 0xDBFF) {
-    if (d->end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &lo)
-        || lo < 0xDC00 || lo > 0xDFFF)
+    if (d->end - p < 6 || p[0] != '\\' || p[1] != 'u'
+        || (lo = jt_hex4(p + 2)) < 0xDC00 || lo > 0xDFFF)
       return dec_fail(d, p - 6, "lone high surrogate in \\u escape");
-    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
     p += 6;
   }
-  *o = put_utf8(*o, cp);
+  *o += jt_put_utf8(*o, cp);
   return p;
 }
 
@@ -158,7 +120,7 @@ static const char *dec_string_esc (Dec *d, const char *s, const char *p) {
     else if (c < 0x20) return dec_fail(d, p, "control character in string");
     else if (c < 0x80) *o++ = *p++;
     else {
-      int n = json_utf8_seq((const unsigned char *)p,
+      int n = jt_utf8_seq((const unsigned char *)p,
                        (const unsigned char *)d->end);
       if (n == 0) return dec_fail(d, p, "invalid UTF-8 in string");
       memcpy(o, p, (size_t)n);
@@ -176,14 +138,14 @@ static const char *dec_string (Dec *d, const char *p) {
   const char *end = d->end;
   for (;;) {
     unsigned char c;
-    while (json_plain_tab[(unsigned char)*p]) p++;
+    while (jt_plain[(unsigned char)*p]) p++;
     if (p >= end) return dec_fail(d, s - 1, "unterminated string");
     c = (unsigned char)*p;
     if (c == '"') break;
     if (c == '\\') return dec_string_esc(d, s, p);
     if (c < 0x20) return dec_fail(d, p, "control character in string");
     {
-      int n = json_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+      int n = jt_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
       if (n == 0) return dec_fail(d, p, "invalid UTF-8 in string");
       p += n;
     }

@@ -226,12 +226,12 @@ static void enc_string (Enc *e, const char *str, size_t len) {
   b->b[b->n++] = '"';
   for (;;) {
     const unsigned char *run = s;
-    while (json_plain_tab[*s]) s++;
+    while (jt_plain[*s]) s++;
     memcpy(b->b + b->n, run, (size_t)(s - run));
     b->n += (size_t)(s - run);
     if (s >= end) break;
     if (*s >= 0x80) {
-      int n = json_utf8_seq(s, end);
+      int n = jt_utf8_seq(s, end);
       if (n == 0) enc_error(e, "string with invalid UTF-8");
       memcpy(b->b + b->n, s, (size_t)n);
       b->n += (size_t)n;

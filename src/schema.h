@@ -65,8 +65,6 @@ sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
                          char *err, size_t errlen);
 sv_value *sv_get (const sv_value *obj, const char *key, size_t klen);
 unsigned sv_hash (const char *key, size_t klen);
-/* Writes code point c as UTF-8 at o (room for 4 bytes); returns its length. */
-size_t sc_put_utf8 (char *o, unsigned long c);
 
 /* ---- instance access --------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsontext.h"
 #include "schema.h"
 
 /* ======================================================================
@@ -106,27 +107,9 @@ static sv_value *fail (parser *ps, const char *what) {
   return NULL;
 }
 
-#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-
-/* JSON whitespace: one load and test per byte instead of four compares. */
-static const unsigned char ws_tab[256] = {
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0,
-  R16(0), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-};
-
-/* ASCII that stands for itself inside a string: not a control character,
-** a quote or a backslash. Other bytes take the slow path. */
-static const unsigned char plain_tab[256] = {
-  R16(0), R16(0),
-  1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-  R16(1), R16(1),
-  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-  R16(1), R16(1)
-};
-
 static void skip_ws (parser *ps) {
   const char *p = ps->p;
-  while (p < ps->end && ws_tab[(unsigned char)*p]) p++;
+  while (p < ps->end && jt_ws[(unsigned char)*p]) p++;
   ps->p = p;
 }
 
@@ -138,77 +121,23 @@ static sv_value *new_value (parser *ps, int kind) {
   return v;
 }
 
-static int hex4 (const char *p) {
-  int i, r = 0;
-  for (i = 0; i < 4; i++) {
-    int c = p[i], d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return -1;
-    r = r * 16 + d;
-  }
-  return r;
-}
-
-size_t sc_put_utf8 (char *o, unsigned long c) {
-  if (c < 0x80) { o[0] = (char)c; return 1; }
-  if (c < 0x800) {
-    o[0] = (char)(0xC0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xE0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-    o[2] = (char)(0x80 | (c & 0x3F));
-    return 3;
-  }
-  o[0] = (char)(0xF0 | (c >> 18));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-  o[3] = (char)(0x80 | (c & 0x3F));
-  return 4;
-}
-
-/* Length of the valid UTF-8 sequence at p, 0 if invalid. */
-static size_t utf8_seq (const unsigned char *p, const unsigned char *end) {
-  unsigned c = p[0];
-  size_t n, i;
-  unsigned long cp;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) { n = 2; cp = c & 0x1F; }
-  else if (c >= 0xE0 && c <= 0xEF) { n = 3; cp = c & 0x0F; }
-  else if (c >= 0xF0 && c <= 0xF4) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if ((size_t)(end - p) < n) return 0;
-  for (i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-      (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-    return 0;
-  return n;
-}
-
 /* Decodes \uXXXX (and a following low surrogate) at ps->p (after 'u'). */
 static int escape_u (parser *ps, char *out, size_t *o) {
-  int c = (ps->end - ps->p >= 4) ? hex4(ps->p) : -1;
+  int c = (ps->end - ps->p >= 4) ? jt_hex4(ps->p) : -1;
   unsigned long cp;
   if (c < 0) return 0;
   ps->p += 4;
   cp = (unsigned long)c;
   if (c >= 0xD800 && c <= 0xDBFF && ps->end - ps->p >= 6 &&
       ps->p[0] == '\\' && ps->p[1] == 'u') {
-    int lo = hex4(ps->p + 2);
+    int lo = jt_hex4(ps->p + 2);
     if (lo >= 0xDC00 && lo <= 0xDFFF) {
       cp = 0x10000 + (((unsigned long)c - 0xD800) << 10)
         + ((unsigned long)lo - 0xDC00);
       ps->p += 6;
     }
   }
-  *o += sc_put_utf8(out + *o, cp);  /* a lone surrogate stays as WTF-8 */
+  *o += jt_put_utf8(out + *o, cp);  /* a lone surrogate stays as WTF-8 */
   return 1;
 }
 
@@ -237,10 +166,10 @@ static const char *plain_end (const char *p, const char *end, int *bad,
   *bad = 0;
   while (u < e) {
     unsigned c = *u, n;
-    if (plain_tab[c]) { h = h * 31 + c; u++; continue; }
+    if (jt_plain[c]) { h = h * 31 + c; u++; continue; }
     if (c == '"') { *hash = h; return (const char *)u; }
     if (c == '\\') return NULL;
-    if (c < 0x80 || (n = (unsigned)utf8_seq(u, e)) == 0) break;
+    if (c < 0x80 || (n = (unsigned)jt_utf8_seq(u, e)) == 0) break;
     for (; n > 0; n--) h = h * 31 + *u++;
   }
   *bad = 1;
@@ -259,7 +188,7 @@ static const char *escaped_chars (parser *ps, size_t *len) {
       if (ps->p >= ps->end || !escape(ps, out, &o)) return NULL;
     } else {
       size_t n = *u < 0x80 ? (*u >= 0x20)
-        : utf8_seq(u, (const unsigned char *)ps->end);
+        : (size_t)jt_utf8_seq(u, (const unsigned char *)ps->end);
       if (n == 0) return NULL;
       memcpy(out + o, ps->p, n);
       o += n;

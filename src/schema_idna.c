@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "jsontext.h"
 #include "schema_int.h"
 
 #define MAX_LABEL 256          /* code points in one label we look at */
@@ -65,7 +66,7 @@ static int is (int cls, unsigned long cp) {
   pthread_once(&classes_once, compile_classes);
   if (classes[cls] == NULL || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
     return 0;
-  n = sc_put_utf8(buf, cp);
+  n = jt_put_utf8(buf, cp);
   md = pcre2_match_data_create(1, NULL);
   if (md == NULL) return 0;
   r = pcre2_match(classes[cls], (PCRE2_SPTR)buf, n, 0, 0, md, NULL);
