@@ -39,4 +39,16 @@ describe("flowlua.journal", function()
     assert.is_false(ok)
     assert.truthy(err:find("journal " .. path .. " is unreadable", 1, true))
   end)
+
+  it("refuses a journal it cannot read instead of starting afresh", function()
+    local dir = tmpdir()
+    journal.open("x", dir):save()
+    local path = dir .. "/x.json"
+    assert(os.remove(path))
+    assert(sys.mkdir(path))     -- a directory where the journal should be
+    local ok, err = pcall(journal.open, "x", dir)
+    assert.is_false(ok)
+    assert.equal("journal " .. path .. " is unreadable (" .. path
+      .. ": Is a directory); move it away to start the workflow afresh", err)
+  end)
 end)

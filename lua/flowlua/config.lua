@@ -16,6 +16,7 @@
 -- `default_profile`, else `"default"` when the file has one.
 -- @module flowlua.config
 
+local files = require "flowlua.files"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
 local runtime = require "flowlua.runtime"
@@ -73,13 +74,11 @@ local function is_object(v)
 end
 
 local function read_file(path, explicit)
-  local f, err, code = io.open(path, "rb")
-  if not f then
+  local text, err, code = files.read(path)
+  if text == nil then
     if code == 2 and not explicit then return nil end  -- ENOENT
     fail("cannot read config file %s", err)
   end
-  local text = f:read("a")
-  f:close()
   return text
 end
 

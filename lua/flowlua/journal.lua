@@ -13,6 +13,7 @@
 --                    "entities": [ {"kind": "connection", "id": "..."} ] } ] }
 -- @module flowlua.journal
 
+local files = require "flowlua.files"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
 
@@ -50,23 +51,23 @@ local function make_dirs(dir)
   end
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
+local function unreadable(path, why)
+  error(("journal %s is unreadable (%s); move it away to start the "
+    .. "workflow afresh"):format(path, why), 0)
 end
 
 local function load(path, name)
-  local text = read_file(path)
+  local text, err, code = files.read(path)
   if text == nil then
+    -- only a missing journal is a fresh workflow: anything else would
+    -- make a re-run create everything again
+    if code ~= 2 then unreadable(path, err) end
     return { workflow = name, format = 1, steps = json.array() }
   end
-  local data, err = json.decode(text)
+  local data
+  data, err = json.decode(text)
   if type(data) ~= "table" or type(data.steps) ~= "table" then
-    error(("journal %s is unreadable (%s); move it away to start the "
-      .. "workflow afresh"):format(path, err or "not a journal"), 0)
+    unreadable(path, err or "not a journal")
   end
   return data
 end

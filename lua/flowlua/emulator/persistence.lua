@@ -4,6 +4,7 @@
 -- stored (views.seal), and the file is 0600 all the same.
 -- @module flowlua.emulator.persistence
 
+local files = require "flowlua.files"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
 local store = require "flowlua.emulator.store"
@@ -14,13 +15,11 @@ local persistence = {}
 persistence.FORMAT = "flowlua-emulator-state"
 
 local function read(path)
-  local f, err, code = io.open(path, "rb")
-  if f == nil then
+  local text, err, code = files.read(path)
+  if text == nil then
     if code == 2 then return nil end   -- ENOENT: a fresh state
     error(("cannot read emulator state file %s: %s"):format(path, err), 0)
   end
-  local text = f:read("a")
-  f:close()
   return text
 end
 
