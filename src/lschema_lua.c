@@ -290,6 +290,8 @@ static sv_value *object_to_sv (conv *cv, int idx) {
 static sv_value *table_to_sv (conv *cv, int idx) {
   sv_value *v;
   if (++cv->depth > 1000) { cv->err = "too deeply nested"; return NULL; }
+  /* a key, a value and a lookahead per level: Lua guarantees only 20 */
+  if (!lua_checkstack(cv->L, 4)) { cv->err = "out of memory"; return NULL; }
   v = is_sequence(cv->L, idx, cv->array_mt) ? array_to_sv(cv, idx)
     : object_to_sv(cv, idx);
   cv->depth--;
