@@ -8,12 +8,39 @@
 #define FLOWLUA_JSONTEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* 1 for JSON whitespace: one load and test per byte. */
 extern const unsigned char jt_ws[256];
 /* 1 for a byte that stands for itself inside a string: ASCII, not a
 ** control character, '"' or '\\'. Other bytes take the slow path. */
 extern const unsigned char jt_plain[256];
+
+/* The first byte from p on, before end, that is not plain (jt_plain), or
+** end. Eight bytes at a time while eight remain: a word has a byte to
+** stop at when one is below 0x20, '"', '\\' or 0x80 and above. The tests
+** can flag bytes after a true one (a borrow), never before it, so the
+** lowest flag is the first stop in little-endian order. */
+static inline const char *jt_plain_run (const char *p, const char *end) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  while (end - p >= 8) {
+    uint64_t x, q, b, stop;
+    memcpy(&x, p, 8);
+    q = x ^ (ones * '"');
+    b = x ^ (ones * '\\');
+    stop = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)
+      | x;
+    stop &= high;
+    if (stop) return p + (__builtin_ctzll(stop) >> 3);
+    p += 8;
+  }
+#endif
+  while (p < end && jt_plain[(unsigned char)*p]) p++;
+  return p;
+}
 
 /* The value of the 4 hex digits at p, or -1. */
 static inline int jt_hex4 (const char *p) {

@@ -155,22 +155,19 @@ static int escape (parser *ps, char *out, size_t *o) {
   }
 }
 
-/* Scans a string without escapes, hashing it as sv_hash does (so a key
-** costs one pass); the end quote's position, or NULL when an escape comes
-** first (then *bad tells whether the text is invalid). */
-static const char *plain_end (const char *p, const char *end, int *bad,
-                              unsigned *hash) {
-  const unsigned char *u = (const unsigned char *)p;
+/* Scans a string without escapes: the end quote's position, or NULL
+** when an escape comes first (then *bad tells whether the text is
+** invalid). */
+static const char *plain_end (const char *p, const char *end, int *bad) {
   const unsigned char *e = (const unsigned char *)end;
-  unsigned h = 0;
   *bad = 0;
-  while (u < e) {
-    unsigned c = *u, n;
-    if (jt_plain[c]) { h = h * 31 + c; u++; continue; }
-    if (c == '"') { *hash = h; return (const char *)u; }
-    if (c == '\\') return NULL;
-    if (c < 0x80 || (n = (unsigned)jt_utf8_seq(u, e)) == 0) break;
-    for (; n > 0; n--) h = h * 31 + *u++;
+  for (;;) {
+    const unsigned char *u = (const unsigned char *)jt_plain_run(p, end);
+    int n;
+    if (u < e && *u == '"') return (const char *)u;
+    if (u < e && *u == '\\') return NULL;
+    if (u >= e || *u < 0x80 || (n = jt_utf8_seq(u, e)) == 0) break;
+    p = (const char *)u + n;
   }
   *bad = 1;
   return NULL;
@@ -202,12 +199,11 @@ static const char *escaped_chars (parser *ps, size_t *len) {
   return out;
 }
 
-/* Parses a string after its opening quote, with its sv_hash; the copy is
-** never longer. In view mode a string without escapes points into the
-** text. */
-static const char *parse_chars (parser *ps, size_t *len, unsigned *hash) {
+/* Parses a string after its opening quote; the copy is never longer. In
+** view mode a string without escapes points into the text. */
+static const char *parse_chars (parser *ps, size_t *len) {
   int bad;
-  const char *q = plain_end(ps->p, ps->end, &bad, hash), *r;
+  const char *q = plain_end(ps->p, ps->end, &bad), *r;
   if (q != NULL) {
     r = ps->view ? ps->p : sc_strdup(ps->a, ps->p, (size_t)(q - ps->p));
     *len = (size_t)(q - ps->p);
@@ -215,7 +211,6 @@ static const char *parse_chars (parser *ps, size_t *len, unsigned *hash) {
     return r;
   }
   if (bad || (r = escaped_chars(ps, len)) == NULL) return NULL;
-  *hash = sv_hash(r, *len);
   return r;
 }
 
@@ -223,10 +218,9 @@ static sv_value *parse_value (parser *ps);
 
 static sv_value *parse_string (parser *ps) {
   sv_value *v = new_value(ps, SV_STR);
-  unsigned h;
   if (v == NULL) return NULL;
   ps->p++;
-  v->u.s = parse_chars(ps, &v->n, &h);
+  v->u.s = parse_chars(ps, &v->n);
   if (v->u.s == NULL) return fail(ps, "invalid string");
   return v;
 }
@@ -335,8 +329,9 @@ static int parse_member (parser *ps, sv_member *m) {
     return 0;
   }
   ps->p++;
-  m->key = parse_chars(ps, &m->klen, &m->hash);
+  m->key = parse_chars(ps, &m->klen);
   if (m->key == NULL) { fail(ps, "invalid string"); return 0; }
+  m->hash = sv_hash(m->key, m->klen);
   skip_ws(ps);
   if (ps->p >= ps->end || *ps->p != ':') { fail(ps, "expected ':'"); return 0; }
   ps->p++;
@@ -411,11 +406,24 @@ sv_value *sv_parse_view (sc_arena *a, const char *text, size_t len,
 }
 
 /* A cheap hash of a key, so that lookups compare one number first. */
+/* Eight bytes at a time (the last eight may overlap), as keys are short;
+** lookups compare the length and the bytes apart. */
 unsigned sv_hash (const char *key, size_t klen) {
-  unsigned h = 0;   /* lookups compare the length apart */
+  const uint64_t mul = 0x9E3779B97F4A7C15u;
+  uint64_t h = klen * mul, w = 0;
   size_t i;
-  for (i = 0; i < klen; i++) h = h * 31 + (unsigned char)key[i];
-  return h;
+  if (klen < 8) {
+    for (i = 0; i < klen; i++) w = w << 8 | (unsigned char)key[i];
+    h = (h ^ w) * mul;
+  } else {
+    for (i = 0; i + 8 < klen; i += 8) {
+      memcpy(&w, key + i, 8);
+      h = (h ^ w) * mul;
+    }
+    memcpy(&w, key + klen - 8, 8);
+    h = (h ^ w) * mul;
+  }
+  return (unsigned)(h >> 32 ^ h);
 }
 
 static sv_value *get_hashed (const sv_value *obj, const char *key,
