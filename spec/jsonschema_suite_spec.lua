@@ -1,7 +1,8 @@
 -- The JSON-Schema-Test-Suite, draft 7: every file, required and optional.
 -- Each test runs three ways: JSON text (schema compiled from text, data
 -- through v:validate_json) and Lua values, both through the fast walker,
--- and Lua values through the generic walker (fast = false). An unmarked
+-- and Lua values through the generic walker (fast = false); each way asks
+-- validate (the errors) and is_valid (the answer alone). An unmarked
 -- empty Lua table is [] and {} at once by design, so tests whose data or
 -- enum/const hold an empty object run as text only. Remotes are served
 -- from the suite's remotes/ folder through `resolve`, as
@@ -98,13 +99,17 @@ local function run_case(file, group, case, mode)
   local v, err = schema.compile(mode == "text" and encode(group.schema)
     or group.schema, opts)
   assert(v, err)
-  local ok, errors
+  local ok, errors, answer
   if mode == "text" then
-    ok, errors = v:validate_json(encode(case.data))
+    local text = encode(case.data)
+    ok, errors = v:validate_json(text)
+    answer = v:is_valid_json(text)
   else
     ok, errors = v:validate(case.data)
+    answer = v:is_valid(case.data)
   end
   assert.equal(case.valid, ok)
+  assert.equal(case.valid, answer, "is_valid")
   if ok then
     assert.is_nil(errors)
   else

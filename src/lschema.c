@@ -2,9 +2,12 @@
 ** lschema.c - flowlua.core.schema: the Lua binding of the validator.
 **
 **   compile(schema_table_or_json_text [, opts])
-**     -> validator, validate, validate_json | nil, err
+**     -> validator, validate, validate_json, is_valid, is_valid_json
+**        | nil, err
 **   validate(self, value)       -> true | false, errors
 **   validate_json(self, text)   -> true | false, errors | nil, decode error
+**   is_valid(self, value)       -> true | false
+**   is_valid_json(self, text)   -> true | false | nil, decode error
 **
 ** A validator is a userdata that owns the compiled schema; validate and
 ** validate_json are closures over it (flowlua/schema.lua stores them in
@@ -56,13 +59,13 @@ static void push_array_mt (lua_State *L) {
   if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); }
 }
 
-static int finish (lua_State *L, int r) {
+static int finish (lua_State *L, int r, int quiet) {
   if (r < 0) {   /* a schema that recurses without consuming the value */
     lua_pushliteral(L, "validation nested more than 512 schemas deep");
     return lua_error(L);
   }
-  if (r) {
-    lua_pushboolean(L, 1);
+  if (r || quiet) {
+    lua_pushboolean(L, r);
     return 1;
   }
   lua_pushboolean(L, 0);
@@ -70,7 +73,9 @@ static int finish (lua_State *L, int r) {
   return 2;
 }
 
-static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
+/* quiet: the answer alone, first error only, no error tables */
+static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v,
+                       int quiet) {
   x->L = L;
   x->v = v;
   x->kptr = v->kptr;
@@ -79,57 +84,76 @@ static void init_vctx (sc_vctx *c, lctx *x, lua_State *L, validator *v) {
   memset(c, 0, sizeof *c);
   c->ud = x;
   c->schema = v->schema;
-  c->all_errors = v->all_errors;
-  c->on_error = lschema_on_error;
+  c->all_errors = v->all_errors && !quiet;
+  c->on_error = quiet ? NULL : lschema_on_error;
 }
 
 static int run (lua_State *L, validator *v, const sc_access *acc,
-                sc_ref value) {
+                sc_ref value, int quiet) {
   sc_vctx c;
   lctx x;
-  init_vctx(&c, &x, L, v);
+  init_vctx(&c, &x, L, v, quiet);
   c.acc = acc;
-  return finish(L, sc_validate(&c, value));
+  return finish(L, sc_validate(&c, value), quiet);
+}
+
+/* Whether the fast walkers may answer (they stop at the first error). */
+static int walks (const validator *v, int quiet) {
+  return v->walkable && (quiet || !v->all_errors);
 }
 
 /* The walker for Lua values, or the generic one when it cannot say. */
-static int run_lua (lua_State *L, validator *v) {
+static int run_lua (lua_State *L, validator *v, int quiet) {
   sc_vctx c;
   lctx x;
+  sc_lua_keys keys;
   int r;
-  if (!v->walk) return run(L, v, &lschema_lua_access, 2);
-  init_vctx(&c, &x, L, v);
-  r = sc_lua_walk(L, &c, 2, v->kptr, SLOT_KEYS, SLOT_ARRAY_MT);
-  if (r != SC_WALK_BAIL) return finish(L, r);
+  if (!walks(v, quiet)) return run(L, v, &lschema_lua_access, 2, quiet);
+  init_vctx(&c, &x, L, v, quiet);
+  keys.kptr = v->kptr;
+  keys.table = SLOT_KEYS;
+  keys.up = UP_KEYS;
+  keys.nup = v->nkey_up;
+  r = sc_lua_walk(L, &c, 2, &keys, SLOT_ARRAY_MT);
+  if (r != SC_WALK_BAIL) return finish(L, r, quiet);
   lua_settop(L, 2);   /* errors a muted branch may have made */
   lua_pushnil(L);
-  return run(L, v, &lschema_lua_access, 2);
+  return run(L, v, &lschema_lua_access, 2, quiet);
 }
 
 /* A parsed document: the fast walker, or the generic one. */
-static int run_sv (lua_State *L, validator *v, const sv_value *doc) {
+static int run_sv (lua_State *L, validator *v, const sv_value *doc,
+                   int quiet) {
   sc_vctx c;
   lctx x;
   int r;
-  if (!v->walk) return run(L, v, &sv_access, (sc_ref)doc);
-  init_vctx(&c, &x, L, v);
+  if (!walks(v, quiet)) return run(L, v, &sv_access, (sc_ref)doc, quiet);
+  init_vctx(&c, &x, L, v, quiet);
   r = sc_sv_walk(&c, doc);
-  if (r != SC_WALK_BAIL) return finish(L, r);
+  if (r != SC_WALK_BAIL) return finish(L, r, quiet);
   lua_settop(L, 2);   /* errors a muted branch may have made */
   lua_pushnil(L);
-  return run(L, v, &sv_access, (sc_ref)doc);
+  return run(L, v, &sv_access, (sc_ref)doc, quiet);
+}
+
+static int check_value (lua_State *L, int quiet) {
+  validator *v = bound_validator(L);
+  luaL_checkany(L, 2);
+  lua_settop(L, SLOT_ERRORS);   /* the error list: nil for now */
+  return run_lua(L, v, quiet);
 }
 
 /* validate(self, value): self is the Lua object, ignored */
 static int bound_validate (lua_State *L) {
-  validator *v = bound_validator(L);
-  luaL_checkany(L, 2);
-  lua_settop(L, SLOT_ERRORS);   /* the error list: nil for now */
-  return run_lua(L, v);
+  return check_value(L, 0);
 }
 
-/* validate_json(self, text) */
-static int bound_validate_json (lua_State *L) {
+/* is_valid(self, value) */
+static int bound_is_valid (lua_State *L) {
+  return check_value(L, 1);
+}
+
+static int check_text (lua_State *L, int quiet) {
   validator *v = bound_validator(L);
   size_t len;
   const char *text = luaL_checklstring(L, 2, &len);
@@ -144,7 +168,17 @@ static int bound_validate_json (lua_State *L) {
     lua_pushstring(L, err);
     return 2;
   }
-  return run_sv(L, v, doc);
+  return run_sv(L, v, doc, quiet);
+}
+
+/* validate_json(self, text) */
+static int bound_validate_json (lua_State *L) {
+  return check_text(L, 0);
+}
+
+/* is_valid_json(self, text) */
+static int bound_is_valid_json (lua_State *L) {
+  return check_text(L, 1);
 }
 
 static int validator_close (lua_State *L) {
@@ -252,18 +286,21 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
   }
 }
 
-/* A validate function over the validator (5), keys (6), json.array (4)
-** and the error field names. */
-static void push_bound (lua_State *L, lua_CFunction f) {
-  size_t i;
+/* A validate function over the validator (5), keys (6), json.array (4),
+** the error field names and the first keys. */
+static void push_bound (lua_State *L, const validator *v, lua_CFunction f) {
+  int i;
+  luaL_checkstack(L, UP_KEYS + v->nkey_up, "too many keys");
   lua_pushvalue(L, 5);
   lua_pushvalue(L, 6);
   lua_pushvalue(L, 4);
   for (i = 0; i < 5; i++) lua_pushstring(L, lschema_error_fields[i]);
-  lua_pushcclosure(L, f, 8);
+  for (i = 1; i <= v->nkey_up; i++) lua_rawgeti(L, 6, i);
+  lua_pushcclosure(L, f, UP_KEYS + v->nkey_up);
 }
 
-/* compile(spec [, opts]) -> validator, validate, validate_json */
+/* compile(spec [, opts])
+**   -> validator, validate, validate_json, is_valid, is_valid_json */
 static int schema_compile (lua_State *L) {
   sc_options o;
   resolver r;
@@ -299,17 +336,20 @@ static int schema_compile (lua_State *L) {
     lua_pushstring(L, err);
     return 2;
   }
-  v->walk = !v->all_errors && opt_flag(L, "fast", 1) &&
-    sc_lua_walkable(v->schema);
+  v->walkable = opt_flag(L, "fast", 1) && sc_lua_walkable(v->schema);
   lua_createtable(L, (int)sc_nkeys(v->schema), 0);       /* 6 */
   fill_keys(L, v, 6);
+  v->nkey_up = (int)(sc_nkeys(v->schema) < KEY_UPVALUES
+                     ? sc_nkeys(v->schema) : KEY_UPVALUES);
   lua_pushvalue(L, 6);
   lua_setiuservalue(L, 5, 1);
   if (lua_isnil(L, 4)) { lua_pushboolean(L, 0); lua_replace(L, 4); }
   lua_pushvalue(L, 5);
-  push_bound(L, bound_validate);
-  push_bound(L, bound_validate_json);
-  return 3;
+  push_bound(L, v, bound_validate);
+  push_bound(L, v, bound_validate_json);
+  push_bound(L, v, bound_is_valid);
+  push_bound(L, v, bound_is_valid_json);
+  return 5;
 }
 
 static const luaL_Reg validator_methods[] = {

@@ -20,21 +20,25 @@
 typedef struct validator {
   sc_schema *schema;
   int all_errors;
-  int walk;                  /* validate with lschema_walk.c */
+  int walkable;              /* lschema_walk.c can do the schema */
   sc_arena scratch;          /* validate_json: one document at a time */
   const char **kptr;         /* kptr[id]: the key strings of the user value */
+  int nkey_up;               /* how many of them are upvalues too */
   struct strslot *strs;      /* strings of errors, see kept */
   size_t nstrs, capstrs;
   int nextidx;               /* their next index in the key table */
 } validator;
 
 /* The validate functions are closures over the validator (upvalue 1), its
-** key table, json.array (or false) and the field names of an error; the
-** error list is stack slot 3. */
+** key table, json.array (or false), the field names of an error and the
+** first KEY_UPVALUES keys of the key table again (upvalue UP_KEYS + id),
+** as an upvalue is cheaper to push; the error list is stack slot 3. */
 #define UP_VALIDATOR lua_upvalueindex(1)
 #define SLOT_KEYS lua_upvalueindex(2)
 #define SLOT_ARRAY_MT lua_upvalueindex(3)
 #define UP_FIELD(i) lua_upvalueindex(4 + (i))
+#define UP_KEYS 8
+#define KEY_UPVALUES (255 - UP_KEYS)
 #define SLOT_ERRORS 3
 
 /* The snapshots of sc_access over Lua values (see lschema_lua.c). */

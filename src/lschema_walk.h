@@ -17,12 +17,21 @@
 ** content*, enum/const of arrays or objects). */
 int sc_lua_walkable (sc_schema *s);
 
+/* The schema's property names as Lua strings: kptr[id] is the interned
+** string of key id, which is [id] of the table at index `table`, and, for
+** id <= nup, upvalue up + id of the running C function as well (cheaper
+** to push). */
+typedef struct sc_lua_keys {
+  const char *const *kptr;
+  int table;
+  int up, nup;
+} sc_lua_keys;
+
 /* Validates the value at idx in first-error mode, errors to c->on_error:
-** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. kptr[id] are the
-** interned key strings of the schema, the strings of the table at index
-** keys; array_mt is the index of json.array (pseudo-indices are fine). */
-int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const char *const *kptr,
-                 int keys, int array_mt);
+** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. array_mt is the index
+** of json.array (pseudo-indices are fine). */
+int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const sc_lua_keys *keys,
+                 int array_mt);
 
 /* The same over a parsed document (sv_parse, sv_parse_view). */
 int sc_sv_walk (sc_vctx *c, const sv_value *doc);

@@ -52,7 +52,8 @@ typedef struct sc_list {
 
 struct sc_node {
   unsigned flags, types;
-  int fast;                  /* lschema_walk.c: 0 unknown, else SC_FAST_* */
+  int fast;                  /* lschema_plan.c: the walker does it */
+  const struct lw_prog *prog;    /* lschema_plan.c: the walker's program */
   const char *ptr;           /* JSON Pointer of this schema, for errors */
   const char *type_msg, *enum_msg;   /* made at compile time */
   sc_node *ref;              /* "$ref": replaces every sibling keyword */

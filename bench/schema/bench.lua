@@ -124,6 +124,57 @@ local function run_text(items)
   return c
 end
 
+local function run_is_valid(items)
+  local c = 0
+  for i = 1, #items do
+    if v:is_valid(items[i]) then c = c + 1 end
+  end
+  return c
+end
+
+local function run_is_valid_json(items)
+  local c = 0
+  for i = 1, #items do
+    if v:is_valid_json(items[i]) then c = c + 1 end
+  end
+  return c
+end
+
+-- Context for the prebuilt form: the least a call into C costs per
+-- instance (rawequal, a C function that does nothing else), and the same
+-- schema checked by Lua code written by hand for it.
+local function run_c_call(items)
+  local c, rawequal = 0, rawequal
+  for i = 1, #items do
+    if not rawequal(items[i], v) then c = c + 1 end
+  end
+  return c
+end
+
+local FREQUENCIES = { once = true, minute = true, hour = true, day = true,
+  week = true }
+local mtype = math.type
+local function by_hand(x)
+  if type(x) ~= "table" then return false end
+  local st, fr, iv, bf = x.startTime, x.frequency, x.interval, x.backfill
+  if st == nil or fr == nil then return false end
+  if mtype(st) ~= "integer" then return false end
+  if type(fr) ~= "string" or not FREQUENCIES[fr] then return false end
+  if iv ~= nil and mtype(iv) ~= "integer" then return false end
+  if bf ~= nil and type(bf) ~= "boolean" then return false end
+  if fr == "once" then return iv == nil and bf == nil end
+  if iv == nil then return false end
+  return iv >= (fr == "minute" and 15 or 1)
+end
+
+local function run_by_hand(items)
+  local c = 0
+  for i = 1, #items do
+    if by_hand(items[i]) then c = c + 1 end
+  end
+  return c
+end
+
 local function run_decode(items)
   local c, decode = 0, json.decode
   for i = 1, #items do
@@ -174,12 +225,19 @@ for _, w in ipairs({ "A", "B" }) do
   for i = 1, N do objs[i] = gen(i - 1) end
   results[w .. "_values"] = bench(("workload %s, prebuilt values     "):format(w),
     objs, run_values, want)
+  results[w .. "_is_valid"] = bench(("workload %s, is_valid(value)     "):format(w),
+    objs, run_is_valid, want)
+  bench(("workload %s, context: a bare C call"):format(w), objs, run_c_call, N)
+  bench(("workload %s, context: Lua by hand  "):format(w), objs, run_by_hand,
+    want)
   local texts = {}
   for i = 1, N do texts[i] = text_of(objs[i]) end
   objs = nil -- luacheck: ignore
   collectgarbage("collect")
   results[w .. "_text"] = bench(("workload %s, validate_json(text)  "):format(w),
     texts, run_text, want)
+  results[w .. "_is_valid_json"] = bench(("workload %s, is_valid_json(text) ")
+    :format(w), texts, run_is_valid_json, want)
   if have_decode then
     results[w .. "_decode"] = bench(("workload %s, json.decode+validate")
       :format(w), texts, run_decode, want)
@@ -203,11 +261,13 @@ if ajv_out then
   for _, w in ipairs({ "A", "B" }) do
     local a_v, a_t = ajv[w .. "_values"], ajv[w .. "_text"]
     if a_v and a_t then
-      print(("workload %s: prebuilt values %.2fM vs %.2fM = %.2fx; "
-        .. "from text validate_json %.2fM vs JSON.parse+validate %.2fM = %.2fx%s")
+      print(("workload %s: prebuilt values %.2fM vs %.2fM = %.2fx "
+        .. "(is_valid %.2fx); from text validate_json %.2fM vs "
+        .. "JSON.parse+validate %.2fM = %.2fx (is_valid_json %.2fx%s)")
         :format(w, results[w .. "_values"] / 1e6, a_v / 1e6,
-          results[w .. "_values"] / a_v, results[w .. "_text"] / 1e6, a_t / 1e6,
-          results[w .. "_text"] / a_t,
+          results[w .. "_values"] / a_v, results[w .. "_is_valid"] / a_v,
+          results[w .. "_text"] / 1e6, a_t / 1e6, results[w .. "_text"] / a_t,
+          results[w .. "_is_valid_json"] / a_t,
           results[w .. "_decode"] and ("; json.decode+validate %.2fx")
             :format(results[w .. "_decode"] / a_t) or ""))
     end

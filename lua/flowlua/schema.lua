@@ -1,7 +1,8 @@
 --- flowlua.schema: JSON Schema draft-07, compiled once, validated fast.
 -- The compiler and the validator are C (src/schema*.c, src/lschema*.c);
--- `validate` and `validate_json` are C functions stored in each validator
--- object, so `v:validate(x)` costs one call.
+-- `validate`, `validate_json`, `is_valid` and `is_valid_json` are C
+-- functions stored in each validator object, so `v:validate(x)` costs one
+-- call.
 -- @module flowlua.schema
 -- @usage
 -- local schema = require "flowlua.schema"
@@ -31,6 +32,23 @@ end
 -- @return `true`, or `false` and the errors, or `nil` and a decode error
 function Validator:validate_json(text) -- luacheck: ignore
   error("a validator made by schema.compile has its own validate_json", 2)
+end
+
+--- Whether a Lua value is valid, without the list of errors: the answer
+-- `validate` gives, at the cost of no error tables (first error only, even
+-- with `all_errors`). For filters and dispatch, where the reason is not
+-- shown.
+-- @param value the instance, as for `validate`
+-- @treturn boolean
+function Validator:is_valid(value) -- luacheck: ignore
+  error("a validator made by schema.compile has its own is_valid", 2)
+end
+
+--- Whether JSON text is valid, without the list of errors.
+-- @tparam string text a JSON document
+-- @return `true` or `false`, or `nil` and a decode error
+function Validator:is_valid_json(text) -- luacheck: ignore
+  error("a validator made by schema.compile has its own is_valid_json", 2)
 end
 
 --- Frees the compiled schema now (the garbage collector does it otherwise).
@@ -63,10 +81,12 @@ function schema.compile(spec, opts)
     error("bad argument #2 to 'compile' (table expected, got "
       .. type(opts) .. ")", 2)
   end
-  local ud, validate, validate_json = core.compile(spec, opts)
+  local ud, validate, validate_json, is_valid, is_valid_json =
+    core.compile(spec, opts)
   if not ud then return nil, validate end
   return setmetatable({ _core = ud, validate = validate,
-    validate_json = validate_json }, Validator)
+    validate_json = validate_json, is_valid = is_valid,
+    is_valid_json = is_valid_json }, Validator)
 end
 
 --- Validates once: compiles `spec` and validates `value` against it.
