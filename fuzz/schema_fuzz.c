@@ -6,11 +6,12 @@
 ** schema and also the instance). The schema is parsed, compiled (remote
 ** refs fail: no resolver), and the instance is validated in first-error
 ** and all-errors modes, and by the fast walker when it takes the schema
-** (which must give the generic walker's answer). Nothing may crash, leak
-** or read out of bounds, whatever the bytes.
+** (which must give the generic walker's answer and first error). Nothing
+** may crash, leak or read out of bounds, whatever the bytes.
 */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,11 +20,19 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+/* The first error, as text, and how many there were. */
+typedef struct seen {
+  size_t count;
+  char first[512];
+} seen;
+
 static void on_error (void *ud, const sc_error *e) {
   char path[256];
-  size_t *count = ud;
+  seen *s = ud;
   sc_path_render(e->path, path, sizeof path);
-  *count += strlen(e->message) > 0;
+  if (s->count++ == 0)
+    snprintf(s->first, sizeof s->first, "%s %s/%s %s", path, e->schema_path,
+             e->keyword, e->message);
 }
 
 static void validate (sc_schema *s, const char *text, size_t len) {
@@ -31,13 +40,16 @@ static void validate (sc_schema *s, const char *text, size_t len) {
   char err[128];
   sv_value *doc = sv_parse_view(&a, text, len, err, sizeof err);
   int all, first = 0;
+  seen generic, fast;
+  memset(&generic, 0, sizeof generic);
   if (doc != NULL) {
     for (all = 0; all < 2; all++) {
-      size_t count = 0;
+      seen count;
       sc_vctx c;
       memset(&c, 0, sizeof c);
+      memset(&count, 0, sizeof count);
       c.acc = &sv_access;
-      c.ud = &count;
+      c.ud = all ? &count : &generic;
       c.schema = s;
       c.all_errors = all;
       c.on_error = on_error;
@@ -45,15 +57,16 @@ static void validate (sc_schema *s, const char *text, size_t len) {
       else sc_validate(&c, (sc_ref)doc);
     }
     if (sc_lua_walkable(s)) {   /* the fast walker must agree */
-      size_t count = 0;
       sc_vctx c;
       int r;
       memset(&c, 0, sizeof c);
-      c.ud = &count;
+      memset(&fast, 0, sizeof fast);
+      c.ud = &fast;
       c.schema = s;
       c.on_error = on_error;
       r = sc_sv_walk(&c, doc);
       if (r != SC_WALK_BAIL && r != first) abort();
+      if (r == 0 && strcmp(fast.first, generic.first) != 0) abort();
     }
   }
   sc_arena_free(&a);
