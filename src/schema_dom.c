@@ -246,6 +246,38 @@ static sv_value *number_text (parser *ps, sv_value *v, const char *start,
 
 /* An integer of at most 18 digits is read while it is scanned; anything
 ** else goes through strtod/strtoll. */
+/* Whether the 8 bytes of x are all ASCII digits: adding 6 keeps '0'..'9'
+** (0x30..0x39) in 0x3_, and no other byte stays in 0x3_ both ways. */
+static int eight_digits (uint64_t x) {
+  const uint64_t hi = 0xF0F0F0F0F0F0F0F0u;
+  return ((x & hi) | (((x + 0x0606060606060606u) & hi) >> 4)) ==
+    0x3333333333333333u;
+}
+
+/* The value of 8 ASCII digits, first digit in the lowest byte: pairs,
+** then quads, then the whole, each step a multiply and a shift. */
+static uint64_t eight_value (uint64_t x) {
+  x = (x & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
+  x = (x & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
+  return (x & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32;
+}
+
+/* Scans the digits at p into *r (r = r * 10 + digit, wrapping), eight at a
+** time where the text allows; returns the first byte after them. */
+static const char *digits_value (const char *p, const char *end,
+                                 uint64_t *r) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint64_t x;
+  while (end - p >= 8 && (memcpy(&x, p, 8), eight_digits(x))) {
+    *r = *r * 100000000u + eight_value(x);
+    p += 8;
+  }
+#endif
+  while (p < end && *p >= '0' && *p <= '9')
+    *r = *r * 10 + (uint64_t)(*p++ - '0');
+  return p;
+}
+
 static sv_value *parse_number (parser *ps) {
   const char *q = ps->p, *start = ps->p, *digits;
   int is_int = 1;
@@ -255,8 +287,7 @@ static sv_value *parse_number (parser *ps) {
   digits = q;
   if (q < ps->end && *q == '0') q++;
   else if (q < ps->end && *q >= '1' && *q <= '9')
-    while (q < ps->end && *q >= '0' && *q <= '9')
-      r = r * 10 + (uint64_t)(*q++ - '0');   /* wraps harmlessly if long */
+    q = digits_value(q, ps->end, &r);   /* wraps harmlessly if long */
   else return fail(ps, "invalid number");
   if (q < ps->end && *q == '.') {
     is_int = 0;
@@ -358,22 +389,25 @@ static sv_value *parse_object (parser *ps) {
   }
 }
 
-static sv_value *parse_value (parser *ps) {
+static sv_value *parse_container (parser *ps) {
   sv_value *v;
-  skip_ws(ps);
-  if (ps->p >= ps->end) return fail(ps, "unexpected end of text");
   if (++ps->depth > MAX_DEPTH) return fail(ps, "too deeply nested");
-  switch (*ps->p) {
-    case '{': v = parse_object(ps); break;
-    case '[': v = parse_array(ps); break;
-    case '"': v = parse_string(ps); break;
-    case 't': v = parse_literal(ps, "true", 4, SV_TRUE); break;
-    case 'f': v = parse_literal(ps, "false", 5, SV_FALSE); break;
-    case 'n': v = parse_literal(ps, "null", 4, SV_NULL); break;
-    default: v = parse_number(ps); break;
-  }
+  v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
   ps->depth--;
   return v;
+}
+
+static sv_value *parse_value (parser *ps) {
+  skip_ws(ps);
+  if (ps->p >= ps->end) return fail(ps, "unexpected end of text");
+  switch (*ps->p) {
+    case '{': case '[': return parse_container(ps);
+    case '"': return parse_string(ps);
+    case 't': return parse_literal(ps, "true", 4, SV_TRUE);
+    case 'f': return parse_literal(ps, "false", 5, SV_FALSE);
+    case 'n': return parse_literal(ps, "null", 4, SV_NULL);
+    default: return parse_number(ps);
+  }
 }
 
 static sv_value *parse (sc_arena *a, const char *text, size_t len,
