@@ -87,6 +87,7 @@ typedef struct builder {
   int ncounters;
   const sc_node *nest[MAX_NEST];   /* the nodes being inlined */
   int depth;
+  int object;                /* the code so far made sure of an object */
   int oom;
 } builder;
 
@@ -197,16 +198,19 @@ static void property (builder *b, const sc_node *n, const sc_prop *pr,
     return;
   }
   after = label(b);
-  if (pr->required) {
+  if (is_leaf(t)) {   /* presence and checks in one op */
+    o = jump(b, LW_LEAF, at, after);
+    o->n = n;
+    o->fail = fail;
+    o->child = t;
+  } else if (pr->required) {
     o = op(b, LW_REQ, at, n, fail);
-    o->msg = pr->key->required_msg;
   } else {
     o = jump(b, LW_HAS, at, after);
   }
   o->key = pr->key;
-  if (is_leaf(t)) {
-    scalar_ops(b, t, at, fail);
-  } else {
+  o->msg = pr->required ? pr->key->required_msg : NULL;
+  if (!is_leaf(t)) {
     o = op(b, LW_VALUE, at, t, fail);
     o->child = entered(b, t);
     o->key = pr->key;
@@ -217,7 +221,7 @@ static void property (builder *b, const sc_node *n, const sc_prop *pr,
 static void object_ops (builder *b, const sc_node *n, int fail) {
   int done = label(b);
   size_t i;
-  jump(b, LW_IS_OBJ, LW_SELF, done);
+  if (!b->object) jump(b, LW_IS_OBJ, LW_SELF, done);
   for (i = 0; i < n->nprops; i++) property(b, n, &n->props[i], fail);
   for (i = 0; i < n->nrequired; i++) {
     lw_op *o = op(b, LW_REQ, slot(b, n->required[i]), n, fail);
@@ -304,6 +308,7 @@ static int inlined (const builder *b, const sc_node *n) {
 
 /* The checks of n on the instance; failures go to fail. */
 static void node_ops (builder *b, sc_node *n, int fail) {
+  int was_object;
   n = target(n);
   if (n->flags == 0 || b->oom) return;
   if (n->flags & F_FALSE) {
@@ -315,11 +320,15 @@ static void node_ops (builder *b, sc_node *n, int fail) {
     return;
   }
   b->nest[b->depth++] = n;
+  was_object = b->object;
   scalar_ops(b, n, LW_SELF, fail);
+  /* what follows runs only once "type": "object" has passed */
+  if ((n->flags & F_TYPE) && n->types == T_OBJ) b->object = 1;
   if (n->flags & F_ARR) op(b, LW_ARR, LW_SELF, n, fail);
   if (n->flags & F_OBJ) object_ops(b, n, fail);
   if (n->flags & F_COMB) comb_ops(b, n, fail);
   if (n->flags & F_COND) cond_ops(b, n, fail);
+  b->object = was_object;
   b->depth--;
 }
 
@@ -332,7 +341,8 @@ static int finish (builder *b) {
   for (i = 0; i < b->n; i++) {
     o = &b->ops[i];
     if (o->fail >= 0) o->fail = b->labels[o->fail];
-    if (o->code == LW_JUMP || o->code == LW_IS_OBJ || o->code == LW_HAS)
+    if (o->code == LW_JUMP || o->code == LW_IS_OBJ || o->code == LW_HAS ||
+        o->code == LW_LEAF)
       o->next = b->labels[o->next];
     b->p->ops[i] = *o;
   }

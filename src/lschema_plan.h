@@ -27,6 +27,9 @@ enum {
   LW_TYPE, LW_CONST, LW_ENUM, LW_NUM, LW_STR,
   LW_ARR,                    /* the array keywords of n */
   LW_IS_OBJ,                 /* not an object: to next */
+  LW_LEAF,                   /* property slot against child, a schema of
+                                scalar keywords alone; absent: fails when
+                                required (msg), else to next */
   LW_HAS,                    /* property slot absent: to next */
   LW_REQ,                    /* property slot (or key) absent: fails */
   LW_VALUE,                  /* property slot against child's program */
@@ -46,9 +49,10 @@ typedef struct lw_op {
   int next;                  /* a jump target, or a counter */
   int fail;                  /* LW_REPORT, or where a failure goes (muted) */
   const sc_node *n;          /* the node checked, reported as the source */
-  const char *kw, *msg;      /* LW_FAIL; LW_REQ, LW_PROP: msg */
+  const char *kw, *msg;      /* LW_FAIL; LW_REQ, LW_PROP, LW_LEAF: msg */
   const sc_key *key;         /* the property of a slot, or of LW_PROP */
-  const sc_node *child;      /* LW_VALUE, LW_PROP, LW_CALL: run its program */
+  const sc_node *child;      /* LW_VALUE, LW_PROP, LW_CALL: run its program;
+                                LW_LEAF: check its keywords */
 } lw_op;
 
 typedef struct lw_prog {

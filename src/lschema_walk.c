@@ -34,6 +34,7 @@ typedef struct frame {
   const sc_path *path;
   unsigned long have;        /* slots read (bit i) */
   int nonempty;              /* a property was found */
+  int why;                   /* the check an LW_LEAF failed */
   int counter[LW_COUNTERS];
   lval slot[LW_SLOTS];
 } frame;
@@ -232,12 +233,53 @@ static const sc_path *where (const frame *f, const lw_op *o, sc_path *p) {
   return p;
 }
 
+/* The checks of a leaf schema n on v, in the generic walker's order; the
+** one that failed in f->why. Quiet: report_leaf says why. */
+static int leaf_ok (walk *w, frame *f, const sc_node *n, const lval *v) {
+  int ok;
+  if ((n->flags & F_TYPE) && !type_ok(n->types, v)) f->why = LW_TYPE;
+  else if ((n->flags & F_CONST) && !equal_scalar(v, n->konst))
+    f->why = LW_CONST;
+  else if ((n->flags & F_ENUM) && !in_enum(n, v)) f->why = LW_ENUM;
+  else if (!(n->flags & (F_NUM | F_STR))) return 1;
+  else {
+    w->c->mute++;
+    ok = !(n->flags & F_NUM) || number_ok(w, n, v, NULL);
+    f->why = ok ? LW_STR : LW_NUM;
+    ok = ok && (!(n->flags & F_STR) || v->kind != SK_STR ||
+                sc_check_string(w->c, n, v->u.str.s, v->u.str.len, NULL));
+    w->c->mute--;
+    return ok;
+  }
+  return 0;
+}
+
+/* Reports why an LW_LEAF failed: the checks that report themselves run
+** again, not muted. */
+static int report_leaf (walk *w, const frame *f, const lw_op *o,
+                        const sc_path *at) {
+  const lval *v = &f->slot[o->slot];
+  const sc_node *n = o->child;
+  switch (f->why) {
+    case LW_REQ:
+      return sc_report_msg(w->c, o->n, "required", f->path, o->msg);
+    case LW_TYPE: return sc_type_fail(w->c, n, at);
+    case LW_CONST:
+      return sc_report_msg(w->c, n, "const", at,
+                           "must be equal to the constant");
+    case LW_ENUM: return sc_enum_fail(w->c, n, at);
+    case LW_NUM: return number_ok(w, n, v, at);
+    default: return sc_check_string(w->c, n, v->u.str.s, v->u.str.len, at);
+  }
+}
+
 /* Reports the failure of a check that does not report itself. */
 static int report (walk *w, const frame *f, const lw_op *o) {
   sc_vctx *c = w->c;
   sc_path p;
   const sc_path *at = where(f, o, &p);
   switch (o->code) {
+    case LW_LEAF: return report_leaf(w, f, o, at);
     case LW_TYPE: return sc_type_fail(c, o->n, at);
     case LW_CONST:
       return sc_report_msg(c, o->n, "const", at,
@@ -308,15 +350,16 @@ static int self_reporting (walk *w, frame *f, const lw_op *o, lval *v) {
   return r;
 }
 
-/* Whether o checks a property's value (else the instance). */
-static int on_slot (const lw_op *o) {
+/* Whether o checked a property's value (else the instance). */
+static int on_slot (const frame *f, const lw_op *o) {
+  if (o->code == LW_LEAF) return f->why != LW_REQ;
   return o->slot >= 0 && o->code >= LW_TYPE && o->code <= LW_STR;
 }
 
 /* o failed: report it, or the op to go on with; NULL ends the run. */
 static const lw_op *failure (walk *w, frame *f, const lw_op *o) {
   if (w->bail) return NULL;
-  if (on_slot(o)) failed_on(w, &f->slot[o->slot], 0);
+  if (on_slot(f, o)) failed_on(w, &f->slot[o->slot], 0);
   else failed_on(w, f->v, f->nonempty);
   if (w->bail) return NULL;
   if (o->fail != LW_REPORT) return f->p->ops + o->fail;
@@ -339,6 +382,17 @@ static int run (walk *w, frame *f) {
       case LW_HAS:
         if (v->kind == LV_ABSENT) o = ops + o->next - 1;
         continue;
+      case LW_LEAF:
+        if (v->kind != LV_ABSENT) {
+          ok = leaf_ok(w, f, o->child, v);
+        } else if (o->msg == NULL) {   /* not required */
+          o = ops + o->next - 1;
+          continue;
+        } else {
+          f->why = LW_REQ;
+          ok = 0;
+        }
+        break;
       case LW_ONE_START: f->counter[o->next] = 0; continue;
       case LW_TYPE: ok = type_ok(o->n->types, v); break;
       case LW_CONST: ok = equal_scalar(v, o->n->konst); break;
