@@ -222,6 +222,32 @@ describe("flowlua.schema", function()
     end)
   end)
 
+  describe("is_valid and is_valid_json", function()
+    it("answer as validate does, with no errors", function()
+      for _, opts in ipairs({ {}, { all_errors = true }, { fast = false } }) do
+        local v = assert(schema.compile(SCHEDULE, opts))
+        assert.same({ true }, { v:is_valid({ startTime = 1,
+          frequency = "hour", interval = 1 }) })
+        assert.same({ false }, { v:is_valid({ startTime = 1 }) })
+        assert.same({ true }, { v:is_valid_json(
+          '{"startTime": 1, "frequency": "once"}') })
+        assert.same({ false }, { v:is_valid_json(
+          '{"startTime": 1, "frequency": "once", "interval": 5}') })
+      end
+    end)
+    it("returns nil and where the text is bad", function()
+      local v = assert(schema.compile(SCHEDULE))
+      assert.same({ nil, "expected a string key at line 2 column 3" },
+        { v:is_valid_json('{\n  nope}') })
+    end)
+    it("raises on a closed validator", function()
+      local v = assert(schema.compile(SCHEDULE))
+      v:close()
+      assert.has_error(function() v:is_valid({}) end,
+        "attempt to use a closed validator")
+    end)
+  end)
+
   describe("validate_json", function()
     local v = assert(schema.compile(SCHEDULE))
     it("validates text without building Lua values", function()
