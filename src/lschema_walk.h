@@ -1,5 +1,6 @@
 /*
-** lschema_walk.h - the validator's walk specialised for Lua values.
+** lschema_walk.h - the validator's fast walk, for Lua values and parsed
+** JSON text (lschema_walk.c, with its programs from lschema_plan.c).
 */
 #ifndef FLOWLUA_LSCHEMA_WALK_H
 #define FLOWLUA_LSCHEMA_WALK_H
@@ -8,13 +9,15 @@
 
 #include "schema.h"
 
-/* sc_lua_walk's answer when the instance needs the generic walker: an
-** unmarked empty table, a key that is not a string, a large object. */
+/* The walks' answer when the instance needs the generic walker: an
+** unmarked empty table where [] and {} differ, a key that is not a
+** string, an empty container read from a Lua table. */
 #define SC_WALK_BAIL (-2)
 
-/* 1 when every node reachable from the root has only keywords the Lua
+/* 1 when every node reachable from the root has only keywords the fast
 ** walker does (the others: uniqueItems, dependencies, propertyNames,
-** content*, enum/const of arrays or objects). */
+** content*, enum/const of arrays or objects); their programs are made
+** then. 0 as well when memory for them runs out. */
 int sc_lua_walkable (sc_schema *s);
 
 /* The schema's property names as Lua strings: kptr[id] is the interned
