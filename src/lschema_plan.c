@@ -89,6 +89,7 @@ typedef struct builder {
   int depth;
   int object;                /* the code so far made sure of an object */
   int oom;
+  lw_op sink;                /* what is written after running out */
 } builder;
 
 static const lw_prog *program (sc_schema *s, sc_node *n);
@@ -120,10 +121,7 @@ static lw_op *op (builder *b, int code, int slot, const sc_node *n,
   lw_op *o;
   if (b->n == b->cap) {
     lw_op *ops = grow(b, b->ops, &b->cap, sizeof *ops);
-    if (ops == NULL) {
-      static lw_op sink;   /* what is written after running out */
-      return &sink;
-    }
+    if (ops == NULL) return &b->sink;
     b->ops = ops;
   }
   o = &b->ops[b->n++];
@@ -163,23 +161,24 @@ static sc_node *target (sc_node *n) {
   return n;
 }
 
-/* A schema that checks scalars alone: its ops need no program. */
+/* A schema that checks scalars alone: a property's value checked against
+** it is one op, LW_LEAF. */
 static int is_leaf (const sc_node *n) {
   unsigned scalar = F_TYPE | F_NUM | F_STR | F_ENUM | F_CONST;
   return (n->flags & ~scalar) == 0;
 }
 
-/* The checks of a leaf n on the instance or a slot. */
-static void scalar_ops (builder *b, const sc_node *n, int at, int fail) {
-  if (n->flags & F_TYPE) op(b, LW_TYPE, at, n, fail);
-  if (n->flags & F_CONST) op(b, LW_CONST, at, n, fail);
-  if (n->flags & F_ENUM) op(b, LW_ENUM, at, n, fail);
-  if (n->flags & F_NUM) op(b, LW_NUM, at, n, fail);
-  if (n->flags & F_STR) op(b, LW_STR, at, n, fail);
+/* The checks of n on the instance that do not depend on its kind. */
+static void scalar_ops (builder *b, const sc_node *n, int fail) {
+  if (n->flags & F_TYPE) op(b, LW_TYPE, LW_SELF, n, fail);
+  if (n->flags & F_CONST) op(b, LW_CONST, LW_SELF, n, fail);
+  if (n->flags & F_ENUM) op(b, LW_ENUM, LW_SELF, n, fail);
+  if (n->flags & F_NUM) op(b, LW_NUM, LW_SELF, n, fail);
+  if (n->flags & F_STR) op(b, LW_STR, LW_SELF, n, fail);
 }
 
-/* A node the walker enters with a program of its own; NULL when out of
-** memory (b->oom). */
+/* A node the walker enters with a program of its own, made now (b->oom
+** when memory runs out). */
 static const sc_node *entered (builder *b, sc_node *n) {
   if (program(b->s, n) == NULL) b->oom = 1;
   return n;
@@ -321,7 +320,7 @@ static void node_ops (builder *b, sc_node *n, int fail) {
   }
   b->nest[b->depth++] = n;
   was_object = b->object;
-  scalar_ops(b, n, LW_SELF, fail);
+  scalar_ops(b, n, fail);
   /* what follows runs only once "type": "object" has passed */
   if ((n->flags & F_TYPE) && n->types == T_OBJ) b->object = 1;
   if (n->flags & F_ARR) op(b, LW_ARR, LW_SELF, n, fail);

@@ -23,7 +23,7 @@
 enum {
   LW_END,                    /* valid */
   LW_JUMP,                   /* to next */
-  /* checks of the instance (slot LW_SELF) or of a property's value */
+  /* checks of the instance */
   LW_TYPE, LW_CONST, LW_ENUM, LW_NUM, LW_STR,
   LW_ARR,                    /* the array keywords of n */
   LW_IS_OBJ,                 /* not an object: to next */

@@ -352,8 +352,7 @@ static int self_reporting (walk *w, frame *f, const lw_op *o, lval *v) {
 
 /* Whether o checked a property's value (else the instance). */
 static int on_slot (const frame *f, const lw_op *o) {
-  if (o->code == LW_LEAF) return f->why != LW_REQ;
-  return o->slot >= 0 && o->code >= LW_TYPE && o->code <= LW_STR;
+  return o->code == LW_LEAF && f->why != LW_REQ;
 }
 
 /* o failed: report it, or the op to go on with; NULL ends the run. */
