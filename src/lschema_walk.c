@@ -210,9 +210,9 @@ static int in_enum (const sc_node *n, const lval *v) {
 static int number_ok (walk *w, const sc_node *n, const lval *v,
                       const sc_path *path) {
   if (v->kind != SK_INT && v->kind != SK_NUM) return 1;
-  if (v->kind == SK_INT && n->min.set && n->min.is_int && !n->max.set &&
-      !n->xmin.set &&
-      !n->xmax.set && !n->mult.set && v->u.num.i >= n->min.i)
+  if (v->kind == SK_INT && n->min.set && n->min.is_int &&
+      !n->max.set && !n->xmin.set && !n->xmax.set && !n->mult.set &&
+      v->u.num.i >= n->min.i)
     return 1;
   return sc_check_number(w->c, n, &v->u.num, path);
 }
