@@ -106,6 +106,20 @@ describe("the fast walker", function()
     agree({ allOf = wide }, { ok, bad, missing, 3, "x" })
   end)
 
+  it("stops inlining when a large schema is used from many places", function()
+    local big = { properties = {} }
+    for i = 1, 100 do big.properties["p" .. i] = { type = "integer", minimum = i } end
+    local props, ok, bad = {}, {}, {}
+    for i = 1, 3000 do
+      props["q" .. i] = { allOf = { { ["$ref"] = "#/definitions/big" },
+        { type = "object" } } }
+      ok["q" .. i] = { p1 = 1, p50 = 50 }
+      bad["q" .. i] = { p1 = 1, p50 = i == 2999 and 49 or 50 }
+    end
+    agree({ definitions = { big = big }, properties = props },
+      { ok, bad, { q7 = 3 } })
+  end)
+
   it("follows $ref, inlined or called, and recursion", function()
     local tree = {
       definitions = {

@@ -19,6 +19,9 @@
 
 #define MAX_OPS 1024           /* inline no more into one program */
 #define MAX_NEST 64            /* schemas inlined into one another */
+#define ALL_OPS (1 << 18)      /* nor into a schema's programs together: a
+                                  schema that allOfs a large one from many
+                                  places stays in memory bounds */
 
 enum { FAST_UNKNOWN, FAST_YES, FAST_NO, FAST_VISITING };
 
@@ -77,8 +80,14 @@ static int walkable (sc_node *n) {
 ** Programs
 ** ====================================================================== */
 
-typedef struct builder {
+/* The programs of one schema being made. */
+typedef struct planner {
   sc_schema *s;
+  size_t ops;                /* in the programs made so far */
+} planner;
+
+typedef struct builder {
+  planner *pl;
   lw_op *ops;                /* malloc'd while building */
   size_t n, cap;
   int *labels;               /* label id -> op index */
@@ -92,7 +101,7 @@ typedef struct builder {
   lw_op sink;                /* what is written after running out */
 } builder;
 
-static const lw_prog *program (sc_schema *s, sc_node *n);
+static const lw_prog *program (planner *pl, sc_node *n);
 
 static void *grow (builder *b, void *v, size_t *cap, size_t size) {
   size_t c = *cap ? *cap * 2 : 32;
@@ -180,7 +189,7 @@ static void scalar_ops (builder *b, const sc_node *n, int fail) {
 /* A node the walker enters with a program of its own, made now (b->oom
 ** when memory runs out). */
 static const sc_node *entered (builder *b, sc_node *n) {
-  if (program(b->s, n) == NULL) b->oom = 1;
+  if (program(b->pl, n) == NULL) b->oom = 1;
   return n;
 }
 
@@ -299,9 +308,12 @@ static int nested (const builder *b, const sc_node *n) {
   return 0;
 }
 
-/* Whether n is inlined; else the program calls n's own. */
+/* Whether n is inlined; else the program calls n's own. A program's own
+** node always is: it is the program. */
 static int inlined (const builder *b, const sc_node *n) {
-  return b->n < MAX_OPS && b->depth < MAX_NEST && !nested(b, n) &&
+  if (b->depth == 0) return 1;
+  return b->n < MAX_OPS && b->pl->ops + b->n < ALL_OPS &&
+    b->depth < MAX_NEST && !nested(b, n) &&
     (n->one_of.n == 0 || b->ncounters < LW_COUNTERS);
 }
 
@@ -335,7 +347,7 @@ static void node_ops (builder *b, sc_node *n, int fail) {
 static int finish (builder *b) {
   size_t i;
   lw_op *o;
-  if (b->oom || (b->p->ops = sc_new0(b->s, b->n * sizeof *o)) == NULL)
+  if (b->oom || (b->p->ops = sc_new0(b->pl->s, b->n * sizeof *o)) == NULL)
     return 0;
   for (i = 0; i < b->n; i++) {
     o = &b->ops[i];
@@ -346,6 +358,7 @@ static int finish (builder *b) {
     b->p->ops[i] = *o;
   }
   b->p->nops = b->n;
+  b->pl->ops += b->n;
   return 1;
 }
 
@@ -361,14 +374,14 @@ static void children (builder *b, const sc_node *n) {
 }
 
 /* n's program, made once; NULL when out of memory. */
-static const lw_prog *program (sc_schema *s, sc_node *n) {
+static const lw_prog *program (planner *pl, sc_node *n) {
   builder b;
   size_t i;
   int ok;
   if (n->prog) return n->prog;
   memset(&b, 0, sizeof b);
-  b.s = s;
-  if ((b.p = sc_new0(s, sizeof *b.p)) == NULL) return NULL;
+  b.pl = pl;
+  if ((b.p = sc_new0(pl->s, sizeof *b.p)) == NULL) return NULL;
   n->prog = b.p;   /* a recursive schema calls the program being made */
   node_ops(&b, n, LW_REPORT);
   op(&b, LW_END, LW_SELF, NULL, LW_REPORT);
@@ -383,6 +396,8 @@ static const lw_prog *program (sc_schema *s, sc_node *n) {
 }
 
 int sc_lua_walkable (sc_schema *s) {
-  return walkable(s->root) &&
-    program(s, target(s->root)) != NULL;
+  planner pl;
+  pl.s = s;
+  pl.ops = 0;
+  return walkable(s->root) && program(&pl, target(s->root)) != NULL;
 }
