@@ -193,32 +193,30 @@ static const sc_node *entered (builder *b, sc_node *n) {
   return n;
 }
 
+/* Whether an op's next is a label (else unused, or a counter). */
+static int jumps (int code) {
+  return code == LW_JUMP || code == LW_IS_OBJ || code == LW_HAS ||
+    code == LW_LEAF;
+}
+
+/* A property: its presence, then its value against its schema, as one
+** op when the schema checks scalars alone, or read where it is used when
+** the program has no slot left for it. */
 static void property (builder *b, const sc_node *n, const sc_prop *pr,
                       int fail) {
   sc_node *t = target(pr->node);
-  int at = slot(b, pr->key), after;
+  const char *required = pr->required ? pr->key->required_msg : NULL;
+  int at = slot(b, pr->key), after = label(b), code;
   lw_op *o;
-  if (at == LW_NOSLOT) {
-    o = op(b, LW_PROP, LW_NOSLOT, n, fail);
-    o->child = entered(b, t);
-    o->key = pr->key;
-    o->msg = pr->required ? pr->key->required_msg : NULL;
-    return;
-  }
-  after = label(b);
-  if (is_leaf(t)) {   /* presence and checks in one op */
-    o = jump(b, LW_LEAF, at, after);
-    o->n = n;
-    o->fail = fail;
-    o->child = t;
-  } else if (pr->required) {
-    o = op(b, LW_REQ, at, n, fail);
-  } else {
-    o = jump(b, LW_HAS, at, after);
-  }
+  if (at == LW_NOSLOT) code = LW_PROP;
+  else if (is_leaf(t)) code = LW_LEAF;
+  else code = required ? LW_REQ : LW_HAS;
+  o = op(b, code, at, n, fail);
+  if (jumps(code)) o->next = after;
   o->key = pr->key;
-  o->msg = pr->required ? pr->key->required_msg : NULL;
-  if (!is_leaf(t)) {
+  o->msg = required;
+  o->child = code == LW_LEAF ? t : code == LW_PROP ? entered(b, t) : NULL;
+  if (o->child == NULL) {
     o = op(b, LW_VALUE, at, t, fail);
     o->child = entered(b, t);
     o->key = pr->key;
@@ -352,9 +350,7 @@ static int finish (builder *b) {
   for (i = 0; i < b->n; i++) {
     o = &b->ops[i];
     if (o->fail >= 0) o->fail = b->labels[o->fail];
-    if (o->code == LW_JUMP || o->code == LW_IS_OBJ || o->code == LW_HAS ||
-        o->code == LW_LEAF)
-      o->next = b->labels[o->next];
+    if (jumps(o->code)) o->next = b->labels[o->next];
     b->p->ops[i] = *o;
   }
   b->p->nops = b->n;
