@@ -61,7 +61,7 @@ end
 describe("the fast walker", function()
   it("keeps properties beyond its slots correct", function()
     local values = { full_object(40) }
-    for _, i in ipairs({ 1, 17, 32, 33, 36, 39, 40 }) do
+    for i = 1, 40 do   -- which 32 have slots follows the schema's key order
       local o = full_object(40)
       o[("p%02d"):format(i)] = nil
       values[#values + 1] = o

@@ -287,6 +287,9 @@ static int report (walk *w, const frame *f, const lw_op *o) {
     case LW_ENUM: return sc_enum_fail(c, o->n, at);
     case LW_REQ:
       return sc_report_msg(c, o->n, "required", f->path, o->msg);
+    case LW_PROP:   /* else its value failed, and reported */
+      return f->why != LW_REQ ? 0
+        : sc_report_msg(c, o->n, "required", f->path, o->msg);
     case LW_FAIL: case LW_ONE_MATCH: case LW_ONE_END:
       return sc_report_msg(c, o->n, o->kw, f->path, o->msg);
     default: return 0;   /* the check reported */
@@ -313,18 +316,19 @@ static int read_prop (walk *w, frame *f, const lw_op *o, lval *m) {
   return 1;
 }
 
-/* An uncached property: read, checked, and off the stack again. */
+/* An uncached property: read, checked, and off the stack again; why it
+** failed in f->why (LW_REQ: absent, LW_VALUE: its value). */
 static int prop_ok (walk *w, frame *f, const lw_op *o) {
   int top = w->sv ? 0 : lua_gettop(w->L), r;
   sc_path p;
   lval m;
   if (!read_prop(w, f, o, &m)) {
-    if (o->msg == NULL) return 1;   /* not required */
-    failed_on(w, f->v, f->nonempty);
-    return w->bail || o->fail != LW_REPORT ? 0
-      : sc_report_msg(w->c, o->n, "required", f->path, o->msg);
+    f->why = LW_REQ;
+    r = o->msg == NULL;   /* msg: it is required */
+  } else {
+    f->why = LW_VALUE;
+    r = run_child(w, o, &m, where(f, o, &p));
   }
-  r = run_child(w, o, &m, where(f, o, &p));
   if (!w->sv) lua_settop(w->L, top);
   return r;
 }
@@ -366,6 +370,8 @@ static const lw_op *failure (walk *w, frame *f, const lw_op *o) {
   return NULL;
 }
 
+/* Runs f's program. A jump sets o one op before its target, as the loop
+** steps on. */
 static int run (walk *w, frame *f) {
   const lw_op *ops = f->p->ops, *o = ops;
   sc_path p;
@@ -413,8 +419,9 @@ static int run (walk *w, frame *f) {
       case LW_ONE_END: ok = f->counter[o->next] != 0; break;
       default: ok = self_reporting(w, f, o, v); break;
     }
-    if (!ok && (o = failure(w, f, o)) == NULL) return 0;
-    if (!ok) o--;
+    if (ok) continue;
+    if ((o = failure(w, f, o)) == NULL) return 0;
+    o--;
   }
 }
 
