@@ -139,6 +139,7 @@ void sc_free (sc_schema *s) {
   for (i = 0; i < s->nregexes; i++) sc_regex_free(s->regexes[i]);
   free(s->regexes);
   free(s->keys);
+  free(s->keyindex);
   sc_arena_free(&s->arena);
   free(s);
 }

@@ -96,6 +96,7 @@ struct sc_schema {
   sc_node *root;
   sc_key **keys;             /* malloc'd, grows; keys in the arena */
   size_t nkeys, capkeys;
+  sc_key **keyindex;         /* malloc'd, 2 * capkeys places: by text */
   sc_regex **regexes;        /* malloc'd, freed with the schema */
   size_t nregexes, capregexes;
   struct sc_resource *resources;
