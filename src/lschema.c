@@ -9,16 +9,17 @@
 **   is_valid(self, value)       -> true | false
 **   is_valid_json(self, text)   -> true | false | nil, decode error
 **
-** A validator is a userdata that owns the compiled schema; validate and
-** validate_json are closures over it (flowlua/schema.lua stores them in
-** its object, so v:validate(x) is one call). Its user value is a table of
-** the schema's property names (index = sc_key id): their interned
-** addresses let lschema_walk.c find members by pointer. Lua values are
-** walked by lschema_walk.c, or read through sc_access (for all_errors and
-** what that walker leaves), with stack slots as references; each access
-** pushes and each release pops, in LIFO order. Those readers are in
-** lschema_lua.c, the error tables in lschema_errors.c, what the files
-** share in lschema_int.h.
+** A validator is a userdata that owns the compiled schema; the four
+** validate functions are closures over it (flowlua/schema.lua stores them
+** in its object, so v:validate(x) is one call). Its user value is a table
+** of the schema's property names (index = sc_key id), the first of which
+** are upvalues of the closures too: lschema_walk.c pushes them to look
+** properties up, and compares their interned addresses with a table's
+** keys. Lua values are walked by lschema_walk.c, or read through
+** sc_access (for all_errors and what that walker leaves), with stack
+** slots as references; each access pushes and each release pops, in LIFO
+** order. Those readers are in lschema_lua.c, the error tables in
+** lschema_errors.c, what the files share in lschema_int.h.
 */
 #include <math.h>
 #include <stdio.h>
