@@ -234,7 +234,7 @@ static const sc_path *where (const frame *f, const lw_op *o, sc_path *p) {
 }
 
 /* The checks of a leaf schema n on v, in the generic walker's order; the
-** one that failed in f->why. Quiet: report_leaf says why. */
+** one that failed in f->why. Quiet: report() says why. */
 static int leaf_ok (walk *w, frame *f, const sc_node *n, const lval *v) {
   int ok;
   if ((n->flags & F_TYPE) && !type_ok(n->types, v)) f->why = LW_TYPE;
@@ -254,15 +254,11 @@ static int leaf_ok (walk *w, frame *f, const sc_node *n, const lval *v) {
   return 0;
 }
 
-/* Reports why an LW_LEAF failed: the checks that report themselves run
-** again, not muted. */
-static int report_leaf (walk *w, const frame *f, const lw_op *o,
-                        const sc_path *at) {
-  const lval *v = &f->slot[o->slot];
-  const sc_node *n = o->child;
-  switch (f->why) {
-    case LW_REQ:
-      return sc_report_msg(w->c, o->n, "required", f->path, o->msg);
+/* Reports a failed check (LW_TYPE .. LW_STR) of n on v; the checks that
+** report themselves run again, not muted. */
+static int report_check (walk *w, int check, const sc_node *n,
+                         const lval *v, const sc_path *at) {
+  switch (check) {
     case LW_TYPE: return sc_type_fail(w->c, n, at);
     case LW_CONST:
       return sc_report_msg(w->c, n, "const", at,
@@ -273,26 +269,22 @@ static int report_leaf (walk *w, const frame *f, const lw_op *o,
   }
 }
 
-/* Reports the failure of a check that does not report itself. */
+/* Reports the failure of o, unless what failed has reported already (a
+** child's program, or a check that reports itself). */
 static int report (walk *w, const frame *f, const lw_op *o) {
-  sc_vctx *c = w->c;
   sc_path p;
   const sc_path *at = where(f, o, &p);
+  int leaf_or_prop = o->code == LW_LEAF || o->code == LW_PROP;
+  if (o->code == LW_REQ || (leaf_or_prop && f->why == LW_REQ))
+    return sc_report_msg(w->c, o->n, "required", f->path, o->msg);
   switch (o->code) {
-    case LW_LEAF: return report_leaf(w, f, o, at);
-    case LW_TYPE: return sc_type_fail(c, o->n, at);
-    case LW_CONST:
-      return sc_report_msg(c, o->n, "const", at,
-                           "must be equal to the constant");
-    case LW_ENUM: return sc_enum_fail(c, o->n, at);
-    case LW_REQ:
-      return sc_report_msg(c, o->n, "required", f->path, o->msg);
-    case LW_PROP:   /* else its value failed, and reported */
-      return f->why != LW_REQ ? 0
-        : sc_report_msg(c, o->n, "required", f->path, o->msg);
+    case LW_LEAF:
+      return report_check(w, f->why, o->child, &f->slot[o->slot], at);
+    case LW_TYPE: case LW_CONST: case LW_ENUM:
+      return report_check(w, o->code, o->n, f->v, at);
     case LW_FAIL: case LW_ONE_MATCH: case LW_ONE_END:
-      return sc_report_msg(c, o->n, o->kw, f->path, o->msg);
-    default: return 0;   /* the check reported */
+      return sc_report_msg(w->c, o->n, o->kw, f->path, o->msg);
+    default: return 0;
   }
 }
 
@@ -336,14 +328,13 @@ static int prop_ok (walk *w, frame *f, const lw_op *o) {
 /* The checks that report their own errors: muted where o's failure
 ** jumps instead. */
 static int self_reporting (walk *w, frame *f, const lw_op *o, lval *v) {
-  sc_path p;
   int r;
   if (o->fail != LW_REPORT) w->c->mute++;
   switch (o->code) {
-    case LW_NUM: r = number_ok(w, o->n, v, where(f, o, &p)); break;
+    case LW_NUM: r = number_ok(w, o->n, v, f->path); break;
     case LW_STR:
       r = v->kind != SK_STR || sc_check_string(w->c, o->n, v->u.str.s,
-                                               v->u.str.len, where(f, o, &p));
+                                               v->u.str.len, f->path);
       break;
     case LW_ARR:
       r = v->kind != SK_ARR || lw_check_array(w, o->n, v, f->path);
