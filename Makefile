@@ -31,9 +31,11 @@ LIBS        := -lcurl -lmicrohttpd -lpcre2-8 -lpthread -lm
 SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 
-CORE_SRC    := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/<part>/*.c: one folder per part, see docs/internals.md "The C tree"
+MAIN_SRC    := src/host/main.c
+CORE_SRC    := $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*/*.c)))
 LUA_SRC     := $(sort $(shell find lua -name '*.lua'))
-HEADERS     := $(wildcard src/*.h)
+HEADERS     := $(wildcard src/*.h src/*/*.h)
 
 ifneq ($(V),1)
 Q := @
@@ -44,9 +46,12 @@ endif
 
 all: flowlua build/lib/flowlua/core.so
 
-build/obj/%.o: src/%.c $(HEADERS) | build/obj
+# -MMD -MP: each object gets a .d file naming the headers it includes, so
+# a header change rebuilds exactly the objects that use it.
+build/obj/%.o: src/%.c
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -fPIC -c -o $@ $<
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 build/embedded.c: tools/embed.lua $(LUA_SRC) | build
 	@echo "  EMBED   lua/"
@@ -57,8 +62,11 @@ build/obj/embedded.o: build/embedded.c | build/obj
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 CORE_OBJ := $(CORE_SRC:src/%.c=build/obj/%.o)
+MAIN_OBJ := $(MAIN_SRC:src/%.c=build/obj/%.o)
 
-flowlua: build/obj/main.o build/obj/embedded.o $(CORE_OBJ)
+-include $(CORE_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+flowlua: $(MAIN_OBJ) build/obj/embedded.o $(CORE_OBJ)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -Wl,-E -o $@ $^ $(LUA_LIB) $(LIBS) $(LDFLAGS)
 
@@ -81,11 +89,12 @@ lint:
 specs: all
 	$(Q)FLOWLUA_BIN=$(CURDIR)/flowlua $(LUA) $(BUSTED) $(SPECS)
 
-build/asan/flowlua: src/main.c build/embedded.c $(CORE_SRC) $(HEADERS) \
+# one compiler run over every source, so it depends on every header
+build/asan/flowlua: $(MAIN_SRC) build/embedded.c $(CORE_SRC) $(HEADERS) \
                     | build/asan
 	@echo "  LINK    $@ (ASan+UBSan)"
 	$(Q)clang $(CPPFLAGS) $(WARNINGS) -O1 -g $(SANITIZE) -Wl,-E -o $@ \
-	  src/main.c build/embedded.c $(CORE_SRC) $(LUA_LIB) $(LIBS)
+	  $(MAIN_SRC) build/embedded.c $(CORE_SRC) $(LUA_LIB) $(LIBS)
 
 check-asan: build/asan/flowlua
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lschema_walk.h"
-#include "schema.h"
+#include "lschema/lschema_walk.h"
+#include "schema/schema.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -15,7 +15,7 @@
 
 #include "lua.h"
 
-#include "schema.h"
+#include "schema/schema.h"
 
 typedef struct validator {
   sc_schema *schema;

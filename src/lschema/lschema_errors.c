@@ -15,7 +15,7 @@
 #include "lauxlib.h"
 
 #include "lschema_int.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 /* ======================================================================
 ** Error tables

@@ -12,7 +12,7 @@
 #ifndef FLOWLUA_LSCHEMA_PLAN_H
 #define FLOWLUA_LSCHEMA_PLAN_H
 
-#include "schema_int.h"
+#include "schema/schema_int.h"
 
 #define LW_SLOTS 32            /* properties a program keeps */
 #define LW_COUNTERS 8          /* oneOf counters of a program */

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "jsontext.h"
+#include "json/jsontext.h"
 #include "schema_int.h"
 
 #define MAX_LABEL 256          /* code points in one label we look at */

@@ -13,7 +13,7 @@
 #include "lauxlib.h"
 
 #include "lschema_int.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 /* ======================================================================
 ** sc_access over Lua values

@@ -7,7 +7,7 @@
 
 #include "lua.h"
 
-#include "schema.h"
+#include "schema/schema.h"
 
 /* The walks' answer when the instance needs the generic walker: an
 ** unmarked empty table where [] and {} differ, a key that is not a

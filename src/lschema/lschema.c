@@ -32,7 +32,7 @@
 #include "flowlua.h"
 #include "lschema_int.h"
 #include "lschema_walk.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 #define VALIDATOR "flowlua.schema.validator"
 #define ARENA "flowlua.schema.arena"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsontext.h"
+#include "json/jsontext.h"
 #include "schema.h"
 
 /* ======================================================================
