@@ -28,6 +28,9 @@ WARNINGS    := -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
                -Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wvla
 CPPFLAGS    += -I$(LUA_INCDIR) -Isrc -D_GNU_SOURCE
 LIBS        := -lcurl -lmicrohttpd -lpcre2-8 -lpthread -lm
+# Only what flowlua.h marks FLOWLUA_API (the luaopen_* functions) is
+# exported from core.so and the executable; every other symbol is hidden.
+VISIBILITY  := -fvisibility=hidden
 SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 
@@ -48,10 +51,11 @@ all: flowlua build/lib/flowlua/core.so
 
 # -MMD -MP: each object gets a .d file naming the headers it includes, so
 # a header change rebuilds exactly the objects that use it.
-build/obj/%.o: src/%.c
+build/obj/%.o: src/%.c Makefile
 	@echo "  CC      $<"
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) $(VISIBILITY) $(CFLAGS) -fPIC -MMD -MP \
+	  -c -o $@ $<
 
 build/embedded.c: tools/embed.lua $(LUA_SRC) | build
 	@echo "  EMBED   lua/"
@@ -59,7 +63,7 @@ build/embedded.c: tools/embed.lua $(LUA_SRC) | build
 
 build/obj/embedded.o: build/embedded.c | build/obj
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(VISIBILITY) $(CFLAGS) -c -o $@ $<
 
 CORE_OBJ := $(CORE_SRC:src/%.c=build/obj/%.o)
 MAIN_OBJ := $(MAIN_SRC:src/%.c=build/obj/%.o)
@@ -93,7 +97,8 @@ specs: all
 build/asan/flowlua: $(MAIN_SRC) build/embedded.c $(CORE_SRC) $(HEADERS) \
                     | build/asan
 	@echo "  LINK    $@ (ASan+UBSan)"
-	$(Q)clang $(CPPFLAGS) $(WARNINGS) -O1 -g $(SANITIZE) -Wl,-E -o $@ \
+	$(Q)clang $(CPPFLAGS) $(WARNINGS) $(VISIBILITY) -O1 -g $(SANITIZE) \
+	  -Wl,-E -o $@ \
 	  $(MAIN_SRC) build/embedded.c $(CORE_SRC) $(LUA_LIB) $(LIBS)
 
 check-asan: build/asan/flowlua

@@ -16,6 +16,7 @@
 #include "lualib.h"
 
 #include "flowlua.h"
+#include "host/host.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -1,7 +1,10 @@
 /*
-** flowlua.h - declarations shared by the C core.
-** Each submodule of flowlua.core lives in its own file and exposes one
-** luaopen_* function; core.c gathers them into the flowlua.core table.
+** flowlua.h - the entry points of flowlua.core, the only symbols the
+** module (flowlua/core.so) and the executable export.
+** Each submodule lives in its own folder (src/json, src/http, ...) and
+** exposes one luaopen_* function; host/core.c gathers them into the
+** flowlua.core table. This header is the bottom of the C layers: every
+** part may include it, it includes nothing of ours.
 */
 #ifndef FLOWLUA_H
 #define FLOWLUA_H
@@ -10,22 +13,20 @@
 
 #define FLOWLUA_VERSION "0.1.0"
 
-int luaopen_flowlua_core (lua_State *L);
-int luaopen_flowlua_core_json (lua_State *L);
-int luaopen_flowlua_core_schema (lua_State *L);
-int luaopen_flowlua_core_http (lua_State *L);
-int luaopen_flowlua_core_server (lua_State *L);
-int luaopen_flowlua_core_sys (lua_State *L);
+/* The build hides every other symbol (-fvisibility=hidden), so the
+** internals of one part cannot clash with a library's or another
+** module's names, and calls between our files need no PLT. */
+#if defined(__GNUC__)
+#define FLOWLUA_API __attribute__((visibility("default")))
+#else
+#define FLOWLUA_API
+#endif
 
-/*
-** Opens the standard libraries and makes every flowlua module loadable in
-** a fresh state: flowlua.core is preloaded, and the host executable also
-** preloads its embedded Lua modules through flowlua_embedded_preload.
-** The server uses it to build the Lua state of its handler thread.
-*/
-void flowlua_openlibs (lua_State *L);
-
-/* Set by the executable (main.c); NULL in the loadable module. */
-extern void (*flowlua_embedded_preload) (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core_json (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core_schema (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core_http (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core_server (lua_State *L);
+FLOWLUA_API int luaopen_flowlua_core_sys (lua_State *L);
 
 #endif

@@ -1,13 +1,22 @@
 /*
-** core.c - luaopen_flowlua_core: the flowlua.core table and its submodules.
+** core.c - luaopen_flowlua_core: the flowlua.core table and its submodules,
+** and flowlua_openlibs, which makes them loadable in a fresh Lua state.
 */
 #include "lua.h"
 #include "lauxlib.h"
 #include "lualib.h"
 
 #include "flowlua.h"
+#include "host.h"
+#include "server/server.h"
 
 void (*flowlua_embedded_preload) (lua_State *L) = NULL;
+
+
+/* The server builds a Lua state per handler; it opens it as we do. */
+int luaopen_flowlua_core_server (lua_State *L) {
+  return server_open_module(L, flowlua_openlibs);
+}
 
 
 static const luaL_Reg submodules[] = {

@@ -9,7 +9,8 @@
 ** So Lua sees one request at a time while delays overlap freely, and no
 ** Lua error ever unwinds through libmicrohttpd.
 **
-** This file starts and stops servers and is the Lua module; the
+** This file starts and stops servers and builds the module (host/core.c
+** opens it, passing how to open a handler state); the
 ** connection callbacks are in server_conn.c, the handler call in
 ** server_handler.c, and what they share in server_int.h.
 */
@@ -30,7 +31,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 
-#include "flowlua.h"
+#include "server.h"
 #include "server_int.h"
 
 #define SERVER_MT "flowlua.server"
@@ -52,8 +53,14 @@ typedef struct Box {
 
 typedef struct Setup {
   const char *module, *config, *path, *cpath;
+  server_openlibs openlibs;
   int ref;
 } Setup;
+
+/* The host's opener, in a userdata: the upvalue of server.start. */
+typedef struct Opener {
+  server_openlibs openlibs;
+} Opener;
 
 
 static void set_package_field (lua_State *L, const char *k, const char *v) {
@@ -68,12 +75,13 @@ static void set_package_field (lua_State *L, const char *k, const char *v) {
 /* lua_pcall'd in the fresh handler state: the module's factory(config). */
 static int open_handler (lua_State *L) {
   Setup *st = (Setup *)lua_touserdata(L, 1);
-  flowlua_openlibs(L);
+  st->openlibs(L);
   set_package_field(L, "path", st->path);
   set_package_field(L, "cpath", st->cpath);
   /* loading flowlua.core registers flowlua.core.sys and the others */
-  luaL_requiref(L, "flowlua.core", luaopen_flowlua_core, 0);
-  lua_pop(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "flowlua.core");
+  lua_call(L, 1, 0);
   lua_getglobal(L, "require");
   lua_pushstring(L, st->module);
   lua_call(L, 1, 1);
@@ -349,6 +357,7 @@ static int server_start (lua_State *L) {
   st.module = opt_string(L, 1, "module", NULL);
   luaL_argcheck(L, st.module != NULL, 1, "field 'module' is required");
   st.config = opt_string(L, 1, "config", NULL);
+  st.openlibs = ((Opener *)lua_touserdata(L, lua_upvalueindex(1)))->openlibs;
   creator_paths(L, &st);
   box = new_box(L);
   ud = lua_gettop(L);
@@ -409,14 +418,18 @@ static const luaL_Reg server_funcs[] = {
 };
 
 
-int luaopen_flowlua_core_server (lua_State *L) {
+int server_open_module (lua_State *L, server_openlibs openlibs) {
+  Opener *op;
   luaL_newmetatable(L, SERVER_MT);
   luaL_setfuncs(L, server_meta, 0);
   luaL_newlib(L, server_methods);
   lua_pushcclosure(L, server_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  luaL_newlib(L, server_funcs);
+  luaL_newlibtable(L, server_funcs);
+  op = (Opener *)lua_newuserdatauv(L, sizeof *op, 0);
+  op->openlibs = openlibs;
+  luaL_setfuncs(L, server_funcs, 1);
   lua_pushboolean(L, MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES);
   lua_setfield(L, -2, "tls");
   return 1;
