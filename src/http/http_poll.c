@@ -259,14 +259,6 @@ int http_multi_poll (lua_State *L) {
 }
 
 
-Transfer *http_find_transfer (Multi *m, lua_Integer id) {
-  Transfer *t;
-  for (t = m->list; t != NULL; t = t->next)
-    if (t->id == id) return t;
-  return NULL;
-}
-
-
 /* wait(id) -> the result of transfer id, as poll would give it, after
 ** driving every transfer until that one finishes. What else finishes
 ** meanwhile stays for poll: this is the blocking request of code outside

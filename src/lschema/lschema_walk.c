@@ -45,54 +45,6 @@ static int exec (walk *w, const lw_prog *p, lval *v, const sc_path *path);
 ** Values
 ** ====================================================================== */
 
-/* The value at idx, whose type t is known. */
-void lw_read_typed (lua_State *L, int idx, int t, lval *v) {
-  v->slot = 0;
-  switch (t) {
-    case LUA_TNIL: v->kind = SK_NULL; break;
-    case LUA_TBOOLEAN: v->kind = SK_BOOL; v->u.b = lua_toboolean(L, idx); break;
-    case LUA_TNUMBER:
-      v->u.num.is_int = lua_isinteger(L, idx);
-      v->kind = v->u.num.is_int ? SK_INT : SK_NUM;
-      if (v->u.num.is_int) {
-        v->u.num.i = (int64_t)lua_tointeger(L, idx);
-        v->u.num.d = (double)v->u.num.i;
-      } else {
-        v->u.num.d = (double)lua_tonumber(L, idx);
-      }
-      break;
-    case LUA_TSTRING:
-      v->kind = SK_STR;
-      v->u.str.s = lua_tolstring(L, idx, &v->u.str.len);
-      break;
-    case LUA_TTABLE: v->kind = -1; v->slot = idx; break;
-    case LUA_TLIGHTUSERDATA:
-      v->kind = lua_touserdata(L, idx) == NULL ? SK_NULL : SK_OTHER;
-      break;
-    default: v->kind = SK_OTHER; break;
-  }
-}
-
-void lw_read_sv (walk *w, const sv_value *x, lval *v) {
-  static const int kinds[] = { SK_NULL, SK_BOOL, SK_BOOL, SK_INT, SK_NUM,
-    SK_STR, SK_ARR, SK_OBJ };
-  v->slot = 0;
-  v->sv = x;
-  v->kind = kinds[x->kind];
-  if (x->empty_any) w->bail = 1;   /* [] and {}: the generic walker */
-  switch (x->kind) {
-    case SV_TRUE: case SV_FALSE: v->u.b = x->kind == SV_TRUE; break;
-    case SV_INT:
-      v->u.num.is_int = 1;
-      v->u.num.i = x->u.i;
-      v->u.num.d = (double)x->u.i;
-      break;
-    case SV_NUM: v->u.num.is_int = 0; v->u.num.d = x->u.d; break;
-    case SV_STR: v->u.str.s = x->u.s; v->u.str.len = x->n; break;
-    default: break;
-  }
-}
-
 /* As the generic accessor does: json.array or a sequence ([1] is not nil)
 ** is an array; anything else an object, or an unmarked empty table ([]
 ** and {} at once), told apart only when a check fails (is_empty). */
@@ -437,7 +389,10 @@ static int exec (walk *w, const lw_prog *p, lval *v, const sc_path *path) {
   return r && !w->bail;
 }
 
-int lw_valid (walk *w, const sc_node *n, lval *v, const sc_path *path) {
+/* Also the walk's valid, which lschema_walk_each.c calls for every item
+** and member: so it never calls up into this file. */
+static int lw_valid (walk *w, const sc_node *n, lval *v,
+                     const sc_path *path) {
   while (n->ref) n = n->ref;
   return exec(w, n->prog, v, path);
 }
@@ -460,6 +415,7 @@ int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const sc_lua_keys *keys,
   w.array_mt = array_mt;
   w.sv = 0;
   w.bail = 0;
+  w.valid = lw_valid;
   c->mute = c->depth = c->nerrors = c->overflow = 0;
   lw_read_typed(L, idx, lua_type(L, idx), &v);
   r = lw_valid(&w, c->schema->root, &v, NULL);
@@ -474,6 +430,7 @@ int sc_sv_walk (sc_vctx *c, const sv_value *doc) {
   memset(&w, 0, sizeof w);
   w.c = c;
   w.sv = 1;
+  w.valid = lw_valid;
   c->mute = c->depth = c->nerrors = c->overflow = 0;
   lw_read_sv(&w, doc, &v);
   r = w.bail ? 0 : lw_valid(&w, c->schema->root, &v, NULL);

@@ -35,7 +35,7 @@ static int item_valid (walk *w, const sc_node *n, const lval *arr, size_t i,
   p.len = i;
   p.skey = NULL;
   if (quiet) w->c->mute++;
-  r = lw_valid(w, n, &item, &p);
+  r = w->valid(w, n, &item, &p);
   if (quiet) w->c->mute--;
   if (!w->sv) lua_pop(L, 1);
   return r;
@@ -96,7 +96,7 @@ static int member_valid (walk *w, const sc_node *n, lval *v,
   p.key = key;
   p.len = klen;
   p.skey = NULL;
-  return lw_valid(w, n, v, &p);
+  return w->valid(w, n, v, &p);
 }
 
 static int is_declared (const walk *w, const sc_node *n, const char *k,

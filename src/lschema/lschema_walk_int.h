@@ -1,10 +1,10 @@
 /*
-** lschema_walk_int.h - what the fast walker's two files share (internal).
+** lschema_walk_int.h - what the fast walker's files share (internal).
 **
-** lschema_walk.c reads values and runs programs (lschema_plan.h);
-** lschema_walk_each.c does the keywords that visit every item of an
-** array or every member of an object. Names carry the lw_ prefix, as the
-** executable exports its symbols.
+** lschema_walk.c runs programs (lschema_plan.h); lschema_walk_each.c
+** does the keywords that visit every item of an array or every member of
+** an object, calling back through walk.valid; lschema_walk_read.c reads
+** values for both. Names carry the lw_ prefix.
 */
 #ifndef FLOWLUA_LSCHEMA_WALK_INT_H
 #define FLOWLUA_LSCHEMA_WALK_INT_H
@@ -38,12 +38,15 @@ typedef struct walk {
   int array_mt;
   int sv;                    /* walking sv_value, not Lua values */
   int bail;                  /* the generic walker must answer */
+  /* validates v against n (lschema_walk.c): lschema_walk_each.c calls it
+  ** for each item and member, so it needs nothing above it */
+  int (*valid) (struct walk *w, const sc_node *n, lval *v,
+                const sc_path *path);
 } walk;
 
-/* lschema_walk.c */
+/* lschema_walk_read.c: a value's kind and scalar, read once */
 void lw_read_typed (lua_State *L, int idx, int t, lval *v);
 void lw_read_sv (walk *w, const sv_value *x, lval *v);
-int lw_valid (walk *w, const sc_node *n, lval *v, const sc_path *path);
 
 /* lschema_walk_each.c: the keywords of n for an array, or an object
 ** (patternProperties, additionalProperties, min/maxProperties) */

@@ -106,20 +106,22 @@ struct sc_schema {
   int failed;
 };
 
-/* the compiler's own: schema.c (helpers and the compile pass),
-** schema_resource.c (index pass, "$ref") and schema_keywords.c */
+/* the compiler's own, from the bottom up: schema_helpers.c, */
 void *sc_cerr (sc_schema *s, const char *ptr, const char *fmt, ...);
 void *sc_oom (sc_schema *s);
 void *sc_new0 (sc_schema *s, size_t n);
 const char *sc_join (sc_schema *s, const char *ptr, const char *tok);
 const char *sc_join_index (sc_schema *s, const char *ptr, size_t i);
-sc_node *sc_compile_node (sc_schema *s, sv_value *v, const char *ptr);
+/* schema_keys.c (the key of a property name, made the first time), */
+const sc_key *sc_intern (sc_schema *s, const char *str, size_t len);
+/* schema_resource.c (index pass; a "$ref"'s target, and its pointer in
+** *where, for the caller to compile), */
 struct sc_resource *sc_add_document (sc_schema *s, const char *uri,
                                      sv_value *doc, const char *ptr);
-sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
-                         const char *ptr);
-int sc_compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
-                         const char *ptr);
+sv_value *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
+                          const char *ptr, const char **where);
+/* schema_keywords.c (the node of one schema object, memoised) */
+sc_node *sc_compile_node (sc_schema *s, sv_value *v, const char *ptr);
 
 /* schema_uri.c */
 char *sc_uri_resolve (sc_arena *a, const char *base, const char *ref);

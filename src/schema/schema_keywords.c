@@ -4,8 +4,9 @@
 ** One function per keyword group fills the fields of an sc_node, checking
 ** the keyword's value; a sorted table maps names to them. Property names
 ** are interned, patterns compiled and messages made here, once, at compile
-** time, so validation costs no formatting. The compile pass (schema.c)
-** calls sc_compile_keywords for each schema object that is not a "$ref".
+** time, so validation costs no formatting. sc_compile_node makes the
+** node of one schema object: a "$ref" (resolved by schema_resource.c) or
+** its keywords, whose subschemas it compiles in turn.
 */
 #include <math.h>
 #include <stdio.h>
@@ -19,14 +20,6 @@
 ** ====================================================================== */
 
 /* Messages are made once, at compile time: errors cost no formatting. */
-static const char *required_msg (sc_schema *s, const char *key) {
-  char buf[512];
-  int n = snprintf(buf, sizeof buf, "missing required property '%s'", key);
-  const char *m = sc_strdup(&s->arena, buf, n < (int)sizeof buf ? (size_t)n
-                            : sizeof buf - 1);
-  return m ? m : sc_oom(s);
-}
-
 static int node_messages (sc_schema *s, sc_node *n) {
   char buf[256];
   if (n->flags & F_TYPE) {
@@ -40,53 +33,6 @@ static int node_messages (sc_schema *s, sc_node *n) {
       return sc_oom(s) != NULL;
   }
   return 1;
-}
-
-/* Where the key with this text is in the index, or the empty place it
-** would take: open addressing over twice as many places as keys. */
-static size_t key_place (const sc_schema *s, const char *str, size_t len,
-                         unsigned hash) {
-  size_t mask = 2 * s->capkeys - 1, i = hash & mask;
-  const sc_key *k;
-  while ((k = s->keyindex[i]) != NULL &&
-         !(k->hash == hash && k->len == len && memcmp(k->s, str, len) == 0))
-    i = (i + 1) & mask;
-  return i;
-}
-
-/* Room for twice the keys, the index made again; 0 out of memory. */
-static int grow_keys (sc_schema *s) {
-  size_t cap = s->capkeys ? s->capkeys * 2 : 16, i;
-  sc_key **keys = realloc(s->keys, cap * sizeof *keys), **index;
-  if (keys == NULL) return 0;
-  s->keys = keys;
-  if ((index = calloc(2 * cap, sizeof *index)) == NULL) return 0;
-  free(s->keyindex);
-  s->keyindex = index;
-  s->capkeys = cap;
-  for (i = 0; i < s->nkeys; i++)
-    index[key_place(s, keys[i]->s, keys[i]->len, keys[i]->hash)] = keys[i];
-  return 1;
-}
-
-/* The schema's one sc_key for a property name, made the first time. */
-static const sc_key *intern (sc_schema *s, const char *str, size_t len) {
-  unsigned hash = sv_hash(str, len);
-  sc_key *k;
-  if (s->capkeys && (k = s->keyindex[key_place(s, str, len, hash)]))
-    return k;
-  if (s->nkeys == s->capkeys && !grow_keys(s)) return sc_oom(s);
-  k = sc_alloc(&s->arena, sizeof *k);
-  if (k == NULL || (k->s = sc_strdup(&s->arena, str, len)) == NULL)
-    return sc_oom(s);
-  k->len = len;
-  k->hash = hash;
-  k->id = (int)s->nkeys + 1;
-  k->plain = strlen(k->s) == len;
-  if ((k->required_msg = required_msg(s, k->s)) == NULL) return NULL;
-  s->keyindex[key_place(s, str, len, hash)] = k;
-  s->keys[s->nkeys++] = k;
-  return k;
 }
 
 static int keep_regex (sc_schema *s, sc_regex *re) {
@@ -214,7 +160,7 @@ static int kw_props (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
     const sv_member *m = &v->u.members[i];
     const char *q = sc_pointer_join(&s->arena, p, m->key, m->klen);
     if (q == NULL) { sc_oom(s); return 0; }
-    n->props[i].key = intern(s, m->key, m->klen);
+    n->props[i].key = sc_intern(s, m->key, m->klen);
     if (n->props[i].key == NULL) return 0;
     if ((n->props[i].node = sc_compile_node(s, m->val, q)) == NULL) return 0;
   }
@@ -255,7 +201,7 @@ static const sc_key **key_list (sc_schema *s, sv_value *v, const char *p) {
   for (i = 0; i < v->n; i++) {
     const sv_value *e = v->u.items[i];
     if (e->kind != SV_STR) return sc_cerr(s, p, "must be an array of strings");
-    if ((keys[i] = intern(s, e->u.s, e->n)) == NULL) return NULL;
+    if ((keys[i] = sc_intern(s, e->u.s, e->n)) == NULL) return NULL;
   }
   return keys;
 }
@@ -278,7 +224,7 @@ static int kw_deps (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
     sc_dep *d = &n->deps[i];
     const char *q = sc_pointer_join(&s->arena, p, m->key, m->klen);
     if (q == NULL) { sc_oom(s); return 0; }
-    if ((d->key = intern(s, m->key, m->klen)) == NULL) return 0;
+    if ((d->key = sc_intern(s, m->key, m->klen)) == NULL) return 0;
     if (m->val->kind == SV_ARR) {
       if ((d->req = key_list(s, m->val, q)) == NULL) return 0;
       d->nreq = m->val->n;
@@ -490,8 +436,8 @@ static int merge_required (sc_schema *s, sc_node *n) {
   return 1;
 }
 
-int sc_compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
-                         const char *ptr) {
+static int compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
+                             const char *ptr) {
   size_t i;
   for (i = 0; i < v->n; i++) {
     const sv_member *m = &v->u.members[i];
@@ -502,4 +448,46 @@ int sc_compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
   if (n->if_ != NULL && (n->then_ != NULL || n->else_ != NULL))
     n->flags |= F_COND;
   return node_messages(s, n) && merge_required(s, n);
+}
+
+
+/* ======================================================================
+** One schema object
+** ====================================================================== */
+
+/* A chain of "$ref"s that comes back to itself can never be evaluated. */
+static int ref_cycle (const sc_node *n) {
+  const sc_node *p = n->ref;
+  size_t steps = 0;
+  while (p != NULL && steps++ < 100000) {
+    if (p == n) return 1;
+    p = p->ref;
+  }
+  return 0;
+}
+
+sc_node *sc_compile_node (sc_schema *s, sv_value *v, const char *ptr) {
+  sc_node *n;
+  sv_value *ref;
+  if (v->node != NULL) return v->node;
+  if (v->kind != SV_OBJ && v->kind != SV_TRUE && v->kind != SV_FALSE)
+    return sc_cerr(s, ptr, "a schema must be an object or a boolean");
+  if ((n = sc_new0(s, sizeof *n)) == NULL) return NULL;
+  v->node = n;
+  n->ptr = ptr;
+  n->min_len = n->max_len = n->min_items = n->max_items = -1;
+  n->min_props = n->max_props = -1;
+  n->format = -1;
+  if (v->kind == SV_FALSE) n->flags = F_FALSE;
+  if (v->kind != SV_OBJ) return n;
+  if ((ref = sv_get(v, "$ref", 4)) != NULL) {
+    const char *p = sc_join(s, ptr, "$ref");
+    const char *where;
+    sv_value *target;
+    if (p == NULL || (target = sc_resolve_ref(s, v, ref, p, &where)) == NULL
+        || (n->ref = sc_compile_node(s, target, where)) == NULL)
+      return NULL;
+    return ref_cycle(n) ? sc_cerr(s, p, "$ref refers to itself") : n;
+  }
+  return compile_keywords(s, n, v, ptr) ? n : NULL;
 }

@@ -165,8 +165,8 @@ static sc_resource *load_document (sc_schema *s, const char *uri,
 ** "$ref" resolution
 ** ====================================================================== */
 
-sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
-                         const char *ptr) {
+sv_value *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
+                          const char *ptr, const char **where) {
   const char *full, *hash, *frag = "";
   char *doc;
   sc_resource *r;
@@ -174,8 +174,10 @@ sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
   if (ref->kind != SV_STR) return sc_cerr(s, ptr, "must be a string");
   full = sc_uri_resolve(&s->arena, v->base ? v->base : "", ref->u.s);
   if (full == NULL) return sc_oom(s);
-  if ((r = find_resource(s, full)) != NULL)
-    return sc_compile_node(s, r->value, r->ptr);
+  if ((r = find_resource(s, full)) != NULL) {
+    *where = r->ptr;
+    return r->value;
+  }
   hash = strchr(full, '#');
   doc = sc_strdup(&s->arena, full, hash ? (size_t)(hash - full)
                   : strlen(full));
@@ -183,7 +185,10 @@ sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
   if (hash) frag = hash + 1;
   r = find_resource(s, doc);
   if (r == NULL && (r = load_document(s, doc, ptr)) == NULL) return NULL;
-  if (*frag == '\0') return sc_compile_node(s, r->value, r->ptr);
+  if (*frag == '\0') {
+    *where = r->ptr;
+    return r->value;
+  }
   if (*frag != '/') return sc_cerr(s, ptr, "cannot resolve $ref '%s'", full);
   target = sc_pointer_eval(&s->arena, r->value, frag);
   if (target == NULL)
@@ -195,6 +200,7 @@ sc_node *sc_resolve_ref (sc_schema *s, sv_value *v, const sv_value *ref,
     if (p == NULL) return sc_oom(s);
     memcpy(p, r->ptr, n);
     strcpy(p + n, frag);
-    return sc_compile_node(s, target, p);
+    *where = p;
+    return target;
   }
 }

@@ -3,7 +3,8 @@
 ** callbacks each connection thread runs, which collect a request in C
 ** (target, headers, a body of at most max_body bytes), hand it to the
 ** handler (server_handler.c) and queue the answer; plus the small helpers
-** they need (error responses, the client's address, the delay).
+** they need (the client's address, the delay). Error responses are in
+** server_error.c, which the handler uses too.
 **
 ** Kept apart from the handler call so that nothing here touches a Lua
 ** state: these functions only see C data and the Exchange they fill.
@@ -33,40 +34,6 @@ static void sleep_seconds (double secs) {
   ts.tv_sec = (time_t)secs;
   ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
-
-/* Appends `s` as JSON string content (no quotes) to buf, never past cap. */
-static size_t json_escape (char *buf, size_t at, size_t cap, const char *s) {
-  for (; *s != '\0' && at + 7 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      buf[at++] = '\\';
-      buf[at++] = (char)c;
-    }
-    else if (c < 0x20)
-      at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", c);
-    else
-      buf[at++] = (char)c;
-  }
-  buf[at] = '\0';
-  return at;
-}
-
-
-/* A JSON error response: {"error_code":"<status>","message":"<msg>"}. */
-struct MHD_Response *server_error_response (unsigned status,
-                                     const char *msg) {
-  char buf[2048];
-  size_t n = (size_t)snprintf(buf, sizeof buf,
-                              "{\"error_code\":\"%u\",\"message\":\"", status);
-  struct MHD_Response *res;
-  n = json_escape(buf, n, sizeof buf - 3, msg);
-  memcpy(buf + n, "\"}", 3);
-  res = MHD_create_response_from_buffer(n + 2, buf, MHD_RESPMEM_MUST_COPY);
-  if (res != NULL)
-    MHD_add_response_header(res, "Content-Type", "application/json");
-  return res;
 }
 
 

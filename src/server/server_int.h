@@ -65,7 +65,8 @@ enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
                             const char *version, const char *upload_data,
                             size_t *upload_size, void **con_cls);
 
-/* server_conn.c: a JSON error response, also for a handler's error */
+/* server_error.c: a JSON error response, for the connection callbacks
+** and for a handler's error */
 struct MHD_Response *server_error_response (unsigned status, const char *msg);
 
 /* server_handler.c: one request through the handler, under the lock */
