@@ -1,0 +1,147 @@
+-- The C tree's one-way layers (tools/check_layers.lua): the real src/ passes,
+-- and small trees with one violation each show that every rule can fail.
+local proc = require "support.proc"
+
+local LUA = os.getenv("LUA") or "lua5.4"
+
+local function check(root)
+  local out, err, code = proc.run({ "tools/check_layers.lua", root }, { bin = LUA })
+  return out, err, code
+end
+
+-- A temporary src/ tree holding `files` (path -> text).
+local function tree(files)
+  local root = os.tmpname()
+  os.remove(root)
+  for path, text in pairs(files) do
+    local dir = (root .. "/" .. path):match("^(.*)/")
+    assert(os.execute("mkdir -p " .. proc.quote(dir)))
+    local f = assert(io.open(root .. "/" .. path, "wb"))
+    f:write(text)
+    f:close()
+  end
+  return root
+end
+
+local function remove(root)
+  os.execute("rm -rf " .. proc.quote(root))
+end
+
+-- A tree whose only problem is what `files` adds to a sound base.
+local function check_tree(files)
+  local base = {
+    ["flowlua.h"] = "int luaopen_flowlua_core (void *L);\n",
+    ["json/json.h"] = "int json_parse (const char *s);\n",
+    ["json/json.c"] = '#include "json.h"\nint json_parse (const char *s) { return *s; }\n',
+    ["host/core.c"] = '#include "flowlua.h"\n#include "json/json.h"\n'
+      .. "int luaopen_flowlua_core (void *L) { return json_parse(L); }\n",
+  }
+  for path, text in pairs(files) do base[path] = text end
+  local root = tree(base)
+  local out, _, code = check(root)
+  remove(root)
+  return out, code
+end
+
+describe("the C tree", function()
+  it("keeps its layers one-way, the validator pure C and its files out of circles",
+     function()
+    local out, err, code = check("src")
+    assert.are.equal("", out)
+    assert.are.equal("", err)
+    assert.are.equal(0, code)
+  end)
+
+  it("passes a small sound tree", function()
+    assert.are.same({ "", 0 }, { check_tree({}) })
+  end)
+
+  it("fails on an include of a higher layer", function()
+    local out, code = check_tree({
+      ["json/json.c"] = '#include "json.h"\n#include "host/host.h"\n'
+        .. "int json_parse (const char *s) { return *s; }\n",
+      ["host/host.h"] = "void host_open (void);\n",
+    })
+    assert.are.equal("json/json.c includes host/host.h: 'host' (layer 5) is above "
+      .. "'json' (layer 2)\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a call into a higher layer through a lower header", function()
+    local out, code = check_tree({
+      ["json/json.c"] = '#include "json.h"\n#include "flowlua.h"\n'
+        .. "int json_parse (const char *s) { return luaopen_flowlua_core(0) + *s; }\n",
+      ["host/core.c"] = '#include "flowlua.h"\n'
+        .. "int luaopen_flowlua_core (void *L) { return L != 0; }\n",
+    })
+    assert.are.equal("json/json.c calls luaopen_flowlua_core (host/core.c): 'host' "
+      .. "(layer 5) is above 'json' (layer 2)\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on an include between two parts of one layer", function()
+    local out, code = check_tree({
+      ["http/http.c"] = '#include "server/server.h"\nint http_x (void) { return 0; }\n',
+      ["server/server.h"] = "int server_x (void);\n",
+    })
+    assert.are.equal("http/http.c includes server/server.h: 'http' and 'server' are "
+      .. "parts of one layer\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a folder that has no layer", function()
+    local out, code = check_tree({
+      ["extra/extra.c"] = '#include "json/json.h"\nint extra (void) { return 0; }\n',
+    })
+    assert.are.equal("extra/extra.c includes json/json.h: folder 'extra' has no layer\n",
+                     out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a Lua header reached from the pure C validator", function()
+    local out, code = check_tree({
+      ["schema/schema.c"] = '#include "json/json.h"\nint sc_x (void) { return 0; }\n',
+      ["json/json.h"] = '#include "lua.h"\nint json_parse (const char *s);\n',
+    })
+    assert.are.equal("schema/schema.c reaches lua.h (through json/json.h): 'schema' is "
+      .. "pure C\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on two files that call each other, however they declare it", function()
+    local out, code = check_tree({
+      ["http/http.h"] = "int http_a (int n);\nint http_b (int n);\n",
+      ["http/http.c"] = '#include "http.h"\n'
+        .. "int http_a (int n) { return n ? http_b(n - 1) : 0; }\n",
+      ["http/http_b.c"] = '#include "http.h"\n'
+        .. "/* http_a is only named here */\n"
+        .. "int http_b (int n) { return n ? http_a(n - 1) : 1; }\n",
+    })
+    assert.are.equal("circle of calls: http/http.c -> http/http_b.c -> http/http.c\n",
+                     out)
+    assert.are.equal(1, code)
+  end)
+
+  it("counts a call made in a macro or in a header's inline function", function()
+    local out, code = check_tree({
+      ["json/json.c"] = '#include "json.h"\n#define PARSE(s) json_again(s)\n'
+        .. "int json_parse (const char *s) { return PARSE(s); }\n",
+      ["json/json_again.h"] = "int json_again (const char *s);\n"
+        .. "static inline int json_twice (const char *s) { return json_parse(s); }\n",
+      ["json/json_again.c"] = '#include "json.h"\n#include "json_again.h"\n'
+        .. "int json_again (const char *s) { return json_twice(s); }\n",
+    })
+    assert.are.equal("circle of calls: json/json.c -> json/json_again.c -> json/json.c\n",
+                     out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on headers that include each other", function()
+    local out, code = check_tree({
+      ["json/a.h"] = '#include "b.h"\n',
+      ["json/b.h"] = '#include "a.h"\n',
+    })
+    assert.are.equal("circle of includes: json/a.h -> json/b.h -> json/a.h\n", out)
+    assert.are.equal(1, code)
+  end)
+end)
