@@ -1,4 +1,4 @@
--- The fast walker's programs (src/lschema_plan.c, src/lschema_walk.c)
+-- The fast walker's programs (src/lschema/lschema_plan.c, lschema_walk.c)
 -- against the generic walker, on the schemas that take its less travelled
 -- paths: more properties than a program keeps in slots, more oneOf
 -- counters than a program has, inlining that stops (depth, size, cycles),

@@ -1,3 +1,3 @@
---- flowlua.json: the exact JSON codec of the C core (src/json.c).
+--- flowlua.json: the exact JSON codec of the C core (src/json/).
 -- @module flowlua.json
 return require("flowlua.core").json

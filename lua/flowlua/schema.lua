@@ -1,5 +1,5 @@
 --- flowlua.schema: JSON Schema draft-07, compiled once, validated fast.
--- The compiler and the validator are C (src/schema*.c, src/lschema*.c);
+-- The compiler and the validator are C (src/schema/, src/lschema/);
 -- `validate`, `validate_json`, `is_valid` and `is_valid_json` are C
 -- functions stored in each validator object, so `v:validate(x)` costs one
 -- call.

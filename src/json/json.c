@@ -1,5 +1,5 @@
 /*
-** src/json.c - flowlua.core.json: an exact JSON codec (RFC 8259).
+** src/json/json.c - flowlua.core.json: an exact JSON codec (RFC 8259).
 ** The decoder is in json_decode.c, the encoder in json_encode.c, what they
 ** share in json_depth.c; this file is the module itself (json.array,
 ** json.null).

@@ -1,7 +1,7 @@
 /*
-** src/json.h - what the JSON decoder (json_decode.c), encoder
-** (json_encode.c) and module (json.c) of flowlua.core.json share.
-** Not part of any API.
+** src/json/json.h - what the JSON decoder (json_decode.c), encoder
+** (json_encode.c) and module (json.c) of flowlua.core.json share; the
+** nesting helpers are in json_depth.c. Not part of any API.
 */
 #ifndef FLOWLUA_JSON_H
 #define FLOWLUA_JSON_H

@@ -1,5 +1,5 @@
 /*
-** src/json_decode.c - json.decode: JSON text to Lua values (RFC 8259).
+** src/json/json_decode.c - json.decode: JSON text to Lua values (RFC 8259).
 **
 ** Values are built straight on the Lua stack: a container's elements are
 ** pushed first and moved into a table created with its final size when the

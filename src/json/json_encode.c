@@ -1,5 +1,5 @@
 /*
-** src/json_encode.c - json.encode: Lua values to JSON text.
+** src/json/json_encode.c - json.encode: Lua values to JSON text.
 **
 ** Output goes into a growable C buffer owned by a userdata whose __gc frees
 ** it: errors raised half-way (bad values, memory) leak nothing.

@@ -1,5 +1,5 @@
 /*
-** src/jsontext.c - the character tables of jsontext.h: shared by the JSON
+** src/json/jsontext.c - the character tables of jsontext.h: shared by the JSON
 ** decoder, the encoder and the validator's own JSON reader.
 */
 #include "jsontext.h"

@@ -1,5 +1,5 @@
 /*
-** src/jsontext.h - the lexical pieces of JSON text (RFC 8259) that both of
+** src/json/jsontext.h - the lexical pieces of JSON text (RFC 8259) that both of
 ** flowlua's JSON readers share: json_decode.c, which builds Lua values,
 ** and schema_dom.c, which builds the validator's own values without Lua;
 ** json_encode.c checks strings with the same UTF-8 rule. Not an API.

@@ -1,5 +1,5 @@
 /*
-** src/server_int.h - what the parts of flowlua.core.server share: the
+** src/server/server_int.h - what the parts of flowlua.core.server share: the
 ** server (server.c), the libmicrohttpd callbacks (server_conn.c) and the
 ** handler call (server_handler.c). Not part of any API.
 */
