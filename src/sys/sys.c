@@ -19,6 +19,7 @@
 #include "lauxlib.h"
 
 #include "flowlua.h"
+#include "sys_fs.h"
 
 
 static double clock_seconds (clockid_t id) {
@@ -237,10 +238,12 @@ static int sys_wait_signal (lua_State *L) {
 static const luaL_Reg sys_funcs[] = {
   {"getpid", sys_getpid},
   {"isatty", sys_isatty},
+  {"listdir", sys_listdir},
   {"mkdir", sys_mkdir},
   {"monotime", sys_monotime},
   {"random", sys_random},
   {"sleep", sys_sleep},
+  {"stat", sys_stat},
   {"stat_mode", sys_stat_mode},
   {"time", sys_time},
   {"trap_signals", sys_trap_signals},

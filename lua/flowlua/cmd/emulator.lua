@@ -8,7 +8,8 @@ local cmd = {}
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
-  .. "[--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE]"
+  .. "[--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE] "
+  .. "[--time-scale N] [--files DIR]"
 
 local SPECS = {
   { long = "--host", key = "host", value = "required", arg = "HOST",
@@ -30,6 +31,11 @@ local SPECS = {
     help = "serve HTTPS with this PEM certificate (needs --tls-key)" },
   { long = "--tls-key", key = "tls_key", value = "required", arg = "FILE",
     help = "the PEM private key of --tls-cert" },
+  { long = "--time-scale", key = "time_scale", value = "required", arg = "N",
+    help = "N simulated seconds pass per real second (default 1)" },
+  { long = "--files", key = "files", value = "required", arg = "DIR",
+    help = "serve DIR as the cloud storage's contents (default: files/ "
+      .. "beside --state)" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -62,7 +68,9 @@ function cmd.main(args)
     state = opts.state, faults = opts.faults,
     client_id = opts.client_id, client_secret = opts.client_secret,
     token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
-    tls_cert = opts.tls_cert, tls_key = opts.tls_key,
+    tls_cert = opts.tls_cert, tls_key = opts.tls_key, files = opts.files,
+    time_scale = opts.time_scale and options.positive_number(opts.time_scale,
+      "--time-scale", USAGE),
   }
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
     require("flowlua.cli").usage_error("--tls-cert and --tls-key go together",

@@ -96,4 +96,18 @@ function options.help(specs)
   return table.concat(lines, "\n")
 end
 
+--- A positive number option, or a usage error (exit 2) naming it.
+-- @tparam string value
+-- @tparam string name e.g. "--time-scale"
+-- @tparam string usage the command's usage line
+-- @treturn number
+function options.positive_number(value, name, usage)
+  local n = tonumber(value)
+  if n == nil or n <= 0 or n ~= n or n == math.huge then
+    require("flowlua.cli").usage_error(("%s must be a positive number")
+      :format(name), usage)
+  end
+  return n
+end
+
 return options

@@ -14,6 +14,8 @@ local SPECS = {
   { long = "--emulator", key = "emulator", value = "optional", arg = "STATE",
     help = "start the embedded Flow Service emulator and use it "
       .. "(state in .flowlua/emulator.json unless STATE is given)" },
+  { long = "--time-scale", key = "time_scale", value = "required", arg = "N",
+    help = "with --emulator: N simulated seconds pass per real second" },
   { long = "--dry-run", key = "dry_run",
     help = "validate everything and print the plan; send no changes" },
   { long = "--profile", key = "profile", value = "required", arg = "NAME",
@@ -62,10 +64,11 @@ end
 
 -- Starts the in-process emulator and points the client at it; the
 -- returned handle is closed when the script ends.
-local function start_emulator(state)
+local function start_emulator(state, time_scale)
   local emulator = require "flowlua.emulator"
   local handle = emulator.start{
     state = state == true and ".flowlua/emulator.json" or state,
+    time_scale = time_scale,
   }
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
@@ -117,7 +120,9 @@ function run.main(args)
   local global_arg = { [0] = script, [-1] = "run", [-2] = "flowlua" }
   table.move(script_args, 1, script_args.n, 1, global_arg)
   _G.arg = global_arg
-  local emulator = opts.emulator and start_emulator(opts.emulator)
+  local emulator = opts.emulator and start_emulator(opts.emulator,
+    opts.time_scale and options.positive_number(
+      opts.time_scale, "--time-scale", USAGE))
   local ok, msg = call_script(chunk, script_args)
   if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end

@@ -4,14 +4,18 @@
 -- @module flowlua.emulator.app
 
 local catalogue = require "flowlua.emulator.catalogue"
+local clock = require "flowlua.emulator.clock"
 local entities = require "flowlua.emulator.entities"
 local errors = require "flowlua.emulator.errors"
 local faults = require "flowlua.emulator.faults"
 local ims = require "flowlua.emulator.ims"
 local json = require "flowlua.json"
 local listing = require "flowlua.emulator.listing"
+local operations = require "flowlua.emulator.operations"
 local persistence = require "flowlua.emulator.persistence"
 local router = require "flowlua.emulator.router"
+local scheduler = require "flowlua.emulator.scheduler"
+local storage = require "flowlua.emulator.storage"
 local store = require "flowlua.emulator.store"
 local util = require "flowlua.emulator.util"
 local validation = require "flowlua.emulator.validation"
@@ -51,7 +55,9 @@ function app.new(cfg)
   local specs = catalogue.load()
   prepare_specs(specs)
   local seed = string.unpack("<i8", require("flowlua.core").sys.random(8))
-  return setmetatable({
+  local env = { clock = clock.new(cfg.time_scale),
+    storage = storage.new(cfg.files) }
+  return setmetatable({ env = env, scheduler = scheduler.new(env),
     specs = specs,
     state = cfg.state,
     store = cfg.state and persistence.load(cfg.state) or store.new(),
@@ -144,21 +150,36 @@ function App:persist(undo)
   return errors.flow("1102-500", "The change was not applied: " .. err)
 end
 
+-- Runs and flows show the schedule's work, so it is brought up to the
+-- clock before they are answered (flowlua.emulator.scheduler).
+function App:answer(ctx, op, route, req)
+  if route.kind == "runs" or route.kind == "flows" then
+    if self.scheduler:tick(ctx) then self:persist(function() end) end
+  end
+  if op then
+    return operations.dispatch(self.env, ctx, op, req, read_body,
+      util.parse_query(req.query))
+  end
+  return dispatch(self, ctx, route, req)
+end
+
 --- Processes a request without faults.
 -- @tparam table req the server's request table
 -- @treturn table response
 function App:process(req)
-  local route, allow = router.resolve(req.method, req.path)
+  local op = operations.resolve(req.method, req.path)
+  local route, allow = op, nil
+  if route == nil then route, allow = router.resolve(req.method, req.path) end
   if route == nil then return not_routed(req, allow) end
   if route.target == "ims" then return self.ims:token(req) end
   local denied, who = self.ims:gateway(req.headers)
   if denied then return denied end
   local sandbox = req.headers["x-sandbox-name"]
-  local ctx = { specs = self.specs, who = who, now = util.now_ms(),
+  local ctx = { specs = self.specs, who = who, now = self.env.clock:now_ms(),
     sb = self.store:sandbox(sandbox ~= nil and sandbox ~= "" and sandbox
       or "prod"),
     base = router.BASE }
-  local res, undo = dispatch(self, ctx, route, req)
+  local res, undo = self:answer(ctx, op, route, req)
   if undo then return self:persist(undo) or res end
   return res
 end

@@ -68,12 +68,32 @@ local function check_opts(opts)
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
     error("tls_cert and tls_key go together", 3)
   end
+  if opts.time_scale ~= nil and (type(opts.time_scale) ~= "number"
+      or opts.time_scale <= 0 or opts.time_scale ~= opts.time_scale) then
+    error("time_scale must be a positive number", 3)
+  end
+end
+
+-- The storage folder: `files`, or `files/` beside the state file; made
+-- if missing, so a fresh emulator serves an empty storage.
+local function files_dir(opts)
+  local dir = opts.files
+  if dir == nil and opts.state then
+    dir = (opts.state:match("^(.*)/[^/]+$") or ".") .. "/files"
+  end
+  if dir then
+    local ok, err = sys.mkdir(dir)
+    if not ok then error(err, 0) end
+  end
+  return dir
 end
 
 --- Starts an emulator on its own server thread.
 -- @tparam[opt] table opts `{host="127.0.0.1", port=0, state=path|nil,
 --   faults=spec|nil, client_id=nil, client_secret=nil, token_ttl=86399,
---   tls_cert=path|nil, tls_key=path|nil}` (both TLS files: HTTPS)
+--   tls_cert=path|nil, tls_key=path|nil, time_scale=1, files=dir|nil}`
+--   (both TLS files: HTTPS; `time_scale` simulated seconds per real
+--   second; `files` the storage folder, default `files/` beside `state`)
 -- @treturn table handle with `url`, `port`, `close()`, `client_settings()`
 function emulator.start(opts)
   opts = opts or {}
@@ -84,6 +104,7 @@ function emulator.start(opts)
   local config = json.encode({
     state = opts.state, faults = opts.faults, client_id = opts.client_id,
     client_secret = opts.client_secret, token_ttl = opts.token_ttl or 86399,
+    time_scale = opts.time_scale, files = files_dir(opts),
   })
   local server = require("flowlua.core").server
   local srv, err = server.start{

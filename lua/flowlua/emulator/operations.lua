@@ -1,0 +1,133 @@
+--- The operations of the OAS beyond create/read/update/delete and the
+-- entity actions: runs (ad hoc, re-trigger, provider updates), connection
+-- test, explore and preview, configs, search, and spec authoring.
+-- `resolve` claims a request before the entity router sees it.
+-- @module flowlua.emulator.operations
+
+local errors = require "flowlua.emulator.errors"
+local explore = require "flowlua.emulator.explore"
+local router = require "flowlua.emulator.router"
+local runs = require "flowlua.emulator.runs"
+local search = require "flowlua.emulator.search"
+local spec_authoring = require "flowlua.emulator.spec_authoring"
+
+local operations = {}
+
+-- method, path shape (kind, id or "", tail) → handler name
+local ROUTES = {
+  { "POST", "runs", false, "", "run_create" },
+  { "PUT", "runs", true, "", "run_update" },
+  { "POST", "runs", true, "action", "run_action" },
+  { "GET", "connections", true, "test", "test" },
+  { "GET", "connections", true, "explore", "explore" },
+  { "GET", "connections", true, "configs", "configs" },
+  { "GET", "connectionSpecs", true, "explore", "spec_explore" },
+  { "GET", "connectionSpecs", true, "configs", "spec_configs" },
+  { "POST", "connections", "search", "", "search" },
+  { "POST", "flows", "search", "", "search" },
+  { "POST", "flowSpecs", "search", "", "search" },
+  { "POST", "connectionSpecs", false, "", "spec_create" },
+  { "POST", "flowSpecs", false, "", "spec_create" },
+  { "PUT", "connectionSpecs", true, "", "spec_update" },
+  { "PUT", "flowSpecs", true, "", "spec_update" },
+}
+
+local function matches(r, method, kind, id, tail)
+  if r[1] ~= method or r[2] ~= kind or r[4] ~= tail then return false end
+  if r[3] == false then return id == "" end
+  if r[3] == "search" then return id == "search" end
+  return id ~= "" and id ~= "search"
+end
+
+--- The operation a request is for, or nil (then the entity router
+-- answers it).
+-- @tparam string method
+-- @tparam string path
+-- @treturn table|nil `{handler=, kind=, id=}`
+function operations.resolve(method, path)
+  if path:sub(1, #router.BASE + 1) ~= router.BASE .. "/" then return nil end
+  local rest = path:sub(#router.BASE + 2):gsub("/$", "")
+  local kind, id, tail = rest:match("^([^/]+)/?([^/]*)/?([^/]*)$")
+  if kind == nil then return nil end
+  for _, r in ipairs(ROUTES) do
+    if matches(r, method, kind, id, tail) then
+      return { handler = r[5], kind = kind, id = id ~= "" and id or nil }
+    end
+  end
+end
+
+local H = {}
+
+function H.run_create(_, ctx, _, req, read_body)
+  local body, err = read_body(req)
+  if body == nil then return err end
+  return runs.create(ctx, body)
+end
+
+function H.run_update(_, ctx, op, req, read_body)
+  local body, err = read_body(req)
+  if body == nil then return err end
+  return runs.update(ctx, op.id, body, req.headers["if-match"])
+end
+
+function H.run_action(_, ctx, op, _, _, q)
+  return runs.action(ctx, op.id, q.op)
+end
+
+function H.test(env, ctx, op)
+  return explore.test(env, ctx, op.id)
+end
+
+function H.explore(env, ctx, op, _, _, q)
+  return explore.connection(env, ctx, op.id, q)
+end
+
+function H.configs(_, ctx, op)
+  return explore.configs(ctx, "connections", op.id)
+end
+
+function H.spec_explore(env, ctx, op, _, _, q)
+  return explore.spec(env, ctx, op.id, q)
+end
+
+function H.spec_configs(_, ctx, op)
+  return explore.configs(ctx, "connectionSpecs", op.id)
+end
+
+function H.search(_, ctx, op, req, read_body, q)
+  local body, err = read_body(req)
+  if body == nil then return err end
+  return search.respond(ctx, op.kind, body, q.continuationToken)
+end
+
+function H.spec_create(_, ctx, op, req, read_body)
+  local body, err = read_body(req)
+  if body == nil then return err end
+  return spec_authoring.create(ctx, op.kind, body)
+end
+
+function H.spec_update(_, ctx, op, req, read_body)
+  local body, err = read_body(req)
+  if body == nil then return err end
+  return spec_authoring.update(ctx, op.kind, op.id, body)
+end
+
+--- Answers an operation.
+-- @tparam table env `{storage=, clock=}`
+-- @tparam table ctx the request context
+-- @tparam table op from `resolve`
+-- @tparam table req the request
+-- @tparam function read_body the app's body reader (value, or nil and
+--   the error response)
+-- @tparam table q the parsed query
+-- @treturn table response
+-- @treturn function|nil undo when the store changed
+function operations.dispatch(env, ctx, op, req, read_body, q)
+  local handler = H[op.handler]
+  if handler == nil then
+    return errors.flow("1102-500", "No handler for " .. op.handler)
+  end
+  return handler(env, ctx, op, req, read_body, q)
+end
+
+return operations

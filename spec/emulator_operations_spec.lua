@@ -1,0 +1,243 @@
+-- Every operation of Adobe's Flow Service OAS (45) against a real
+-- emulator process, plus the behaviours of the ones beyond CRUD: the
+-- connection test, explore and preview, configs, search and spec
+-- authoring.
+local emu = require "support.emulator"
+local json = require "flowlua.json"
+local sys = require("flowlua.core").sys
+
+local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+local function wait_run(c, flow_id)
+  local deadline = sys.monotime() + 5
+  repeat
+    local items = c:get("/runs?property=flowId==" .. flow_id).json.items
+    for _, r in ipairs(items) do
+      if r.metrics.statusSummary.status ~= "inProgress" then return r end
+    end
+    sys.sleep(0.05)
+  until sys.monotime() > deadline
+end
+
+describe("emulator operations", function()
+  local e, c, dir
+
+  setup(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(sys.mkdir(dir))
+    assert(sys.mkdir(dir .. "/acme"))
+    write(dir .. "/acme/accounts.csv", "id;name\n1;Ann\n2;Bo\n")
+    write(dir .. "/acme/events.json", '{"id":1,"tags":["a"]}\n{"id":2}\n')
+    write(dir .. "/top.csv", "a\n1\n")
+    e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
+    c = emu.client(e.url)
+  end)
+
+  teardown(function()
+    e:stop()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  it("tests a connection: true, false for a credential marked wrong", function()
+    local good = c:post("/connections", emu.base_body()).json
+    assert.same({ result = true }, c:get("/connections/" .. good.id .. "/test").json)
+    local bad = c:post("/connections", emu.base_body{
+      host = "acme.file.core.windows.net", userid = "wrong-acme",
+      password = "s3cret" }).json
+    assert.same({ result = false }, c:get("/connections/" .. bad.id .. "/test").json)
+    local denied = c:get("/connections/" .. bad.id .. "/explore?objectType=root")
+    assert.same(400, denied.status)
+    assert.truthy(denied.body:find("auth.params.userid", 1, true))
+  end)
+
+  it("explores the storage: root, folder, and a file's preview", function()
+    local conn = c:post("/connections", emu.base_body()).json
+    local p = "/connections/" .. conn.id .. "/explore"
+    assert.same({
+      { type = "folder", name = "acme", path = "/acme/", canPreview = false,
+        canFetchSchema = false },
+      { type = "file", name = "top.csv", path = "/top.csv", canPreview = true,
+        canFetchSchema = true } }, c:get(p .. "?objectType=ROOT").json)
+    local folder = c:get(p .. "?objectType=folder&object=/acme").json
+    assert.same({ "accounts.csv", "events.json" },
+      { folder[1].name, folder[2].name })
+    local csv = c:get(p .. "?objectType=FILE&object=/acme/accounts.csv"
+      .. "&fileType=delimited&preview=true&columnDelimiter=;").json
+    assert.same({ format = "delimited", schema = { columns = {
+      { name = "id", type = "string" }, { name = "name", type = "string" } } },
+      data = { { id = "1", name = "Ann" }, { id = "2", name = "Bo" } } }, csv)
+    local js = c:get(p .. "?objectType=file&object=/acme/events.json"
+      .. "&fileType=json&preview=true").json
+    assert.same({ { name = "id", type = "integer" },
+      { name = "tags", type = "array" } }, js.schema.columns)
+    assert.same(2, #js.data)
+    assert.same(400, c:get(p .. "?objectType=folder&object=/../etc").status)
+  end)
+
+  it("explores the Data Landing Zone through its connection spec", function()
+    local res = c:get("/connectionSpecs/" .. DLZ .. "/explore?objectType=root")
+    assert.same(200, res.status)
+    assert.same("acme", res.json[1].name)
+    local refused = c:get("/connectionSpecs/" .. emu.AZURE
+      .. "/explore?objectType=root")
+    assert.same(400, refused.status)
+  end)
+
+  it("answers configs with an array", function()
+    local conn = c:post("/connections", emu.base_body()).json
+    assert.same(json.array(), c:get("/connections/" .. conn.id .. "/configs").json)
+    assert.same(json.array(), c:get("/connectionSpecs/" .. emu.AZURE
+      .. "/configs").json)
+    assert.same(404, c:get("/connections/nope/configs").status)
+  end)
+
+  it("searches by text or filter, with limit, count and paging", function()
+    c:post("/connections", (function()
+      local b = emu.base_body(); b.name = "Needle One"; return b end)())
+    c:post("/connections", (function()
+      local b = emu.base_body(); b.name = "needle two"; return b end)())
+    local found = c:post("/connections/search", { queryString = "NEEDLE" }).json
+    assert.same(2, #found.items)
+    local counted = c:post("/connections/search",
+      { queryString = "name==Needle One", count = true }).json
+    assert.same({ count = 1 }, counted)
+    local page = c:post("/connections/search",
+      { queryString = "needle", limit = 1 }).json
+    local href = page._links.next.href
+    assert.truthy(href:find("^/connections/search%?continuationToken="))
+    local token = href:match("continuationToken=(.*)$")
+    local second = c:post("/connections/search?continuationToken=" .. token,
+      { queryString = "needle", limit = 1 }).json
+    assert.same("needle two", second.items[1].name)
+    local flows = c:post("/flows/search", { queryString = "",
+      projectionFields = "name" })
+    assert.same(200, flows.status)
+    local specs = c:post("/flowSpecs/search", { queryString = "CloudStorage" }).json
+    assert.same("CloudStorageToAEP", specs.items[1].name)
+  end)
+
+  it("authors specs, and refuses to change Adobe's", function()
+    local res = c:post("/connectionSpecs", { name = "my-source",
+      providerId = "0ed90a81-07f4-4586-8190-b40eccef1c5a", version = "1.0",
+      attributes = { category = "Cloud Storage" } })
+    assert.same(201, res.status)
+    local id = res.json.id
+    assert.same("my-source", c:get("/connectionSpecs/" .. id).json.items[1].name)
+    local put = c:request("PUT", "/connectionSpecs/" .. id,
+      { name = "my-source-2", version = "1.1" })
+    assert.same(200, put.status)
+    assert.same("my-source-2", put.json.name)
+    assert.same(id, put.json.id)
+    local fs = c:post("/flowSpecs", { name = "my-flow-spec",
+      sourceConnectionSpecIds = { id }, targetConnectionSpecIds = { emu.DATA_LAKE } })
+    assert.same(201, fs.status)
+    assert.same(200, c:request("PUT", "/flowSpecs/" .. fs.json.id,
+      { name = "my-flow-spec-2" }).status)
+    local refused = c:request("PUT", "/connectionSpecs/" .. emu.AZURE,
+      { name = "mine now" })
+    assert.same(400, refused.status)
+    assert.truthy(refused.body:find("Not entitled", 1, true))
+  end)
+
+  it("answers all 45 OAS operations", function()
+    local answered = {}
+    local function op(name, res, status)
+      assert.same(status, res.status, name .. ": " .. res.body)
+      answered[name] = true
+      return res
+    end
+    local B = emu.base_body()
+    local conn = op("createConnection", c:post("/connections?mode=draft", B), 201).json
+    op("listConnections", c:get("/connections"), 200)
+    local got = op("retrieveConnection", c:get("/connections/" .. conn.id), 200)
+    op("testConnection", c:get("/connections/" .. conn.id .. "/test"), 200)
+    op("getByConnectionId", c:get("/connections/" .. conn.id
+      .. "/explore?objectType=root"), 200)
+    op("exploreConfigByConnectionId", c:get("/connections/" .. conn.id
+      .. "/configs"), 200)
+    op("getConnectionsByFilters", c:post("/connections/search", {}), 200)
+    local patched = op("patchConnection", c:patch("/connections/" .. conn.id .. "/",
+      { { op = "replace", path = "/name", value = "renamed" } },
+      { ["If-Match"] = got.json.items[1].etag }), 200).json
+    op("performAction", c:post("/connections/" .. conn.id .. "/action?op=PUBLISH",
+      nil, { ["If-Match"] = patched.etag }), 200)
+    op("listConnectionSpecs", c:get("/connectionSpecs"), 200)
+    local cs = op("createConnectionSpec", c:post("/connectionSpecs",
+      { name = "authored" }), 201).json
+    op("retrieveConnectionSpec", c:get("/connectionSpecs/" .. emu.AZURE), 200)
+    op("updateConnectionSpec", c:request("PUT", "/connectionSpecs/" .. cs.id,
+      { name = "authored-2" }), 200)
+    op("exploreByConnectionSpecId", c:get("/connectionSpecs/" .. DLZ
+      .. "/explore?objectType=root"), 200)
+    op("configByConnectionSpecId", c:get("/connectionSpecs/" .. emu.AZURE
+      .. "/configs"), 200)
+    local src_body = emu.source_body(conn.id)
+    src_body.params.path = "/acme/accounts.csv"
+    src_body.data.columnDelimiter = ";"
+    local src = op("createSourceConnection", c:post("/sourceConnections", src_body), 201).json
+    op("getSourceConnections", c:get("/sourceConnections"), 200)
+    op("retrieveSourceConnection", c:get("/sourceConnections/" .. src.id), 200)
+    local src2 = op("patchSourceConnection", c:patch("/sourceConnections/" .. src.id,
+      { { op = "replace", path = "/name", value = "src" } },
+      { ["If-Match"] = src.etag }), 200).json
+    local draft_src = c:post("/sourceConnections?mode=draft", src_body).json
+    op("performAction_1", c:post("/sourceConnections/" .. draft_src.id
+      .. "/action?op=PUBLISH"), 200)
+    local tgt = op("createTargetConnection", c:post("/targetConnections",
+      emu.target_body()), 201).json
+    op("getTargetConnections", c:get("/targetConnections"), 200)
+    op("retrieveTargetConnection", c:get("/targetConnections/" .. tgt.id), 200)
+    op("patchTargetConnection", c:patch("/targetConnections/" .. tgt.id,
+      { { op = "replace", path = "/name", value = "tgt" } },
+      { ["If-Match"] = tgt.etag }), 200)
+    local draft_tgt = c:post("/targetConnections?mode=draft", emu.target_body()).json
+    op("performAction_2", c:post("/targetConnections/" .. draft_tgt.id
+      .. "/action?op=PUBLISH"), 200)
+    local fb = emu.flow_body(src.id, tgt.id)
+    fb.scheduleParams = { startTime = os.time() + 86400, frequency = "once" }
+    local flow = op("createFlow", c:post("/flows", fb), 201).json
+    op("listFlows", c:get("/flows"), 200)
+    op("retrieveFlow", c:get("/flows/" .. flow.id), 200)
+    local fp = op("patchFlow", c:patch("/flows/" .. flow.id,
+      { { op = "replace", path = "/name", value = "flow" } },
+      { ["If-Match"] = flow.etag }), 200).json
+    op("getFlowsByFilters", c:post("/flows/search", { queryString = "flow" }), 200)
+    op("postStateTransition", c:post("/flows/" .. flow.id .. "/action?op=ENABLE",
+      nil, { ["If-Match"] = fp.etag }), 200)
+    op("listFlowSpecs", c:get("/flowSpecs"), 200)
+    local fs = op("createFlowSpec", c:post("/flowSpecs", { name = "fs" }), 201).json
+    op("retrieveFlowSpec", c:get("/flowSpecs/" .. emu.CLOUD_TO_AEP), 200)
+    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id, { name = "fs2" }), 200)
+    op("searchFlowSpecs", c:post("/flowSpecs/search", {}), 200)
+    local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json
+    op("listFlowRuns", c:get("/runs"), 200)
+    op("retrieveFlowRun", c:get("/runs/" .. run.id), 200)
+    local done = wait_run(c, flow.id)
+    op("updateRun", c:request("PUT", "/runs/" .. done.id, { providerRefId = "p" },
+      { ["If-Match"] = done.etag }), 200)
+    local zero = c:post("/runs", { flowId = flow.id, params = {
+      windowStartTime = os.time() + 10 * 86400,
+      windowEndTime = os.time() + 10 * 86400 } }).json
+    local deadline = sys.monotime() + 5
+    repeat
+      sys.sleep(0.05)
+      local r = c:get("/runs/" .. zero.id).json.items[1]
+    until r.metrics.statusSummary.status ~= "inProgress"
+      or sys.monotime() > deadline
+    op("postAction", c:post("/runs/" .. zero.id .. "/action?op=RE_TRIGGER"), 200)
+    op("deleteByFlow", c:delete("/flows/" .. flow.id), 204)
+    op("deleteSourceConnection", c:delete("/sourceConnections/" .. src2.id), 204)
+    op("deleteTargetConnection", c:delete("/targetConnections/" .. tgt.id), 204)
+    op("deleteConnection", c:delete("/connections/" .. conn.id .. "/"), 204)
+    local n = 0
+    for _ in pairs(answered) do n = n + 1 end
+    assert.same(45, n)
+  end)
+end)

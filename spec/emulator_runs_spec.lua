@@ -1,0 +1,220 @@
+-- Runs that happen: the emulator's schedule, what runs ingest from its
+-- storage (`--files DIR`), failures with Adobe's codes, ad hoc runs,
+-- re-trigger, provider updates and the /runs list parameters; all against
+-- a real `flowlua emulator --time-scale 3600` process.
+local emu = require "support.emulator"
+local json = require "flowlua.json"
+local sys = require("flowlua.core").sys
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+local function tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(sys.mkdir(dir))
+  return dir
+end
+
+-- A published flow reading `path` on `schedule`, enabled.
+local function flow_on(c, path, schedule, format)
+  local base = c:post("/connections", emu.base_body()).json
+  local src = emu.source_body(base.id)
+  src.params.path = path
+  src.data.format = format or "delimited"
+  local source = c:post("/sourceConnections", src).json
+  local target = c:post("/targetConnections", emu.target_body()).json
+  local body = emu.flow_body(source.id, target.id)
+  body.scheduleParams = schedule
+  local res = c:post("/flows", body)
+  assert(res.status == 201, res.body)
+  return res.json.id, base.id
+end
+
+-- Polls the runs of a flow until `enough(items)` or 5 s of real time.
+local function runs_until(c, flow_id, enough)
+  local deadline = sys.monotime() + 5
+  local items
+  repeat
+    items = c:get("/runs?property=flowId==" .. flow_id
+      .. "&orderby=metrics.durationSummary.startedAtUTC").json.items
+    if enough(items) then return items end
+    sys.sleep(0.05)
+  until sys.monotime() > deadline
+  return items
+end
+
+local function finished(n)
+  return function(items)
+    local done = 0
+    for _, r in ipairs(items) do
+      if r.metrics.statusSummary.status ~= "inProgress" then done = done + 1 end
+    end
+    return done >= n
+  end
+end
+
+describe("emulator runs (--time-scale 3600)", function()
+  local e, c, dir
+
+  setup(function()
+    dir = tmpdir()
+    assert(sys.mkdir(dir .. "/acme"))
+    write(dir .. "/acme/accounts.csv", "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n")
+    write(dir .. "/acme/broken.csv", "id,name\n1,Ann,extra\n")
+    write(dir .. "/acme/events.json", '[{"id":1,"ok":true},{"id":2,"ok":false}]')
+    e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
+    c = emu.client(e.url)
+  end)
+
+  teardown(function()
+    e:stop()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  it("gives an enabled 15-minute flow at least 3 runs within 5 s, with metrics", function()
+    local id = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time(), frequency = "minute", interval = 15 })
+    local items = runs_until(c, id, finished(3))
+    assert.is_true(#items >= 3, "runs: " .. #items)
+    local first = items[1]
+    assert.same("success", first.metrics.statusSummary.status)
+    assert.same(id, first.flowId)
+    assert.same({ inputRecordCount = 3, createdRecordCount = 3,
+      outputRecordCount = 3, failedRecordCount = 0 },
+      first.metrics.recordSummary)
+    assert.same(1, first.metrics.fileSummary.inputFileCount)
+    assert.same(1, first.metrics.fileSummary.outputFileCount)
+    assert.is_true(first.metrics.sizeSummary.inputBytes > 0)
+    local d = first.metrics.durationSummary
+    assert.is_true(d.completedAtUTC > d.startedAtUTC)
+    assert.same("Azure File Storage Copy Activity", first.activities[1].name)
+    -- Later runs see no new file: success, nothing ingested.
+    assert.same(0, items[2].metrics.recordSummary.outputRecordCount)
+    local flow = c:get("/flows/" .. id).json.items[1]
+    assert.is_string(flow.lastRunDetails.id)
+    assert.is_number(flow.lastRunDetails.completedAtUTC)
+  end)
+
+  it("fails a run on a malformed file with CONNECTOR-2001-500 naming it", function()
+    local id = flow_on(c, "/acme/broken.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local run = runs_until(c, id, finished(1))[1]
+    assert.same("failed", run.metrics.statusSummary.status)
+    local err = run.metrics.statusSummary.errors[1]
+    assert.same("CONNECTOR-2001-500", err.code)
+    assert.truthy(err.message:find("/acme/broken.csv: line 2 has 3 fields, "
+      .. "the header has 2", 1, true), err.message)
+    local failed = c:get("/runs?property=flowId==" .. id
+      .. "&property=metrics.statusSummary.status==failed&count=true").json
+    assert.is_true(failed.count >= 1)
+  end)
+
+  it("fails runs of a missing path with CONNECTOR-1001-500", function()
+    local id = flow_on(c, "/nowhere",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local run = runs_until(c, id, finished(1))[1]
+    assert.same("CONNECTOR-1001-500", run.metrics.statusSummary.errors[1].code)
+  end)
+
+  it("reads JSON files", function()
+    local id = flow_on(c, "/acme/events.json",
+      { startTime = os.time(), frequency = "hour", interval = 1 }, "json")
+    local run = runs_until(c, id, finished(1))[1]
+    assert.same(2, run.metrics.recordSummary.outputRecordCount)
+  end)
+
+  it("re-triggers a failed run, and refuses a run that ingested records", function()
+    local id = flow_on(c, "/acme/broken.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local run = runs_until(c, id, finished(1))[1]
+    local res = c:post("/runs/" .. run.id .. "/action?op=re-trigger")
+    assert.same(200, res.status)
+    assert.is_string(res.json.id)
+    assert.are_not.equal(run.id, res.json.id)
+    local again = c:get("/runs/" .. res.json.id).json.items[1]
+    assert.same(run.params, again.params)
+    local ok_id = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local good = runs_until(c, ok_id, finished(1))[1]
+    local refused = c:post("/runs/" .. good.id .. "/action?op=re-trigger")
+    assert.same(400, refused.status)
+    assert.truthy(refused.body:find("1422-400", 1, true))
+  end)
+
+  it("takes ad hoc runs only for flows scheduled once", function()
+    local periodic = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time() + 86400, frequency = "hour", interval = 1 })
+    local res = c:post("/runs", { flowId = periodic })
+    assert.same(400, res.status)
+    assert.truthy(res.body:find("1409-400", 1, true))
+    local once = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time() + 86400, frequency = "once" })
+    res = c:post("/runs", { flowId = once, params = {
+      startTime = os.time(), windowStartTime = 0,
+      windowEndTime = os.time() + 60 } })
+    assert.same(201, res.status)
+    assert.is_string(res.json.etag)
+    local run = runs_until(c, once, finished(1))[1]
+    assert.same(res.json.id, run.id)
+    assert.same(3, run.metrics.recordSummary.outputRecordCount)
+  end)
+
+  it("lets a provider update a run with If-Match (PUT /runs/{id})", function()
+    local id = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local run = runs_until(c, id, finished(1))[1]
+    local missing = c:request("PUT", "/runs/" .. run.id, { providerRefId = "x" })
+    assert.same(400, missing.status)
+    local res = c:request("PUT", "/runs/" .. run.id, { providerRefId = "p-1" },
+      { ["If-Match"] = run.etag })
+    assert.same(200, res.status)
+    assert.same("p-1", res.json.providerRefId)
+    assert.are_not.equal(run.etag, res.json.etag)
+  end)
+
+  it("orders, pages and counts runs", function()
+    local id = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time(), frequency = "minute", interval = 15 })
+    runs_until(c, id, finished(3))
+    local desc = c:get("/runs?property=flowId==" .. id
+      .. "&orderby=-metrics.durationSummary.startedAtUTC&limit=2").json
+    assert.same(2, #desc.items)
+    assert.is_true(desc.items[1].metrics.durationSummary.startedAtUTC
+      > desc.items[2].metrics.durationSummary.startedAtUTC)
+    assert.is_string(desc._links.next.href)
+    local since = desc.items[2].metrics.durationSummary.startedAtUTC
+    local later = c:get("/runs?property=flowId==" .. id
+      .. "&property=metrics.durationSummary.startedAtUTC>" .. since
+      .. "&count=true").json
+    assert.is_true(later.count >= 1)
+  end)
+
+  it("runs nothing for a disabled flow", function()
+    local id = flow_on(c, "/acme/accounts.csv",
+      { startTime = os.time() + 3600 * 10, frequency = "hour", interval = 1 })
+    local flow = c:get("/flows/" .. id).json.items[1]
+    assert.same(200, c:post("/flows/" .. id .. "/action?op=disable", nil,
+      { ["If-Match"] = flow.etag }).status)
+    local n = c:get("/runs?property=flowId==" .. id .. "&count=true").json.count
+    assert.same(0, n)
+  end)
+end)
+
+describe("emulator storage without --files", function()
+  it("is an empty folder beside the state file", function()
+    local dir = tmpdir()
+    local e = assert(emu.spawn{ "--state", dir .. "/emu.json" })
+    local c = emu.client(e.url)
+    local base = c:post("/connections", emu.base_body()).json
+    local res = c:get("/connections/" .. base.id .. "/explore?objectType=root")
+    e:stop()
+    assert.same(200, res.status)
+    assert.same(json.array(), res.json)
+    assert.same("directory", sys.stat(dir .. "/files").type)
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+end)
