@@ -61,7 +61,7 @@ describe("flowlua emulator", function()
     local p = assert(emu.spawn({ "--faults", "503=1" }))
     local res = emu.request{ url = p.url .. emu.BASE .. "/flows" }
     assert.equal(503, res.status)
-    assert.equal("1103-503", res.json.error_code)
+    assert.equal("1103-503", emu.code(res))
     p:stop()
   end)
 

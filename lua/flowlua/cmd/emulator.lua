@@ -8,7 +8,7 @@ local cmd = {}
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
-  .. "[--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE]"
+  .. "[--org ORG_ID] [--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE]"
 
 local SPECS = {
   { long = "--host", key = "host", value = "required", arg = "HOST",
@@ -23,6 +23,8 @@ local SPECS = {
     help = "accept only this IMS client id (default: any)" },
   { long = "--client-secret", key = "client_secret", value = "required",
     arg = "SECRET", help = "accept only this IMS client secret (default: any)" },
+  { long = "--org", key = "org", value = "required", arg = "ORG_ID",
+    help = "accept only this x-gw-ims-org-id (default: any ...@AdobeOrg)" },
   { long = "--token-ttl", key = "token_ttl", value = "required",
     arg = "SECONDS", default = "86399",
     help = "lifetime of issued tokens (default 86399)" },
@@ -61,7 +63,7 @@ function cmd.main(args)
     host = opts.host, port = number_opt(opts.port, "--port", 0, 65535),
     state = opts.state, faults = opts.faults,
     client_id = opts.client_id, client_secret = opts.client_secret,
-    token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
+    org = opts.org, token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
     tls_cert = opts.tls_cert, tls_key = opts.tls_key,
   }
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then

@@ -101,8 +101,7 @@ end
 local function get_spec(self, route)
   local spec = self.specs[route.kind].by_id[route.id]
   if spec == nil then
-    return errors.flow("1101-404", ("Resource with given id does not exist: "
-      .. "%s %s"):format(route.kind:gsub("s$", ""), route.id))
+    return errors.not_found(route.kind, route.id)
   end
   return errors.json(200, views.items({ views.text(self.specs, spec) }))
 end
@@ -118,7 +117,14 @@ local function create(ctx, route, req, q)
   return entities.create(ctx, route.kind, body, mode == "draft")
 end
 
+local function not_emulated(req, route)
+  return errors.json(404, { error_code = "404000",
+    message = ("%s %s is not emulated; list with GET %s/%s?property=... "
+      .. "instead"):format(req.method, req.path, router.BASE, route.kind) })
+end
+
 local function dispatch(self, ctx, route, req)
+  if route.search then return not_emulated(req, route) end
   local q = util.parse_query(req.query)
   local m, h = req.method, req.headers
   if m == "GET" and route.id == nil then return list(self, ctx, route, q) end
@@ -153,10 +159,8 @@ function App:process(req)
   if route.target == "ims" then return self.ims:token(req) end
   local denied, who = self.ims:gateway(req.headers)
   if denied then return denied end
-  local sandbox = req.headers["x-sandbox-name"]
   local ctx = { specs = self.specs, who = who, now = util.now_ms(),
-    sb = self.store:sandbox(sandbox ~= nil and sandbox ~= "" and sandbox
-      or "prod"),
+    sb = self.store:sandbox(req.headers["x-sandbox-name"]),
     base = router.BASE }
   local res, undo = dispatch(self, ctx, route, req)
   if undo then return self:persist(undo) or res end
@@ -177,7 +181,11 @@ function App:handle(req)
     if fault == "drop" then res = { abort = true } end
   end
   if self.faults.latency > 0 then res.delay = self.faults.latency end
-  if res.headers then res.headers["x-request-id"] = util.uuid() end
+  if res.headers then
+    local request_id = util.uuid()
+    res.headers["x-request-id"] = request_id
+    errors.stamp(res, request_id)
+  end
   return res
 end
 

@@ -44,7 +44,7 @@ function Handle:client_settings()
   return {
     endpoint = self.url, ims_url = self.url,
     client_id = self.client_id, client_secret = self.client_secret,
-    org_id = emulator.ORG_ID, scopes = emulator.SCOPES,
+    org_id = self.org or emulator.ORG_ID, scopes = emulator.SCOPES,
     access_token = false,
   }
 end
@@ -65,6 +65,10 @@ local function check_opts(opts)
     end
     persistence.load(opts.state)
   end
+  if opts.org ~= nil and (type(opts.org) ~= "string"
+      or not opts.org:match("^%w+@AdobeOrg$")) then
+    error("org must look like ID@AdobeOrg", 3)
+  end
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
     error("tls_cert and tls_key go together", 3)
   end
@@ -72,7 +76,8 @@ end
 
 --- Starts an emulator on its own server thread.
 -- @tparam[opt] table opts `{host="127.0.0.1", port=0, state=path|nil,
---   faults=spec|nil, client_id=nil, client_secret=nil, token_ttl=86399,
+--   faults=spec|nil, client_id=nil, client_secret=nil, org=nil (accept
+--   only this x-gw-ims-org-id), token_ttl=86399,
 --   tls_cert=path|nil, tls_key=path|nil}` (both TLS files: HTTPS)
 -- @treturn table handle with `url`, `port`, `close()`, `client_settings()`
 function emulator.start(opts)
@@ -83,7 +88,8 @@ function emulator.start(opts)
   check_opts(opts)
   local config = json.encode({
     state = opts.state, faults = opts.faults, client_id = opts.client_id,
-    client_secret = opts.client_secret, token_ttl = opts.token_ttl or 86399,
+    client_secret = opts.client_secret, org = opts.org,
+    token_ttl = opts.token_ttl or 86399,
   })
   local server = require("flowlua.core").server
   local srv, err = server.start{
@@ -94,7 +100,7 @@ function emulator.start(opts)
   }
   if srv == nil then error("cannot start the emulator: " .. tostring(err), 2) end
   return setmetatable({ server = srv, url = srv.url, port = srv.port,
-    client_id = opts.client_id or emulator.CLIENT_ID,
+    org = opts.org, client_id = opts.client_id or emulator.CLIENT_ID,
     client_secret = opts.client_secret or emulator.CLIENT_SECRET }, Handle)
 end
 

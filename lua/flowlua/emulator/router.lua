@@ -23,8 +23,11 @@ local ALLOWED = {
   spec = { collection = "GET", item = "GET" },
   runs = { collection = "GET", item = "GET" },
   entity = { collection = "GET, POST", item = "GET, PATCH, DELETE",
-    action = "POST" },
+    action = "POST", search = "POST" },
 }
+-- `POST /{kind}/search` is an OAS operation, not an id; the emulator
+-- answers it as not emulated (docs/emulator.md), never as entity "search".
+ALLOWED.spec.search = "POST"
 
 local function allows(list, method)
   for m in list:gmatch("[A-Z]+") do
@@ -37,7 +40,7 @@ end
 -- @tparam string method
 -- @tparam string path
 -- @treturn table|nil `{target = "ims"}` or `{target = "flow", kind=,
---   id=, action=bool}`; nil when no route matches
+--   id=, action=bool, search=bool}`; nil when no route matches
 -- @treturn string|nil when the path matches but the method does not: the
 --   value of an `Allow` header
 function router.resolve(method, path)
@@ -49,6 +52,7 @@ function router.resolve(method, path)
   if class == nil then return nil end
   local shape
   if id == "" and tail == "" then shape = "collection"
+  elseif id == "search" and tail == "" then shape = "search"
   elseif tail == "" then shape = "item"
   elseif tail == "action" then shape = "action"
   else return nil end
@@ -56,7 +60,8 @@ function router.resolve(method, path)
   if allowed == nil then return nil end
   if not allows(allowed, method) then return nil, allowed end
   return { target = "flow", kind = kind, class = class,
-    id = id ~= "" and id or nil, action = shape == "action" }
+    id = shape ~= "search" and id ~= "" and id or nil,
+    action = shape == "action", search = shape == "search" }
 end
 
 return router
