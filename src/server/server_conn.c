@@ -27,6 +27,14 @@
 ** Small helpers
 ** ====================================================================== */
 
+/* A request body may hold a client secret or a storage password: its
+** bytes are wiped before the memory goes back to the allocator. */
+static void wipe_free (char *p, size_t len) {
+  if (p != NULL) explicit_bzero(p, len);
+  free(p);
+}
+
+
 static void sleep_seconds (double secs) {
   struct timespec ts;
   if (!(secs > 0)) return;
@@ -117,7 +125,7 @@ void server_on_completed (void *cls, struct MHD_Connection *c,
   (void)toe;
   if (r != NULL) {
     free(r->uri);
-    free(r->body);
+    wipe_free(r->body, r->len);
     free(r);
     *con_cls = NULL;
   }
@@ -155,7 +163,7 @@ static int accept_body (Server *s, Request *r, const char *data,
   if (r->too_large) return 1;
   if (size > s->max_body - r->len) {
     r->too_large = 1;
-    free(r->body);
+    wipe_free(r->body, r->len);
     r->body = NULL;
     r->len = r->cap = 0;
     return 1;
@@ -165,8 +173,10 @@ static int accept_body (Server *s, Request *r, const char *data,
     char *body;
     while (cap < r->len + size) cap *= 2;
     if (cap > s->max_body) cap = s->max_body;
-    body = (char *)realloc(r->body, cap);
-    if (body == NULL) return 0;
+    /* not realloc: it could free the old block with the bytes in it */
+    if ((body = (char *)malloc(cap)) == NULL) return 0;
+    if (r->len > 0) memcpy(body, r->body, r->len);
+    wipe_free(r->body, r->len);
     r->body = body;
     r->cap = cap;
   }

@@ -32,6 +32,8 @@ local SPECS = {
     help = "serve HTTPS with this PEM certificate (needs --tls-key)" },
   { long = "--tls-key", key = "tls_key", value = "required", arg = "FILE",
     help = "the PEM private key of --tls-cert" },
+  { long = "--allow-core", key = "allow_core",
+    help = "let a crash write a core file (debugging; it holds secrets)" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -55,6 +57,7 @@ end
 function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
+  if opts.allow_core then require("flowlua.core").sys.allow_core() end
   if #opts.operands > 0 then
     require("flowlua.cli").usage_error("unexpected argument '"
       .. opts.operands[1] .. "'", USAGE)

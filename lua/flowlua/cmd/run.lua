@@ -32,6 +32,8 @@ local SPECS = {
     help = "debug logs and tracebacks on errors" },
   { long = "--quiet", short = "-q", key = "quiet",
     help = "only warnings and errors" },
+  { long = "--allow-core", key = "allow_core",
+    help = "let a crash write a core file (debugging; it holds secrets)" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -103,6 +105,7 @@ end
 function run.main(args)
   local opts = options.parse(args, SPECS, USAGE, true)
   if opts.help then print(HELP) return 0 end
+  if opts.allow_core then require("flowlua.core").sys.allow_core() end
   local script = opts.operands[1]
   if script == nil then
     require("flowlua.cli").usage_error("no script given", USAGE)
