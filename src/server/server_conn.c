@@ -105,6 +105,33 @@ static enum MHD_Result collect_header (void *cls, enum MHD_ValueKind kind,
 }
 
 
+/* Counts open connections, for the cap (server_on_request). */
+void server_on_connection (void *cls, struct MHD_Connection *c,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode toe) {
+  Server *s = (Server *)cls;
+  (void)c;
+  (void)socket_context;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) atomic_fetch_add(&s->conns, 1);
+  else atomic_fetch_sub(&s->conns, 1);
+}
+
+
+/* Past the cap: 503 with Retry-After, and the connection closed, so a
+** flood of held connections costs the others a retry, not a hang. */
+static enum MHD_Result overloaded (struct MHD_Connection *conn) {
+  struct MHD_Response *res = server_error_response(
+      MHD_HTTP_SERVICE_UNAVAILABLE, "too many connections; retry later");
+  enum MHD_Result ok;
+  if (res == NULL) return MHD_NO;
+  MHD_add_response_header(res, "Retry-After", "1");
+  MHD_add_response_header(res, "Connection", "close");
+  ok = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, res);
+  MHD_destroy_response(res);
+  return ok;
+}
+
+
 /* Keeps the raw request target: MHD hands the handler a decoded path. */
 void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
   Request *r = (Request *)calloc(1, sizeof *r);
@@ -226,6 +253,7 @@ enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
   }
   if (!r->started) {
     r->started = 1;
+    if (atomic_load(&s->conns) > s->max_conns) return overloaded(conn);
     return on_headers(conn, s);
   }
   if (*upload_size > 0) {
