@@ -46,7 +46,7 @@ describe("emulator --state", function()
     local a = prod:post("/connections?mode=draft", emu.base_body()).json
     local b = dev:post("/connections", emu.base_body()).json
     assert.equal(384, sys.stat_mode(state))   -- 0600
-    assert.equal(0, p:stop())
+    assert.equal(143, p:stop())
 
     p = assert(emu.spawn({ "--state", state }))
     prod = emu.client(p.url)

@@ -1,5 +1,5 @@
 --- `flowlua emulator [OPTIONS]`: serve the local Flow Service emulator
--- until SIGINT or SIGTERM.
+-- until SIGINT or SIGTERM (exit status 130 or 143).
 -- @module flowlua.cmd.emulator
 
 local options = require "flowlua.cmd.options"
@@ -51,6 +51,21 @@ local function number_opt(value, name, min, max)
   return n
 end
 
+-- The shell's convention: 128 + the signal's number.
+local EXIT_STATUS = { SIGINT = 130, SIGTERM = 143 }
+
+-- Stops listening and waits for the requests in progress (closing the
+-- server joins their threads). Every change was written to the state file
+-- before it was answered, so the file is complete once they are done;
+-- what is left to do is remove a temporary file a write of this process
+-- may have left (sys.write_file's PATH.tmp.PID).
+local function stop(handle, state)
+  handle:close()
+  if state then
+    os.remove(("%s.tmp.%d"):format(state, require("flowlua.core").sys.getpid()))
+  end
+end
+
 --- Runs the command.
 -- @tparam table args the arguments after `emulator`
 -- @treturn integer exit status
@@ -83,9 +98,9 @@ function cmd.main(args)
   io.stdout:write("listening on ", handle.url, "\n")
   io.stdout:flush()
   local signal = sys.wait_signal()
-  handle:close()
+  stop(handle, opts.state)
   io.stderr:write("flowlua emulator: ", signal, ", stopped\n")
-  return 0
+  return EXIT_STATUS[signal]
 end
 
 return cmd
