@@ -24,6 +24,9 @@ local SPECS = {
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
+  { long = "--timeout", key = "timeout", value = "required",
+    arg = "SECONDS", help = "each attempt of a request gives up after "
+      .. "SECONDS (default 30; connecting at most 10)" },
   { long = "--insecure", key = "insecure",
     help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--log-format", key = "log_format", value = "required",
@@ -60,6 +63,14 @@ local function configure(opts)
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
   if opts.cacert then runtime.overrides.cafile = opts.cacert end
   if opts.insecure then runtime.overrides.insecure = true end
+  if opts.timeout then
+    local n = tonumber(opts.timeout)
+    if n == nil or n <= 0 or n ~= n or n == math.huge then
+      require("flowlua.cli").usage_error(
+        "--timeout must be a positive number of seconds", USAGE)
+    end
+    runtime.overrides.timeout = n
+  end
 end
 
 -- Starts the in-process emulator and points the client at it; the
