@@ -53,3 +53,45 @@ describe("flowlua run --timeout", function()
       .. "(FLOWLUA_TIMEOUT or the file key 'timeout'), not 'soon'\n", err)
   end)
 end)
+
+describe("flowlua run with http_proxy set", function()
+  -- Port 9 refuses connections: a request sent through this proxy fails.
+  local PROXY = { http_proxy = "http://127.0.0.1:9" }
+  -- One attempt per request, so a refused proxy fails at once.
+  local CREATE = [[
+    local flowlua = require "flowlua"
+    local aep = flowlua.connect{ http = { retry = false } }
+    local c = aep.connections:create({
+      name = "ACME Azure File Storage Base Connection",
+      auth = { specName = "Basic Authentication", params = {
+        host = "acme.file.core.windows.net", userid = "acme",
+        password = "s3cret" } },
+      connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+        version = "1.0" } }, { draft = true })
+    print(c.state)
+  ]]
+
+  it("never sends the embedded emulator's traffic through it", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local out, err, code = proc.run({ "run", "--emulator=" .. dir .. "/e.json",
+      proc.tempfile(CREATE) }, { env = PROXY })
+    os.execute("rm -rf " .. proc.quote(dir))
+    assert.equal("", err)
+    assert.equal("draft\n", out)
+    assert.equal(0, code)
+  end)
+
+  it("still uses it for any other endpoint, as curl does", function()
+    local e = assert(emu.spawn{})
+    local env = { http_proxy = PROXY.http_proxy, FLOWLUA_ENDPOINT = e.url,
+      FLOWLUA_IMS_URL = e.url, FLOWLUA_CLIENT_ID = "c",
+      FLOWLUA_CLIENT_SECRET = "s", FLOWLUA_ORG_ID = "O@AdobeOrg",
+      FLOWLUA_SCOPES = "openid" }
+    local _, err, code = proc.run({ "run", proc.tempfile(CREATE) },
+      { env = env })
+    e:stop()
+    assert.equal(1, code)
+    assert.matches("POST /ims/token/v3: .*127%.0%.0%.1 port 9", err)
+  end)
+end)

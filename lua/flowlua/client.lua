@@ -105,6 +105,7 @@ function client.connect(settings)
   local timeout = s.timeout or DEFAULT_TIMEOUT
   self.http = http.client(merge({ timeout = timeout,
     connect_timeout = math.min(CONNECT_TIMEOUT, timeout), retry = RETRY,
+    no_proxy = runtime.no_proxy,
     cafile = s.cafile, insecure = s.insecure }, settings and settings.http))
   self.auth = auth.new(s, self.http)
   client.last = self

@@ -68,7 +68,7 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
 ** so that a bad field raises without leaking. Strings stay valid because
 ** their values are left on the Lua stack. */
 typedef struct Request {
-  const char *method, *url, *body, *cafile;
+  const char *method, *url, *body, *cafile, *noproxy;
   size_t body_len;
   int has_body, insecure, fresh, compress, nheaders;
   long timeout_ms, connect_timeout_ms;
@@ -117,7 +117,8 @@ static int check_headers (lua_State *L, int t) {
 }
 
 
-/* Leaves headers, method, url, body and cafile on the stack (5 slots). */
+/* Leaves headers, method, url, body, cafile and noproxy on the stack
+** (6 slots). */
 static void read_request (lua_State *L, Request *r) {
   luaL_checktype(L, 2, LUA_TTABLE);
   r->nheaders = check_headers(L, 2);
@@ -127,6 +128,7 @@ static void read_request (lua_State *L, Request *r) {
   r->body = opt_string(L, 2, "body", NULL, &r->body_len);
   r->has_body = r->body != NULL;
   r->cafile = opt_string(L, 2, "cafile", NULL, NULL);
+  r->noproxy = opt_string(L, 2, "noproxy", NULL, NULL);
   r->timeout_ms = opt_ms(L, 2, "timeout");
   r->connect_timeout_ms = opt_ms(L, 2, "connect_timeout");
   lua_getfield(L, 2, "insecure");
@@ -202,7 +204,8 @@ static CURLcode set_tls (CURL *e, const Request *r) {
 
 
 /* Proxies are left to libcurl, which reads http_proxy, https_proxy and
-** no_proxy from the environment. */
+** no_proxy from the environment; a request's noproxy (the Lua client
+** adds the environment's list to it) replaces the latter. */
 /* Options that never change for a transfer (its callbacks point at the
 ** Transfer, which is reused together with its easy handle). */
 static CURLcode set_fixed (CURL *e, Transfer *t) {
@@ -230,6 +233,7 @@ static CURLcode set_request (CURL *e, Transfer *t, const Request *r) {
   SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
   SET(CURLOPT_MAXFILESIZE_LARGE, r->max_body);
   SET(CURLOPT_HTTPHEADER, t->headers);
+  SET(CURLOPT_NOPROXY, r->noproxy);  /* NULL: the environment's */
   return rc;
 }
 

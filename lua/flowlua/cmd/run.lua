@@ -83,6 +83,9 @@ local function start_emulator(state)
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
   end
+  -- Our own loopback server: never through a proxy (the storage
+  -- passwords would cross it in clear text). Other hosts keep curl's rules.
+  runtime.no_proxy = handle.url:match("^%a+://([^/:]+)")
   return handle
 end
 
