@@ -29,6 +29,72 @@ describe("flowlua.errors", function()
       tostring(problem))
   end)
 
+  -- Adobe's documented bodies (spec/fixtures/adobe/errors/README.md).
+  local function fixture(name)
+    local f = assert(io.open("spec/fixtures/adobe/errors/" .. name .. ".json",
+      "rb"))
+    local body = f:read("a")
+    f:close()
+    return body
+  end
+
+  local function parsed(name, status, headers)
+    local e = errors.from_response({ status = status, headers = headers or {},
+      body = fixture(name) }, "GET", "http://h/data/foundation/flowservice/x",
+      json.decode)
+    return { e.status, e.code, e.message, e.request_id }
+  end
+
+  it("reads code, status, message and request id from Flow Service's "
+    .. "documented body", function()
+    assert.same({ 404, "1439-404", "The requested flows resource "
+      .. "2a2b3c4d-0000-4000-8000-00000000000f is not found. Verify the "
+      .. "resource ID before trying again.", "Vs2kQ3Zr8sWnD0x1Ul4zP9cE5bTyH7aJ" },
+      parsed("flow-1439-404", 404))
+    -- the response header, when there is one, names the request
+    assert.equal("hdr-1", parsed("flow-1439-404", 404,
+      { ["x-request-id"] = "hdr-1" })[4])
+  end)
+
+  it("reads the documented stale-etag body as 1404-412", function()
+    assert.same({ 412, "1404-412", 'Supplied version=["a200a2a3-0000-0200-'
+      .. '0000-123178f90000"] does not match the current version on entity=['
+      .. '"a200cdb2-0000-0200-0000-456179940000"]', "req-9" },
+      parsed("stale-etag-412", 412, { ["x-request-id"] = "req-9" }))
+  end)
+
+  it("reads every documented gateway body", function()
+    for _, g in ipairs({ { "403010", 403, "Oauth token is missing." },
+        { "401013", 401, "Oauth token is not valid" },
+        { "403000", 403, "Api Key is required" },
+        { "403003", 403, "Api Key is invalid" },
+        { "400003", 400, "Missing header" },
+        { "403025", 403, "Profile is not valid" } }) do
+      assert.same({ g[2], g[1], g[3] }, parsed("gateway-" .. g[1], g[2]))
+    end
+  end)
+
+  it("reads the documented content-type problem body", function()
+    assert.same({ 400, nil, "A valid content-type must be specified" },
+      parsed("content-type-400", 400))
+  end)
+
+  it("never fails on a body of an unknown shape", function()
+    for _, body in ipairs({ "[]", "[1,2]", "3", '"text"', "null", "{}",
+        '{"report":"x","type":7,"error_code":{},"message":[]}',
+        '{"report":{"detailed-message":5},"code":12.5,"title":""}',
+        '{"type":"https://ns.adobe.com/aep/errors/FLOW-x"}' }) do
+      local e = errors.from_response({ status = 418, headers = {},
+        body = body }, "GET", "http://h/q", json.decode)
+      assert.equal(418, e.status)
+      assert.is_nil(e.code)
+      assert.equal("string", type(tostring(e)))
+    end
+    local e = errors.from_response({ status = 400, headers = {},
+      body = '{"code":1100}' }, "GET", "http://h/q", json.decode)
+    assert.equal("1100", e.code)
+  end)
+
   it("keeps a non-JSON body's first line as the message, on one line", function()
     local e = errors.from_response({ status = 502, headers = {},
       body = "bad\ngateway" }, "GET", "http://h/z", json.decode)

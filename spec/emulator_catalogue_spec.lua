@@ -109,6 +109,6 @@ describe("emulator catalogue", function()
         connectionSpec = { id = "b7bf2577-4520-42c9-bae9-cad01560f7bc" } })
       assert.equal(400, res.status)
       assert.equal("auth.params.privateKeyContent is required",
-        res.json.message)
+        emu.message(res))
     end)
 end)

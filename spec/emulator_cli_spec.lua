@@ -11,7 +11,7 @@ describe("flowlua emulator", function()
       local c = emu.client(p.url)
       assert.equal(200, c:get("/connectionSpecs").status)
       local code, err = p:stop("TERM")
-      assert.equal(0, code)
+      assert.equal(143, code)  -- 128 + SIGTERM, as a shell reports it
       assert.equal("flowlua emulator: SIGTERM, stopped\n", err)
     end)
 
@@ -20,9 +20,30 @@ describe("flowlua emulator", function()
     -- The handler is installed just after the first line is flushed; a
     -- request first makes sure the signal does not race that.
     assert.equal(200, emu.client(p.url):get("/flows").status)
-    local code = p:stop("INT")
-    assert.equal(0, code)
+    local code, err = p:stop("INT")
+    assert.equal(130, code)  -- 128 + SIGINT
+    assert.equal("flowlua emulator: SIGINT, stopped\n", err)
   end)
+
+  it("leaves a complete state file and no temporary file on SIGINT",
+    function()
+      local dir = os.tmpname()
+      os.remove(dir)
+      local state = dir .. "/emulator.json"
+      local p = assert(emu.spawn({ "--state", state }))
+      local made = emu.client(p.url):post("/connections?mode=draft",
+        emu.base_body()).json
+      assert.equal(130, (p:stop("INT")))
+      local ls = assert(io.popen("ls -A " .. proc.quote(dir)))
+      local names = ls:read("a")
+      ls:close()
+      assert.equal("emulator.json\n", names)
+      local f = assert(io.open(state))
+      local saved = require("flowlua.json").decode(f:read("a"))
+      f:close()
+      assert.equal(made.id, saved.sandboxes.prod.connections[1].id)
+      os.execute("rm -rf " .. proc.quote(dir))
+    end)
 
   it("binds the host and port it is given", function()
     local probe = assert(emu.spawn({}))
@@ -61,7 +82,7 @@ describe("flowlua emulator", function()
     local p = assert(emu.spawn({ "--faults", "503=1" }))
     local res = emu.request{ url = p.url .. emu.BASE .. "/flows" }
     assert.equal(503, res.status)
-    assert.equal("1103-503", res.json.error_code)
+    assert.equal("1103-503", emu.code(res))
     p:stop()
   end)
 

@@ -64,10 +64,10 @@ describe("emulator entities", function()
       body.connectionSpec.id = "00000000-0000-0000-0000-000000000000"
       local res = c:post("/connections", body)
       assert.equal(400, res.status)
-      assert.equal("1413-400", res.json.error_code)
+      assert.equal("1413-400", emu.code(res))
       assert.equal("Invalid connectionSpec id "
         .. "'00000000-0000-0000-0000-000000000000': no such spec",
-        res.json.message)
+        emu.message(res))
     end)
 
     it("refuses an unknown auth.specName with 1415-400", function()
@@ -75,16 +75,16 @@ describe("emulator entities", function()
       body.auth.specName = "OAuth"
       local res = c:post("/connections", body)
       assert.equal(400, res.status)
-      assert.equal("1415-400", res.json.error_code)
-      assert.matches("authSpec 'OAuth' not found", res.json.message, 1, true)
+      assert.equal("1415-400", emu.code(res))
+      assert.matches("authSpec 'OAuth' not found", emu.message(res), 1, true)
     end)
 
     it("checks auth params in full without ?mode=draft", function()
       local res = c:post("/connections", emu.base_body({ host = "h",
         userId = "u", password = "p" }))
       assert.equal(400, res.status)
-      assert.equal("1100-400", res.json.error_code)
-      assert.equal("auth.params.userid is required", res.json.message)
+      assert.equal("1100-400", emu.code(res))
+      assert.equal("auth.params.userid is required", emu.message(res))
       assert.equal(400, res.json.status)
     end)
 
@@ -92,8 +92,8 @@ describe("emulator entities", function()
       local res = c:post("/connections?mode=draft",
         emu.base_body({ host = 42 }))
       assert.equal(400, res.status)
-      assert.equal("1100-400", res.json.error_code)
-      assert.matches("^auth%.params%.host: ", res.json.message)
+      assert.equal("1100-400", emu.code(res))
+      assert.matches("^auth%.params%.host: ", emu.message(res))
     end)
 
     it("never echoes a secret in a validation error", function()
@@ -101,7 +101,7 @@ describe("emulator entities", function()
         emu.base_body({ password = { "hunter2-secret" } }))
       assert.equal(400, res.status)
       assert.is_nil(res.body:find("hunter2", 1, true))
-      assert.matches("auth.params.password: is invalid", res.json.message,
+      assert.matches("auth.params.password: is invalid", emu.message(res),
         1, true)
     end)
 
@@ -112,8 +112,8 @@ describe("emulator entities", function()
         auth = { specName = "Streaming Connection",
           params = { sourceId = "s", dataType = "xdm" } } })
       assert.equal(400, res.status)
-      assert.equal("1100-400", res.json.error_code)
-      assert.matches("Draft mode is not supported", res.json.message, 1, true)
+      assert.equal("1100-400", emu.code(res))
+      assert.matches("Draft mode is not supported", emu.message(res), 1, true)
     end)
 
     it("refuses state in a flow body with 1410-400", function()
@@ -122,7 +122,7 @@ describe("emulator entities", function()
       body.state = "enabled"
       local res = c:post("/flows", body)
       assert.equal(400, res.status)
-      assert.equal("1410-400", res.json.error_code)
+      assert.equal("1410-400", emu.code(res))
     end)
 
     it("refuses a flow whose spec does not take the source spec", function()
@@ -135,9 +135,9 @@ describe("emulator entities", function()
       body.flowSpec.id = "d8a6f005-7eaf-4153-983e-e8574508b877"
       local res = c:post("/flows", body)
       assert.equal(400, res.status)
-      assert.equal("1413-400", res.json.error_code)
+      assert.equal("1413-400", emu.code(res))
       assert.matches("does not accept sourceConnection " .. src.id,
-        res.json.message, 1, true)
+        emu.message(res), 1, true)
     end)
 
     it("refuses a flow naming a missing connection with 1439-400", function()
@@ -145,7 +145,7 @@ describe("emulator entities", function()
       local res = c:post("/flows", emu.flow_body(
         "11111111-1111-4111-8111-111111111111", tgt.id))
       assert.equal(400, res.status)
-      assert.equal("1439-400", res.json.error_code)
+      assert.equal("1439-400", emu.code(res))
     end)
 
     it("checks scheduleParams against the flow spec's schedule", function()
@@ -155,8 +155,8 @@ describe("emulator entities", function()
         interval = 5 }
       local res = c:post("/flows", body)
       assert.equal(400, res.status)
-      assert.equal("1100-400", res.json.error_code)
-      assert.matches("^scheduleParams%.interval: ", res.json.message)
+      assert.equal("1100-400", emu.code(res))
+      assert.matches("^scheduleParams%.interval: ", emu.message(res))
       body.scheduleParams.interval = 15
       assert.equal(201, c:post("/flows", body).status)
     end)
@@ -169,7 +169,7 @@ describe("emulator entities", function()
       local res = c:post("/flows", body)
       assert.equal(400, res.status)
       assert.matches("^transformations%[0%]%.params%.mappingVersion: ",
-        res.json.message)
+        emu.message(res))
       body.transformations[1].params.mappingVersion = "0"
       assert.equal(201, c:post("/flows", body).status)
     end)
@@ -178,17 +178,17 @@ describe("emulator entities", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows", emu.flow_body(ch.source.id, ch.target.id))
       assert.equal(400, res.status)
-      assert.equal("1409-400", res.json.error_code)
+      assert.equal("1409-400", emu.code(res))
     end)
 
     it("refuses unknown fields and service-owned fields", function()
       local body = emu.base_body()
       body.baseConnectionID = "x"
       assert.equal("Unknown field 'baseConnectionID' in the connection body",
-        c:post("/connections", body).json.message)
+        emu.message(c:post("/connections", body)))
       body = emu.base_body()
       body.id = "mine"
-      assert.equal("1100-400", c:post("/connections", body).json.error_code)
+      assert.equal("1100-400", emu.code(c:post("/connections", body)))
     end)
   end)
 
@@ -197,15 +197,15 @@ describe("emulator entities", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows/" .. ch.flow.id .. "/action?op=publish")
       assert.equal(400, res.status)
-      assert.equal("1409-400", res.json.error_code)
-      assert.matches("source connection " .. ch.source.id, res.json.message,
+      assert.equal("1409-400", emu.code(res))
+      assert.matches("source connection " .. ch.source.id, emu.message(res),
         1, true)
-      assert.matches("target connection " .. ch.target.id, res.json.message,
+      assert.matches("target connection " .. ch.target.id, emu.message(res),
         1, true)
       res = c:post("/sourceConnections/" .. ch.source.id
         .. "/action?op=publish")
-      assert.equal("1409-400", res.json.error_code)
-      assert.matches("base connection " .. ch.base.id, res.json.message,
+      assert.equal("1409-400", emu.code(res))
+      assert.matches("base connection " .. ch.base.id, emu.message(res),
         1, true)
       for _, step in ipairs({ { "connections", ch.base },
           { "sourceConnections", ch.source },
@@ -223,7 +223,7 @@ describe("emulator entities", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:post("/connections/" .. r.id .. "/action?op=publish")
       assert.equal(400, res.status)
-      assert.equal("1422-400", res.json.error_code)
+      assert.equal("1422-400", emu.code(res))
     end)
 
     it("names every missing field when a draft is incomplete", function()
@@ -232,7 +232,7 @@ describe("emulator entities", function()
         connectionSpec = { id = emu.AZURE } }).json
       local res = c:post("/connections/" .. r.id .. "/action?op=publish")
       assert.equal(400, res.status)
-      assert.equal("1100-400", res.json.error_code)
+      assert.equal("1100-400", emu.code(res))
       local fields = {}
       for _, s in ipairs(res.json.report["sub-errors"]) do
         fields[#fields + 1] = s.field
@@ -245,7 +245,7 @@ describe("emulator entities", function()
     it("enables and disables a flow, 1422-400 on a draft", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows/" .. ch.flow.id .. "/action?op=disable")
-      assert.equal("1422-400", res.json.error_code)
+      assert.equal("1422-400", emu.code(res))
       ch = emu.chain(c, true)
       res = c:post("/flows/" .. ch.flow.id .. "/action?op=Disable")
       assert.equal(200, res.status)
@@ -259,7 +259,7 @@ describe("emulator entities", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:post("/connections/" .. r.id .. "/action?op=enable")
       assert.equal(400, res.status)
-      assert.equal("1434-400", res.json.error_code)
+      assert.equal("1434-400", emu.code(res))
     end)
   end)
 
@@ -283,25 +283,49 @@ describe("emulator entities", function()
       assert.equal(res.json.etag, got.etag)
     end)
 
-    it("accepts an unquoted If-Match", function()
-      local r = c:post("/connections", emu.base_body()).json
-      local res = c:patch("/connections/" .. r.id, ops{
-        { op = "replace", path = "/name", value = "n" } },
-        { ["If-Match"] = r.etag:gsub('"', "") })
-      assert.equal(200, res.status)
-    end)
+    -- Behaviour change (issue 14): If-Match is the quoted strong etag the
+    -- service gave; an unquoted or weak one no longer matches.
+    it("refuses an unquoted or weak If-Match with the documented 412",
+      function()
+        local r = c:post("/connections", emu.base_body()).json
+        local bare = r.etag:gsub('"', "")
+        for _, supplied in ipairs({ bare, "W/" .. r.etag }) do
+          local res = c:patch("/connections/" .. r.id, ops{
+            { op = "replace", path = "/name", value = "n" } },
+            { ["If-Match"] = supplied })
+          assert.equal(412, res.status)
+          assert.equal("1404-412", emu.code(res))
+          assert.equal(("Supplied version=[%s] does not match the current "
+            .. "version on entity=[%s]"):format(supplied, r.etag),
+            res.json.errorMessage)
+        end
+      end)
+
+    -- Behaviour change (issue 14): a PATCH body is an RFC 6902 array, as
+    -- every documented body is; one bare instruction object is refused.
+    it("refuses a PATCH body that is one instruction, not an array",
+      function()
+        local r = c:post("/connections", emu.base_body()).json
+        local res = c:patch("/connections/" .. r.id,
+          { op = "replace", path = "/name", value = "n" },
+          { ["If-Match"] = r.etag })
+        assert.equal(400, res.status)
+        assert.equal("1100-400", emu.code(res))
+        assert.equal("Invalid PATCH: the body must be a JSON Patch array of "
+          .. "{op, path, value}", emu.message(res))
+      end)
 
     it("needs If-Match (1403-400) and the current etag (1404-412)", function()
       local r = c:post("/connections", emu.base_body()).json
       local body = ops{ { op = "replace", path = "/name", value = "n" } }
       local res = c:patch("/connections/" .. r.id, body)
       assert.equal(400, res.status)
-      assert.equal("1403-400", res.json.error_code)
+      assert.equal("1403-400", emu.code(res))
       res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
       assert.equal(200, res.status)
       res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
       assert.equal(412, res.status)
-      assert.equal("1404-412", res.json.error_code)
+      assert.equal("1404-412", emu.code(res))
     end)
 
     it("refuses to change the connection spec with 1414-400", function()
@@ -310,7 +334,7 @@ describe("emulator entities", function()
         path = "/connectionSpec/id", value = emu.DATA_LAKE } },
         { ["If-Match"] = r.etag })
       assert.equal(400, res.status)
-      assert.equal("1414-400", res.json.error_code)
+      assert.equal("1414-400", emu.code(res))
     end)
 
     it("re-validates and leaves the entity unchanged on failure", function()
@@ -320,7 +344,7 @@ describe("emulator entities", function()
         { op = "remove", path = "/auth/params/userid" } },
         { ["If-Match"] = r.etag })
       assert.equal(400, res.status)
-      assert.equal("auth.params.userid is required", res.json.message)
+      assert.equal("auth.params.userid is required", emu.message(res))
       local got = item("connections", r.id)
       assert.equal("ACME Azure File Storage Base Connection", got.name)
       assert.equal(r.etag, got.etag)
@@ -330,16 +354,16 @@ describe("emulator entities", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
         path = "/state", value = "draft" } }, { ["If-Match"] = r.etag })
-      assert.equal("The field 'state' cannot be updated", res.json.message)
+      assert.equal("The field 'state' cannot be updated", emu.message(res))
       res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
         path = "/nope/deeper", value = 1 } }, { ["If-Match"] = r.etag })
       assert.equal(400, res.status)
       assert.equal("Invalid PATCH: operation 0 (replace /nope/deeper): its "
-        .. "parent does not exist", res.json.message)
+        .. "parent does not exist", emu.message(res))
       res = c:patch("/connections/" .. r.id, ops{ { op = "move",
         path = "/name", from = "/description" } }, { ["If-Match"] = r.etag })
       assert.equal("Invalid PATCH: operation 0: op 'move' is not supported "
-        .. "(add, replace, remove)", res.json.message)
+        .. "(add, replace, remove)", emu.message(res))
     end)
 
     it("adds transformations to a draft flow", function()
@@ -355,14 +379,14 @@ describe("emulator entities", function()
   end)
 
   describe("delete", function()
-    it("answers 204 and the entity is gone (1101-404)", function()
+    it("answers 204 and the entity is gone (FLOW-1439-404)", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:delete("/connections/" .. r.id)
       assert.equal(204, res.status)
       assert.equal("", res.body)
       res = c:get("/connections/" .. r.id)
       assert.equal(404, res.status)
-      assert.equal("1101-404", res.json.error_code)
+      assert.equal("1439-404", emu.code(res))
       assert.equal(404, c:delete("/connections/" .. r.id).status)
     end)
 
@@ -370,7 +394,7 @@ describe("emulator entities", function()
       local ch = emu.chain(c, true)
       local res = c:delete("/connections/" .. ch.base.id)
       assert.equal(400, res.status)
-      assert.equal("1418-400", res.json.error_code)
+      assert.equal("1418-400", emu.code(res))
       assert.equal(204, c:delete("/flows/" .. ch.flow.id).status)
       assert.equal(204, c:delete("/connections/" .. ch.base.id).status)
     end)

@@ -120,7 +120,7 @@ describe("emulator gateway", function()
       "Api Key is invalid")
   end)
 
-  it("keeps one store per sandbox, prod by default", function()
+  it("keeps one store per sandbox", function()
     local dev = emu.client(e.url, { sandbox = "dev" })
     local r = dev:post("/connections", emu.base_body()).json
     assert.equal(200, dev:get("/connections/" .. r.id).status)
@@ -128,13 +128,50 @@ describe("emulator gateway", function()
       .sandboxName)
     assert.equal(404, c:get("/connections/" .. r.id).status)
     local p = c:post("/connections", emu.base_body()).json
-    local res = c:get("/connections/" .. p.id, { ["x-sandbox-name"] = false })
-    assert.equal(200, res.status)
-    assert.equal("prod", res.json.items[1].sandboxName)
+    assert.equal("prod", c:get("/connections/" .. p.id).json.items[1]
+      .sandboxName)
+  end)
+
+  -- Behaviour change (issue 14): no silent `prod`; Adobe: "All requests to
+  -- Platform APIs require the header x-sandbox-name".
+  it("400003 without x-sandbox-name", function()
+    check({ ["x-sandbox-name"] = false }, 400, "400003", "Missing header")
+    check({ ["x-sandbox-name"] = "" }, 400, "400003", "Missing header")
+  end)
+
+  it("403025 with an org id that is not ID@AdobeOrg", function()
+    check({ ["x-gw-ims-org-id"] = "ACME" }, 403, "403025",
+      "Profile is not valid")
+    check({ ["x-gw-ims-org-id"] = "ACME@AdobeOrg x" }, 403, "403025",
+      "Profile is not valid")
   end)
 
   it("checks the headers on the catalogue too", function()
     local res = c:get("/connectionSpecs", { Authorization = false })
     assert.equal(403, res.status)
+  end)
+end)
+
+describe("emulator gateway with --org", function()
+  local e, c
+  local ORG = "0123456789ABCDEF01234567@AdobeOrg"
+
+  setup(function()
+    e = emu.start{ org = ORG }
+    c = emu.client(e.url)
+  end)
+  teardown(function() e:stop() end)
+
+  it("accepts only that org (403025 for any other)", function()
+    local res = c:get("/connections")
+    assert.equal(403, res.status)
+    assert.same({ error_code = "403025", message = "Profile is not valid" },
+      res.json)
+    assert.equal(200, c:get("/connections",
+      { ["x-gw-ims-org-id"] = ORG }).status)
+  end)
+
+  it("hands that org to a client", function()
+    assert.equal(ORG, e.handle:client_settings().org_id)
   end)
 end)

@@ -21,8 +21,8 @@ describe("emulator request handling", function()
     local before = count()
     local res = c:post("/connections", '{"name": "x",}')
     assert.equal(400, res.status)
-    assert.equal("1100-400", res.json.error_code)
-    assert.matches("^Malformed JSON body: ", res.json.message)
+    assert.equal("1100-400", emu.code(res))
+    assert.matches("^Malformed JSON body: ", emu.message(res))
     assert.equal(before, count())
   end)
 
@@ -44,13 +44,14 @@ describe("emulator request handling", function()
   it("refuses an empty body with 1405-400", function()
     local res = c:post("/connections", "")
     assert.equal(400, res.status)
-    assert.equal("1405-400", res.json.error_code)
+    assert.equal("1405-400", emu.code(res))
   end)
 
   it("refuses a body that is not an object", function()
     local res = c:post("/connections", "[1, 2]")
     assert.equal(400, res.status)
-    assert.equal("The request body must be a JSON object", res.json.message)
+    assert.equal("The request body must be a JSON object",
+      emu.message(res))
   end)
 
   it("refuses an oversized body with a 413", function()
@@ -76,9 +77,9 @@ describe("emulator request handling", function()
     assert.equal(405, res.status)
     assert.equal("GET, POST", res.headers["allow"])
     assert.equal("405000", res.json.error_code)
-    res = c:post("/connectionSpecs", "{}")
+    res = c:request("DELETE", "/connectionSpecs")
     assert.equal(405, res.status)
-    assert.equal("GET", res.headers["allow"])
+    assert.equal("GET, POST", res.headers["allow"])
   end)
 
   it("tolerates a trailing slash (the OAS writes /connections/{id}/)",
@@ -88,15 +89,41 @@ describe("emulator request handling", function()
       assert.equal(204, c:delete("/connections/" .. r.id .. "/").status)
     end)
 
-  it("answers 1101-404 for an unknown id in every collection", function()
+  -- Behaviour change (issue 14): the documented FLOW-1439-404 body, where
+  -- the emulator answered 1101-404 in its own shape.
+  it("answers Adobe's documented FLOW-1439-404 for an unknown id in every "
+    .. "collection", function()
+    local id = "5a5a5a5a-0000-4000-8000-000000000000"
     for _, kind in ipairs({ "connections", "sourceConnections",
         "targetConnections", "flows", "runs", "connectionSpecs",
         "flowSpecs" }) do
-      local res = c:get("/" .. kind .. "/5a5a5a5a-0000-4000-8000-000000000000")
+      local res = c:get("/" .. kind .. "/" .. id)
       assert.equal(404, res.status)
-      assert.equal("1101-404", res.json.error_code)
+      local text = ("The requested %s resource %s is not found. Verify the "
+        .. "resource ID before trying again."):format(kind, id)
+      local report = res.json.report
+      assert.same({
+        type = "https://ns.adobe.com/aep/errors/FLOW-1439-404",
+        title = "Resource not found", status = 404,
+        report = { ["detailed-message"] = text, id = report.id,
+          ["request-id"] = res.headers["x-request-id"], type = kind },
+        errorMessage = text, errorDetails = text }, res.json)
+      assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", report.id)
+      assert.equal("1439-404", emu.code(res))
     end
   end)
+
+  it("routes POST /{kind}/search as search, never as an id",
+    function()
+      for _, kind in ipairs({ "connections", "flows", "flowSpecs" }) do
+        local res = c:post("/" .. kind .. "/search", "{}")
+        assert.equal(200, res.status)
+        assert.is_table(res.json.items)
+      end
+      local res = c:get("/flows/search")
+      assert.equal(405, res.status)
+      assert.equal("POST", res.headers["allow"])
+    end)
 
   it("sends a request id with every response", function()
     local res = c:get("/connections")

@@ -56,7 +56,7 @@ describe("emulator robustness", function()
         .. "&scope=openid", remote = "t" }
     headers = { authorization = "Bearer " .. json.decode(res.body)
       .access_token, ["x-api-key"] = "r", ["x-gw-ims-org-id"] = emu.ORG,
-      ["content-type"] = "application/json" }
+      ["x-sandbox-name"] = "prod", ["content-type"] = "application/json" }
   end)
 
   it("answers mutated creates, patches and queries below 500", function()

@@ -46,7 +46,7 @@ describe("emulator --state", function()
     local a = prod:post("/connections?mode=draft", emu.base_body()).json
     local b = dev:post("/connections", emu.base_body()).json
     assert.equal(384, sys.stat_mode(state))   -- 0600
-    assert.equal(0, p:stop())
+    assert.equal(143, p:stop())
 
     p = assert(emu.spawn({ "--state", state }))
     prod = emu.client(p.url)
@@ -106,7 +106,8 @@ local tok = sh(("curl -s -X POST %s/ims/token/v3 -d grant_type=client_credential
   .. " -d client_id=%s -d client_secret=%s -d scope=openid"):format(
   o.ims_url, o.client_id, o.client_secret)):match('"access_token":"([^"]+)"')
 local h = ("-H 'Authorization: Bearer %s' -H 'x-api-key: %s' "
-  .. "-H 'x-gw-ims-org-id: %s'"):format(tok, o.client_id, o.org_id)
+  .. "-H 'x-gw-ims-org-id: %s' -H 'x-sandbox-name: prod'"):format(tok,
+  o.client_id, o.org_id)
 local url = o.endpoint .. "/data/foundation/flowservice/connections"
 if arg[1] == "create" then
   print(sh(("curl -s -o /dev/null -w '%%{http_code}' %s -X POST %s?mode=draft"

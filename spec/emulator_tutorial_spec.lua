@@ -19,6 +19,9 @@
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 
+-- Flow Service errors name their catalogue code in a documented `type`.
+local FLOW = "https://ns.adobe.com/aep/errors/FLOW-"
+
 local function sh(cmd)
   local p = assert(io.popen(cmd .. " -s -w '\\n%{http_code}'"))
   local out = p:read("a")
@@ -131,9 +134,9 @@ curl -X POST \
     local refused
     status, refused = run(publish_base)
     assert.equal(400, status)
-    assert.equal("1100-400", refused.error_code)
+    assert.equal(FLOW .. "1100-400", refused.type)
     assert.equal("Cannot publish base connection " .. base.id
-      .. ": auth.params.userid is required", refused.message)
+      .. ": auth.params.userid is required", refused.report["detailed-message"])
     assert.equal("draft", state_of("connections", base.id))
 
     -- Create a draft source connection (its JSON corrected)
@@ -168,7 +171,7 @@ curl -X POST \
   'https://platform.adobe.io/data/foundation/flowservice/connections/{SOURCE_CONNECTION_ID}/action?op=publish' \
 ]] .. HEADERS)
     assert.equal(404, status)
-    assert.equal("1101-404", wrong.error_code)
+    assert.equal(FLOW .. "1439-404", wrong.type)
 
     -- Publish your draft source connection: the base is still a draft
     local publish_source = [[
@@ -177,9 +180,9 @@ curl -X POST \
 ]] .. HEADERS
     status, refused = run(publish_source)
     assert.equal(400, status)
-    assert.equal("1409-400", refused.error_code)
+    assert.equal(FLOW .. "1409-400", refused.type)
     assert.matches("base connection " .. base.id .. " is still in draft",
-      refused.message, 1, true)
+      refused.report["detailed-message"], 1, true)
 
     -- Fix the base connection's draft (JSON Patch, If-Match), publish it
     local fixed
@@ -264,8 +267,8 @@ curl -X POST \
 ]] .. HEADERS
     status, refused = run(publish_flow)
     assert.equal(400, status)
-    assert.equal("1409-400", refused.error_code)
-    assert.matches("target connection " .. target.id, refused.message, 1,
+    assert.equal(FLOW .. "1409-400", refused.type)
+    assert.matches("target connection " .. target.id, refused.report["detailed-message"], 1,
       true)
 
     -- Publish your draft target connection
@@ -287,7 +290,7 @@ curl -X POST \
     -- Publishing again is refused
     status, refused = run(publish_flow)
     assert.equal(400, status)
-    assert.equal("1422-400", refused.error_code)
+    assert.equal(FLOW .. "1422-400", refused.type)
   end)
 
   it("never reveals the password it was given", function()

@@ -205,6 +205,21 @@ describe("hostile responses", function()
       end)
     end
 
+    it("answered with a redirect fails at once, naming the Location",
+      function()
+        local aep = connect("redirect@POST")
+        local ok, err = pcall(aep.connections.create, aep.connections,
+          emu.base_body(), { draft = true })
+        assert.is_false(ok)
+        assert.is_true(errors.is(err, "service"), tostring(err))
+        assert.equal(302, err.status)
+        assert.equal("POST /data/foundation/flowservice/connections"
+          .. "?mode=draft: 302 redirected to https://login.example/sso/start"
+          .. "?...; a POST is not re-sent elsewhere: check the endpoint",
+          tostring(err))
+        assert.equal(1, aep.counts.POST)  -- sent once, never retried
+      end)
+
     it("whose reads are spoiled too fails and journals no id", function()
       local aep = connect("truncated")
       local wf = flowlua.workflow("hostile-all", { client = aep, dir = dir })

@@ -355,4 +355,60 @@ describe("flowlua.core.server", function()
       assert.equal("cannot read " .. dir .. ".missing: No such file or directory", err)
     end)
   end)
+  describe("with held connections", function()
+    local socket = require "socket"
+
+    -- Opens n TCP connections that send nothing.
+    local function idle(port, n)
+      local held = {}
+      for i = 1, n do
+        held[i] = assert(socket.tcp())
+        assert(held[i]:connect("127.0.0.1", port))
+      end
+      return held
+    end
+
+    it("answers 503 with Retry-After past max_connections", function()
+      local srv <close> = start{ max_connections = 3 }
+      assert.equal(3, srv.max_connections)
+      local held = idle(srv.port, 3)
+      -- accepted in order, so this fourth one is past the cap
+      local res = assert(fetch(srv.url .. "/created"))
+      assert.equal(503, res.status)
+      assert.equal("1", res.headers["retry-after"])
+      assert.equal("too many connections; retry later",
+        json.decode(res.body).message)
+      for _, s in ipairs(held) do s:close() end
+      local status
+      for _ = 1, 100 do  -- until the server has seen the closes
+        status = assert(fetch(srv.url .. "/created")).status
+        if status ~= 503 then break end
+        require("flowlua.core").sys.sleep(0.05)
+      end
+      assert.equal(201, status)
+    end)
+
+    it("closes a connection idle for idle_timeout seconds", function()
+      local srv <close> = start{ idle_timeout = 1 }
+      local s = idle(srv.port, 1)[1]
+      s:settimeout(30)
+      local data, err = s:receive(1)
+      s:close()
+      assert.is_nil(data)
+      assert.equal("closed", err)
+    end)
+
+    it("defaults to a cap from the descriptor limit, above 1100 when it can",
+      function()
+        local srv <close> = start{}
+        local p = assert(io.popen("sh -c 'ulimit -Hn'"))
+        local hard = tonumber(p:read("a")) or math.huge
+        p:close()
+        assert.is_true(srv.max_connections >= 1)
+        if hard >= 2000 then
+          assert.is_true(srv.max_connections > 1100)
+        end
+        assert.is_true(srv.max_connections <= 4000)
+      end)
+  end)
 end)

@@ -52,6 +52,7 @@ end
 -- and try again); flowlua.http still never retries a create that may
 -- have been processed: the client reconciles those itself.
 local RETRY = { attempts = 10, statuses = { 429, 500, 502, 503, 504 } }
+local DEFAULT_TIMEOUT, CONNECT_TIMEOUT = 30, 10
 
 local function merge(into, from)
   for k, v in pairs(from or {}) do into[k] = v end
@@ -98,7 +99,13 @@ function client.connect(settings)
       .. "(--insecure): anyone on the network path can read the "
       .. "credentials; never use it against a real service")
   end
-  self.http = http.client(merge({ timeout = 60, retry = RETRY,
+  -- timeout: each attempt of a request, whole transfer (30 s unless
+  -- --timeout, FLOWLUA_TIMEOUT or the profile say otherwise); connecting
+  -- gets at most 10 s of it.
+  local timeout = s.timeout or DEFAULT_TIMEOUT
+  self.http = http.client(merge({ timeout = timeout,
+    connect_timeout = math.min(CONNECT_TIMEOUT, timeout), retry = RETRY,
+    no_proxy = runtime.no_proxy,
     cafile = s.cafile, insecure = s.insecure }, settings and settings.http))
   self.auth = auth.new(s, self.http)
   client.last = self
@@ -151,6 +158,26 @@ local function send(self, method, url, opts)
   return res, err, info
 end
 
+-- Requests that change something. A redirect answered to one of them is
+-- not a lost answer: the request went to the wrong address (an endpoint
+-- behind a moved host, a login page). It is reported at once, never
+-- re-sent and never taken for "no id, look for what it made".
+local MUTATIONS = { POST = true, PATCH = true, PUT = true, DELETE = true }
+local REDIRECTS = { [301] = true, [302] = true, [303] = true, [307] = true,
+  [308] = true }
+
+local function redirected(res, method, url)
+  local location = res.headers and res.headers["location"]
+  -- the query of a Location may carry a token: kept out, like ours
+  location = location and location:gsub("%?.*$", "?...")
+  return errors.new("service", {
+    status = res.status, method = method, url = url,
+    message = ("redirected to %s; a %s is not re-sent elsewhere: check "
+      .. "the endpoint"):format(location or "(no Location header)", method),
+    request_id = res.headers and res.headers["x-request-id"],
+  })
+end
+
 --- Sends a request; never raises for outcomes of the world.
 -- @tparam string method HTTP method
 -- @tparam string path path below the Flow Service base, with its query
@@ -168,6 +195,9 @@ function Client:call(method, path, opts)
   end
   if not res then
     return nil, errors.from_network(err, info, method, url)
+  end
+  if MUTATIONS[method] and REDIRECTS[res.status] then
+    return nil, redirected(res, method, url), res
   end
   if res.status >= 400 then
     return nil, errors.from_response(res, method, url, json.decode), res

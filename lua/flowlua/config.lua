@@ -37,6 +37,8 @@ config.SETTINGS = {
     default = "https://ims-na1.adobelogin.com" },
   { key = "api_key", env = "FLOWLUA_API_KEY" },
   { key = "cafile", env = "FLOWLUA_CACERT" },
+  -- seconds per request attempt; unset: the client's default (30)
+  { key = "timeout", env = "FLOWLUA_TIMEOUT", seconds = true },
 }
 
 local BY_KEY = {}
@@ -167,11 +169,22 @@ end
 -- ---------------------------------------------------------------------
 -- Loading
 
+-- A duration setting: a positive number of seconds (a string from the
+-- environment is read as one).
+local function seconds(value, s)
+  local n = tonumber(value)
+  if n == nil or n <= 0 or n ~= n or n == math.huge then
+    error(("%s must be a positive number of seconds (%s or the file key "
+      .. "'%s'), not '%s'"):format(s.key, s.env, s.key, tostring(value)), 0)
+  end
+  return n
+end
+
 --- Loads the settings.
 -- @tparam[opt] table opts `profile` (name), `file` (path), `overrides`
 --   (settings that win over everything; `false` unsets one)
 -- @treturn table `{client_id, client_secret, org_id, scopes, sandbox,
---   access_token, endpoint, ims_url, api_key, cafile, insecure}` plus
+--   access_token, endpoint, ims_url, api_key, cafile, timeout, insecure}` plus
 --   `profile` and `config_file` (where they came from, for messages)
 -- @raise when the file cannot be read or parsed, or names no such profile
 function config.load(opts)
@@ -196,6 +209,11 @@ function config.load(opts)
     if v == false then v = nil end
     settings[s.key] = v
     if s.secret then log.secret(v) end
+  end
+  for _, s in ipairs(config.SETTINGS) do
+    if s.seconds and settings[s.key] ~= nil then
+      settings[s.key] = seconds(settings[s.key], s)
+    end
   end
   settings.api_key = settings.api_key or settings.client_id
   -- Skipping TLS verification is never a file or environment setting:

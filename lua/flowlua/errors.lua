@@ -4,8 +4,9 @@
 -- Kinds:
 --
 -- * `"service"`: the Flow Service answered with an error status:
---   `status`, `code` (e.g. `"1404-412"`), `message`, `request_id`,
---   `method`, `url`;
+--   `status`, `code` (e.g. `"1404-412"`, read from every documented
+--   body shape), `message`, `request_id`, `type` (the body's problem type
+--   URI, when it has one), `method`, `url`;
 -- * `"network"`: no usable answer: `message`, `method`, `url`,
 --   `network` (libcurl's class, e.g. `"timeout"`), `sent`;
 -- * `"validation"`: a body failed the local check against its spec,
@@ -126,18 +127,57 @@ local function header(res, name)
   return h[name] or h[name:lower()]
 end
 
--- Flow Service and the gateway use several body shapes:
--- {"error_code", "message"}, {"code", "message"}, RFC 7807-ish
--- {"title", "detail", "status"}, {"errorMessage"}.
+-- Adobe documents several error bodies (docs/client.md, "Errors"; the
+-- fixtures in spec/fixtures/adobe/errors/):
+--   Flow Service: {"type": ".../errors/FLOW-1439-404", "title", "status",
+--     "report": {"detailed-message", "request-id", ...}, "errorMessage",
+--     "errorDetails"}
+--   the stale etag (412): {"errorMessage": "Supplied version=[...] ..."}
+--   the gateway: {"error_code": "403025", "message": "..."}
+--   the content-type check: {"type", "status", "title", "detail"}
+-- A body of any other shape gives what it has, and never an error.
+local function text(v)
+  if type(v) == "string" and v ~= "" then return v end
+  if math.type(v) == "integer" then return tostring(v) end
+  return nil
+end
+
+local function field(t, key)
+  return type(t) == "table" and t[key] or nil
+end
+
+-- "https://ns.adobe.com/aep/errors/FLOW-1439-404" -> "1439-404"
+local function code_of_type(uri)
+  return type(uri) == "string"
+    and uri:match("/errors/%u*%-?(%d+%-%d%d%d)$") or nil
+end
+
+-- Texts of the catalogue that identify their code when a body carries
+-- nothing else (the troubleshooting guide's 412 body).
+local CODE_OF_TEXT = {
+  { "^Supplied version=%[.*%] does not match the current version on "
+    .. "entity=%[", "1404-412" },
+}
+
+local function code_of_text(message)
+  if message == nil then return nil end
+  for _, known in ipairs(CODE_OF_TEXT) do
+    if message:match(known[1]) then return known[2] end
+  end
+end
+
 local function body_fields(body)
-  if type(body) ~= "table" then return nil, nil end
-  local code = body.error_code or body.code
-    or (type(body.report) == "table" and body.report.code) or nil
-  local message = body.message or body.detail or body.errorMessage
-    or body.title
-  if type(message) ~= "string" then message = nil end
-  if code ~= nil then code = tostring(code) end
-  return code, message
+  if type(body) ~= "table" then return {} end
+  local report = field(body, "report")
+  local message = text(field(report, "detailed-message"))
+    or text(body.message) or text(body.detail) or text(body.errorMessage)
+    or text(body.errorDetails) or text(body.title)
+  local code = text(body.error_code) or text(body.code)
+    or text(field(report, "code")) or code_of_type(body.type)
+    or code_of_text(message)
+  return { code = code, message = message,
+    request_id = text(field(report, "request-id")),
+    type = text(body.type) }
 end
 
 --- Makes the structured error for an HTTP error response.
@@ -148,7 +188,8 @@ end
 -- @treturn table a `"service"` error
 function errors.from_response(res, method, url, decode)
   local body = decode and res.body and res.body ~= "" and decode(res.body)
-  local code, message = body_fields(body)
+  local f = body_fields(body)
+  local message = f.message
   if message == nil and res.body and res.body ~= "" and not body then
     -- A proxy's or load balancer's error page: its title says it all.
     local title = res.body:match("<[Tt][Ii][Tt][Ll][Ee]>%s*(.-)%s*</")
@@ -156,9 +197,9 @@ function errors.from_response(res, method, url, decode)
       or res.body:sub(1, 200)
   end
   return errors.new("service", {
-    status = res.status, code = code, message = message,
+    status = res.status, code = f.code, message = message, type = f.type,
     request_id = header(res, "x-request-id")
-      or header(res, "x-adobe-request-id"),
+      or header(res, "x-adobe-request-id") or f.request_id,
     method = method, url = url,
   })
 end

@@ -29,6 +29,7 @@ local OPTIONS = {
   timeout = "number", connect_timeout = "number", insecure = "boolean",
   cafile = "string", max_connections = "number", max_body = "number",
   retry = "table|boolean", headers = "table", compress = "boolean",
+  no_proxy = "string",
 }
 
 local log_module  -- flowlua.log when present; false when absent
@@ -65,10 +66,23 @@ local function dispatch(c, list)
   end
 end
 
+-- The client's hosts that bypass proxies plus the environment's, as
+-- libcurl reads it (no_proxy, then NO_PROXY): curl's CURLOPT_NOPROXY
+-- replaces the environment's list, and only `extra` may change.
+local function no_proxy_list(extra)
+  if extra == nil then return nil end
+  local env = os.getenv("no_proxy") or os.getenv("NO_PROXY")
+  if env == nil or env == "" then return extra end
+  if env == "*" then return env end  -- already every host
+  return extra .. "," .. env
+end
+
 --- Creates a client.
 -- @param[opt] opts `{timeout = 30, connect_timeout = 10, insecure = false,
 --   cafile = nil, max_connections = 50, max_body = 64 MiB,
 --   compress = false (ask for gzip/deflate/br/zstd responses),
+--   no_proxy = nil (hosts never reached through a proxy, curl's comma
+--   list, in addition to the environment's no_proxy),
 --   retry = {...} (see flowlua.retry) or false, headers = {...}}`
 -- @return client
 function http.client(opts)
@@ -92,7 +106,8 @@ function http.client(opts)
     paused_until = 0,
   }, Client)
   c.creq = { connect_timeout = c.connect_timeout, insecure = c.insecure,
-    cafile = c.cafile, max_body = c.max_body, compress = c.compress }
+    cafile = c.cafile, max_body = c.max_body, compress = c.compress,
+    noproxy = no_proxy_list(opts.no_proxy) }
   c.source = {
     multi = c.multi,
     pending = function() return c.nwaiting end,

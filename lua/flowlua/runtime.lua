@@ -16,6 +16,10 @@ local runtime = {
   -- the embedded emulator's endpoint and credentials, `--cacert` (cafile)
   -- and `--insecure` (insecure = true: no TLS verification).
   overrides = {},
+  --- Hosts this run's clients never reach through a proxy (curl's list,
+  -- added to the environment's no_proxy): the embedded emulator's
+  -- loopback address under `--emulator`, nil otherwise.
+  no_proxy = nil,
   --- "debug", "info", "warn" or "error".
   log_level = "info",
   --- "text" or "json".

@@ -127,6 +127,26 @@ function emu.request(opts)
   return res
 end
 
+--- The catalogue code of a Flow Service error ("1439-404"), read from the
+-- documented `type` (`https://ns.adobe.com/aep/errors/FLOW-1439-404`);
+-- nil for any other body.
+function emu.code(res)
+  local t = type(res.json) == "table" and res.json.type
+  return type(t) == "string"
+    and t:match("^https://ns%.adobe%.com/aep/errors/FLOW%-(%d+%-%d%d%d)$")
+    or nil
+end
+
+--- The message of a Flow Service error: `report["detailed-message"]`,
+-- which `errorDetails` repeats.
+function emu.message(res)
+  local r = type(res.json) == "table" and res.json.report
+  local text = type(r) == "table" and r["detailed-message"] or nil
+  assert(text == nil or res.json.errorDetails == text,
+    "errorDetails differs from report.detailed-message")
+  return text
+end
+
 --- Gets a token from the emulator's IMS.
 function emu.token(url, client_id, secret)
   local res = emu.request{ method = "POST", url = url .. "/ims/token/v3",

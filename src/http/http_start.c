@@ -26,22 +26,6 @@
 ** Buffers and callbacks: plain C, no Lua
 ** ------------------------------------------------------------------- */
 
-static int buf_add (Buf *b, const char *data, size_t len) {
-  if (b->len + len > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    char *p;
-    while (cap < b->len + len) cap *= 2;
-    p = realloc(b->p, cap);
-    if (p == NULL) return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, data, len);
-  b->len += len;
-  return 0;
-}
-
-
 static size_t on_body (char *data, size_t size, size_t n, void *ud) {
   Transfer *t = (Transfer *)ud;
   size_t len = size * n;
@@ -49,7 +33,7 @@ static size_t on_body (char *data, size_t size, size_t n, void *ud) {
     t->too_large = 1;
     return 0;  /* refuses the bytes: libcurl stops with CURLE_WRITE_ERROR */
   }
-  if (buf_add(&t->body, data, len) != 0) {
+  if (http_buf_add(&t->body, data, len) != 0) {
     t->no_memory = 1;
     return 0;
   }
@@ -67,7 +51,7 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
     t->head_too_large = 1;
     return 0;
   }
-  if (buf_add(&t->head, data, len) != 0) {
+  if (http_buf_add(&t->head, data, len) != 0) {
     t->no_memory = 1;
     return 0;
   }
@@ -84,7 +68,7 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
 ** so that a bad field raises without leaking. Strings stay valid because
 ** their values are left on the Lua stack. */
 typedef struct Request {
-  const char *method, *url, *body, *cafile;
+  const char *method, *url, *body, *cafile, *noproxy;
   size_t body_len;
   int has_body, insecure, fresh, compress, nheaders;
   long timeout_ms, connect_timeout_ms;
@@ -133,7 +117,8 @@ static int check_headers (lua_State *L, int t) {
 }
 
 
-/* Leaves headers, method, url, body and cafile on the stack (5 slots). */
+/* Leaves headers, method, url, body, cafile and noproxy on the stack
+** (6 slots). */
 static void read_request (lua_State *L, Request *r) {
   luaL_checktype(L, 2, LUA_TTABLE);
   r->nheaders = check_headers(L, 2);
@@ -143,6 +128,7 @@ static void read_request (lua_State *L, Request *r) {
   r->body = opt_string(L, 2, "body", NULL, &r->body_len);
   r->has_body = r->body != NULL;
   r->cafile = opt_string(L, 2, "cafile", NULL, NULL);
+  r->noproxy = opt_string(L, 2, "noproxy", NULL, NULL);
   r->timeout_ms = opt_ms(L, 2, "timeout");
   r->connect_timeout_ms = opt_ms(L, 2, "connect_timeout");
   lua_getfield(L, 2, "insecure");
@@ -185,7 +171,7 @@ static int build_headers (lua_State *L, int idx, int n, int body,
 }
 
 
-static CURLcode set_method (CURL *e, const Request *r) {
+static CURLcode set_method (CURL *e, Transfer *t, const Request *r) {
   CURLcode rc = CURLE_OK;
   if (strcmp(r->method, "HEAD") == 0)
     return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -196,9 +182,10 @@ static CURLcode set_method (CURL *e, const Request *r) {
   if (rc == CURLE_OK && (r->has_body || strcmp(r->method, "POST") == 0)) {
     rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                           (curl_off_t)r->body_len);
-    if (rc == CURLE_OK)  /* libcurl keeps its own copy of the body */
-      rc = curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
-                            r->has_body ? r->body : "");
+    /* our copy (t->sent), which is wiped when the transfer is done */
+    if (rc == CURLE_OK)
+      rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+                            t->sent.len > 0 ? t->sent.p : "");
   }
   return rc;
 }
@@ -217,7 +204,8 @@ static CURLcode set_tls (CURL *e, const Request *r) {
 
 
 /* Proxies are left to libcurl, which reads http_proxy, https_proxy and
-** no_proxy from the environment. */
+** no_proxy from the environment; a request's noproxy (the Lua client
+** adds the environment's list to it) replaces the latter. */
 /* Options that never change for a transfer (its callbacks point at the
 ** Transfer, which is reused together with its easy handle). */
 static CURLcode set_fixed (CURL *e, Transfer *t) {
@@ -245,14 +233,15 @@ static CURLcode set_request (CURL *e, Transfer *t, const Request *r) {
   SET(CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms);
   SET(CURLOPT_MAXFILESIZE_LARGE, r->max_body);
   SET(CURLOPT_HTTPHEADER, t->headers);
+  SET(CURLOPT_NOPROXY, r->noproxy);  /* NULL: the environment's */
   return rc;
 }
 
 
 /* Options of anything but a plain GET; the easy handle is reset after
 ** such a request, so none of them leaks into the next one. */
-static CURLcode set_special (CURL *e, const Request *r) {
-  CURLcode rc = set_method(e, r);
+static CURLcode set_special (CURL *e, Transfer *t, const Request *r) {
+  CURLcode rc = set_method(e, t, r);
   if (rc == CURLE_OK) rc = set_tls(e, r);
   /* Decoding costs per request: only when asked (large JSON pages). */
   if (r->compress) SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -279,7 +268,7 @@ static CURLcode configure (Transfer *t, const Request *r) {
   if (rc == CURLE_OK) rc = set_request(t->easy, t, r);
   if (rc == CURLE_OK)
     rc = plain ? curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L)
-               : set_special(t->easy, r);
+               : set_special(t->easy, t, r);
   t->plain = plain && rc == CURLE_OK;
   return rc;
 }
@@ -301,7 +290,8 @@ int http_multi_start (lua_State *L) {
   CURLcode rc;
   read_request(L, &r);
   t = http_transfer_new(m);
-  if (t == NULL || build_headers(L, 3, r.nheaders, r.has_body, t) != 0)
+  if (t == NULL || build_headers(L, 3, r.nheaders, r.has_body, t) != 0 ||
+      (r.body_len > 0 && http_buf_add(&t->sent, r.body, r.body_len) != 0))
     return start_fail(L, m, t, "out of memory");
   t->max_body = (size_t)r.max_body;
   rc = configure(t, &r);

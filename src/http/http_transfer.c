@@ -2,6 +2,12 @@
 ** http_transfer.c - the multi's pool of transfers: finished transfers
 ** keep their easy handle and small buffers for the next request.
 ** The lowest piece of flowlua.core.http: it calls nothing of the others.
+**
+** Buffers hold secrets (a token in a response, a client secret or a
+** storage password in a request body, Authorization in the headers), so
+** every byte we wrote is wiped before its memory is reused or freed.
+** libcurl's own copies (its send buffer, its connection cache) are not
+** ours to wipe.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +22,51 @@
 #define KEEP_BUF 65536        /* larger buffers are not kept for reuse */
 
 
+int http_buf_add (Buf *b, const char *data, size_t len) {
+  if (b->len + len > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    char *p;
+    while (cap < b->len + len) cap *= 2;
+    /* not realloc: it could free the old block with the bytes in it */
+    if ((p = (char *)malloc(cap)) == NULL) return -1;
+    if (b->len > 0) memcpy(p, b->p, b->len);
+    if (b->p != NULL) explicit_bzero(b->p, b->len);
+    free(b->p);
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, data, len);
+  b->len += len;
+  return 0;
+}
+
+
+static void buf_free (Buf *b) {
+  if (b->p != NULL) explicit_bzero(b->p, b->len);
+  free(b->p);
+}
+
+
+static void free_headers (struct curl_slist *headers) {
+  struct curl_slist *h;
+  for (h = headers; h != NULL; h = h->next)
+    explicit_bzero(h->data, strlen(h->data));
+  curl_slist_free_all(headers);
+}
+
+
 static void transfer_destroy (Transfer *t) {
   if (t->easy != NULL) curl_easy_cleanup(t->easy);
-  curl_slist_free_all(t->headers);
-  free(t->body.p);
-  free(t->head.p);
+  free_headers(t->headers);
+  buf_free(&t->body);
+  buf_free(&t->head);
+  buf_free(&t->sent);
   free(t);
 }
 
 
 static void buf_recycle (Buf *b) {
+  if (b->p != NULL) explicit_bzero(b->p, b->len);
   b->len = 0;
   if (b->cap > KEEP_BUF) {
     free(b->p);
@@ -42,20 +83,22 @@ static void buf_recycle (Buf *b) {
 ** after anything else it is reset. */
 void http_transfer_free (Multi *m, Transfer *t) {
   CURL *easy = t->easy;
-  Buf body = t->body, head = t->head;
+  Buf body = t->body, head = t->head, sent = t->sent;
   int keep = t->plain && t->configured;
   if (m->nspare >= SPARE_MAX || easy == NULL) {
     transfer_destroy(t);
     return;
   }
   if (!keep) curl_easy_reset(easy);
-  curl_slist_free_all(t->headers);
+  free_headers(t->headers);
   buf_recycle(&body);
   buf_recycle(&head);
+  buf_recycle(&sent);
   memset(t, 0, sizeof *t);
   t->easy = easy;
   t->body = body;
   t->head = head;
+  t->sent = sent;
   t->configured = keep;
   t->next = m->spare;
   m->spare = t;

@@ -21,7 +21,8 @@ typedef struct Transfer {
   CURL *easy;
   struct curl_slist *headers;
   lua_Integer id;
-  Buf body, head;
+  Buf body, head;  /* the response; wiped before reuse or free */
+  Buf sent;        /* the request body libcurl sends; wiped likewise */
   size_t max_body;
   int too_large;   /* the body passed max_body: the write callback refused */
   int head_too_large;  /* the headers passed MAX_HEAD */
@@ -43,6 +44,9 @@ typedef struct Multi {
 } Multi;
 
 
+/* Appends len bytes; growing moves the bytes and wipes the old block.
+** -1 without memory. */
+int http_buf_add (Buf *b, const char *data, size_t len);
 /* A reset transfer from the spare list, else a new one; NULL without
 ** memory. */
 Transfer *http_transfer_new (Multi *m);

@@ -37,12 +37,14 @@
 #define SERVER_MT "flowlua.server"
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define IDLE_TIMEOUT 60   /* seconds before an idle connection is closed */
+#define MAX_CONNS_LIMIT 1000000
 
 
 /* The userdata: url and port stay readable after close. */
 typedef struct Box {
   Server *s;                /* NULL once closed */
   int port;
+  size_t max_conns;
   char url[128];
 } Box;
 
@@ -211,7 +213,7 @@ static struct MHD_Daemon *start_daemon (Server *s, struct sockaddr *sa,
                              SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD};
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
                    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO;
-  struct MHD_OptionItem ops[8];
+  struct MHD_OptionItem ops[12];
   struct MHD_Daemon *d;
   sigset_t block, old;
   size_t i, n = 0;
@@ -220,8 +222,13 @@ static struct MHD_Daemon *start_daemon (Server *s, struct sockaddr *sa,
                                      (intptr_t)server_on_uri, NULL};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
                                      (intptr_t)server_on_completed, NULL};
+  ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                     (intptr_t)server_on_connection, s};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                     IDLE_TIMEOUT, NULL};
+                                     s->idle_timeout, NULL};
+  ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                     (intptr_t)(s->max_conns +
+                                                SERVER_OVERFLOW), NULL};
   if (s->cert != NULL) {
     flags |= MHD_USE_TLS;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->cert};
@@ -327,6 +334,7 @@ static Box *new_box (lua_State *L) {
   Box *box = (Box *)lua_newuserdatauv(L, sizeof *box, 0);
   box->s = NULL;  /* closed until fully built */
   box->port = 0;
+  box->max_conns = 0;
   box->url[0] = '\0';
   luaL_setmetatable(L, SERVER_MT);
   box->s = (Server *)calloc(1, sizeof *box->s);
@@ -339,8 +347,22 @@ static Box *new_box (lua_State *L) {
 }
 
 
+/* The cap (default: from the descriptor limit, which is raised first)
+** and the idle timeout. */
+static void limit_connections (lua_State *L, Box *box) {
+  size_t def = server_default_max_conns();
+  lua_Integer cap = opt_integer(L, "max_connections", 0, MAX_CONNS_LIMIT);
+  box->s->max_conns = cap > 0 ? (size_t)cap : def;
+  box->s->idle_timeout = (unsigned)opt_integer(L, "idle_timeout",
+                                               IDLE_TIMEOUT, 86400);
+  atomic_init(&box->s->conns, 0);
+  box->max_conns = box->s->max_conns;
+}
+
+
 /*
-** server.start{host=, port=, module=, config=, max_body=, tls=}
+** server.start{host=, port=, module=, config=, max_body=, tls=,
+**              max_connections=, idle_timeout=}
 ** -> server, or nil, message when the address, the TLS files or the
 ** handler module fail.
 */
@@ -362,6 +384,7 @@ static int server_start (lua_State *L) {
   box = new_box(L);
   ud = lua_gettop(L);
   box->s->max_body = (size_t)max_body;
+  limit_connections(L, box);
   if (!load_tls(L, box->s) || !open_state(L, box->s, &st) ||
       !listen_on(L, box, host, (int)port))
     return fail(L, box);
@@ -392,6 +415,8 @@ static int server_index (lua_State *L) {
   const char *key = luaL_checkstring(L, 2);
   if (strcmp(key, "port") == 0)
     lua_pushinteger(L, box->port);
+  else if (strcmp(key, "max_connections") == 0)
+    lua_pushinteger(L, (lua_Integer)box->max_conns);
   else if (strcmp(key, "url") == 0)
     lua_pushstring(L, box->url);
   else

@@ -27,6 +27,14 @@
 ** Small helpers
 ** ====================================================================== */
 
+/* A request body may hold a client secret or a storage password: its
+** bytes are wiped before the memory goes back to the allocator. */
+static void wipe_free (char *p, size_t len) {
+  if (p != NULL) explicit_bzero(p, len);
+  free(p);
+}
+
+
 static void sleep_seconds (double secs) {
   struct timespec ts;
   if (!(secs > 0)) return;
@@ -97,6 +105,33 @@ static enum MHD_Result collect_header (void *cls, enum MHD_ValueKind kind,
 }
 
 
+/* Counts open connections, for the cap (server_on_request). */
+void server_on_connection (void *cls, struct MHD_Connection *c,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode toe) {
+  Server *s = (Server *)cls;
+  (void)c;
+  (void)socket_context;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) atomic_fetch_add(&s->conns, 1);
+  else atomic_fetch_sub(&s->conns, 1);
+}
+
+
+/* Past the cap: 503 with Retry-After, and the connection closed, so a
+** flood of held connections costs the others a retry, not a hang. */
+static enum MHD_Result overloaded (struct MHD_Connection *conn) {
+  struct MHD_Response *res = server_error_response(
+      MHD_HTTP_SERVICE_UNAVAILABLE, "too many connections; retry later");
+  enum MHD_Result ok;
+  if (res == NULL) return MHD_NO;
+  MHD_add_response_header(res, "Retry-After", "1");
+  MHD_add_response_header(res, "Connection", "close");
+  ok = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, res);
+  MHD_destroy_response(res);
+  return ok;
+}
+
+
 /* Keeps the raw request target: MHD hands the handler a decoded path. */
 void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
   Request *r = (Request *)calloc(1, sizeof *r);
@@ -117,7 +152,7 @@ void server_on_completed (void *cls, struct MHD_Connection *c,
   (void)toe;
   if (r != NULL) {
     free(r->uri);
-    free(r->body);
+    wipe_free(r->body, r->len);
     free(r);
     *con_cls = NULL;
   }
@@ -155,7 +190,7 @@ static int accept_body (Server *s, Request *r, const char *data,
   if (r->too_large) return 1;
   if (size > s->max_body - r->len) {
     r->too_large = 1;
-    free(r->body);
+    wipe_free(r->body, r->len);
     r->body = NULL;
     r->len = r->cap = 0;
     return 1;
@@ -165,8 +200,10 @@ static int accept_body (Server *s, Request *r, const char *data,
     char *body;
     while (cap < r->len + size) cap *= 2;
     if (cap > s->max_body) cap = s->max_body;
-    body = (char *)realloc(r->body, cap);
-    if (body == NULL) return 0;
+    /* not realloc: it could free the old block with the bytes in it */
+    if ((body = (char *)malloc(cap)) == NULL) return 0;
+    if (r->len > 0) memcpy(body, r->body, r->len);
+    wipe_free(r->body, r->len);
     r->body = body;
     r->cap = cap;
   }
@@ -216,6 +253,7 @@ enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
   }
   if (!r->started) {
     r->started = 1;
+    if (atomic_load(&s->conns) > s->max_conns) return overloaded(conn);
     return on_headers(conn, s);
   }
   if (*upload_size > 0) {

@@ -7,6 +7,7 @@
 #define FLOWLUA_SERVER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <arpa/inet.h>
@@ -24,7 +25,14 @@ typedef struct Server {
   int lock_ready;
   size_t max_body;
   char *cert, *key;         /* PEM text, kept while the daemon runs */
+  unsigned idle_timeout;    /* seconds without a byte before closing */
+  size_t max_conns;         /* beyond this many, requests get 503 */
+  atomic_size_t conns;      /* connections open now */
 } Server;
+
+/* Connections past max_conns that libmicrohttpd still accepts, so they
+** can be told 503 instead of being dropped unanswered. */
+#define SERVER_OVERFLOW 64
 
 /* One request's state between the calls MHD makes for it. */
 typedef struct Request {
@@ -56,7 +64,13 @@ typedef struct Exchange {
 } Exchange;
 
 
+/* server_limits.c: raises RLIMIT_NOFILE, returns the default cap */
+size_t server_default_max_conns (void);
+
 /* server_conn.c: the callbacks the daemon is started with */
+void server_on_connection (void *cls, struct MHD_Connection *c,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode toe);
 void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c);
 void server_on_completed (void *cls, struct MHD_Connection *c, void **con_cls,
                    enum MHD_RequestTerminationCode toe);

@@ -19,6 +19,7 @@
 #include "lauxlib.h"
 
 #include "flowlua.h"
+#include "sys_int.h"
 #include "sys_fs.h"
 
 
@@ -236,6 +237,7 @@ static int sys_wait_signal (lua_State *L) {
 
 
 static const luaL_Reg sys_funcs[] = {
+  {"allow_core", sys_allow_core},
   {"getpid", sys_getpid},
   {"isatty", sys_isatty},
   {"listdir", sys_listdir},

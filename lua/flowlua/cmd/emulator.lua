@@ -1,5 +1,5 @@
 --- `flowlua emulator [OPTIONS]`: serve the local Flow Service emulator
--- until SIGINT or SIGTERM.
+-- until SIGINT or SIGTERM (exit status 130 or 143).
 -- @module flowlua.cmd.emulator
 
 local options = require "flowlua.cmd.options"
@@ -8,7 +8,7 @@ local cmd = {}
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
-  .. "[--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE] "
+  .. "[--org ORG_ID] [--token-ttl SECONDS] [--tls-cert FILE --tls-key FILE] "
   .. "[--time-scale N] [--files DIR]"
 
 local SPECS = {
@@ -24,6 +24,8 @@ local SPECS = {
     help = "accept only this IMS client id (default: any)" },
   { long = "--client-secret", key = "client_secret", value = "required",
     arg = "SECRET", help = "accept only this IMS client secret (default: any)" },
+  { long = "--org", key = "org", value = "required", arg = "ORG_ID",
+    help = "accept only this x-gw-ims-org-id (default: any ...@AdobeOrg)" },
   { long = "--token-ttl", key = "token_ttl", value = "required",
     arg = "SECONDS", default = "86399",
     help = "lifetime of issued tokens (default 86399)" },
@@ -31,6 +33,8 @@ local SPECS = {
     help = "serve HTTPS with this PEM certificate (needs --tls-key)" },
   { long = "--tls-key", key = "tls_key", value = "required", arg = "FILE",
     help = "the PEM private key of --tls-cert" },
+  { long = "--allow-core", key = "allow_core",
+    help = "let a crash write a core file (debugging; it holds secrets)" },
   { long = "--time-scale", key = "time_scale", value = "required", arg = "N",
     help = "N simulated seconds pass per real second (default 1)" },
   { long = "--files", key = "files", value = "required", arg = "DIR",
@@ -53,12 +57,28 @@ local function number_opt(value, name, min, max)
   return n
 end
 
+-- The shell's convention: 128 + the signal's number.
+local EXIT_STATUS = { SIGINT = 130, SIGTERM = 143 }
+
+-- Stops listening and waits for the requests in progress (closing the
+-- server joins their threads). Every change was written to the state file
+-- before it was answered, so the file is complete once they are done;
+-- what is left to do is remove a temporary file a write of this process
+-- may have left (sys.write_file's PATH.tmp.PID).
+local function stop(handle, state)
+  handle:close()
+  if state then
+    os.remove(("%s.tmp.%d"):format(state, require("flowlua.core").sys.getpid()))
+  end
+end
+
 --- Runs the command.
 -- @tparam table args the arguments after `emulator`
 -- @treturn integer exit status
 function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
+  if opts.allow_core then require("flowlua.core").sys.allow_core() end
   if #opts.operands > 0 then
     require("flowlua.cli").usage_error("unexpected argument '"
       .. opts.operands[1] .. "'", USAGE)
@@ -67,7 +87,7 @@ function cmd.main(args)
     host = opts.host, port = number_opt(opts.port, "--port", 0, 65535),
     state = opts.state, faults = opts.faults,
     client_id = opts.client_id, client_secret = opts.client_secret,
-    token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
+    org = opts.org, token_ttl = number_opt(opts.token_ttl, "--token-ttl", 1, 1 << 31),
     tls_cert = opts.tls_cert, tls_key = opts.tls_key, files = opts.files,
     time_scale = opts.time_scale and options.positive_number(opts.time_scale,
       "--time-scale", USAGE),
@@ -86,9 +106,9 @@ function cmd.main(args)
   io.stdout:write("listening on ", handle.url, "\n")
   io.stdout:flush()
   local signal = sys.wait_signal()
-  handle:close()
+  stop(handle, opts.state)
   io.stderr:write("flowlua emulator: ", signal, ", stopped\n")
-  return 0
+  return EXIT_STATUS[signal]
 end
 
 return cmd

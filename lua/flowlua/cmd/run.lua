@@ -26,6 +26,9 @@ local SPECS = {
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
+  { long = "--timeout", key = "timeout", value = "required",
+    arg = "SECONDS", help = "each attempt of a request gives up after "
+      .. "SECONDS (default 30; connecting at most 10)" },
   { long = "--insecure", key = "insecure",
     help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--log-format", key = "log_format", value = "required",
@@ -34,6 +37,8 @@ local SPECS = {
     help = "debug logs and tracebacks on errors" },
   { long = "--quiet", short = "-q", key = "quiet",
     help = "only warnings and errors" },
+  { long = "--allow-core", key = "allow_core",
+    help = "let a crash write a core file (debugging; it holds secrets)" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -60,6 +65,14 @@ local function configure(opts)
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
   if opts.cacert then runtime.overrides.cafile = opts.cacert end
   if opts.insecure then runtime.overrides.insecure = true end
+  if opts.timeout then
+    local n = tonumber(opts.timeout)
+    if n == nil or n <= 0 or n ~= n or n == math.huge then
+      require("flowlua.cli").usage_error(
+        "--timeout must be a positive number of seconds", USAGE)
+    end
+    runtime.overrides.timeout = n
+  end
 end
 
 -- Starts the in-process emulator and points the client at it; the
@@ -73,6 +86,9 @@ local function start_emulator(state, time_scale)
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
   end
+  -- Our own loopback server: never through a proxy (the storage
+  -- passwords would cross it in clear text). Other hosts keep curl's rules.
+  runtime.no_proxy = handle.url:match("^%a+://([^/:]+)")
   return handle
 end
 
@@ -106,6 +122,7 @@ end
 function run.main(args)
   local opts = options.parse(args, SPECS, USAGE, true)
   if opts.help then print(HELP) return 0 end
+  if opts.allow_core then require("flowlua.core").sys.allow_core() end
   local script = opts.operands[1]
   if script == nil then
     require("flowlua.cli").usage_error("no script given", USAGE)

@@ -107,8 +107,7 @@ end
 local function get_spec(self, route)
   local spec = self.specs[route.kind].by_id[route.id]
   if spec == nil then
-    return errors.flow("1101-404", ("Resource with given id does not exist: "
-      .. "%s %s"):format(route.kind:gsub("s$", ""), route.id))
+    return errors.not_found(route.kind, route.id)
   end
   return errors.json(200, views.items({ views.text(self.specs, spec) }))
 end
@@ -174,10 +173,8 @@ function App:process(req)
   if route.target == "ims" then return self.ims:token(req) end
   local denied, who = self.ims:gateway(req.headers)
   if denied then return denied end
-  local sandbox = req.headers["x-sandbox-name"]
   local ctx = { specs = self.specs, who = who, now = self.env.clock:now_ms(),
-    sb = self.store:sandbox(sandbox ~= nil and sandbox ~= "" and sandbox
-      or "prod"),
+    sb = self.store:sandbox(req.headers["x-sandbox-name"]),
     base = router.BASE }
   local res, undo = self:answer(ctx, op, route, req)
   if undo then return self:persist(undo) or res end
@@ -198,7 +195,11 @@ function App:handle(req)
     if fault == "drop" then res = { abort = true } end
   end
   if self.faults.latency > 0 then res.delay = self.faults.latency end
-  if res.headers then res.headers["x-request-id"] = util.uuid() end
+  if res.headers then
+    local request_id = util.uuid()
+    res.headers["x-request-id"] = request_id
+    errors.stamp(res, request_id)
+  end
   return res
 end
 

@@ -88,7 +88,7 @@ end
 
 local function problems_response(problems, what)
   return errors.flow("1100-400", what .. validation.summary(problems),
-    problems)
+    { sub_errors = problems })
 end
 
 -- Base connection: connection spec with an authSpec, auth params valid.

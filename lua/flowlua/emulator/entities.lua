@@ -20,10 +20,7 @@ local SINGULAR = { connections = "base connection",
   sourceConnections = "source connection",
   targetConnections = "target connection", flows = "flow", runs = "run" }
 
-local function not_found(kind, id)
-  return errors.flow("1101-404", ("Resource with given id does not exist: "
-    .. "%s %s"):format(SINGULAR[kind] or kind, id))
-end
+local not_found = errors.not_found
 
 local function id_etag(e)
   return errors.json(200, { id = e.id, etag = e.etag })
@@ -169,15 +166,17 @@ function entities.get(ctx, kind, id)
   return errors.json(200, views.items({ views.text(ctx.specs, e) }))
 end
 
-local function unquote(etag)
-  etag = etag:gsub("^%s*W/", ""):gsub("^%s+", ""):gsub("%s+$", "")
-  return etag:match('^"(.*)"$') or etag
-end
-
+-- The catalogue's text in `report`, the troubleshooting guide's
+-- documented body in `errorMessage`.
+-- If-Match takes the etag as the service gave it: a quoted strong etag
+-- (RFC 9110 strong comparison; a weak `W/` or unquoted value never
+-- matches).
 local function version_error(e, supplied)
-  if unquote(supplied) == unquote(e.etag) then return nil end
+  if supplied:match("^%s*(.-)%s*$") == e.etag then return nil end
   return errors.flow("1404-412", ("The supplied version %s does not match "
-    .. "the current version on entity %s"):format(supplied, e.etag))
+    .. "the current version on entity %s"):format(supplied, e.etag),
+    { error_message = ("Supplied version=[%s] does not match the current "
+      .. "version on entity=[%s]"):format(supplied, e.etag) })
 end
 
 local READ_ONLY_MSG = "The field '%s' cannot be updated"

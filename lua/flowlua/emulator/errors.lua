@@ -1,13 +1,14 @@
 --- Responses and the error bodies of the emulator.
--- Three shapes, as the real platform uses them (reference §4):
--- the gateway's `{"error_code", "message"}`, the RFC 7807-like problem
--- body of the content-type check, and Flow Service catalogue errors,
--- which carry both: a problem body (`type`, `title`, `status`, `detail`,
--- `report`) plus `error_code` ("1404-412") and `message`, so a client
--- that reads either convention finds the code and the text.
+-- Three shapes, as Adobe documents them (reference §4, docs/emulator.md
+-- "Errors"): the gateway's `{"error_code", "message"}`, the RFC 7807-like
+-- problem body of the content-type check, and Flow Service errors:
+-- `{"type": "https://ns.adobe.com/aep/errors/FLOW-1439-404", "title",
+-- "status", "report": {"detailed-message", "id", "request-id", "type"},
+-- "errorMessage", "errorDetails"}`, with the catalogue's codes.
 -- @module flowlua.emulator.errors
 
 local json = require "flowlua.json"
+local util = require "flowlua.emulator.util"
 
 local errors = {}
 
@@ -74,31 +75,66 @@ function errors.problem(status, title, detail)
     detail = detail })
 end
 
+-- Titles per status; "Resource not found" is the documented one, the
+-- others follow its wording (docs/emulator.md, "Errors").
 local TITLES = {
-  [400] = "Bad Request", [404] = "Not Found", [405] = "Method Not Allowed",
-  [412] = "Precondition Failed", [413] = "Payload Too Large",
-  [500] = "Internal Server Error", [503] = "Service Unavailable",
-  [504] = "Gateway Timeout",
+  [400] = "Bad request", [404] = "Resource not found",
+  [412] = "Precondition failed", [500] = "Internal server error",
+  [503] = "Service unavailable", [504] = "Gateway timeout",
 }
 
+--- Prefix of a Flow Service error's `type`.
+errors.TYPE_PREFIX = "https://ns.adobe.com/aep/errors/FLOW-"
+
 --- A Flow Service catalogue error. The HTTP status is the code's suffix.
--- @tparam string code e.g. "1413-400"
+-- The body keeps its table in `res.problem`, so the app can write the
+-- request id into `report["request-id"]` once it is known.
+-- @tparam string code e.g. "1439-404"
 -- @tparam string message names the field or the entity
--- @tparam[opt] table sub a list of `{field=, message=}` details
+-- @tparam[opt] table extra `{sub_errors = {{field=, message=}, ...},
+--   type = "flows", error_message = text}`: details, the resource kind,
+--   and an `errorMessage` text other than `message`
 -- @treturn table response
-function errors.flow(code, message, sub)
+function errors.flow(code, message, extra)
+  extra = extra or {}
   local status = tonumber(code:match("%-(%d%d%d)$"))
-  local subs = json.array()
-  for i, s in ipairs(sub or {}) do subs[i] = s end
-  return errors.json(status, {
-    type = "http://ns.adobe.com/aep/errors/FLOW-" .. code,
+  local report = { ["detailed-message"] = message, id = util.uuid(),
+    type = extra.type }
+  if extra.sub_errors and #extra.sub_errors > 0 then
+    report["sub-errors"] = json.array(extra.sub_errors)
+  end
+  local problem = {
+    type = errors.TYPE_PREFIX .. code,
     title = TITLES[status] or "Error",
     status = status,
-    detail = message,
-    report = { ["detailed-message"] = message, ["sub-errors"] = subs },
-    error_code = code,
-    message = message,
-  })
+    report = report,
+    errorMessage = extra.error_message or message,
+    errorDetails = message,
+  }
+  local res = errors.json(status, problem)
+  res.problem = problem
+  return res
+end
+
+--- The documented answer to a GET (or PATCH, DELETE, action) of an id
+-- that does not exist: FLOW-1439-404, "Resource not found".
+-- @tparam string kind the collection, e.g. "flows"
+-- @tparam string id the id asked for
+-- @treturn table response
+function errors.not_found(kind, id)
+  return errors.flow("1439-404", ("The requested %s resource %s is not "
+    .. "found. Verify the resource ID before trying again."):format(kind, id),
+    { type = kind })
+end
+
+--- Writes the request id into a Flow Service error's body.
+-- @tparam table res a response
+-- @tparam string request_id the `x-request-id` of the answer
+function errors.stamp(res, request_id)
+  if res.problem == nil then return end
+  res.problem.report["request-id"] = request_id
+  res.body = encode(res.problem)
+  res.problem = nil
 end
 
 return errors

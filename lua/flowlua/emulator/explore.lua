@@ -14,8 +14,7 @@ local explore = {}
 explore.PREVIEW_ROWS = 10
 
 local function not_found(kind, id)
-  return errors.flow("1101-404", ("Resource with given id does not exist: "
-    .. "%s %s"):format(kind, id))
+  return errors.not_found(kind, id)
 end
 
 local function spec_of(ctx, conn)
@@ -36,7 +35,7 @@ end
 -- @treturn table response
 function explore.test(_, ctx, id)
   local conn = ctx.sb:get("connections", id)
-  if conn == nil then return not_found("connection", id) end
+  if conn == nil then return not_found("connections", id) end
   return errors.json(200, { result = ingest.wrong_credential(conn) == nil })
 end
 
@@ -88,7 +87,7 @@ end
 -- @treturn table response
 function explore.connection(env, ctx, id, q)
   local conn = ctx.sb:get("connections", id)
-  if conn == nil then return not_found("connection", id) end
+  if conn == nil then return not_found("connections", id) end
   if not has_storage(spec_of(ctx, conn)) then
     return errors.flow("1100-400", ("The request could not be processed: "
       .. "connection %s is not a cloud storage source; it cannot be "
@@ -112,7 +111,7 @@ end
 -- @treturn table response
 function explore.spec(env, ctx, id, q)
   local cs = ctx.specs.connectionSpecs.by_id[id]
-  if cs == nil then return not_found("connectionSpec", id) end
+  if cs == nil then return not_found("connectionSpecs", id) end
   if cs.authSpec ~= nil and #cs.authSpec > 0 or not has_storage(cs) then
     return errors.flow("1100-400", ("The request could not be processed: "
       .. "connection spec %s (%s) is explored through a base connection: "
@@ -135,8 +134,7 @@ function explore.configs(ctx, kind, id)
     found = ctx.specs.connectionSpecs.by_id[id]
   end
   if found == nil then
-    return not_found(kind == "connections" and "connection"
-      or "connectionSpec", id)
+    return not_found(kind, id)
   end
   return errors.json(200, json.array())
 end

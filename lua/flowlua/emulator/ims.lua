@@ -15,13 +15,13 @@ Ims.__index = Ims
 Ims.__name = "flowlua.emulator.ims"
 
 --- A token issuer.
--- @tparam table cfg `{client_id=, client_secret=, token_ttl=}`; when
---   client_id/secret are set only they are accepted, otherwise any
---   non-empty pair is
+-- @tparam table cfg `{client_id=, client_secret=, org=, token_ttl=}`;
+--   when client_id/secret are set only they are accepted, otherwise any
+--   non-empty pair is; when org is set only that org id is
 -- @treturn table
 function ims.new(cfg)
   return setmetatable({ client_id = cfg.client_id,
-    client_secret = cfg.client_secret, ttl = cfg.token_ttl or 86399,
+    client_secret = cfg.client_secret, org = cfg.org, ttl = cfg.token_ttl or 86399,
     tokens = {}, count = 0 }, Ims)
 end
 
@@ -94,10 +94,22 @@ function Ims:token(req)
     expires_in = self.ttl })
 end
 
+-- The gateway answers a request for an org the token is not entitled to
+-- with 403025 "Profile is not valid" (reference §4.1): here, an org id
+-- that is not `ID@AdobeOrg`, or not the one `--org` names.
+local function org_refused(self, org)
+  if not org:match("^%w+@AdobeOrg$")
+      or (self.org ~= nil and org ~= self.org) then
+    return errors.gateway(403, "403025", "Profile is not valid")
+  end
+end
+
 --- The gateway checks of a Platform request.
 -- @tparam table headers lower-case request headers
 -- @treturn table|nil an error response, or nil and the caller's identity
---   `{client_id=, org=}`
+--   `{client_id=, org=}`; a request without `x-sandbox-name` is refused
+--   like one without `x-gw-ims-org-id` (Adobe: "All requests to Platform
+--   APIs require the header x-sandbox-name")
 function Ims:gateway(headers)
   local authz = headers["authorization"]
   if authz == nil or authz == "" then
@@ -118,6 +130,12 @@ function Ims:gateway(headers)
   end
   if key ~= rec.client_id then
     return errors.gateway(403, "403003", "Api Key is invalid")
+  end
+  local refused = org_refused(self, org)
+  if refused then return refused end
+  local sandbox = headers["x-sandbox-name"]
+  if sandbox == nil or sandbox == "" then
+    return errors.gateway(400, "400003", "Missing header")
   end
   return nil, { client_id = rec.client_id, org = org }
 end

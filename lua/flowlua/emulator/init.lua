@@ -44,7 +44,7 @@ function Handle:client_settings()
   return {
     endpoint = self.url, ims_url = self.url,
     client_id = self.client_id, client_secret = self.client_secret,
-    org_id = emulator.ORG_ID, scopes = emulator.SCOPES,
+    org_id = self.org or emulator.ORG_ID, scopes = emulator.SCOPES,
     access_token = false,
   }
 end
@@ -64,6 +64,10 @@ local function check_opts(opts)
       if not ok then error(err, 0) end
     end
     persistence.load(opts.state)
+  end
+  if opts.org ~= nil and (type(opts.org) ~= "string"
+      or not opts.org:match("^%w+@AdobeOrg$")) then
+    error("org must look like ID@AdobeOrg", 3)
   end
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
     error("tls_cert and tls_key go together", 3)
@@ -90,7 +94,8 @@ end
 
 --- Starts an emulator on its own server thread.
 -- @tparam[opt] table opts `{host="127.0.0.1", port=0, state=path|nil,
---   faults=spec|nil, client_id=nil, client_secret=nil, token_ttl=86399,
+--   faults=spec|nil, client_id=nil, client_secret=nil, org=nil (accept
+--   only this x-gw-ims-org-id), token_ttl=86399,
 --   tls_cert=path|nil, tls_key=path|nil, time_scale=1, files=dir|nil}`
 --   (both TLS files: HTTPS; `time_scale` simulated seconds per real
 --   second; `files` the storage folder, default `files/` beside `state`)
@@ -103,7 +108,8 @@ function emulator.start(opts)
   check_opts(opts)
   local config = json.encode({
     state = opts.state, faults = opts.faults, client_id = opts.client_id,
-    client_secret = opts.client_secret, token_ttl = opts.token_ttl or 86399,
+    client_secret = opts.client_secret, org = opts.org,
+    token_ttl = opts.token_ttl or 86399,
     time_scale = opts.time_scale, files = files_dir(opts),
   })
   local server = require("flowlua.core").server
@@ -115,7 +121,7 @@ function emulator.start(opts)
   }
   if srv == nil then error("cannot start the emulator: " .. tostring(err), 2) end
   return setmetatable({ server = srv, url = srv.url, port = srv.port,
-    client_id = opts.client_id or emulator.CLIENT_ID,
+    org = opts.org, client_id = opts.client_id or emulator.CLIENT_ID,
     client_secret = opts.client_secret or emulator.CLIENT_SECRET }, Handle)
 end
 

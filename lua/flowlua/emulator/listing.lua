@@ -223,7 +223,9 @@ local function page(specs, kind, items, qy)
   for i = qy.start + 1, last do
     texts[#texts + 1] = views.text(specs, items[i].e)
   end
-  local href
+  -- Every page has `_links.next.href`, the last one an empty href: aepp
+  -- reads it unguarded and stops at the empty string.
+  local href = ""
   if last < #items then
     local t = json.encode({ f = json.array(qy.filters), o = qy.order,
       l = qy.limit, s = last })

@@ -1,8 +1,9 @@
---- JSON Patch as Flow Service takes it: an array of `{op, path, value}`
--- with `add`, `replace` and `remove` (any letter case, since the OAS
--- spells them in upper case and the tutorials in lower case). A single
--- instruction object is accepted too: that is the OAS body of
--- `PATCH /connections/{id}`. Applied to a copy; the caller keeps it only
+--- JSON Patch as Flow Service takes it: an array (RFC 6902) of
+-- `{op, path, value}` with `add`, `replace` and `remove` (any letter case,
+-- since the OAS spells them in upper case and the tutorials in lower
+-- case). A single instruction object is refused: every documented body is
+-- an array, though the OAS body of `PATCH /connections/{id}/` is one
+-- object (docs/emulator.md). Applied to a copy; the caller keeps it only
 -- when every operation succeeded and the result is valid.
 -- @module flowlua.emulator.patch
 
@@ -65,10 +66,9 @@ end
 -- @param body the decoded body
 -- @treturn table|nil the operations, or nil and a message
 function patch.operations(body)
-  if type(body) ~= "table" then
+  if type(body) ~= "table" or not is_array(body) then
     return nil, "the body must be a JSON Patch array of {op, path, value}"
   end
-  if not is_array(body) then body = { body } end
   if #body == 0 then return nil, "the JSON Patch array is empty" end
   local ops = {}
   for i, ins in ipairs(body) do

@@ -19,12 +19,17 @@ router.COLLECTIONS = {
   targetConnections = "entity", flows = "entity", runs = "runs",
 }
 
+-- What the OAS allows on each shape (the `Allow` of a 405); the
+-- operations beyond CRUD (POST /runs, PUT of specs and runs, search) are
+-- answered by flowlua.emulator.operations before this router.
 local ALLOWED = {
-  spec = { collection = "GET", item = "GET" },
-  runs = { collection = "GET", item = "GET" },
+  spec = { collection = "GET, POST", item = "GET, PUT" },
+  runs = { collection = "GET, POST", item = "GET, PUT", action = "POST" },
   entity = { collection = "GET, POST", item = "GET, PATCH, DELETE",
-    action = "POST" },
+    action = "POST", search = "POST" },
 }
+-- `POST /{kind}/search` is an OAS operation, not an id.
+ALLOWED.spec.search = "POST"
 
 local function allows(list, method)
   for m in list:gmatch("[A-Z]+") do
@@ -37,7 +42,7 @@ end
 -- @tparam string method
 -- @tparam string path
 -- @treturn table|nil `{target = "ims"}` or `{target = "flow", kind=,
---   id=, action=bool}`; nil when no route matches
+--   id=, action=bool, search=bool}`; nil when no route matches
 -- @treturn string|nil when the path matches but the method does not: the
 --   value of an `Allow` header
 function router.resolve(method, path)
@@ -49,6 +54,7 @@ function router.resolve(method, path)
   if class == nil then return nil end
   local shape
   if id == "" and tail == "" then shape = "collection"
+  elseif id == "search" and tail == "" then shape = "search"
   elseif tail == "" then shape = "item"
   elseif tail == "action" then shape = "action"
   else return nil end
@@ -56,7 +62,8 @@ function router.resolve(method, path)
   if allowed == nil then return nil end
   if not allows(allowed, method) then return nil, allowed end
   return { target = "flow", kind = kind, class = class,
-    id = id ~= "" and id or nil, action = shape == "action" }
+    id = shape ~= "search" and id ~= "" and id or nil,
+    action = shape == "action", search = shape == "search" }
 end
 
 return router

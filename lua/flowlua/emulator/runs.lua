@@ -223,8 +223,7 @@ local function retriggerable(run)
 end
 
 local function not_found(id)
-  return errors.flow("1101-404", ("Resource with given id does not exist: "
-    .. "run %s"):format(id))
+  return errors.not_found("runs", id)
 end
 
 --- POST /runs/{id}/action?op=re-trigger: a new run of the same window,

@@ -108,8 +108,7 @@ end
 function spec_authoring.update(ctx, kind, id, body)
   local old = ctx.specs[kind].by_id[id]
   if old == nil then
-    return errors.flow("1101-404", ("Resource with given id does not exist: "
-      .. "%s %s"):format(kind:gsub("s$", ""), id))
+    return errors.not_found(kind, id)
   end
   if not (ctx.specs.authored or {})[id] then
     return errors.flow("1100-400", ("The request could not be processed. "

@@ -90,7 +90,8 @@ end
 
 --- A `{"items":[...]}` body from encoded items.
 -- @tparam table texts list of JSON texts
--- @tparam[opt] string next_href `_links.next.href`
+-- @tparam[opt] string next_href `_links.next.href` (a list page: "" on
+--   the last page); nil for a GET by id, which has no `_links`
 -- @treturn string
 function views.items(texts, next_href)
   local body = '{"items":[' .. table.concat(texts, ",") .. "]"

@@ -11,7 +11,8 @@
 -- larger than the client's cap, `config` bytes), slow (answered after 3
 -- seconds), badutf8 (a name with an invalid byte), deep (100000 nested
 -- arrays), reset (the connection is closed, no answer), empty (a 200
--- without a body).
+-- without a body), redirect (a 302 to another host, with a token in the
+-- Location's query).
 local app = require "flowlua.emulator.app"
 
 local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
@@ -52,6 +53,11 @@ local function spoilers(huge)
     end,
     reset = function(res) res.abort = true end,
     empty = function(res) res.status, res.body = 200, "" end,
+    redirect = function(res)
+      res.status, res.body = 302, ""
+      res.headers = { Location = "https://login.example/sso/start"
+        .. "?token=hostile-token-in-query" }
+    end,
   }
 end
 

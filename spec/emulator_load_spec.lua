@@ -1,0 +1,85 @@
+-- The emulator under held connections: a real `flowlua emulator` process,
+-- a hostile client process holding 1100 connections (idle, or slowloris:
+-- a request that never ends), and a normal client that must be answered.
+local emu = require "support.emulator"
+local proc = require "support.proc"
+
+local HELD = 1100
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+local hard_nofile = tonumber(sh("sh -c 'ulimit -Hn'")) or math.huge
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- Starts the holder in the background; returns its directory once every
+-- connection is open (or after 60 s, when the count below will fail).
+local function hold(port, count, mode)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir " .. proc.quote(dir)))
+  os.execute(("sh -c 'ulimit -n %d; exec lua5.4 spec/support/hold_connections.lua"
+    .. " 127.0.0.1 %d %d %s %s' >%s/log 2>&1 &")
+    :format(count + 100, port, count, mode, proc.quote(dir), proc.quote(dir)))
+  for _ = 1, 1200 do
+    if exists(dir .. "/ready") then break end
+    os.execute("sleep 0.05")
+  end
+  return dir
+end
+
+local function release(dir)
+  assert(io.open(dir .. "/stop", "w")):close()
+  os.execute("sleep 0.2; rm -rf " .. proc.quote(dir))
+end
+
+local function read(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+local enough = hard_nofile >= HELD + 300
+local it_enough = enough and it or pending
+
+describe("the emulator with " .. HELD .. " held connections", function()
+  local e
+
+  before_each(function() e = assert(emu.spawn{}) end)
+  after_each(function() e:stop() end)
+
+  -- The bound is generous (a normal answer takes milliseconds); before,
+  -- the emulator refused every new connection past ~1020 descriptors.
+  it_enough("answers a normal GET while they are idle", function()
+    local dir = hold(e.port, HELD, "idle")
+    assert.same(HELD .. "\n", read(dir .. "/ready"))
+    local res = emu.request{ url = e.url .. "/ims/keys", timeout = 5 }
+    release(dir)
+    assert.same(0, res.exit)
+    assert.is_true(res.status > 0 and res.status < 500)
+  end)
+
+  it_enough("answers a normal GET while they send a request a byte at a time",
+    function()
+      local dir = hold(e.port, HELD, "slowloris")
+      assert.same(HELD .. "\n", read(dir .. "/ready"))
+      local token = emu.token(e.url)
+      local res = emu.request{ url = e.url .. emu.BASE .. "/connections",
+        headers = { Authorization = "Bearer " .. token,
+          ["x-api-key"] = "spec-client", ["x-gw-ims-org-id"] = emu.ORG,
+          ["x-sandbox-name"] = "prod" }, timeout = 5 }
+      release(dir)
+      assert.same(200, res.status)
+    end)
+end)

@@ -1,0 +1,97 @@
+-- `flowlua run`'s bounds on time, against real emulator processes:
+-- --timeout (each attempt of a request), FLOWLUA_TIMEOUT.
+local emu = require "support.emulator"
+local proc = require "support.proc"
+
+-- One read with retries off, so a single attempt's fate is printed.
+local ONE_READ = [[
+  local flowlua = require "flowlua"
+  local aep = flowlua.connect{ endpoint = arg[1], ims_url = arg[1],
+    client_id = "c", client_secret = "s", org_id = "O@AdobeOrg",
+    scopes = "openid", http = { retry = false } }
+  local ok, err = pcall(aep.connection_spec, aep, arg[2])
+  print(ok and "answered" or tostring(err))
+]]
+
+describe("flowlua run --timeout", function()
+  local slow
+
+  setup(function()
+    slow = assert(emu.spawn{ "--faults", "latency=3000ms" })
+  end)
+  teardown(function() slow:stop() end)
+
+  it("gives up an attempt after SECONDS", function()
+    local out, err, code = proc.run{ "run", "--timeout", "1",
+      proc.tempfile(ONE_READ), slow.url, emu.AZURE }
+    assert.equal("", err)
+    assert.equal(0, code)
+    assert.matches("^POST /ims/token/v3: .*timed out after 1%d%d%d milli", out)
+  end)
+
+  it("takes FLOWLUA_TIMEOUT when the option is not given", function()
+    local out = proc.run({ "run", proc.tempfile(ONE_READ), slow.url,
+      emu.AZURE }, { env = { FLOWLUA_TIMEOUT = "1.5" } })
+    assert.matches("timed out after 1[45]%d%d milli", out)
+  end)
+
+  it("waits for a slow answer by default (30 s)", function()
+    local out = proc.run{ "run", proc.tempfile(ONE_READ), slow.url,
+      emu.AZURE }
+    assert.equal("answered\n", out)
+  end)
+
+  it("refuses a value that is not a positive number of seconds", function()
+    local _, err, code = proc.run{ "run", "--timeout", "0", "x.lua" }
+    assert.equal(2, code)
+    assert.matches("^flowlua: %-%-timeout must be a positive number of "
+      .. "seconds\n", err)
+    _, err, code = proc.run({ "run", proc.tempfile(ONE_READ), slow.url,
+      emu.AZURE }, { env = { FLOWLUA_TIMEOUT = "soon" } })
+    assert.equal(1, code)
+    assert.equal("flowlua: timeout must be a positive number of seconds "
+      .. "(FLOWLUA_TIMEOUT or the file key 'timeout'), not 'soon'\n", err)
+  end)
+end)
+
+describe("flowlua run with http_proxy set", function()
+  -- Port 9 refuses connections: a request sent through this proxy fails.
+  local PROXY = { http_proxy = "http://127.0.0.1:9" }
+  -- One attempt per request, so a refused proxy fails at once.
+  local CREATE = [[
+    local flowlua = require "flowlua"
+    local aep = flowlua.connect{ http = { retry = false } }
+    local c = aep.connections:create({
+      name = "ACME Azure File Storage Base Connection",
+      auth = { specName = "Basic Authentication", params = {
+        host = "acme.file.core.windows.net", userid = "acme",
+        password = "s3cret" } },
+      connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+        version = "1.0" } }, { draft = true })
+    print(c.state)
+  ]]
+
+  it("never sends the embedded emulator's traffic through it", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local out, err, code = proc.run({ "run", "--emulator=" .. dir .. "/e.json",
+      proc.tempfile(CREATE) }, { env = PROXY })
+    os.execute("rm -rf " .. proc.quote(dir))
+    assert.equal("", err)
+    assert.equal("draft\n", out)
+    assert.equal(0, code)
+  end)
+
+  it("still uses it for any other endpoint, as curl does", function()
+    local e = assert(emu.spawn{})
+    local env = { http_proxy = PROXY.http_proxy, FLOWLUA_ENDPOINT = e.url,
+      FLOWLUA_IMS_URL = e.url, FLOWLUA_CLIENT_ID = "c",
+      FLOWLUA_CLIENT_SECRET = "s", FLOWLUA_ORG_ID = "O@AdobeOrg",
+      FLOWLUA_SCOPES = "openid" }
+    local _, err, code = proc.run({ "run", proc.tempfile(CREATE) },
+      { env = env })
+    e:stop()
+    assert.equal(1, code)
+    assert.matches("POST /ims/token/v3: .*127%.0%.0%.1 port 9", err)
+  end)
+end)
