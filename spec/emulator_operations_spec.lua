@@ -7,6 +7,7 @@ local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
 
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
+local PROVIDER = "0ed90a81-07f4-4586-8190-b40eccef1c5a"
 
 local function write(path, text)
   local f = assert(io.open(path, "wb"))
@@ -68,16 +69,22 @@ describe("emulator operations", function()
     local folder = c:get(p .. "?objectType=folder&object=/acme").json
     assert.same({ "accounts.csv", "events.json" },
       { folder[1].name, folder[2].name })
+    -- The structure, as the cloud storage explore tutorial shows it.
+    assert.same({ { name = "id", type = "String" }, { name = "name",
+      type = "String" } }, c:get(p .. "?objectType=FILE&object=/acme/"
+      .. "accounts.csv&fileType=DELIMITED&columnDelimiter=;").json)
+    -- With preview=true, rows as the Data Landing Zone tutorial shows them.
     local csv = c:get(p .. "?objectType=FILE&object=/acme/accounts.csv"
       .. "&fileType=delimited&preview=true&columnDelimiter=;").json
-    assert.same({ format = "delimited", schema = { columns = {
-      { name = "id", type = "string" }, { name = "name", type = "string" } } },
+    assert.same({ format = "flat", schema = { columns = {
+      { name = "id", type = "string", xdm = { type = "string" } },
+      { name = "name", type = "string", xdm = { type = "string" } } } },
       data = { { id = "1", name = "Ann" }, { id = "2", name = "Bo" } } }, csv)
     local js = c:get(p .. "?objectType=file&object=/acme/events.json"
-      .. "&fileType=json&preview=true").json
-    assert.same({ { name = "id", type = "integer" },
-      { name = "tags", type = "array" } }, js.schema.columns)
-    assert.same(2, #js.data)
+      .. "&fileType=json&preview=true&previewCount=1").json
+    assert.same({ format = "hierarchical", schema = { type = "object",
+      properties = { id = { type = "integer" }, tags = { type = "array" } } },
+      data = { { id = 1, tags = { "a" } } } }, js)
     assert.same(400, c:get(p .. "?objectType=folder&object=/../etc").status)
   end)
 
@@ -125,23 +132,23 @@ describe("emulator operations", function()
 
   it("authors specs, and refuses to change Adobe's", function()
     local res = c:post("/connectionSpecs", { name = "my-source",
-      providerId = "0ed90a81-07f4-4586-8190-b40eccef1c5a", version = "1.0",
+      providerId = PROVIDER, version = "1.0",
       attributes = { category = "Cloud Storage" } })
     assert.same(201, res.status)
     local id = res.json.id
     assert.same("my-source", c:get("/connectionSpecs/" .. id).json.items[1].name)
     local put = c:request("PUT", "/connectionSpecs/" .. id,
-      { name = "my-source-2", version = "1.1" })
+      { name = "my-source-2", providerId = PROVIDER, version = "1.1" })
     assert.same(200, put.status)
     assert.same("my-source-2", put.json.name)
     assert.same(id, put.json.id)
-    local fs = c:post("/flowSpecs", { name = "my-flow-spec",
+    local fs = c:post("/flowSpecs", { name = "my-flow-spec", providerId = PROVIDER,
       sourceConnectionSpecIds = { id }, targetConnectionSpecIds = { emu.DATA_LAKE } })
     assert.same(201, fs.status)
     assert.same(200, c:request("PUT", "/flowSpecs/" .. fs.json.id,
-      { name = "my-flow-spec-2" }).status)
+      { name = "my-flow-spec-2", providerId = PROVIDER }).status)
     local refused = c:request("PUT", "/connectionSpecs/" .. emu.AZURE,
-      { name = "mine now" })
+      { name = "mine now", providerId = PROVIDER })
     assert.same(400, refused.status)
     assert.truthy(refused.body:find("Not entitled", 1, true))
   end)
@@ -170,10 +177,10 @@ describe("emulator operations", function()
       nil, { ["If-Match"] = patched.etag }), 200)
     op("listConnectionSpecs", c:get("/connectionSpecs"), 200)
     local cs = op("createConnectionSpec", c:post("/connectionSpecs",
-      { name = "authored" }), 201).json
+      { name = "authored", providerId = PROVIDER }), 201).json
     op("retrieveConnectionSpec", c:get("/connectionSpecs/" .. emu.AZURE), 200)
     op("updateConnectionSpec", c:request("PUT", "/connectionSpecs/" .. cs.id,
-      { name = "authored-2" }), 200)
+      { name = "authored-2", providerId = PROVIDER }), 200)
     op("exploreByConnectionSpecId", c:get("/connectionSpecs/" .. DLZ
       .. "/explore?objectType=root"), 200)
     op("configByConnectionSpecId", c:get("/connectionSpecs/" .. emu.AZURE
@@ -212,9 +219,9 @@ describe("emulator operations", function()
     op("postStateTransition", c:post("/flows/" .. flow.id .. "/action?op=ENABLE",
       nil, { ["If-Match"] = fp.etag }), 200)
     op("listFlowSpecs", c:get("/flowSpecs"), 200)
-    local fs = op("createFlowSpec", c:post("/flowSpecs", { name = "fs" }), 201).json
+    local fs = op("createFlowSpec", c:post("/flowSpecs", { name = "fs", providerId = PROVIDER }), 201).json
     op("retrieveFlowSpec", c:get("/flowSpecs/" .. emu.CLOUD_TO_AEP), 200)
-    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id, { name = "fs2" }), 200)
+    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id, { name = "fs2", providerId = PROVIDER }), 200)
     op("searchFlowSpecs", c:post("/flowSpecs/search", {}), 200)
     local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json
     op("listFlowRuns", c:get("/runs"), 200)

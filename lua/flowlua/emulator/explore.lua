@@ -50,8 +50,11 @@ local function file_preview(env, q, path)
       .. "the emulator previews delimited and JSON files, not '%s'")
       :format(tostring(param(q, "fileType"))))
   end
-  local count = math.tointeger(tonumber(q.previewCount or ""))
-    or explore.PREVIEW_ROWS
+  local count
+  if (q.preview or ""):lower() == "true" then
+    count = math.tointeger(tonumber(q.previewCount or ""))
+      or explore.PREVIEW_ROWS
+  end
   local preview, why = env.storage:preview(path, format,
     q.columnDelimiter, count)
   if preview == nil then

@@ -164,7 +164,7 @@ end
 
 local function type_of(v)
   if math.type(v) == "integer" then return "integer" end
-  if type(v) == "number" then return "double" end
+  if type(v) == "number" then return "number" end
   if type(v) == "boolean" then return "boolean" end
   if type(v) == "table" then
     return getmetatable(v) == json.array and "array" or "object"
@@ -172,12 +172,14 @@ local function type_of(v)
   return "string"
 end
 
---- The `schema.columns` of a preview: names and types (delimited fields
--- are strings; JSON values have their JSON type).
+--- A file's columns and their types: delimited fields are strings,
+-- JSON values have their JSON Schema type (`string`, `integer`,
+-- `number`, `boolean`, `object`, `array`), from the first row that has
+-- the column.
 -- @tparam table parsed from `read`
 -- @treturn table list of `{name=, type=}`
 function formats.columns(parsed)
-  local out = json.array()
+  local out = {}
   for i, name in ipairs(parsed.columns) do
     local t = "string"
     for _, row in ipairs(parsed.rows) do
@@ -189,6 +191,43 @@ function formats.columns(parsed)
     out[i] = { name = name, type = t }
   end
   return out
+end
+
+--- The structure of a file as the cloud storage explore tutorial shows
+-- it (and the OAS's array): `[{"name": "Id", "type": "String"}, ...]`.
+-- @tparam table parsed
+-- @treturn table
+function formats.structure(parsed)
+  local out = json.array()
+  for i, c in ipairs(formats.columns(parsed)) do
+    out[i] = { name = c.name, type = c.type:sub(1, 1):upper() .. c.type:sub(2) }
+  end
+  return out
+end
+
+--- A preview as the Data Landing Zone tutorial shows it: delimited files
+-- `{"format": "flat", "schema": {"columns": [{name, type, xdm: {type}}]},
+-- "data": rows}`; JSON files `"hierarchical"` with a JSON Schema.
+-- @tparam table parsed
+-- @tparam string format "delimited" or "json"
+-- @tparam table rows the rows to show
+-- @treturn table
+function formats.preview(parsed, format, rows)
+  local columns = formats.columns(parsed)
+  local schema
+  if format == "json" then
+    local props = {}
+    for _, c in ipairs(columns) do props[c.name] = { type = c.type } end
+    schema = { type = "object", properties = props }
+  else
+    local list = json.array()
+    for i, c in ipairs(columns) do
+      list[i] = { name = c.name, type = c.type, xdm = { type = c.type } }
+    end
+    schema = { columns = list }
+  end
+  return { format = format == "json" and "hierarchical" or "flat",
+    schema = schema, data = json.array(rows) }
 end
 
 return formats

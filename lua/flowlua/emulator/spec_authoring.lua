@@ -45,8 +45,10 @@ local function check(kind, body)
   if type(body) ~= "table" or getmetatable(body) == json.array then
     return errors.flow("1100-400", "The request body must be a JSON object")
   end
-  if type(body.name) ~= "string" or body.name == "" then
-    return errors.flow("1100-400", "name is required")
+  for _, k in ipairs({ "name", "providerId" }) do   -- the OAS's required
+    if type(body[k]) ~= "string" or body[k] == "" then
+      return errors.flow("1100-400", k .. " is required")
+    end
   end
   if kind == "flowSpecs" then
     for _, k in ipairs({ "sourceConnectionSpecIds", "targetConnectionSpecIds" }) do

@@ -133,11 +133,12 @@ function Storage.read(_, f, format, delim)
   return formats.read(text, format, delim)
 end
 
---- A preview of a file: `{format, schema = {columns}, data = rows}`.
+--- A file's structure, or with `count` a preview with that many rows
+-- (flowlua.emulator.formats, `structure` and `preview`).
 -- @tparam string path
 -- @tparam string format
 -- @tparam[opt] string delim
--- @tparam[opt=8] integer count how many rows
+-- @tparam[opt] integer count how many rows; nil: the structure alone
 -- @treturn table|nil
 -- @treturn string|nil why not
 function Storage:preview(path, format, delim, count)
@@ -149,10 +150,9 @@ function Storage:preview(path, format, delim, count)
   local parsed, why = self:read({ path = canonical, local_path = local_path },
     format, delim)
   if parsed == nil then return nil, ("%s: %s"):format(canonical, why) end
-  local data = json.array()
-  for i = 1, math.min(count or 8, #parsed.rows) do data[i] = parsed.rows[i] end
-  return { format = format, schema = { columns = formats.columns(parsed) },
-    data = data }
+  if count == nil then return formats.structure(parsed) end
+  return formats.preview(parsed, format,
+    table.move(parsed.rows, 1, math.min(count, #parsed.rows), 1, {}))
 end
 
 return storage

@@ -1,0 +1,50 @@
+-- flowlua.core.sys.listdir and sys.stat, on real files.
+local sys = require("flowlua.core").sys
+
+describe("sys.listdir and sys.stat", function()
+  local dir
+
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(sys.mkdir(dir))
+  end)
+
+  after_each(function()
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  it("lists a folder's names without . and ..", function()
+    local f = assert(io.open(dir .. "/a.csv", "wb"))
+    f:write("x\n1\n")
+    f:close()
+    assert(sys.mkdir(dir .. "/sub"))
+    local names = sys.listdir(dir)
+    table.sort(names)
+    assert.same({ "a.csv", "sub" }, names)
+    assert.same({}, sys.listdir(dir .. "/sub"))
+  end)
+
+  it("tells a file's type, size and modification time", function()
+    local f = assert(io.open(dir .. "/a.csv", "wb"))
+    f:write("x\n1\n")
+    f:close()
+    local st = sys.stat(dir .. "/a.csv")
+    assert.same("file", st.type)
+    assert.same(4, st.size)
+    assert.is_true(math.abs(st.mtime - os.time()) < 60)
+    assert.same("directory", sys.stat(dir).type)
+  end)
+
+  it("answers nil, a message and the errno for what is not there", function()
+    local st, msg, code = sys.stat(dir .. "/none")
+    assert.is_nil(st)
+    assert.same("cannot stat " .. dir .. "/none: No such file or directory", msg)
+    assert.same(2, code)
+    local names, lmsg, lcode = sys.listdir(dir .. "/none")
+    assert.is_nil(names)
+    assert.same("cannot list " .. dir .. "/none: No such file or directory", lmsg)
+    assert.same(2, lcode)
+    assert.has_error(function() sys.listdir() end)
+  end)
+end)
