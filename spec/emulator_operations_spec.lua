@@ -219,9 +219,11 @@ describe("emulator operations", function()
     op("postStateTransition", c:post("/flows/" .. flow.id .. "/action?op=ENABLE",
       nil, { ["If-Match"] = fp.etag }), 200)
     op("listFlowSpecs", c:get("/flowSpecs"), 200)
-    local fs = op("createFlowSpec", c:post("/flowSpecs", { name = "fs", providerId = PROVIDER }), 201).json
+    local fs = op("createFlowSpec", c:post("/flowSpecs",
+      { name = "fs", providerId = PROVIDER }), 201).json
     op("retrieveFlowSpec", c:get("/flowSpecs/" .. emu.CLOUD_TO_AEP), 200)
-    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id, { name = "fs2", providerId = PROVIDER }), 200)
+    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id,
+      { name = "fs2", providerId = PROVIDER }), 200)
     op("searchFlowSpecs", c:post("/flowSpecs/search", {}), 200)
     local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json
     op("listFlowRuns", c:get("/runs"), 200)
