@@ -90,7 +90,7 @@ describe("emulator entities", function()
 
     it("checks present fields of a draft at once", function()
       local res = c:post("/connections?mode=draft",
-        emu.base_body({ host = 42 }))
+        emu.base_body({ host = false }))
       assert.equal(400, res.status)
       assert.equal("1100-400", emu.code(res))
       assert.matches("^auth%.params%.host: ", emu.message(res))
@@ -165,13 +165,54 @@ describe("emulator entities", function()
       local ch = emu.chain(c, true)
       local body = emu.flow_body(ch.source.id, ch.target.id)
       body.transformations = json.array{ { name = "Mapping",
-        params = { mappingId = "bf5286a9", mappingVersion = 0 } } }
+        params = { mappingId = "bf5286a9", mappingVersion = json.array() } } }
       local res = c:post("/flows", body)
       assert.equal(400, res.status)
       assert.matches("^transformations%[0%]%.params%.mappingVersion: ",
         emu.message(res))
       body.transformations[1].params.mappingVersion = "0"
       assert.equal(201, c:post("/flows", body).status)
+    end)
+
+    -- Behaviour change (issue 14): the bodies of Adobe's cloud storage
+    -- tutorial are accepted and stored as sent: scalars as strings where
+    -- the specs type them, `"mappingVersion": 0`, a Data Lake target with
+    -- only `data.format`.
+    it("accepts the cloud storage tutorial's bodies and returns them as "
+      .. "given", function()
+      local base = c:post("/connections", emu.base_body()).json
+      local src_body = emu.source_body(base.id)
+      src_body.params.recursive = "true"
+      local src = c:post("/sourceConnections", src_body)
+      assert.equal(201, src.status)
+      assert.equal("true", item("sourceConnections", src.json.id)
+        .params.recursive)
+      local tgt_body = emu.target_body()
+      tgt_body.data = { format = "parquet_xdm" }
+      local tgt = c:post("/targetConnections", tgt_body)
+      assert.equal(201, tgt.status)
+      local body = emu.flow_body(src.json.id, tgt.json.id)
+      body.transformations = json.array{ { name = "Mapping", params = {
+        mappingId = "bf5286a9c1ad4266baca76ba3adc9366", mappingVersion = 0 } } }
+      body.scheduleParams = { startTime = "1597784298", frequency = "minute",
+        interval = "30" }
+      local flow = c:post("/flows", body)
+      assert.equal(201, flow.status)
+      local got = item("flows", flow.json.id)
+      assert.same({ startTime = "1597784298", frequency = "minute",
+        interval = "30" }, got.scheduleParams)
+      assert.equal(0, got.transformations[1].params.mappingVersion)
+      -- a string is checked as the number it spells
+      body.scheduleParams = { startTime = "1597784298", frequency = "minute",
+        interval = "5" }
+      local res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.matches("^scheduleParams%.interval: ", emu.message(res))
+      body.scheduleParams = { startTime = "soon", frequency = "hour",
+        interval = "1", backfill = "true" }
+      res = c:post("/flows", body)
+      assert.equal(400, res.status)
+      assert.matches("^scheduleParams%.startTime: ", emu.message(res))
     end)
 
     it("refuses an enabled flow over draft connections", function()

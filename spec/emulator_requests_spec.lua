@@ -169,7 +169,9 @@ describe("emulator request handling", function()
       end
       for _, patch in ipairs({ '{"op": "add"}', "[1]", "[]", "{}",
           '[{"op": "replace", "path": "name", "value": 1}]',
-          '[{"op": "add", "path": "/auth/params/host", "value": 1}]',
+          -- (an integer host would pass: integers are taken for strings,
+          -- as the tutorials' "mappingVersion": 0 is; issue 14)
+          '[{"op": "add", "path": "/auth/params/host", "value": true}]',
           '[{"op": "remove", "path": "/auth/params/host/deeper"}]' }) do
         local res = c:patch("/connections/" .. base.id, patch,
           { ["If-Match"] = base.etag })

@@ -34,7 +34,7 @@ checks.ENVELOPES = {
   targetConnections = { type = "object", required = { "name", "data" },
     properties = { name = STR, description = STR, baseConnectionId = STR,
       connectionSpec = SPEC_REF, params = OBJ,
-      data = { type = "object", required = { "schema" },
+      data = { type = "object",
         properties = { format = STR, schema = { type = "object",
           required = { "id", "version" },
           properties = { id = STR, version = STR } } } } } },
@@ -112,7 +112,7 @@ local function check_connection(ctx, e, draft, problems)
     local params = auth.params == nil and {} or auth.params
     if type(params) == "table" then
       validation.append(problems,
-        validation.check(a.spec, params, "auth.params", draft))
+        validation.check(a.spec, params, "auth.params", draft, true))
     end
   end
 end
@@ -154,7 +154,7 @@ local function connection_check(part, what)
     local params = e.params == nil and {} or e.params
     if type(params) == "table" then
       validation.append(problems,
-        validation.check(cs[part].spec, params, "params", draft))
+        validation.check(cs[part].spec, params, "params", draft, true))
     end
   end
 end
@@ -198,7 +198,7 @@ local function check_transformations(fs, list, draft, problems)
             :format(where, t.name, fs.name) }
       elseif type(t.params) == "table" then
         validation.append(problems, validation.check(ts.spec, t.params,
-          where .. ".params", draft))
+          where .. ".params", draft, true))
       end
     end
   end
@@ -213,7 +213,7 @@ local function check_spec_part(part, value, field, draft, problems, fs)
   end
   if type(value) == "table" then
     validation.append(problems,
-      validation.check(part.spec, value, field, draft))
+      validation.check(part.spec, value, field, draft, true))
   end
 end
 

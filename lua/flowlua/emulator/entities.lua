@@ -199,7 +199,9 @@ local function start_time_error(ctx, kind, old, new)
   if kind ~= "flows" or old.state == "draft" then return nil end
   local a = type(old.scheduleParams) == "table" and old.scheduleParams.startTime
   local b = type(new.scheduleParams) == "table" and new.scheduleParams.startTime
-  if a ~= b and type(a) == "number" and a * 1000 <= ctx.now then
+  -- "1612310466" and 1612310466 are the same time (issue 14)
+  a, b = tonumber(a), tonumber(b)
+  if a ~= b and a and a * 1000 <= ctx.now then
     return errors.flow("1100-400", "scheduleParams.startTime cannot be "
       .. "updated: the scheduled start time has already occurred")
   end

@@ -105,14 +105,53 @@ local function describe(s, value, e, prefix, out, seen)
     message = field .. ": " .. msg }
 end
 
+-- Adobe's tutorials send scalars as strings where the published specs
+-- type them (`"interval": "15"`, `"recursive": "true"`) and numbers where
+-- they say string (`"mappingVersion": 0`), and a real flow reads back
+-- that way: the service accepts both. A catalogue part is checked as the
+-- value it stands for; what is stored is what was sent.
+local function scalar_as(kind, v)
+  if type(v) == "string" then
+    if kind == "integer" then return math.tointeger(tonumber(v)) end
+    if kind == "number" then return tonumber(v) end
+    if kind == "boolean" then
+      if v == "true" then return true elseif v == "false" then return false end
+    end
+  elseif math.type(v) and kind == "string" then
+    return math.type(v) == "integer" and ("%d"):format(v) or nil
+  end
+end
+
+local function as_typed(s, v)
+  if type(s) ~= "table" then return v end
+  if type(s.type) == "string" then
+    local x = scalar_as(s.type, v)
+    if x ~= nil then return x end
+  end
+  if type(v) ~= "table" then return v end
+  local props = type(s.properties) == "table" and s.properties
+  local items = type(s.items) == "table" and s.items
+  if not (props or items) then return v end
+  local out = setmetatable({}, getmetatable(v))
+  for k, x in pairs(v) do
+    local sub = (props and props[k]) or (math.type(k) and items) or nil
+    out[k] = sub and as_typed(sub, x) or x
+  end
+  return out
+end
+
 --- Validates a value.
 -- @tparam table s the schema
 -- @param value the instance
 -- @tparam string prefix field name of the instance, e.g. "auth.params"
 -- @tparam boolean draft defer `required` (draft mode)
+-- @tparam[opt] boolean lenient take a string for the number or boolean
+--   it spells, and an integer for its digits where a string is due (the
+--   catalogue's parts, as the service does; not the envelopes)
 -- @treturn table list of `{field=, keyword=, message=}` (empty if valid)
-function validation.check(s, value, prefix, draft)
+function validation.check(s, value, prefix, draft, lenient)
   local v = validators(s)
+  if lenient then value = as_typed(s, value) end
   local ok, errs = (draft and v.draft or v.full):validate(value)
   local out = {}
   if ok then return out end
