@@ -16,6 +16,8 @@ cli.commands = {
     summary = "run a workflow script" },
   { name = "emulator", module = "flowlua.cmd.emulator",
     summary = "serve the local Flow Service emulator" },
+  { name = "runs", module = "flowlua.cmd.runs",
+    summary = "show a flow's state and recent runs (--json, --watch)" },
   { name = "validate", module = "flowlua.cmd.validate",
     summary = "validate JSON documents against a JSON Schema" },
 }

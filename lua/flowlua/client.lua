@@ -115,6 +115,8 @@ function client.connect(settings)
   self.source_connections = entity.collection(self, "source")
   self.target_connections = entity.collection(self, "target")
   self.flows = entity.collection(self, "flow")
+  self.runs = require("flowlua.runs").collection(self)
+  require "flowlua.entities.explore"   -- conn:test(), explore, preview
   return self
 end
 
@@ -209,16 +211,101 @@ function Client:call(method, path, opts)
   return data or {}, res
 end
 
---- Sends a request and raises a structured error on failure.
+--- Sends a request and raises a structured error on failure: the raw
+-- way to any operation of the service.
+-- Under `--dry-run` a POST, PATCH, PUT or DELETE is recorded in the plan
+-- and not sent (the answer is `{}`). GET, PUT and DELETE are retried
+-- after an ambiguous failure, as reads and idempotent writes are; a POST
+-- or PATCH is sent once unless `opts.idempotent` says it may be repeated.
 -- @tparam string method HTTP method
--- @tparam string path path below the Flow Service base
--- @tparam[opt] table opts as for `call`
+-- @tparam string path path below the Flow Service base, with its query
+-- @tparam[opt] table opts `{body = table or string, headers =,
+--   idempotent =}`
 -- @treturn table the decoded body
--- @treturn table the response
+-- @treturn table the response (nil under dry run)
+-- @usage aep:request("POST", "/runs/" .. id .. "/action?op=re-trigger")
 function Client:request(method, path, opts)
+  if type(method) ~= "string" or type(path) ~= "string" then
+    error("bad argument to 'request' (method and path expected)", 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #3 to 'request' (table expected)", 2)
+  end
+  method = method:upper()
+  if self.dry_run and MUTATIONS[method] then
+    require("flowlua.plan").add{ action = "request", kind = "request",
+      detail = method .. " " .. path:gsub("%?.*$", "") }
+    return {}, nil
+  end
+  opts = opts or {}
+  if opts.idempotent == nil and MUTATIONS[method] then
+    opts = merge(merge({}, opts), { idempotent = method == "PUT"
+      or method == "DELETE" })
+  end
   local data, err = self:call(method, path, opts)
   if data == nil then error(err, 0) end
   return data, err
+end
+
+local function all_pages(self, path, first, body)
+  local out = {}
+  local data = first
+  while true do
+    for _, it in ipairs(data.items or {}) do out[#out + 1] = it end
+    local href = type(data._links) == "table"
+      and type(data._links.next) == "table" and data._links.next.href
+    local token = type(href) == "string"
+      and href:match("continuationToken=([^&]+)")
+    if not token then return out end
+    data = self:request("POST", path .. "?continuationToken=" .. token,
+      { body = body, idempotent = true })
+  end
+end
+
+local SEARCHABLE = { connections = true, flows = true, flowSpecs = true }
+
+--- Searches connections, flows or flow specs (`POST /{kind}/search`).
+-- A search changes nothing, so it is sent (and retried) under
+-- `--dry-run` too.
+-- @tparam string kind "connections", "flows" or "flowSpecs"
+-- @tparam[opt] table opts `{query = queryString, orderby =, limit =,
+--   count = true, fields = projectionFields}`
+-- @treturn table a list of items (all pages), or with `count` a number
+function Client:search(kind, opts)
+  if not SEARCHABLE[kind] then
+    error("bad argument #1 to 'search' (\"connections\", \"flows\" or "
+      .. "\"flowSpecs\" expected)", 2)
+  end
+  opts = opts or {}
+  local body = { queryString = opts.query, orderby = opts.orderby,
+    limit = opts.limit, count = opts.count or nil,
+    projectionFields = opts.fields }
+  local path = "/" .. kind .. "/search"
+  local data, err = self:call("POST", path, { body = body,
+    idempotent = true })
+  if data == nil then error(err, 0) end
+  if opts.count then return math.tointeger(data.count) or data.count end
+  return all_pages(self, path, data, body)
+end
+
+--- Explores the storage of a source without base connection (the Data
+-- Landing Zone): `GET /connectionSpecs/{id}/explore`.
+-- @tparam string spec_id the connection spec id
+-- @tparam[opt] string path a folder; nil: the top
+-- @treturn table a list of `{type, name, path, canPreview, canFetchSchema}`
+function Client:explore_spec(spec_id, path)
+  local q = path and { { "objectType", "FOLDER" }, { "object", path } }
+    or { { "objectType", "ROOT" } }
+  return self:request("GET", "/connectionSpecs/" .. client.escape(spec_id)
+    .. "/explore" .. client.query(q))
+end
+
+--- A connection spec's configs (`GET /connectionSpecs/{id}/configs`).
+-- @tparam string spec_id
+-- @treturn table a list
+function Client:spec_configs(spec_id)
+  return self:request("GET", "/connectionSpecs/" .. client.escape(spec_id)
+    .. "/configs")
 end
 
 local function first_item(data)

@@ -67,9 +67,11 @@ local function read_file(env, out, f, sc)
   out.manifest[#out.manifest + 1] = { pathPrefix = f.path }
 end
 
+-- Windows are whole seconds (a run's params are epoch seconds), so a
+-- file's time is too: each file falls in exactly one window.
 local function in_window(env, f, window)
-  local t = env.clock:of_real(f.mtime) * 1000
-  return t > window.from_ms and t <= window.to_ms
+  local t = math.floor(env.clock:of_real(f.mtime))
+  return t > window.from and t <= window.to
 end
 
 local function source(ctx, env, out, sc, window)
@@ -96,8 +98,8 @@ end
 -- @tparam table ctx the request context (`sb`)
 -- @tparam table env `{storage=, clock=}`
 -- @tparam table flow
--- @tparam table window `{from_ms=, to_ms=}`: files modified in
---   (from, to] (simulated time) are read
+-- @tparam table window `{from=, to=}`: files modified in (from, to]
+--   (simulated epoch seconds) are read
 -- @treturn table `{input_files, output_files, failed_files, input_bytes,
 --   output_bytes, records, errors = {{code, message}}, manifest}`
 function ingest.run(ctx, env, flow, window)

@@ -65,8 +65,8 @@ end
 
 local function window(run)
   local p = run.params
-  return { from_ms = (tonumber(p.windowStartTime) or 0) * 1000,
-    to_ms = (tonumber(p.windowEndTime) or p.startTime or 0) * 1000 }
+  return { from = tonumber(p.windowStartTime) or 0,
+    to = tonumber(p.windowEndTime) or tonumber(p.startTime) or 0 }
 end
 
 local function metrics(out, started, completed)

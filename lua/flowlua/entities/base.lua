@@ -31,6 +31,7 @@ Entity.__index = function(self, key)
   local m = methods[key]
   if m ~= nil then return m end
   if key == "kind" then return private[self].kind end
+  if key == "runs_link" then return private[self].runs_link end
   return nil
 end
 function Entity.__tostring(self)
@@ -52,10 +53,22 @@ base.deep_copy = deep_copy
 -- @tparam string kind the kind
 -- @tparam table item the item (fields copied in)
 -- @treturn table the entity
+-- A flow's `runs` field (the service's link to its runs list) would hide
+-- the method `flow:runs{}`; the entity keeps it aside, as `runs_link`.
+local function copy_fields(e, item)
+  for k, v in pairs(item) do
+    if k == "runs" and type(v) == "string" then
+      private[e].runs_link = v
+    else
+      e[k] = v
+    end
+  end
+end
+
 function base.wrap(c, kind, item)
   local e = setmetatable({}, Entity)
-  for k, v in pairs(item) do e[k] = v end
   private[e] = { client = c, kind = kind }
+  copy_fields(e, item)
   return e
 end
 
@@ -68,7 +81,7 @@ end
 
 local function replace_fields(e, item)
   for k in pairs(e) do e[k] = nil end
-  for k, v in pairs(item) do e[k] = v end
+  copy_fields(e, item)
 end
 base.replace_fields = replace_fields
 

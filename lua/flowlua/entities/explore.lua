@@ -1,0 +1,96 @@
+--- Base connection methods that look at the source: `conn:test()`,
+-- `conn:explore(path)`, `conn:preview(path, opts)`, `conn:structure(path,
+-- opts)` and `conn:configs()`. All are reads (GET), retried as reads are.
+-- Loading this module installs them on the entity class.
+-- @module flowlua.entities.explore
+
+local base = require "flowlua.entities.base"
+local client_mod = require "flowlua.client"
+
+local explore = {}
+
+local function check_connection(e, name)
+  if not base.is(e) or e.kind ~= "connection" then
+    error(("'%s' is for base connections"):format(name), 3)
+  end
+  if base.is_placeholder(e.id) then
+    error(("'%s' needs a connection the service holds; %s is a dry run's "
+      .. "placeholder"):format(name, e.id), 3)
+  end
+  return base.client_of(e)
+end
+
+local function path_of(e) return "/connections/" .. e.id end
+
+--- Tests the connection's credentials (`GET /connections/{id}/test`).
+-- @treturn boolean whether the service could connect
+function base.methods:test()
+  local c = check_connection(self, "test")
+  local data = c:request("GET", path_of(self) .. "/test")
+  return data.result == true
+end
+
+--- Lists a folder of the source (`objectType` ROOT without a path,
+-- FOLDER with one).
+-- @tparam[opt] string path e.g. "/acme"; nil: the top
+-- @treturn table a list of `{type = "folder"|"file", name, path,
+--   canPreview, canFetchSchema}`
+function base.methods:explore(path)
+  local c = check_connection(self, "explore")
+  local q = path and { { "objectType", "FOLDER" }, { "object", path } }
+    or { { "objectType", "ROOT" } }
+  return c:request("GET", path_of(self) .. "/explore" .. client_mod.query(q))
+end
+
+local function file_query(path, opts, preview)
+  local q = { { "objectType", "FILE" }, { "object", path },
+    { "fileType", opts.format or "delimited" } }
+  if opts.delimiter then q[#q + 1] = { "columnDelimiter", opts.delimiter } end
+  if preview then
+    q[#q + 1] = { "preview", "true" }
+    if opts.rows then q[#q + 1] = { "previewCount", tostring(opts.rows) } end
+  end
+  return client_mod.query(q)
+end
+
+local function check_file(name, path, opts)
+  if type(path) ~= "string" then
+    error(("bad argument #1 to '%s' (file path expected)"):format(name), 3)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #2 to '%s' (table expected)"):format(name), 3)
+  end
+  return opts or {}
+end
+
+--- A file's columns (`[{name, type}]`).
+-- @tparam string path
+-- @tparam[opt] table opts `{format = "delimited"|"json", delimiter = ","}`
+-- @treturn table
+function base.methods:structure(path, opts)
+  local c = check_connection(self, "structure")
+  opts = check_file("structure", path, opts)
+  return c:request("GET", path_of(self) .. "/explore"
+    .. file_query(path, opts, false))
+end
+
+--- A preview of a file's rows: `{format, schema, data = {row, ...}}`.
+-- @tparam string path
+-- @tparam[opt] table opts `{format = "delimited"|"json", delimiter = ",",
+--   rows = 10}`
+-- @treturn table
+function base.methods:preview(path, opts)
+  local c = check_connection(self, "preview")
+  opts = check_file("preview", path, opts)
+  return c:request("GET", path_of(self) .. "/explore"
+    .. file_query(path, opts, true))
+end
+
+--- The connection's configs (`GET /connections/{id}/configs`).
+-- @treturn table a list
+function base.methods:configs()
+  local c = check_connection(self, "configs")
+  return c:request("GET", path_of(self) .. "/configs")
+end
+
+return explore

@@ -1,0 +1,421 @@
+--- Flow runs: `aep.runs` (list, get, count), the run class (`status`,
+-- `finished`, `errors`, `error`, `refresh`, `retrigger`), and the flow
+-- methods `flow:runs{}`, `flow:run_now{}` and `flow:wait_for_run{}`.
+-- A run is a table of the service's fields (`id`, `flowId`, `metrics`,
+-- `activities`, ...); `run.kind` is `"run"`.
+--
+-- Starting a run (`run_now`, `retrigger`) is a POST: under `--dry-run`
+-- it is recorded in flowlua.plan and a placeholder run is returned;
+-- after an ambiguous failure the run is looked for (a run of the flow
+-- with the same window, created since the attempt began) before the
+-- error is raised, so a run is never started twice by one call.
+-- @module flowlua.runs
+
+local errors = require "flowlua.errors"
+local plan = require "flowlua.plan"
+local base = require "flowlua.entities.base"
+
+local runs = {}
+
+local Run = { __name = "flowlua.run" }
+local methods = {}
+Run.__index = function(_, key)
+  if key == "kind" then return "run" end
+  return methods[key]
+end
+function Run.__tostring(self)
+  return ("run %s (%s)"):format(tostring(rawget(self, "id")),
+    tostring(methods.status(self)))
+end
+
+local clients = setmetatable({}, { __mode = "k" })
+
+--- Wraps a service item as a run.
+-- @tparam table c the client
+-- @tparam table item
+-- @treturn table the run
+function runs.wrap(c, item)
+  local r = setmetatable({}, Run)
+  for k, v in pairs(item) do r[k] = v end
+  clients[r] = c
+  return r
+end
+
+--- True when `v` is a run.
+-- @param v anything
+-- @treturn boolean
+function runs.is(v)
+  return getmetatable(v) == Run
+end
+
+local function check_run(self, name)
+  if not runs.is(self) then
+    error(("bad argument #1 to '%s' (run expected, got %s)")
+      :format(name, type(self)), 3)
+  end
+end
+
+--- The run's status: `"inProgress"`, `"success"`, `"failed"` (or
+-- `"planned"` for a dry run's placeholder).
+-- @treturn string|nil
+function methods:status()
+  local m = rawget(self, "metrics")
+  local s = type(m) == "table" and m.statusSummary
+  return type(s) == "table" and s.status or nil
+end
+
+--- Whether the run has finished (successfully or not).
+-- @treturn boolean
+function methods:finished()
+  local s = methods.status(self)
+  return s ~= nil and s ~= "inProgress" and s ~= "planned"
+end
+
+--- The run's errors, as the service reports them
+-- (`metrics.statusSummary.errors`): a list of `{code=, message=}`.
+-- @treturn table
+function methods:errors()
+  local m = rawget(self, "metrics")
+  local s = type(m) == "table" and m.statusSummary
+  local out = {}
+  for i, e in ipairs(type(s) == "table" and s.errors or {}) do
+    out[i] = { code = e.code, message = e.message }
+  end
+  return out
+end
+
+--- A failed run's first error as a flowlua error of kind `"run"`
+-- (`err.code` e.g. `"CONNECTOR-2001-500"`, `err.message`, `err.run_id`,
+-- `err.flow_id`), or nil when the run did not fail.
+-- @treturn table|nil
+function methods:error()
+  check_run(self, "error")
+  if methods.status(self) ~= "failed" then return nil end
+  local first = methods.errors(self)[1] or {}
+  return errors.new("run", { code = first.code, run_id = self.id,
+    flow_id = self.flowId, message = ("run %s of flow %s failed: %s %s")
+      :format(self.id, tostring(self.flowId), tostring(first.code),
+        tostring(first.message)) })
+end
+
+local function fetch(c, id)
+  local data, err = c:call("GET", "/runs/" .. id)
+  if data == nil then
+    if err.status == 404 then return nil end
+    error(err, 0)
+  end
+  local item = type(data.items) == "table" and data.items[1] or nil
+  return item and runs.wrap(c, item) or nil
+end
+
+--- Reads the run again.
+-- @treturn table the run
+function methods:refresh()
+  check_run(self, "refresh")
+  local c = clients[self]
+  if base.is_placeholder(self.id) then return self end
+  local fresh = fetch(c, self.id)
+  if fresh == nil then
+    errors.raise("usage", { message = "run " .. self.id .. " does not exist" })
+  end
+  for k in pairs(self) do self[k] = nil end
+  for k, v in pairs(fresh) do self[k] = v end
+  return self
+end
+
+local function placeholder(c, flow_id, params)
+  c.dry_seq = (c.dry_seq or 0) + 1
+  local id = ("dry-run:run:%d"):format(c.dry_seq)
+  return runs.wrap(c, { id = id, flowId = flow_id, params = params,
+    metrics = { statusSummary = { status = "planned" } } })
+end
+
+-- The run an ambiguous POST may have started: a run of the flow with the
+-- same params.startTime, not among the ids known before the POST.
+-- The newest `n` runs of a flow (one page).
+local function newest(c, flow_id, n)
+  local out = {}
+  for r in runs.collection(c):list{ flow = flow_id, orderby = "-createdAt",
+      limit = n } do
+    out[#out + 1] = r
+    if #out >= n then break end
+  end
+  return out
+end
+
+local function find_started(c, flow_id, start_time, known)
+  for _, r in ipairs(newest(c, flow_id, 20)) do
+    local p = type(r.params) == "table" and r.params or {}
+    if not known[r.id] and tonumber(p.startTime) == start_time then
+      return r
+    end
+  end
+end
+
+local function known_ids(c, flow_id)
+  local out = {}
+  for _, r in ipairs(newest(c, flow_id, 20)) do out[r.id] = true end
+  return out
+end
+
+-- POSTs something that starts a run; reconciles an ambiguous failure.
+local function start(c, path, body, flow_id, start_time)
+  local known = known_ids(c, flow_id)
+  local data, err = c:call("POST", path, { body = body, idempotent = false })
+  if data and type(data.id) == "string" then
+    return fetch(c, data.id) or runs.wrap(c, data)
+  end
+  if err and base.ambiguous(err) then
+    local found = find_started(c, flow_id, start_time, known)
+    if found then return found end
+  end
+  error(err or errors.new("network", { message = "the answer to a run "
+    .. "request has no id", sent = true }), 0)
+end
+
+--- Re-triggers the run (a failed run, or a successful one that ingested
+-- nothing): the service starts a new run of the same window.
+-- @treturn table the new run
+function methods:retrigger()
+  check_run(self, "retrigger")
+  local c = clients[self]
+  if c.dry_run or base.is_placeholder(self.id) then
+    plan.add{ action = "re-trigger", kind = "run", id = self.id }
+    return placeholder(c, self.flowId, self.params)
+  end
+  local p = type(self.params) == "table" and self.params or {}
+  return start(c, "/runs/" .. self.id .. "/action?op=re-trigger", nil,
+    self.flowId, tonumber(p.startTime))
+end
+
+--- Waits until this run has finished, reading it again with backoff
+-- (0.25 s doubling up to `interval`); returns it.
+-- @tparam[opt] table opts `{timeout = 600, interval = 10}`
+-- @treturn table the run
+-- @raise a `"timeout"` error when it has not finished in time
+function methods:wait(opts)
+  check_run(self, "wait")
+  opts = opts or {}
+  local timeout = opts.timeout or 600
+  local sys, task = require("flowlua.core").sys, require "flowlua.task"
+  local deadline, delay = sys.monotime() + timeout, 0.25
+  while not methods.finished(self) do
+    if base.is_placeholder(self.id) then return self end
+    local left = deadline - sys.monotime()
+    if left <= 0 then
+      errors.raise("timeout", { run_id = self.id, message = ("run %s did "
+        .. "not finish within %g s"):format(self.id, timeout) })
+    end
+    task.sleep(math.min(delay, left))
+    delay = math.min(delay * 2, opts.interval or 10)
+    methods.refresh(self)
+  end
+  return self
+end
+
+----------------------------------------------------------------------
+-- The collection: aep.runs
+----------------------------------------------------------------------
+
+local Runs = { __name = "flowlua.runs" }
+Runs.__index = Runs
+
+--- The runs collection of a client (`aep.runs`).
+-- @tparam table c the client
+-- @treturn table
+function runs.collection(c)
+  return setmetatable({ client = c }, Runs)
+end
+
+local function list_query(opts, extra)
+  local q = {}
+  local prop = opts.property
+  if type(prop) == "string" then prop = { prop } end
+  for _, p in ipairs(prop or {}) do q[#q + 1] = { "property", p } end
+  if opts.flow then
+    local id = type(opts.flow) == "table" and opts.flow.id or opts.flow
+    q[#q + 1] = { "property", "flowId==" .. tostring(id) }
+  end
+  if opts.status then
+    q[#q + 1] = { "property", "metrics.statusSummary.status==" .. opts.status }
+  end
+  if opts.since then
+    q[#q + 1] = { "property", ("metrics.durationSummary.startedAtUTC>%d")
+      :format(opts.since) }
+  end
+  if opts.orderby then q[#q + 1] = { "orderby", opts.orderby } end
+  if opts.limit then q[#q + 1] = { "limit", tostring(opts.limit) } end
+  for _, p in ipairs(extra or {}) do q[#q + 1] = p end
+  return q
+end
+
+local function check_opts(self, name, opts)
+  if getmetatable(self) ~= Runs then
+    error(("bad argument #1 to '%s' (use aep.runs:%s)"):format(name, name), 3)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(("bad argument #1 to '%s' (table expected, got %s)")
+      :format(name, type(opts)), 3)
+  end
+  return opts or {}
+end
+
+--- Iterates over runs, page by page.
+-- @tparam[opt] table opts `{flow = id or flow, status = "failed",
+--   since = epoch ms (started after), property = filter(s),
+--   orderby = "-metrics.durationSummary.startedAtUTC", limit = page size}`
+-- @return an iterator yielding runs
+-- @usage for r in aep.runs:list{ flow = flow, status = "failed" } do end
+function Runs:list(opts)
+  opts = check_opts(self, "list", opts)
+  local c = self.client
+  local q = require("flowlua.client").query
+  local items, i = {}, 0
+  local path = "/runs" .. q(list_query(opts))
+  return function()
+    while true do
+      i = i + 1
+      if items[i] then return runs.wrap(c, items[i]) end
+      if not path then return nil end
+      local data = c:request("GET", path)
+      items, i = data.items or {}, 0
+      local href = type(data._links) == "table"
+        and type(data._links.next) == "table" and data._links.next.href
+      local token = type(href) == "string"
+        and href:match("continuationToken=([^&]+)")
+      path = token and ("/runs" .. q({ { "continuationToken",
+        require("flowlua.client").unescape(token) } })) or nil
+    end
+  end
+end
+
+--- A run by id, or nil when there is none.
+-- @tparam string id
+-- @treturn table|nil
+function Runs:get(id)
+  check_opts(self, "get")
+  if type(id) ~= "string" then
+    error("bad argument #1 to 'get' (run id expected)", 2)
+  end
+  return fetch(self.client, id)
+end
+
+--- Counts the runs matching a filter (`flow`, `status`, `since`,
+-- `property` as for `list`).
+-- @tparam[opt] table opts
+-- @treturn integer
+function Runs:count(opts)
+  opts = check_opts(self, "count", opts)
+  local q = list_query({ flow = opts.flow, status = opts.status,
+    since = opts.since, property = opts.property }, { { "count", "true" } })
+  local data = self.client:request("GET", "/runs"
+    .. require("flowlua.client").query(q))
+  return math.tointeger(data.count) or data.count
+end
+
+----------------------------------------------------------------------
+-- Flow methods
+----------------------------------------------------------------------
+
+local function check_flow(e, name)
+  if not base.is(e) or e.kind ~= "flow" then
+    error(("'%s' is for flows"):format(name), 3)
+  end
+  return base.client_of(e)
+end
+
+--- The flow's runs, newest first (`flow:runs{ limit = 5 }`).
+-- @tparam[opt] table opts `{limit = 10, status =, since =}`
+-- @treturn table a list of runs
+function base.methods:runs(opts)
+  local c = check_flow(self, "runs")
+  opts = opts or {}
+  local out, limit = {}, opts.limit or 10
+  if base.is_placeholder(self.id) then return out end
+  for r in runs.collection(c):list{ flow = self.id, status = opts.status,
+      since = opts.since, limit = math.min(limit, 100),
+      orderby = "-metrics.durationSummary.startedAtUTC" } do
+    out[#out + 1] = r
+    if #out >= limit then break end
+  end
+  return out
+end
+
+local function run_params(opts)
+  local p = {}
+  for _, k in ipairs({ "startTime", "windowStartTime", "windowEndTime" }) do
+    if opts[k] ~= nil then p[k] = opts[k] end
+  end
+  p.startTime = p.startTime or os.time()
+  return p
+end
+
+--- Starts an ad hoc run of the flow (`POST /runs`; the service allows it
+-- for flows scheduled `once`).
+-- @tparam[opt] table opts `{startTime =, windowStartTime =,
+--   windowEndTime =}` (epoch seconds; startTime defaults to now)
+-- @treturn table the run
+function base.methods:run_now(opts)
+  local c = check_flow(self, "run_now")
+  local params = run_params(opts or {})
+  if c.dry_run or base.is_placeholder(self.id) then
+    plan.add{ action = "run", kind = "flow", name = self.name, id = self.id,
+      detail = "ad hoc run" }
+    return placeholder(c, self.id, params)
+  end
+  return start(c, "/runs", { flowId = self.id, params = params }, self.id,
+    params.startTime)
+end
+
+local function finished_ids(c, flow_id)
+  local out = {}
+  for r in runs.collection(c):list{ flow = flow_id } do
+    if r:finished() then out[r.id] = true end
+  end
+  return out
+end
+
+-- The oldest finished run not in `seen`, among the 50 newest: the next
+-- one, when several finished between two polls.
+local function newly_finished(c, flow_id, seen)
+  local found
+  for _, r in ipairs(newest(c, flow_id, 50)) do
+    if r:finished() and not seen[r.id] then found = r end
+  end
+  return found
+end
+
+--- Waits for the flow's next run to finish: a run that had not finished
+-- when the call began. Polls with backoff (0.25 s doubling up to
+-- `interval`), sleeping between polls (other tasks run meanwhile).
+-- @tparam[opt] table opts `{timeout = 600 (seconds), interval = 10,
+--   on_poll = function(elapsed_seconds) called after each poll}`
+-- @treturn table the finished run (check `run:status()`, `run:error()`)
+-- @raise a `"timeout"` error naming the flow when no run finishes in time
+function base.methods:wait_for_run(opts)
+  local c = check_flow(self, "wait_for_run")
+  opts = opts or {}
+  local timeout, max_delay = opts.timeout or 600, opts.interval or 10
+  if type(timeout) ~= "number" or timeout < 0 then
+    error("bad argument #1 to 'wait_for_run' (timeout must be seconds)", 2)
+  end
+  local sys, task = require("flowlua.core").sys, require "flowlua.task"
+  local deadline = sys.monotime() + timeout
+  local seen = finished_ids(c, self.id)
+  local delay = 0.25
+  while true do
+    local r = newly_finished(c, self.id, seen)
+    if r then return r end
+    if opts.on_poll then opts.on_poll(timeout - (deadline - sys.monotime())) end
+    local left = deadline - sys.monotime()
+    if left <= 0 then
+      errors.raise("timeout", { flow_id = self.id, message = ("no run of "
+        .. "flow %s (%s) finished within %g s"):format(self.id,
+        tostring(self.name), timeout) })
+    end
+    task.sleep(math.min(delay, left))
+    delay = math.min(delay * 2, max_delay)
+  end
+end
+
+return runs
