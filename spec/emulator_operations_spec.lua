@@ -97,6 +97,19 @@ describe("emulator operations", function()
     assert.same(400, refused.status)
   end)
 
+  it("answers the provider ops FINALIZE and FINALIZE_UPDATE with 1402-400",
+    function()
+      local conn = c:post("/connections", emu.base_body()).json
+      for _, op in ipairs({ "FINALIZE", "FINALIZE_UPDATE" }) do
+        local res = c:post("/connections/" .. conn.id .. "/action?op=" .. op
+          .. "&subOp=APPLY")
+        assert.same(400, res.status)
+        assert.truthy(res.body:find("FLOW-1402-400", 1, true), res.body)
+        assert.truthy(res.body:find("supported for provider requests only",
+          1, true), res.body)
+      end
+    end)
+
   it("answers configs with an array", function()
     local conn = c:post("/connections", emu.base_body()).json
     assert.same(json.array(), c:get("/connections/" .. conn.id .. "/configs").json)

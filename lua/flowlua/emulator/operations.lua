@@ -4,6 +4,7 @@
 -- `resolve` claims a request before the entity router sees it.
 -- @module flowlua.emulator.operations
 
+local entities = require "flowlua.emulator.entities"
 local errors = require "flowlua.emulator.errors"
 local explore = require "flowlua.emulator.explore"
 local router = require "flowlua.emulator.router"
@@ -30,6 +31,8 @@ local ROUTES = {
   { "POST", "flowSpecs", false, "", "spec_create" },
   { "PUT", "connectionSpecs", true, "", "spec_update" },
   { "PUT", "flowSpecs", true, "", "spec_update" },
+  { "POST", "connections", true, "action", "entity_action" },
+  { "POST", "flows", true, "action", "entity_action" },
 }
 
 local function matches(r, method, kind, id, tail)
@@ -57,6 +60,20 @@ function operations.resolve(method, path)
 end
 
 local H = {}
+
+-- The OAS's provider ops (FINALIZE, FINALIZE_UPDATE, with a subOp) get
+-- the catalogue's answer for them; the others are the entity actions.
+local PROVIDER_OPS = { finalize = true, finalize_update = true,
+  ["finalize-update"] = true }
+
+function H.entity_action(_, ctx, op, req, _, q)
+  local e = ctx.sb:get(op.kind, op.id)
+  if e ~= nil and PROVIDER_OPS[(q.op or ""):lower()] then
+    return errors.flow("1402-400", ("The action '%s' is supported for "
+      .. "provider requests only."):format(q.op:lower()))
+  end
+  return entities.action(ctx, op.kind, op.id, q.op, req.headers["if-match"])
+end
 
 function H.run_create(_, ctx, _, req, read_body)
   local body, err = read_body(req)
