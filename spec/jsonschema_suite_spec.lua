@@ -6,14 +6,15 @@
 -- empty Lua table is [] and {} at once by design, so tests whose data or
 -- enum/const hold an empty object run as text only. Remotes are served
 -- from the suite's remotes/ folder through `resolve`, as
--- http://localhost:1234/... . The suite is ../shared/jsonschema-suite next
--- to the repository, or FLOWLUA_JSONSCHEMA_SUITE.
+-- http://localhost:1234/... . The suite's draft-7 part is vendored in
+-- spec/fixtures/jsonschema-suite (MIT, see its LICENSE and README.md);
+-- FLOWLUA_JSONSCHEMA_SUITE points the spec at another copy.
 local schema = require "flowlua.schema"
 local core = require("flowlua.core")
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
 local SUITE = os.getenv("FLOWLUA_JSONSCHEMA_SUITE")
-  or (here .. "/../../shared/jsonschema-suite")
+  or (here .. "/fixtures/jsonschema-suite")
 local json = core.json
 local OBJECT = {}   -- marks decoded objects, for the encoder below
 local function decode(text)
@@ -124,7 +125,7 @@ end
 describe("JSON-Schema-Test-Suite draft7", function()
   local files = suite_files()
 
-  it("is found next to the repository", function()
+  it("is found at " .. SUITE, function()
     assert.is_true(#files >= 40, "no suite at " .. SUITE)
   end)
 
