@@ -120,7 +120,7 @@ local function report(run)
 end
 
 if aep.dry_run then return end
-local run = flow:wait_for_run{ timeout = CONFIG.timeout }
+local run = flow:wait_for_run{ first = true, timeout = CONFIG.timeout }
 if not report(run) then
   print("re-triggering run " .. run.id .. " once")
   run = run:retrigger():wait{ timeout = CONFIG.timeout }

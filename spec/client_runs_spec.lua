@@ -70,7 +70,7 @@ describe("the client's runs and source operations", function()
   it("waits for a 15-minute flow's runs and reads their metrics", function()
     local flow = flow_on("/acme/good.csv",
       { startTime = os.time(), frequency = "minute", interval = 15 })
-    local first = flow:wait_for_run{ timeout = 5 }
+    local first = flow:wait_for_run{ first = true, timeout = 5 }
     assert.same("run", first.kind)
     assert.same("success", first:status())
     assert.same(3, first.metrics.recordSummary.outputRecordCount)
@@ -97,7 +97,7 @@ describe("the client's runs and source operations", function()
     function()
       local flow = flow_on("/acme/bad.csv",
         { startTime = os.time(), frequency = "hour", interval = 1 })
-      local run = flow:wait_for_run{ timeout = 5 }
+      local run = flow:wait_for_run{ first = true, timeout = 5 }
       assert.same("failed", run:status())
       local err = run:error()
       assert.is_true(errors.is(err, "run"))
@@ -110,8 +110,7 @@ describe("the client's runs and source operations", function()
       local again = run:retrigger()
       assert.are_not.equal(run.id, again.id)
       assert.same(run.params, again.params)
-      local done = flow:wait_for_run{ timeout = 5 }
-      assert.same("failed", done:status())
+      assert.same("failed", again:wait{ timeout = 5 }:status())
     end)
 
   it("starts ad hoc runs of a flow scheduled once, and says why not otherwise",
@@ -120,7 +119,9 @@ describe("the client's runs and source operations", function()
         { startTime = os.time() + 86400 * 30, frequency = "once" })
       local run = once:run_now{ windowStartTime = 0 }
       assert.same(once.id, run.flowId)
-      assert.same(run.id, once:wait_for_run{ timeout = 5 }.id)
+      assert.same(run.id, once:wait_for_run{ first = true, timeout = 5 }.id)
+      assert.same(3, run:wait{ timeout = 5 }.metrics.recordSummary
+        .outputRecordCount)
       local periodic = flow_on("/acme/good.csv",
         { startTime = os.time() + 86400 * 30, frequency = "hour", interval = 1 })
       local ok, err = pcall(periodic.run_now, periodic)

@@ -204,6 +204,30 @@ describe("emulator runs (--time-scale 3600)", function()
   end)
 end)
 
+describe("emulator runs with --faults run-fail=1", function()
+  it("fails every run with CONNECTOR-1001-500, and requests still work", function()
+    local e = assert(emu.spawn{ "--time-scale", "3600",
+      "--faults", "run-fail=1,seed=3" })
+    local c = emu.client(e.url)
+    local id = flow_on(c, "/acme/x.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local run = runs_until(c, id, finished(1))[1]
+    e:stop()
+    assert.same("failed", run.metrics.statusSummary.status)
+    local errs = run.metrics.statusSummary.errors
+    assert.same("CONNECTOR-1001-500", errs[#errs].code)
+    assert.truthy(errs[#errs].message:find("injected fault", 1, true))
+  end)
+
+  it("refuses a rate out of range", function()
+    local e, err, code = emu.spawn{ "--faults", "run-fail=2" }
+    assert.is_nil(e)
+    assert.same(1, code)
+    assert.truthy(err:find("rate of run-fail must be a number from 0 to 1",
+      1, true), err)
+  end)
+end)
+
 describe("emulator storage without --files", function()
   it("is an empty folder beside the state file", function()
     local dir = tmpdir()

@@ -385,11 +385,20 @@ local function newly_finished(c, flow_id, seen)
   return found
 end
 
+-- The flow's first run (the earliest started), once it has finished.
+local function first_finished(c, flow_id)
+  local r = runs.collection(c):list{ flow = flow_id, limit = 1,
+    orderby = "metrics.durationSummary.startedAtUTC" }()
+  return r and r:finished() and r or nil
+end
+
 --- Waits for the flow's next run to finish: a run that had not finished
--- when the call began. Polls with backoff (0.25 s doubling up to
+-- when the call began (with `first = true`: the flow's first run, which
+-- may have finished already). Polls with backoff (0.25 s doubling up to
 -- `interval`), sleeping between polls (other tasks run meanwhile).
 -- @tparam[opt] table opts `{timeout = 600 (seconds), interval = 10,
---   on_poll = function(elapsed_seconds) called after each poll}`
+--   first = false, on_poll = function(elapsed_seconds) called after each
+--   poll}`
 -- @treturn table the finished run (check `run:status()`, `run:error()`)
 -- @raise a `"timeout"` error naming the flow when no run finishes in time
 function base.methods:wait_for_run(opts)
@@ -401,10 +410,12 @@ function base.methods:wait_for_run(opts)
   end
   local sys, task = require("flowlua.core").sys, require "flowlua.task"
   local deadline = sys.monotime() + timeout
-  local seen = finished_ids(c, self.id)
+  local seen = not opts.first and finished_ids(c, self.id)
   local delay = 0.25
   while true do
-    local r = newly_finished(c, self.id, seen)
+    local r
+    if seen then r = newly_finished(c, self.id, seen)
+    else r = first_finished(c, self.id) end
     if r then return r end
     if opts.on_poll then opts.on_poll(timeout - (deadline - sys.monotime())) end
     local left = deadline - sys.monotime()

@@ -14,6 +14,7 @@ local listing = require "flowlua.emulator.listing"
 local operations = require "flowlua.emulator.operations"
 local persistence = require "flowlua.emulator.persistence"
 local router = require "flowlua.emulator.router"
+local run_faults = require "flowlua.emulator.run_faults"
 local scheduler = require "flowlua.emulator.scheduler"
 local storage = require "flowlua.emulator.storage"
 local store = require "flowlua.emulator.store"
@@ -55,14 +56,17 @@ function app.new(cfg)
   local specs = catalogue.load()
   prepare_specs(specs)
   local seed = string.unpack("<i8", require("flowlua.core").sys.random(8))
+  local spec, run_fail = run_faults.split(cfg.faults)
+  local parsed = faults.parse(spec)
   local env = { clock = clock.new(cfg.time_scale),
-    storage = storage.new(cfg.files) }
+    storage = storage.new(cfg.files),
+    run_fails = run_faults.new(run_fail, parsed.seed or seed) }
   return setmetatable({ env = env, scheduler = scheduler.new(env),
     specs = specs,
     state = cfg.state,
     store = cfg.state and persistence.load(cfg.state) or store.new(),
     ims = ims.new(cfg),
-    faults = faults.new(faults.parse(cfg.faults), seed),
+    faults = faults.new(parsed, seed),
   }, App)
 end
 

@@ -56,7 +56,7 @@ local function check_opts(opts)
   end
   -- Fail here, in the caller's state, with a clear message: a bad fault
   -- spec or a corrupt state file must not surface as a server error.
-  faults.parse(opts.faults)
+  faults.parse((require("flowlua.emulator.run_faults").split(opts.faults)))
   if opts.state then
     local dir = opts.state:match("^(.*)/[^/]+$")
     if dir and dir ~= "" then

@@ -128,6 +128,11 @@ function runs.finish(ctx, env, run)
         .. "the data from Source. The flow " .. run.flowId .. " was deleted" } } }
   else
     out = ingest.run(ctx, env, flow, window(run))
+    if env.run_fails and env.run_fails() then
+      out.errors[#out.errors + 1] = { code = ingest.COPY_ERROR,
+        message = "Error in copying the data from Source. The transfer "
+          .. "broke off (injected fault: --faults run-fail)" }
+    end
   end
   new.metrics = metrics(out, run.metrics.durationSummary.startedAtUTC,
     completed)
