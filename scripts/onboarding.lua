@@ -12,7 +12,10 @@
 --   flowlua run --emulator scripts/onboarding.lua name=Globex path=/g/a.csv
 --
 -- Arguments KEY=VALUE override the demo values in CONFIG below (or edit
--- them). It is a resumable workflow ("onboarding-<name>"): if a run
+-- them). Without path=..., the source reads the first file found by
+-- exploring the storage, as Adobe's cloud storage tutorial does (with
+-- --emulator: the files in .flowlua/files), or CONFIG.path when the
+-- storage shows none. It is a resumable workflow ("onboarding-<name>"): if a run
 -- stops, run the same command again and it continues where it stopped,
 -- creating nothing twice. scripts/cleanup.lua deletes what it created.
 
@@ -36,8 +39,10 @@ local CONFIG = {
 local AZURE_FILE_STORAGE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
+local given = {}
 for _, a in ipairs{ ... } do
   local k, v = a:match("^([%w_]+)=(.*)$")
+  if k then given[k] = true end
   if not k or CONFIG[k] == nil then
     error(("unknown argument %q (expected KEY=VALUE with KEY one of the "
       .. "CONFIG keys)"):format(a), 0)
@@ -72,14 +77,28 @@ local base = wf:step("base connection", function()
   }, { draft = true })
 end)
 
+-- The first file of the storage, depth first; nil when there is none or
+-- the source cannot be explored (a dry run's placeholder, a service that
+-- does not explore drafts).
+local function explored_file(conn, path)
+  local ok, entries = pcall(conn.explore, conn, path)
+  if not ok then return nil end
+  for _, e in ipairs(entries) do
+    if e.type == "file" then return e.path end
+    local inner = e.type == "folder" and explored_file(conn, e.path)
+    if inner then return inner end
+  end
+end
+
 local source = wf:step("source connection", function()
+  local path = not given.path and explored_file(base) or CONFIG.path
   return aep.source_connections:create({
     name = label .. " Source Connection",
     description = "Azure File Storage source connection for "
       .. CONFIG.name .. " data (DRAFT)",
     baseConnectionId = base.id,
     data = { format = CONFIG.format },
-    params = { path = CONFIG.path, type = "file" },
+    params = { path = path, type = "file" },
     connectionSpec = { id = AZURE_FILE_STORAGE, version = "1.0" },
   }, { draft = true })
 end)
