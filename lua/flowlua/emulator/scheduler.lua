@@ -29,7 +29,7 @@ Scheduler.__name = "flowlua.emulator.scheduler"
 -- @tparam table env `{storage=, clock=}`
 -- @treturn table
 function scheduler.new(env)
-  return setmetatable({ env = env, cursors = {}, pending = {} }, Scheduler)
+  return setmetatable({ env = env, cursors = {}, settled = {} }, Scheduler)
 end
 
 -- The flow's schedule in ms, or nil when it has none.
@@ -122,13 +122,25 @@ function Scheduler:schedule(ctx)
   return changed
 end
 
+-- The runs that may be unfinished. Runs are never removed and new ones
+-- are appended, so the runs before the first unfinished one stay
+-- finished (a provider's PUT aside): each look starts there, and the
+-- work per request is the new runs, not all of them.
+function Scheduler:unfinished(sb)
+  local list = sb:list("runs")
+  local low = self.settled[sb] or 0
+  while list[low + 1] and runs.finished(list[low + 1]) do low = low + 1 end
+  self.settled[sb] = low
+  local out = {}
+  for i = low + 1, #list do
+    if not runs.finished(list[i]) then out[#out + 1] = list[i] end
+  end
+  return out
+end
+
 function Scheduler:finish(ctx)
   local changed = false
-  local unfinished = {}
-  for _, r in ipairs(ctx.sb:list("runs")) do
-    if not runs.finished(r) then unfinished[#unfinished + 1] = r end
-  end
-  for _, r in ipairs(unfinished) do
+  for _, r in ipairs(self:unfinished(ctx.sb)) do
     if runs.due(r) <= ctx.now then
       local done = runs.finish(ctx, self.env, r)
       ctx.sb:put("runs", done)
