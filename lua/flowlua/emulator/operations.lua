@@ -35,11 +35,19 @@ local ROUTES = {
   { "POST", "flows", true, "action", "entity_action" },
 }
 
-local function matches(r, method, kind, id, tail)
-  if r[1] ~= method or r[2] ~= kind or r[4] ~= tail then return false end
-  if r[3] == false then return id == "" end
-  if r[3] == "search" then return id == "search" end
-  return id ~= "" and id ~= "search"
+-- One lookup per request: "METHOD kind shape" → handler, the shape being
+-- "collection", "search" or "item/TAIL".
+local function shape(id, tail)
+  if id == "" then return tail == "" and "collection" or nil end
+  if id == "search" then return tail == "" and "search" or nil end
+  return "item/" .. tail
+end
+
+local BY_KEY = {}
+for _, r in ipairs(ROUTES) do
+  local s = r[3] == false and "collection" or r[3] == "search" and "search"
+    or ("item/" .. r[4])
+  BY_KEY[r[1] .. " " .. r[2] .. " " .. s] = r[5]
 end
 
 --- The operation a request is for, or nil (then the entity router
@@ -51,12 +59,11 @@ function operations.resolve(method, path)
   if path:sub(1, #router.BASE + 1) ~= router.BASE .. "/" then return nil end
   local rest = path:sub(#router.BASE + 2):gsub("/$", "")
   local kind, id, tail = rest:match("^([^/]+)/?([^/]*)/?([^/]*)$")
-  if kind == nil then return nil end
-  for _, r in ipairs(ROUTES) do
-    if matches(r, method, kind, id, tail) then
-      return { handler = r[5], kind = kind, id = id ~= "" and id or nil }
-    end
-  end
+  local s = kind and shape(id, tail)
+  local handler = s and BY_KEY[method .. " " .. kind .. " " .. s]
+  if handler == nil then return nil end
+  return { handler = handler, kind = kind, id = s ~= "collection"
+    and s ~= "search" and id or nil }
 end
 
 local H = {}
