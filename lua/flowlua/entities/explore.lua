@@ -42,9 +42,14 @@ function base.methods:explore(path)
   return c:request("GET", path_of(self) .. "/explore" .. client_mod.query(q))
 end
 
+-- The OAS spells the file types `Delimited` and `JSON` (the tutorials
+-- write them in lower case; the service takes both).
+local FILE_TYPES = { delimited = "Delimited", json = "JSON" }
+
 local function file_query(path, opts, preview)
+  local format = opts.format or "delimited"
   local q = { { "objectType", "FILE" }, { "object", path },
-    { "fileType", opts.format or "delimited" } }
+    { "fileType", FILE_TYPES[format:lower()] or format } }
   if opts.delimiter then q[#q + 1] = { "columnDelimiter", opts.delimiter } end
   if preview then
     q[#q + 1] = { "preview", "true" }
