@@ -233,7 +233,7 @@ function Client:request(method, path, opts)
   end
   method = method:upper()
   if self.dry_run and MUTATIONS[method] then
-    require("flowlua.plan").add{ action = "request", kind = "request",
+    require("flowlua.plan").add{ action = "request",
       detail = method .. " " .. path:gsub("%?.*$", "") }
     return {}, nil
   end

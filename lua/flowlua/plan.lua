@@ -48,6 +48,7 @@ local function subject(s)
 end
 
 local function describe(s)
+  if s.action == "request" then return "send " .. tostring(s.detail) end
   if s.action == "create" then
     return ("create %s%s%s"):format(s.draft and "draft " or "", subject(s),
       s.detail and (" (" .. s.detail .. ")") or "")
