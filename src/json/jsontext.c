@@ -24,9 +24,21 @@ const unsigned char jt_plain[256] = {
   R16(1), R16(1),
 };
 
+const char *jt_skip_indent (const char *p, const char *end) {
+  static const char spaces[8] = "        ";
+  while (end - p >= 8 && memcmp(p, spaces, 8) == 0) p += 8;
+  while (p < end && *p == ' ') p++;
+  return p;
+}
+
 /* ======================================================================
 ** Escapes
 ** ====================================================================== */
+
+const char *jt_escaped_end (const char *p, const char *end) {
+  while (p < end && *p != '"') p += (*p == '\\') ? 2 : 1;
+  return p < end ? p : NULL;
+}
 
 static long bad (jt_error *e, const char *pos, int code) {
   e->pos = pos;

@@ -47,6 +47,14 @@ void jt_error_text (const char *start, const jt_error *e, char *buf,
 ** grows): the decoded length, or -1 with e set. */
 long jt_unescape (const char *p, const char *q, char *out, jt_error *e);
 
+/* The first byte from p on that is not a space, skipping eight at a
+** time: the indentation of pretty-printed text, after a newline. */
+const char *jt_skip_indent (const char *p, const char *end);
+
+/* The closing quote of a string from its first backslash p on (an
+** escaped quote does not close it), or NULL when the text ends first. */
+const char *jt_escaped_end (const char *p, const char *end);
+
 /* The double of the number token [s, s + n), correctly rounded, whatever
 ** the C locale's decimal point. */
 double jt_to_double (const char *s, size_t n);
@@ -148,7 +156,8 @@ static inline int jt_utf8_seq (const unsigned char *s,
 ** ====================================================================== */
 
 static inline const char *jt_skip_ws (const char *p, const char *end) {
-  while (p < end && jt_ws[(unsigned char)*p]) p++;
+  while (p < end && jt_ws[(unsigned char)*p])
+    if (*p++ == '\n') p = jt_skip_indent(p, end);
   return p;
 }
 
@@ -168,9 +177,7 @@ static inline const char *jt_string_end (const char *p, const char *end,
     if (*u == '"') return (const char *)u;
     if (*u == '\\') {
       *esc = 1;
-      for (p = (const char *)u; p < end && *p != '"'; )
-        p += (*p == '\\') ? 2 : 1;
-      if (p >= end) break;
+      if ((p = jt_escaped_end((const char *)u, end)) == NULL) break;
       return p;
     }
     e->pos = (const char *)u;

@@ -107,24 +107,29 @@ static sv_value *new_value (parser *ps, int kind) {
   return v;
 }
 
+/* The string [s, q) with escapes, decoded into the arena. */
+static const char *unescaped (parser *ps, const char *s, const char *q,
+                              size_t *len) {
+  char *out = sc_alloc(ps->a, (size_t)(q - s) + 1);
+  long n;
+  if (out == NULL) return fail(ps, s, JT_E_MEMORY);
+  if ((n = jt_unescape(s, q, out, &ps->e)) < 0) return NULL;
+  out[n] = '\0';
+  *len = (size_t)n;
+  return out;
+}
+
 /* Reads a string after its opening quote (at ps->p): a copy in the
 ** arena, or in view mode, when it has no escapes, the text itself (not
 ** NUL-terminated). */
 static const char *parse_chars (parser *ps, size_t *len) {
   int esc;
   const char *s = ps->p, *q = jt_string_end(s, ps->end, &esc, &ps->e);
-  char *out;
-  long n;
   if (q == NULL) return NULL;
   ps->p = q + 1;
+  if (esc) return unescaped(ps, s, q, len);
   *len = (size_t)(q - s);
-  if (!esc) return ps->view ? s : sc_strdup(ps->a, s, *len);
-  if ((out = sc_alloc(ps->a, *len + 1)) == NULL)
-    return fail(ps, s, JT_E_MEMORY);
-  if ((n = jt_unescape(s, q, out, &ps->e)) < 0) return NULL;
-  out[n] = '\0';
-  *len = (size_t)n;
-  return out;
+  return ps->view ? s : sc_strdup(ps->a, s, *len);
 }
 
 static sv_value *parse_value (parser *ps);
@@ -158,21 +163,21 @@ static sv_value *parse_literal (parser *ps, const char *word, size_t n,
   return new_value(ps, kind);
 }
 
-/* Grows a pointer array kept in the arena (doubling). */
-static void *grow (parser *ps, void *old, size_t n, size_t *cap,
+/* Grows a pointer array kept in the arena (doubling); NULL when out of
+** memory. */
+static inline void *grow (parser *ps, void *old, size_t n, size_t *cap,
                    size_t size) {
   void *r;
   if (n < *cap) return old;
   *cap = *cap ? *cap * 2 : 4;
   r = sc_alloc(ps->a, *cap * size);
-  if (r == NULL) return fail(ps, ps->p, JT_E_MEMORY);
-  if (n) memcpy(r, old, n * size);
+  if (r != NULL && n) memcpy(r, old, n * size);
   return r;
 }
 
 /* After an item or member: 1 for ',', 0 for the closing bracket, -1 (and
 ** the error) for anything else. */
-static int next_or_close (parser *ps, char close, int code) {
+static inline int next_or_close (parser *ps, char close, int code) {
   skip_ws(ps);
   if (ps->p >= ps->end) { fail(ps, ps->p, JT_E_END); return -1; }
   if (*ps->p == ',' || *ps->p == close) return *ps->p++ == ',';
@@ -192,7 +197,7 @@ static sv_value *parse_array (parser *ps) {
     sv_value *item = parse_value(ps);
     if (item == NULL) return NULL;
     v->u.items = grow(ps, v->u.items, v->n, &cap, sizeof(sv_value *));
-    if (v->u.items == NULL) return NULL;
+    if (v->u.items == NULL) return fail(ps, ps->p, JT_E_MEMORY);
     v->u.items[v->n++] = item;
   } while ((more = next_or_close(ps, ']', JT_E_ARRAY_NEXT)) > 0);
   return more == 0 ? v : NULL;
@@ -223,7 +228,7 @@ static sv_value *parse_object (parser *ps) {
   if (ps->p < ps->end && *ps->p == '}') { ps->p++; return v; }
   do {
     v->u.members = grow(ps, v->u.members, v->n, &cap, sizeof(sv_member));
-    if (v->u.members == NULL) return NULL;
+    if (v->u.members == NULL) return fail(ps, ps->p, JT_E_MEMORY);
     if (!parse_member(ps, &v->u.members[v->n])) return NULL;
     v->n++;
   } while ((more = next_or_close(ps, '}', JT_E_OBJECT_NEXT)) > 0);
