@@ -13,7 +13,7 @@
 --   flowlua run --dry-run scripts/cleanup.lua onboarding-ACME   plan only
 
 local flowlua = require "flowlua"
-local journal = require "flowlua.journal"
+local journal = require "flowlua.workflow.journal"
 local runtime = require "flowlua.runtime"
 
 local COLLECTION = { connection = "connections", source = "source_connections",

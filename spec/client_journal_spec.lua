@@ -1,5 +1,5 @@
--- flowlua.journal: a workflow's journal on disk, private and atomic.
-local journal = require "flowlua.journal"
+-- flowlua.workflow.journal: a workflow's journal on disk, private and atomic.
+local journal = require "flowlua.workflow.journal"
 local sys = require("flowlua.core").sys
 
 local function tmpdir()
@@ -8,7 +8,7 @@ local function tmpdir()
   return d .. "/nested/journal"
 end
 
-describe("flowlua.journal", function()
+describe("flowlua.workflow.journal", function()
   it("starts empty and round-trips steps through a 0600 file", function()
     local dir = tmpdir()
     local j = journal.open("acme onboarding/1", dir)

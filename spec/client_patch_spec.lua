@@ -1,8 +1,8 @@
--- flowlua.entities.patch: JSON Patch applied locally, and "did it land?".
-local patch = require "flowlua.entities.patch"
+-- flowlua.entity.patch: JSON Patch applied locally, and "did it land?".
+local patch = require "flowlua.entity.patch"
 local json = require "flowlua.json"
 
-describe("flowlua.entities.patch", function()
+describe("flowlua.entity.patch", function()
   it("applies add, replace and remove, creating missing parents", function()
     local doc = { name = "a", auth = { params = { userId = "u" } },
       list = json.array{ 1, 2 } }

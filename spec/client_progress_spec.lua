@@ -1,6 +1,6 @@
--- flowlua.progress: a live line per workflow on a terminal, plain lines
+-- flowlua.workflow.progress: a live line per workflow on a terminal, plain lines
 -- otherwise.
-local progress = require "flowlua.progress"
+local progress = require "flowlua.workflow.progress"
 local runtime = require "flowlua.runtime"
 
 local function sink()
@@ -10,7 +10,7 @@ local function sink()
   return s
 end
 
-describe("flowlua.progress", function()
+describe("flowlua.workflow.progress", function()
   after_each(function()
     progress.configure{}
     runtime.log_level = "info"

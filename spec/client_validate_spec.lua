@@ -1,7 +1,7 @@
--- flowlua.validate: local checks against the service's own specs (the
+-- flowlua.entity.validate: local checks against the service's own specs (the
 -- seed's Azure File Storage connection spec and CloudStorageToAEP flow
 -- spec, as the emulator's catalogue carries them verbatim).
-local validate = require "flowlua.validate"
+local validate = require "flowlua.entity.validate"
 local json = require "flowlua.json"
 
 local function spec(name)
@@ -23,7 +23,7 @@ local function fields(list)
   return out
 end
 
-describe("flowlua.validate", function()
+describe("flowlua.entity.validate", function()
   describe("base connections", function()
     it("defers the tutorial's userId mistake in a draft, with the fix", function()
       local errs, deferred = validate.connection(base{ host = "h",

@@ -9,6 +9,14 @@ local function decode_err(text, opts)
 end
 
 -- Equality that also compares number subtypes and array marks.
+-- v with its empty objects marked json.object, as decode returns them.
+local function marked(v)
+  if type(v) ~= "table" then return v end
+  if getmetatable(v) == nil and next(v) == nil then return json.object(v) end
+  for _, x in pairs(v) do marked(x) end
+  return v
+end
+
 local function same(a, b)
   if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end
   if type(a) ~= "table" then
@@ -79,12 +87,15 @@ describe("flowlua.json", function()
       assert.equal("\u{10FFFF}", json.decode([["\uDBFF\uDFFF"]]))
     end)
 
-    it("marks arrays with json.array and leaves objects plain", function()
+    it("marks arrays with json.array, empty objects with json.object", function()
       local v = json.decode('{"a": [1, 2, {"b": []}], "c": {}}')
       assert.equal(json.array, getmetatable(v.a))
       assert.equal(json.array, getmetatable(v.a[3].b))
       assert.is_nil(getmetatable(v))
-      assert.is_nil(getmetatable(v.c))
+      assert.is_nil(getmetatable(v.a[3]))
+      assert.equal(json.object, getmetatable(v.c))
+      assert.equal(json.object, getmetatable(json.decode("{}")))
+      assert.equal(json.array, getmetatable(json.decode("[]")))
       assert.same({ a = { 1, 2, { b = {} } }, c = {} }, v)
       assert.equal(0, #v.a[3].b)
     end)
@@ -387,6 +398,28 @@ describe("flowlua.json", function()
     end)
   end)
 
+  describe("json.object", function()
+    it("makes new objects and marks tables", function()
+      local o = json.object()
+      assert.equal(json.object, getmetatable(o))
+      assert.equal(nil, next(o))
+      local t = {}
+      assert.equal(t, json.object(t))
+      assert.equal(json.object, getmetatable(t))
+      assert.has_error(function() json.object(5) end,
+        "bad argument #2 to 'object' (table expected, got number)")
+    end)
+
+    it("is written as an object, empty or not", function()
+      assert.equal("{}", json.encode(json.object()))
+      assert.equal('{"a":1}', json.encode(json.object{ a = 1 }))
+      assert.equal('{"a":{},"b":[]}',
+        json.encode(json.decode('{"a":{},"b":[]}'), { sort_keys = true }))
+      assert.has_error(function() json.encode(json.object{ 1 }) end,
+        "cannot encode sparse array at $")
+    end)
+  end)
+
   describe("round trip", function()
     math.randomseed(20261128)
     local function rand(n) return math.random(0, n - 1) end
@@ -411,6 +444,7 @@ describe("flowlua.json", function()
         return json.array(t)
       end
       for _ = 1, rand(5) do t[str()] = value(depth + 1) end
+      if next(t) == nil and rand(2) == 0 then return json.object(t) end
       return t
     end
 
@@ -420,7 +454,7 @@ describe("flowlua.json", function()
         local ok, text = pcall(json.encode, v, { sort_keys = true })
         if ok then
           local back = json.decode(text)
-          assert.is_true(same(v, back), text)
+          assert.is_true(same(marked(v), back), text)
           assert.equal(text, json.encode(back, { sort_keys = true }))
         else
           assert.matches("^cannot encode [Ni][an][Nf]", text)

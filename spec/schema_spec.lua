@@ -202,6 +202,30 @@ describe("flowlua.schema", function()
       assert.is_true(schema.compile({ const = {} }):validate({}))
     end)
 
+    it("takes json.object and json.array as marked: {} is no array", function()
+      local json = core.json
+      for _, fast in ipairs({ true, false }) do
+        local function marked_check(spec, value)
+          local validator = assert(schema.compile(spec, { fast = fast }))
+          assert.equal(validator:is_valid(value), validator:validate(value))
+          return validator:validate(value)
+        end
+        assert.is_true(marked_check({ type = "object" }, json.object()))
+        assert.is_false(marked_check({ type = "array" }, json.object()))
+        assert.is_false(marked_check({ type = "object" }, json.array()))
+        assert.is_false(marked_check({ minProperties = 0, type = "array" }, json.decode("{}")))
+        assert.is_false(marked_check({ required = { "a" } }, json.decode("{}")))
+        assert.is_false(marked_check({ maxItems = 0, type = "array" }, json.decode("{}")))
+        assert.is_false(marked_check({ const = json.array() }, json.object()))
+        assert.is_true(marked_check({ const = json.object() }, json.decode("{}")))
+        assert.is_false(marked_check({ enum = { json.object() } }, json.decode("[]")))
+        assert.is_false(marked_check({ properties = { a = { type = "array" } } },
+          json.decode('{"a": {}}')))
+        assert.is_true(marked_check({ properties = { a = { ["not"] = { type = "array" } } } },
+          json.decode('{"a": {}}')))
+      end
+    end)
+
     it("takes nil and json.null as null", function()
       local n = assert(schema.compile({ type = "null" }))
       assert.is_true(n:validate(nil))

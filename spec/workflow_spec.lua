@@ -5,7 +5,7 @@
 -- exactly one of each entity.
 local flowlua = require "flowlua"
 local emulator = require "flowlua.emulator"
-local journal = require "flowlua.journal"
+local journal = require "flowlua.workflow.journal"
 local errors = require "flowlua.errors"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
@@ -73,7 +73,7 @@ describe("workflows", function()
 
   setup(function()
     -- Progress lines would interleave with busted's output.
-    require("flowlua.progress").configure{ live = false,
+    require("flowlua.workflow.progress").configure{ live = false,
       stream = { write = function() end, flush = function() end } }
     server = emulator.start{}
     local settings = server:client_settings()
@@ -84,7 +84,7 @@ describe("workflows", function()
 
   teardown(function()
     server:close()
-    require("flowlua.progress").configure{}
+    require("flowlua.workflow.progress").configure{}
   end)
 
   local function census(prefix)
@@ -115,6 +115,27 @@ describe("workflows", function()
     assert.same({ 5, 0 }, { again.resumed, again.ran })
     assert.same({ connections = 1, sourceConnections = 1,
       targetConnections = 1, flows = 1 }, census("R3 "))
+  end)
+
+  it("without {client=} reads finished steps back through the last connect",
+     function()
+    local function base_step(wf)
+      return wf:step("base", function()
+        return aep.connections:create({ name = "NC base",
+          auth = { specName = "Basic Authentication", params = { host = "h",
+            userid = "u", password = "nc-secret-pw" } },
+          connectionSpec = { id = AFS, version = "1.0" } }, { draft = true })
+      end)
+    end
+    local first = base_step(flowlua.workflow("NC", { dir = dir }))
+    local other = flowlua.connect(server:client_settings())
+    local wf = flowlua.workflow("NC", { dir = dir })
+    assert.equal(other, wf.client)
+    local again = base_step(wf)
+    assert.same({ 1, 0 }, { wf.resumed, wf.ran })
+    assert.equal(first.id, again.id)
+    assert.same({ connections = 1, sourceConnections = 0,
+      targetConnections = 0, flows = 0 }, census("NC "))
   end)
 
   it("journals ids and names only, privately", function()

@@ -9,6 +9,15 @@
 local json = require "flowlua.json"
 local errors = require "flowlua.errors"
 local runtime = require "flowlua.runtime"
+local url_query = require("flowlua.url").query  -- `url`: a parameter below
+local url_join = require("flowlua.url").join
+local url_escape = require("flowlua.url").escape
+local config = require "flowlua.config"
+local http = require "flowlua.http"
+local auth = require "flowlua.auth"
+local log = require "flowlua.log"
+local entity = require "flowlua.entity"
+local runs = require "flowlua.entity.runs"
 
 local client = {}
 
@@ -16,36 +25,6 @@ local Client = { __name = "flowlua.client" }
 Client.__index = Client
 
 client.BASE_PATH = "/data/foundation/flowservice"
-
---- Percent-encodes a query component (everything but RFC 3986
--- unreserved characters).
--- @tparam string s the text
--- @treturn string
-function client.escape(s)
-  return (tostring(s):gsub("[^%w%-._~]", function(c)
-    return ("%%%02X"):format(c:byte())
-  end))
-end
-
---- Decodes percent-escapes (the inverse of `escape`).
--- @tparam string s the text
--- @treturn string
-function client.unescape(s)
-  return (s:gsub("%%(%x%x)", function(h)
-    return string.char(tonumber(h, 16))
-  end))
-end
-
---- Builds a query string from a list of `{name, value}` pairs.
--- @tparam table pairs_list the pairs, in order (repeats allowed)
--- @treturn string `""` or `"?a=b&c=d"`
-function client.query(pairs_list)
-  local parts = {}
-  for _, p in ipairs(pairs_list) do
-    parts[#parts + 1] = client.escape(p[1]) .. "=" .. client.escape(p[2])
-  end
-  return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
-end
 
 -- Flow Service retry policy: more patience than flowlua.http's default,
 -- and 500 retried too (Platform's advice for a 500 under load is to wait
@@ -63,7 +42,6 @@ end
 -- (the CLI's --sandbox, the embedded emulator), which win over the
 -- environment and the profile file (flowlua.config).
 local function load_settings(given)
-  local config = require "flowlua.config"
   given = given or {}
   local overrides = merge(merge({}, runtime.overrides), given)
   overrides.profile, overrides.file = nil, nil
@@ -84,8 +62,6 @@ function client.connect(settings)
     error("bad argument #1 to 'connect' (table expected, got "
       .. type(settings) .. ")", 2)
   end
-  local http = require "flowlua.http"
-  local auth = require "flowlua.auth"
   local s = load_settings(settings)
   local self = setmetatable({
     settings = s,
@@ -95,7 +71,7 @@ function client.connect(settings)
     placeholders = {},
   }, Client)
   if s.insecure then
-    require("flowlua.log").warn("TLS certificate verification is OFF "
+    log.warn("TLS certificate verification is OFF "
       .. "(--insecure): anyone on the network path can read the "
       .. "credentials; never use it against a real service")
   end
@@ -108,15 +84,12 @@ function client.connect(settings)
     no_proxy = runtime.no_proxy,
     cafile = s.cafile, insecure = s.insecure }, settings and settings.http))
   self.auth = auth.new(s, self.http)
-  client.last = self
   self.base_url = (s.endpoint or ""):gsub("/+$", "") .. client.BASE_PATH
-  local entity = require "flowlua.entity"
   self.connections = entity.collection(self, "connection")
   self.source_connections = entity.collection(self, "source")
   self.target_connections = entity.collection(self, "target")
   self.flows = entity.collection(self, "flow")
-  self.runs = require("flowlua.runs").collection(self)
-  require "flowlua.entities.explore"   -- conn:test(), explore, preview
+  self.runs = runs.collection(self)
   return self
 end
 
@@ -296,15 +269,15 @@ end
 function Client:explore_spec(spec_id, path)
   local q = path and { { "objectType", "FOLDER" }, { "object", path } }
     or { { "objectType", "ROOT" } }
-  return self:request("GET", "/connectionSpecs/" .. client.escape(spec_id)
-    .. "/explore" .. client.query(q))
+  return self:request("GET", "/connectionSpecs/" .. url_escape(spec_id)
+    .. "/explore" .. url_query(q))
 end
 
 --- A connection spec's configs (`GET /connectionSpecs/{id}/configs`).
 -- @tparam string spec_id
 -- @treturn table a list
 function Client:spec_configs(spec_id)
-  return self:request("GET", "/connectionSpecs/" .. client.escape(spec_id)
+  return self:request("GET", "/connectionSpecs/" .. url_escape(spec_id)
     .. "/configs")
 end
 
@@ -330,10 +303,10 @@ local function fetch_spec(self, which, key)
       error(("bad argument #1 to '%s_spec' (id or {name=} expected)")
         :format(which), 3)
     end
-    data, err = self:call("GET", path .. client.query{
+    data, err = self:call("GET", path .. url_query{
       { "property", ('name=="%s"'):format(query.name) } })
   else
-    data, err = self:call("GET", path .. "/" .. client.escape(key))
+    data, err = self:call("GET", url_join(path, key))
   end
   if data == nil and err.status ~= 404 then error(err, 0) end
   local spec = data and first_item(data)

@@ -20,15 +20,9 @@
 -- shows up in an error even if the service echoes it back.
 -- @module flowlua.errors
 
-local errors = {}
+local log = require "flowlua.log"
 
-local function redact(text)
-  local ok, log = pcall(require, "flowlua.log")
-  if ok and type(log) == "table" and log.redact then
-    return log.redact(text)
-  end
-  return text
-end
+local errors = {}
 
 --- The metatable of every flowlua error.
 local Error = { __name = "flowlua.error" }
@@ -93,7 +87,7 @@ end
 function Error:__tostring()
   local f = formatters[self.kind]
   local text = f and f(self) or tostring(self.message)
-  return redact((text:gsub("[\r\n]+", " ")))
+  return log.redact((text:gsub("[\r\n]+", " ")))
 end
 
 --- Makes an error table of a kind.

@@ -10,6 +10,7 @@ local core = require("flowlua.core").http
 local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
 local retry = require "flowlua.retry"
+local log = require "flowlua.log"
 
 local http = {}
 
@@ -31,15 +32,6 @@ local OPTIONS = {
   retry = "table|boolean", headers = "table", compress = "boolean",
   no_proxy = "string",
 }
-
-local log_module  -- flowlua.log when present; false when absent
-local function logger()
-  if log_module == nil then
-    local ok, mod = pcall(require, "flowlua.log")
-    log_module = ok and mod or false
-  end
-  return log_module or nil
-end
 
 local function check_options(opts)
   for k, v in pairs(opts) do
@@ -195,16 +187,13 @@ local function safe_url(url)
 end
 
 local function log_attempt(method, url, r, n)
-  local log = logger()
-  if not (log and log.enabled("debug")) then return end
+  if not log.enabled("debug") then return end
   log.request{ method = method, url = safe_url(url), status = r.status,
     duration = r.time, attempt = n, error = r.kind,
     request_id = r.headers and r.headers["x-request-id"] }
 end
 
 local function log_retry(method, url, r, n, delay, source)
-  local log = logger()
-  if not log then return end
   log.warn("%s %s: %s, retry %d in %.2fs (%s)", method, safe_url(url),
     r.status and ("status " .. r.status) or r.kind, n, delay, source)
 end

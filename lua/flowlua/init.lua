@@ -15,21 +15,38 @@ local flowlua = {
   VERSION = core.version,
 }
 
+-- The client of the last `flowlua.connect()`, for a workflow opened
+-- without one (scripts written before workflows took `{client=}`).
+local connected
+
 --- Connects to the Flow Service (see flowlua.client): settings from a
 -- table, or from the profile file, the environment and `flowlua run`'s
 -- options (`--sandbox`, `--emulator`, `--dry-run`).
 -- @tparam[opt] table settings
 -- @treturn table the client
 function flowlua.connect(settings)
-  return require("flowlua.client").connect(settings)
+  if settings ~= nil and type(settings) ~= "table" then
+    error("bad argument #1 to 'connect' (table expected, got "
+      .. type(settings) .. ")", 2)
+  end
+  connected = require("flowlua.client").connect(settings)
+  return connected
 end
 
---- Opens a resumable workflow (see flowlua.workflow).
+--- Opens a resumable workflow (see flowlua.workflow). Its client is
+-- `opts.client`, else the last `flowlua.connect()`'s.
 -- @tparam string name the workflow name
 -- @tparam[opt] table opts `{client=, dir=}`
 -- @treturn table the workflow
 function flowlua.workflow(name, opts)
-  return require("flowlua.workflow").new(name, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #2 to 'workflow' (table expected, got "
+      .. type(opts) .. ")", 2)
+  end
+  local given = {}
+  for k, v in pairs(opts or {}) do given[k] = v end
+  if given.client == nil then given.client = connected end
+  return require("flowlua.workflow").new(name, given)
 end
 
 --- Runs `fn(item, index)` for each item concurrently (flowlua.task).

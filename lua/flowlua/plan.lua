@@ -6,6 +6,7 @@
 -- @module flowlua.plan
 
 local json = require "flowlua.json"
+local log = require "flowlua.log"
 
 local plan = {}
 
@@ -70,10 +71,7 @@ function plan.render(list)
     if s.body then lines[#lines + 1] = "       body: " .. compact(s.body) end
     if s.ops then lines[#lines + 1] = "       patch: " .. compact(s.ops) end
   end
-  local text = table.concat(lines, "\n")
-  local ok, log = pcall(require, "flowlua.log")
-  if ok and type(log) == "table" and log.redact then text = log.redact(text) end
-  return text
+  return log.redact(table.concat(lines, "\n"))
 end
 
 return plan

@@ -14,6 +14,7 @@
 
 #define ARRAY_MT      lua_upvalueindex(1)   /* the shared json.array */
 #define BUF_MT        lua_upvalueindex(2)   /* encode's buffer metatable */
+#define OBJECT_MT     lua_upvalueindex(3)   /* the shared json.object */
 #define DEFAULT_DEPTH 1000
 #define LOCAL_FRAMES  32
 

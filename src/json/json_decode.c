@@ -5,12 +5,10 @@
 ** pushed first and moved into a table created with its final size when the
 ** container closes (or every DEC_CHUNK slots, so huge arrays do not exhaust
 ** the stack). Decoding allocates nothing outside Lua, so a memory error
-** raised by Lua while building tables cannot leak.
+** raised by Lua while building tables cannot leak. Strings, numbers,
+** literals and error messages are jsontext.h's, as for the validator.
 */
-#include <math.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lua.h"
@@ -36,203 +34,60 @@ typedef struct DFrame {
 typedef struct Dec {
   lua_State *L;
   const char *start, *end;
-  const char *errpos;
-  const char *errmsg;
+  jt_error err;
   DFrame *frames;
   int depth, cap, max_depth, slot;
 } Dec;
 
-static const char *dec_fail (Dec *d, const char *pos, const char *msg) {
-  d->errpos = pos;
-  d->errmsg = msg;
+static const char *dec_fail (Dec *d, const char *pos, int code) {
+  d->err.pos = pos;
+  d->err.code = code;
   return NULL;
 }
 
-/*
-** The scanning loops need no bounds checks: a Lua string always ends with
-** '\0', which is in neither class of jsontext.h, and every loop compares
-** its stop position with the end afterwards.
-*/
-static const char *skip_ws (const char *p) {
-  while (jt_ws[(unsigned char)*p]) p++;
-  return p;
+static const char *skip_ws (Dec *d, const char *p) {
+  return jt_skip_ws(p, d->end);
 }
 
-/* Decodes the \u escape at p (p[0] == 'u'); returns the next position. */
-static const char *dec_uescape (Dec *d, const char *p, char **o) {
-  int hi, lo;
-  unsigned long cp;
-  if (d->end - p < 5 || (hi = jt_hex4(p + 1)) < 0)
-    return dec_fail(d, p - 1, "invalid \\u escape");
-  cp = (unsigned long)hi;
-  p += 5;
-  if (cp >= 0xDC00 && cp <= 0xDFFF)
-    return dec_fail(d, p - 6, "lone low surrogate in \\u escape");
-  if (cp >= 0xD800 && cp <= 0xDBFF) {
-    if (d->end - p < 6 || p[0] != '\\' || p[1] != 'u'
-        || (lo = jt_hex4(p + 2)) < 0xDC00 || lo > 0xDFFF)
-      return dec_fail(d, p - 6, "lone high surrogate in \\u escape");
-    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
-    p += 6;
-  }
-  *o += jt_put_utf8(*o, cp);
-  return p;
-}
-
-static const char *dec_escape (Dec *d, const char *p, char **o) {
-  char c;
-  if (p + 1 >= d->end) return dec_fail(d, p, "unterminated string");
-  switch (p[1]) {
-    case '"': c = '"'; break;
-    case '\\': c = '\\'; break;
-    case '/': c = '/'; break;
-    case 'b': c = '\b'; break;
-    case 'f': c = '\f'; break;
-    case 'n': c = '\n'; break;
-    case 'r': c = '\r'; break;
-    case 't': c = '\t'; break;
-    case 'u': return dec_uescape(d, p + 1, o);
-    default: return dec_fail(d, p, "invalid escape in string");
-  }
-  *(*o)++ = c;
-  return p + 2;
-}
-
-/*
-** Slow path for strings with escapes: p is at the first backslash, s at
-** the first character of the string. The decoded text is never longer
-** than the raw text, so one buffer of the raw length suffices.
-*/
-static const char *dec_string_esc (Dec *d, const char *s, const char *p) {
-  luaL_Buffer b;
-  const char *q = p;
-  char *out, *o;
-  while (q < d->end && *q != '"') q += (*q == '\\') ? 2 : 1;
-  if (q >= d->end) return dec_fail(d, s - 1, "unterminated string");
-  out = luaL_buffinitsize(d->L, &b, (size_t)(q - s));
-  memcpy(out, s, (size_t)(p - s));
-  o = out + (p - s);
-  while (*p != '"') {
-    unsigned char c = (unsigned char)*p;
-    if (c == '\\') {
-      if ((p = dec_escape(d, p, &o)) == NULL) return NULL;
-    }
-    else if (c < 0x20) return dec_fail(d, p, "control character in string");
-    else if (c < 0x80) *o++ = *p++;
-    else {
-      int n = jt_utf8_seq((const unsigned char *)p,
-                       (const unsigned char *)d->end);
-      if (n == 0) return dec_fail(d, p, "invalid UTF-8 in string");
-      memcpy(o, p, (size_t)n);
-      o += n;
-      p += n;
-    }
-  }
-  luaL_pushresultsize(&b, (size_t)(o - out));
-  return p + 1;
-}
-
-/* p at the opening quote; pushes the string, returns the next position. */
+/* p at the opening quote; pushes the string, returns the next position.
+** Decoded text is never longer than raw text: one buffer of the raw
+** length suffices. */
 static const char *dec_string (Dec *d, const char *p) {
-  const char *s = ++p;
-  const char *end = d->end;
-  for (;;) {
-    unsigned char c;
-    while (jt_plain[(unsigned char)*p]) p++;
-    if (p >= end) return dec_fail(d, s - 1, "unterminated string");
-    c = (unsigned char)*p;
-    if (c == '"') break;
-    if (c == '\\') return dec_string_esc(d, s, p);
-    if (c < 0x20) return dec_fail(d, p, "control character in string");
-    {
-      int n = jt_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
-      if (n == 0) return dec_fail(d, p, "invalid UTF-8 in string");
-      p += n;
-    }
-  }
-  lua_pushlstring(d->L, s, (size_t)(p - s));
-  return p + 1;
-}
-
-static const char *scan_digits (const char *p, const char *end) {
-  while (p < end && *p >= '0' && *p <= '9') p++;
-  return p;
-}
-
-/* Converts a validated float (or too large integer) token to a float. */
-static const char *dec_float (Dec *d, const char *s, const char *e) {
-  char local[64];
-  size_t n = (size_t)(e - s);
-  lua_State *L = d->L;
-  if (n < sizeof local) {
-    memcpy(local, s, n);
-    local[n] = '\0';
-    if (lua_stringtonumber(L, local) == 0)
-      return dec_fail(d, s, "number cannot be represented");
-  }
+  int esc;
+  const char *s = p + 1, *q = jt_string_end(s, d->end, &esc, &d->err);
+  if (q == NULL) return NULL;
+  if (!esc) lua_pushlstring(d->L, s, (size_t)(q - s));
   else {
-    lua_pushlstring(L, s, n);
-    if (lua_stringtonumber(L, lua_tostring(L, -1)) == 0)
-      return dec_fail(d, s, "number cannot be represented");
-    lua_remove(L, -2);
+    luaL_Buffer b;
+    char *out = luaL_buffinitsize(d->L, &b, (size_t)(q - s));
+    long n = jt_unescape(s, q, out, &d->err);
+    if (n < 0) return NULL;   /* the buffer goes with the stack */
+    luaL_pushresultsize(&b, (size_t)n);
   }
-  if (lua_isinteger(L, -1)) {  /* only for locales where it can happen */
-    lua_Number x = (lua_Number)lua_tointeger(L, -1);
-    lua_pop(L, 1);
-    lua_pushnumber(L, x);
-  }
+  return q + 1;
+}
+
+static const char *dec_number (Dec *d, const char *p) {
+  int is_int;
+  int64_t i;
+  const char *e = jt_number(p, d->end, &is_int, &i, &d->err);
+  if (e == NULL) return NULL;
+  if (is_int) lua_pushinteger(d->L, (lua_Integer)i);
+  else lua_pushnumber(d->L, (lua_Number)jt_to_double(p, (size_t)(e - p)));
   return e;
 }
 
-/*
-** Numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . Integers that
-** fit in 64 bits are parsed by hand; the rest go through the C library.
-*/
-static const char *dec_number (Dec *d, const char *p) {
-  const char *s = p, *end = d->end, *ds, *de;
-  int neg = 0;
-  if (*p == '-') { neg = 1; p++; }
-  ds = p;
-  if (p < end && *p == '0') p++;
-  else if (p < end && *p >= '1' && *p <= '9') p = scan_digits(p, end);
-  else return dec_fail(d, s, "invalid number");
-  de = p;
-  if (p < end && *p == '.') {
-    const char *q = scan_digits(p + 1, end);
-    if (q == p + 1) return dec_fail(d, q, "invalid number");
-    p = q;
-  }
-  if (p < end && (*p == 'e' || *p == 'E')) {
-    const char *q = p + 1;
-    if (q < end && (*q == '+' || *q == '-')) q++;
-    p = scan_digits(q, end);
-    if (p == q) return dec_fail(d, p, "invalid number");
-  }
-  if (p != de || de - ds > 19) return dec_float(d, s, p);
-  {
-    uint64_t v = 0;
-    for (; ds < de; ds++) v = v * 10 + (uint64_t)(*ds - '0');
-    if (v > (uint64_t)INT64_MAX + (uint64_t)neg) return dec_float(d, s, p);
-    lua_pushinteger(d->L, neg ? (lua_Integer)(0 - v) : (lua_Integer)v);
-  }
-  return p;
-}
-
 static const char *dec_literal (Dec *d, const char *p) {
-  size_t left = (size_t)(d->end - p);
-  if (*p == 't' && left >= 4 && memcmp(p, "true", 4) == 0) {
-    lua_pushboolean(d->L, 1);
-    return p + 4;
+  const char *e;
+  if (*p == 'n') {
+    if ((e = jt_literal(p, d->end, "null", 4, &d->err)) != NULL)
+      lua_pushlightuserdata(d->L, NULL);
+    return e;
   }
-  if (*p == 'f' && left >= 5 && memcmp(p, "false", 5) == 0) {
-    lua_pushboolean(d->L, 0);
-    return p + 5;
-  }
-  if (*p == 'n' && left >= 4 && memcmp(p, "null", 4) == 0) {
-    lua_pushlightuserdata(d->L, NULL);
-    return p + 4;
-  }
-  return dec_fail(d, p, "invalid literal");
+  if (*p == 't') e = jt_literal(p, d->end, "true", 4, &d->err);
+  else e = jt_literal(p, d->end, "false", 5, &d->err);
+  if (e != NULL) lua_pushboolean(d->L, *p == 't');
+  return e;
 }
 
 /*
@@ -275,7 +130,13 @@ static void dec_close (Dec *d) {
   DFrame *f = &d->frames[d->depth - 1];
   lua_State *L = d->L;
   if (f->has_table || lua_gettop(L) >= f->base) dec_flush(d, f);
-  else lua_createtable(L, 0, 0);
+  else {
+    lua_createtable(L, 0, 0);
+    if (f->is_obj) {   /* {} must not read as [] */
+      lua_pushvalue(L, OBJECT_MT);
+      lua_setmetatable(L, -2);
+    }
+  }
   if (!f->is_obj) {
     lua_pushvalue(L, ARRAY_MT);
     lua_setmetatable(L, -2);
@@ -287,9 +148,9 @@ static void dec_close (Dec *d) {
 static const char *dec_open (Dec *d, const char *p) {
   DFrame *f;
   if (d->depth >= d->max_depth)
-    return dec_fail(d, p, "nesting too deep");
+    return dec_fail(d, p, JT_E_DEPTH);
   if (!lua_checkstack(d->L, DEC_CHUNK + 8))
-    return dec_fail(d, p, "nesting too deep for the Lua stack");
+    return dec_fail(d, p, JT_E_STACK);
   if (d->depth == d->cap)
     d->frames = json_grow_frames(d->L, d->frames, &d->cap, d->depth + 1,
                             sizeof(DFrame), d->slot);
@@ -303,13 +164,13 @@ static const char *dec_open (Dec *d, const char *p) {
 
 /* Parses `"key" :` inside an object; returns the position after ':'. */
 static const char *dec_key (Dec *d, const char *p) {
-  p = skip_ws(p);
-  if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
-  if (*p != '"') return dec_fail(d, p, "expected a string key");
+  p = skip_ws(d, p);
+  if (p >= d->end) return dec_fail(d, p, JT_E_END);
+  if (*p != '"') return dec_fail(d, p, JT_E_KEY);
   if ((p = dec_string(d, p)) == NULL) return NULL;
-  p = skip_ws(p);
-  if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
-  if (*p != ':') return dec_fail(d, p, "expected ':' after a key");
+  p = skip_ws(d, p);
+  if (p >= d->end) return dec_fail(d, p, JT_E_END);
+  if (*p != ':') return dec_fail(d, p, JT_E_COLON);
   return p + 1;
 }
 
@@ -321,7 +182,7 @@ static const char *dec_scalar (Dec *d, const char *p) {
     case '5': case '6': case '7': case '8': case '9':
       return dec_number(d, p);
     case 't': case 'f': case 'n': return dec_literal(d, p);
-    default: return dec_fail(d, p, NULL);  /* names the character */
+    default: return dec_fail(d, p, JT_E_UNEXPECTED);
   }
 }
 
@@ -333,15 +194,14 @@ static const char *dec_scalar (Dec *d, const char *p) {
 static const char *dec_after (Dec *d, const char *p) {
   while (d->depth > 0) {
     DFrame *f = &d->frames[d->depth - 1];
-    p = skip_ws(p);
-    if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
+    p = skip_ws(d, p);
+    if (p >= d->end) return dec_fail(d, p, JT_E_END);
     if (*p == ',') {
       if (lua_gettop(d->L) - f->base >= DEC_CHUNK) dec_flush(d, f);
       return f->is_obj ? dec_key(d, p + 1) : p + 1;
     }
     if (*p != (f->is_obj ? '}' : ']'))
-      return dec_fail(d, p, f->is_obj ? "expected ',' or '}'"
-                                      : "expected ',' or ']'");
+      return dec_fail(d, p, f->is_obj ? JT_E_OBJECT_NEXT : JT_E_ARRAY_NEXT);
     dec_close(d);
     p++;
   }
@@ -349,12 +209,12 @@ static const char *dec_after (Dec *d, const char *p) {
 }
 
 static const char *dec_value (Dec *d, const char *p) {
-  p = skip_ws(p);
-  if (p >= d->end) return dec_fail(d, p, "unexpected end of input");
+  p = skip_ws(d, p);
+  if (p >= d->end) return dec_fail(d, p, JT_E_END);
   if (*p == '[' || *p == '{') {
     char close = (*p == '[') ? ']' : '}';
     if ((p = dec_open(d, p)) == NULL) return NULL;
-    p = skip_ws(p);
+    p = skip_ws(d, p);
     if (p < d->end && *p == close) {
       dec_close(d);
       return dec_after(d, p + 1);
@@ -365,24 +225,11 @@ static const char *dec_value (Dec *d, const char *p) {
   return dec_after(d, p);
 }
 
-/* Pushes the message of an unexpected character, shown when printable. */
-static const char *unexpected (lua_State *L, unsigned char c) {
-  static const char hex[] = "0123456789abcdef";
-  if (c > 0x20 && c < 0x7F)
-    return lua_pushfstring(L, "unexpected character '%c'", c);
-  return lua_pushfstring(L, "unexpected byte 0x%c%c", hex[c >> 4], hex[c & 15]);
-}
-
 static int dec_error (Dec *d) {
-  const char *q, *msg = d->errmsg;
-  int line = 1;
-  const char *bol = d->start;
-  for (q = d->start; q < d->errpos; q++)
-    if (*q == '\n') { line++; bol = q + 1; }
-  if (msg == NULL) msg = unexpected(d->L, (unsigned char)*d->errpos);
+  char msg[128];
+  jt_error_text(d->start, &d->err, msg, sizeof msg);
   lua_pushnil(d->L);
-  lua_pushfstring(d->L, "%s at line %d column %d", msg, line,
-                  (int)(d->errpos - bol) + 1);
+  lua_pushstring(d->L, msg);
   return 2;
 }
 
@@ -402,14 +249,14 @@ int json_decode (lua_State *L) {
   d.depth = 0;
   d.cap = LOCAL_FRAMES;
   d.slot = 3;
-  d.errpos = s;
-  d.errmsg = "invalid JSON";
+  d.err.pos = s;
+  d.err.code = JT_E_END;
   p = s;
   while (p != NULL && (d.depth > 0 || lua_gettop(L) == 3))
     p = dec_value(&d, p);
   if (p != NULL) {
-    p = skip_ws(p);
-    if (p < d.end) p = dec_fail(&d, p, "unexpected data after the value");
+    p = skip_ws(&d, p);
+    if (p < d.end) p = dec_fail(&d, p, JT_E_TRAILING);
   }
   if (p == NULL) {
     lua_settop(L, 3);

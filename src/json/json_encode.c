@@ -85,6 +85,7 @@ typedef struct Enc {
   const char *indent;  /* NULL: compact output */
   size_t indentlen;
   const void *array_mt;  /* json.array, compared by address */
+  const void *object_mt; /* json.object, likewise */
 } Enc;
 
 static void enc_value (Enc *e, int idx);
@@ -457,15 +458,19 @@ static void enc_object (Enc *e, int idx) {
   else enc_object_plain(e, idx, lv);
 }
 
+/* json.array marks an array, json.object an object; unmarked, a
+** non-empty sequence is an array and anything else an object. */
 static void enc_table (Enc *e, int idx) {
   lua_State *L = e->L;
-  int marked = 0;
+  const void *mark = NULL;
   if (lua_getmetatable(L, idx)) {
-    marked = (lua_topointer(L, -1) == e->array_mt);
+    mark = lua_topointer(L, -1);
     lua_pop(L, 1);
   }
-  if (marked || lua_rawlen(L, idx) > 0) enc_array(e, idx);
-  else enc_object(e, idx);
+  if (mark == e->array_mt) enc_array(e, idx);
+  else if (mark == e->object_mt || lua_rawlen(L, idx) == 0)
+    enc_object(e, idx);
+  else enc_array(e, idx);
 }
 
 static void enc_value (Enc *e, int idx) {
@@ -547,6 +552,7 @@ int json_encode (lua_State *L) {
   e.cap = LOCAL_FRAMES;
   e.slot = 3;
   e.array_mt = lua_topointer(L, ARRAY_MT);
+  e.object_mt = lua_topointer(L, OBJECT_MT);
   enc_value(&e, 1);
   lua_pushlstring(L, e.buf->b, e.buf->n);
   free(e.buf->b);

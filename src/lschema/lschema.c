@@ -48,11 +48,12 @@ static validator *bound_validator (lua_State *L) {
   return v;
 }
 
-/* Pushes json.array (the array metatable) or nil. */
-static void push_array_mt (lua_State *L) {
+/* Pushes json.array or json.object (mark "array" or "object": the
+** metatables that tell [] from {}), or nil without flowlua.core.json. */
+static void push_mark (lua_State *L, const char *mark) {
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   if (lua_getfield(L, -1, "flowlua.core.json") == LUA_TTABLE)
-    lua_getfield(L, -1, "array");
+    lua_getfield(L, -1, mark);
   else
     lua_pushnil(L);
   lua_replace(L, -3);
@@ -115,7 +116,7 @@ static int run_lua (lua_State *L, validator *v, int quiet) {
   keys.table = SLOT_KEYS;
   keys.up = UP_KEYS;
   keys.nup = v->nkey_up;
-  r = sc_lua_walk(L, &c, 2, &keys, SLOT_ARRAY_MT);
+  r = sc_lua_walk(L, &c, 2, &keys, SLOT_ARRAY_MT, SLOT_OBJECT_MT);
   if (r != SC_WALK_BAIL) return finish(L, r, quiet);
   lua_settop(L, 2);   /* errors a muted branch may have made */
   lua_pushnil(L);
@@ -209,7 +210,7 @@ static int validator_tostring (lua_State *L) {
 typedef struct resolver {
   lua_State *L;
   int fn;                    /* stack index of opts.resolve, 0 if none */
-  int array_mt;
+  int array_mt, object_mt;   /* stack indices of the marks, or 0 */
 } resolver;
 
 /* Calls opts.resolve(uri) protected: a Lua error becomes a message. */
@@ -233,6 +234,7 @@ static sv_value *resolve_cb (void *ud, sc_arena *a, const char *uri,
     cv.L = L;
     cv.a = a;
     cv.array_mt = r->array_mt;
+    cv.object_mt = r->object_mt;
     if ((doc = lschema_to_sv(&cv, lua_gettop(L))) == NULL)
       snprintf(err, errlen, "%s", cv.err);
   }
@@ -265,8 +267,8 @@ static void fill_keys (lua_State *L, validator *v, int keys) {
 }
 
 /* Reads the schema argument into the validator's arena. */
-static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
-                              char *err, size_t errlen) {
+static sv_value *read_schema (lua_State *L, validator *v,
+                              const resolver *r, char *err, size_t errlen) {
   sc_arena *a = sc_schema_arena(v->schema);
   if (lua_type(L, 1) == LUA_TSTRING) {
     size_t n;
@@ -280,23 +282,25 @@ static sv_value *read_schema (lua_State *L, validator *v, int array_mt,
     memset(&cv, 0, sizeof cv);
     cv.L = L;
     cv.a = a;
-    cv.array_mt = array_mt;
+    cv.array_mt = r->array_mt;
+    cv.object_mt = r->object_mt;
     if ((root = lschema_to_sv(&cv, 1)) == NULL)
       snprintf(err, errlen, "%s", cv.err);
     return root;
   }
 }
 
-/* A validate function over the validator (5), keys (6), json.array (4),
-** the error field names and the first keys. */
+/* A validate function over the validator (6), keys (7), json.array (4),
+** json.object (5), the error field names and the first keys. */
 static void push_bound (lua_State *L, const validator *v, lua_CFunction f) {
   int i;
   luaL_checkstack(L, UP_KEYS + v->nkey_up, "too many keys");
-  lua_pushvalue(L, 5);
   lua_pushvalue(L, 6);
+  lua_pushvalue(L, 7);
   lua_pushvalue(L, 4);
+  lua_pushvalue(L, 5);
   for (i = 0; i < 5; i++) lua_pushstring(L, lschema_error_fields[i]);
-  for (i = 1; i <= v->nkey_up; i++) lua_rawgeti(L, 6, i);
+  for (i = 1; i <= v->nkey_up; i++) lua_rawgeti(L, 7, i);
   lua_pushcclosure(L, f, UP_KEYS + v->nkey_up);
 }
 
@@ -319,8 +323,9 @@ static int schema_compile (lua_State *L) {
   lua_getfield(L, 2, "resolve");                          /* 3 */
   luaL_argexpected(L, lua_isnil(L, 3) || lua_isfunction(L, 3), 2,
                    "resolve must be a function");
-  push_array_mt(L);                                      /* 4 */
-  v = lua_newuserdatauv(L, sizeof *v, 1);                /* 5 */
+  push_mark(L, "array");                                 /* 4 */
+  push_mark(L, "object");                                /* 5 */
+  v = lua_newuserdatauv(L, sizeof *v, 1);                /* 6 */
   memset(v, 0, sizeof *v);
   luaL_setmetatable(L, VALIDATOR);
   v->all_errors = opt_flag(L, "all_errors", 0);
@@ -328,24 +333,26 @@ static int schema_compile (lua_State *L) {
   r.L = L;
   r.fn = lua_isnil(L, 3) ? 0 : 3;
   r.array_mt = lua_isnil(L, 4) ? 0 : 4;
+  r.object_mt = lua_isnil(L, 5) ? 0 : 5;
   o.resolve = resolve_cb;
   o.resolve_ud = &r;
   err[0] = '\0';
-  root = read_schema(L, v, r.array_mt, err, sizeof err);
+  root = read_schema(L, v, &r, err, sizeof err);
   if (root == NULL || !sc_compile(v->schema, root, &o, err, sizeof err)) {
     luaL_pushfail(L);
     lua_pushstring(L, err);
     return 2;
   }
   v->walkable = opt_flag(L, "fast", 1) && sc_lua_walkable(v->schema);
-  lua_createtable(L, (int)sc_nkeys(v->schema), 0);       /* 6 */
-  fill_keys(L, v, 6);
+  lua_createtable(L, (int)sc_nkeys(v->schema), 0);       /* 7 */
+  fill_keys(L, v, 7);
   v->nkey_up = (int)(sc_nkeys(v->schema) < KEY_UPVALUES
                      ? sc_nkeys(v->schema) : KEY_UPVALUES);
-  lua_pushvalue(L, 6);
-  lua_setiuservalue(L, 5, 1);
+  lua_pushvalue(L, 7);
+  lua_setiuservalue(L, 6, 1);
   if (lua_isnil(L, 4)) { lua_pushboolean(L, 0); lua_replace(L, 4); }
-  lua_pushvalue(L, 5);
+  if (lua_isnil(L, 5)) { lua_pushboolean(L, 0); lua_replace(L, 5); }
+  lua_pushvalue(L, 6);
   push_bound(L, v, bound_validate);
   push_bound(L, v, bound_validate_json);
   push_bound(L, v, bound_is_valid);
@@ -417,7 +424,7 @@ static int schema_decode (lua_State *L) {
   char err[160];
   sv_value *v;
   lua_settop(L, 2);
-  push_array_mt(L);                                       /* 3 */
+  push_mark(L, "array");                                  /* 3 */
   a = lua_newuserdatauv(L, sizeof *a, 0);  /* owns the tree: no leak */
   memset(a, 0, sizeof *a);
   luaL_setmetatable(L, ARENA);

@@ -30,14 +30,16 @@ typedef struct validator {
 } validator;
 
 /* The validate functions are closures over the validator (upvalue 1), its
-** key table, json.array (or false), the field names of an error and the
-** first KEY_UPVALUES keys of the key table again (upvalue UP_KEYS + id),
-** as an upvalue is cheaper to push; the error list is stack slot 3. */
+** key table, json.array and json.object (or false), the field names of an
+** error and the first KEY_UPVALUES keys of the key table again (upvalue
+** UP_KEYS + id), as an upvalue is cheaper to push; the error list is
+** stack slot 3. */
 #define UP_VALIDATOR lua_upvalueindex(1)
 #define SLOT_KEYS lua_upvalueindex(2)
 #define SLOT_ARRAY_MT lua_upvalueindex(3)
-#define UP_FIELD(i) lua_upvalueindex(4 + (i))
-#define UP_KEYS 8
+#define SLOT_OBJECT_MT lua_upvalueindex(4)
+#define UP_FIELD(i) lua_upvalueindex(5 + (i))
+#define UP_KEYS 9
 #define KEY_UPVALUES (255 - UP_KEYS)
 #define SLOT_ERRORS 3
 
@@ -67,6 +69,7 @@ typedef struct conv {
   lua_State *L;
   sc_arena *a;
   int array_mt;              /* stack index of json.array, or 0 */
+  int object_mt;             /* stack index of json.object, or 0 */
   int depth;
   const char *err;
 } conv;

@@ -25,17 +25,20 @@
 ** pinned (release does not pop them) until their object is released.
 ** ====================================================================== */
 
-static int is_array_mt (lua_State *L, int idx) {
-  int r;
+/* The kind a mark gives the table at idx: json.array SK_ARR, json.object
+** SK_OBJ; 0 unmarked. */
+static int marked_kind (lua_State *L, int idx) {
+  int r = 0;
   if (!lua_getmetatable(L, idx)) return 0;
-  r = lua_rawequal(L, -1, SLOT_ARRAY_MT);
+  if (lua_rawequal(L, -1, SLOT_ARRAY_MT)) r = SK_ARR;
+  else if (lua_rawequal(L, -1, SLOT_OBJECT_MT)) r = SK_OBJ;
   lua_pop(L, 1);
   return r;
 }
 
 static int lua_kind (void *ud, sc_ref v) {
   lua_State *L = ((lctx *)ud)->L;
-  int idx = (int)v;
+  int idx = (int)v, mark;
   switch (lua_type(L, idx)) {
     case LUA_TNIL: return SK_NULL;
     case LUA_TLIGHTUSERDATA:
@@ -46,7 +49,7 @@ static int lua_kind (void *ud, sc_ref v) {
     case LUA_TTABLE: break;
     default: return SK_OTHER;
   }
-  if (is_array_mt(L, idx)) return SK_ARR;
+  if ((mark = marked_kind(L, idx)) != 0) return mark;
   if (lua_rawgeti(L, idx, 1) != LUA_TNIL) { lua_pop(L, 1); return SK_ARR; }
   lua_pop(L, 1);
   lua_pushnil(L);
@@ -221,14 +224,20 @@ static sv_value *sv_new (conv *cv, int kind) {
   return v;
 }
 
-static int is_sequence (lua_State *L, int idx, int array_mt) {
-  int r;
-  if (array_mt && lua_getmetatable(L, idx)) {
-    r = lua_rawequal(L, -1, array_mt);
+/* The kind a mark gives the table at idx (SK_ARR, SK_OBJ), or 0. */
+static int conv_mark (const conv *cv, int idx) {
+  lua_State *L = cv->L;
+  int r = 0;
+  if ((cv->array_mt || cv->object_mt) && lua_getmetatable(L, idx)) {
+    if (cv->array_mt && lua_rawequal(L, -1, cv->array_mt)) r = SK_ARR;
+    else if (cv->object_mt && lua_rawequal(L, -1, cv->object_mt)) r = SK_OBJ;
     lua_pop(L, 1);
-    if (r) return 1;
   }
-  r = lua_rawgeti(L, idx, 1) != LUA_TNIL;
+  return r;
+}
+
+static int is_sequence (lua_State *L, int idx) {
+  int r = lua_rawgeti(L, idx, 1) != LUA_TNIL;
   lua_pop(L, 1);
   return r;
 }
@@ -289,11 +298,14 @@ static sv_value *object_to_sv (conv *cv, int idx) {
 
 static sv_value *table_to_sv (conv *cv, int idx) {
   sv_value *v;
+  int mark;
   if (++cv->depth > 1000) { cv->err = "too deeply nested"; return NULL; }
   /* a key, a value and a lookahead per level: Lua guarantees only 20 */
   if (!lua_checkstack(cv->L, 4)) { cv->err = "out of memory"; return NULL; }
-  v = is_sequence(cv->L, idx, cv->array_mt) ? array_to_sv(cv, idx)
-    : object_to_sv(cv, idx);
+  mark = conv_mark(cv, idx);
+  v = mark == SK_ARR || (mark == 0 && is_sequence(cv->L, idx))
+    ? array_to_sv(cv, idx) : object_to_sv(cv, idx);
+  if (v && mark == SK_OBJ) v->empty_any = 0;   /* json.object: {} */
   cv->depth--;
   if (v && v->kind == SV_ARR && v->n == 0 && !cv->array_mt) v->empty_any = 1;
   return v;

@@ -46,16 +46,19 @@ static int exec (walk *w, const lw_prog *p, lval *v, const sc_path *path);
 ** ====================================================================== */
 
 /* As the generic accessor does: json.array or a sequence ([1] is not nil)
-** is an array; anything else an object, or an unmarked empty table ([]
-** and {} at once), told apart only when a check fails (is_empty). */
+** is an array, json.object an object; anything else an object, or an
+** unmarked empty table ([] and {} at once), told apart only when a check
+** fails (is_empty). */
 static void classify (walk *w, lval *v) {
   lua_State *L = w->L;
   int arr = 0;
+  v->u.marked = 0;
   if (lua_getmetatable(L, v->slot)) {
     arr = lua_rawequal(L, -1, w->array_mt);
+    v->u.marked = arr || lua_rawequal(L, -1, w->object_mt);
     lua_pop(L, 1);
   }
-  if (!arr) {
+  if (!v->u.marked) {
     arr = lua_rawgeti(L, v->slot, 1) != LUA_TNIL;
     lua_pop(L, 1);
   }
@@ -74,7 +77,8 @@ static int is_empty (walk *w, const lval *v) {
 /* A check failed on v: were v an empty table, it might pass as [], which
 ** is for the generic walker to say. */
 static void failed_on (walk *w, const lval *v, int known_nonempty) {
-  if (!w->sv && v->kind == SK_OBJ && !known_nonempty && is_empty(w, v))
+  if (!w->sv && v->kind == SK_OBJ && !v->u.marked && !known_nonempty
+      && is_empty(w, v))
     w->bail = 1;
 }
 
@@ -402,7 +406,7 @@ static int lw_valid (walk *w, const sc_node *n, lval *v,
 ** ====================================================================== */
 
 int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const sc_lua_keys *keys,
-                 int array_mt) {
+                 int array_mt, int object_mt) {
   walk w;
   lval v;
   int r;
@@ -413,6 +417,7 @@ int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const sc_lua_keys *keys,
   w.key_up = keys->up;
   w.nkey_up = keys->nup;
   w.array_mt = array_mt;
+  w.object_mt = object_mt;
   w.sv = 0;
   w.bail = 0;
   w.valid = lw_valid;

@@ -31,10 +31,10 @@ typedef struct sc_lua_keys {
 } sc_lua_keys;
 
 /* Validates the value at idx in first-error mode, errors to c->on_error:
-** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. array_mt is the index
-** of json.array (pseudo-indices are fine). */
+** 1 valid, 0 invalid, -1 too deep, SC_WALK_BAIL. array_mt and object_mt
+** are the indices of json.array and json.object (pseudo-indices are fine). */
 int sc_lua_walk (lua_State *L, sc_vctx *c, int idx, const sc_lua_keys *keys,
-                 int array_mt);
+                 int array_mt, int object_mt);
 
 /* The same over a parsed document (sv_parse, sv_parse_view). */
 int sc_sv_walk (sc_vctx *c, const sv_value *doc);

@@ -25,6 +25,7 @@ typedef struct lval {
     sc_num num;
     struct { const char *s; size_t len; } str;
     int b;
+    int marked;              /* a table: json.array or json.object */
   } u;
   const sv_value *sv;        /* the value, when walking sv_value */
 } lval;
@@ -35,7 +36,7 @@ typedef struct walk {
   const char *const *kptr;   /* kptr[id]: the interned key strings */
   int kptr_index;            /* the key table: kptr[id] is its [id] */
   int key_up, nkey_up;       /* key id i <= nkey_up: upvalue key_up + i */
-  int array_mt;
+  int array_mt, object_mt;   /* stack indices of the marks */
   int sv;                    /* walking sv_value, not Lua values */
   int bail;                  /* the generic walker must answer */
   /* validates v against n (lschema_walk.c): lschema_walk_each.c calls it

@@ -2,10 +2,10 @@
 -- `conn:explore(path)`, `conn:preview(path, opts)`, `conn:structure(path,
 -- opts)` and `conn:configs()`. All are reads (GET), retried as reads are.
 -- Loading this module installs them on the entity class.
--- @module flowlua.entities.explore
+-- @module flowlua.entity.explore
 
-local base = require "flowlua.entities.base"
-local client_mod = require "flowlua.client"
+local url = require "flowlua.url"
+local base = require "flowlua.entity.base"
 
 local explore = {}
 
@@ -39,7 +39,7 @@ function base.methods:explore(path)
   local c = check_connection(self, "explore")
   local q = path and { { "objectType", "FOLDER" }, { "object", path } }
     or { { "objectType", "ROOT" } }
-  return c:request("GET", path_of(self) .. "/explore" .. client_mod.query(q))
+  return c:request("GET", path_of(self) .. "/explore" .. url.query(q))
 end
 
 -- The OAS spells the file types `Delimited` and `JSON` (the tutorials
@@ -55,7 +55,7 @@ local function file_query(path, opts, preview)
     q[#q + 1] = { "preview", "true" }
     if opts.rows then q[#q + 1] = { "previewCount", tostring(opts.rows) } end
   end
-  return client_mod.query(q)
+  return url.query(q)
 end
 
 local function check_file(name, path, opts)

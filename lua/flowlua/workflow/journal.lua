@@ -11,7 +11,7 @@
 --                                  "spec": "<spec id>", "started": 1.7e9,
 --                                  "id": "<id once known>"} ],
 --                    "entities": [ {"kind": "connection", "id": "..."} ] } ] }
--- @module flowlua.journal
+-- @module flowlua.workflow.journal
 
 local files = require "flowlua.files"
 local json = require "flowlua.json"
@@ -19,7 +19,7 @@ local sys = require("flowlua.core").sys
 
 local journal = {}
 
-local Journal = { __name = "flowlua.journal" }
+local Journal = { __name = "flowlua.workflow.journal" }
 Journal.__index = Journal
 
 --- The directory journals live in: `FLOWLUA_JOURNAL_DIR` or

@@ -4,9 +4,9 @@
 -- itself); a valid document as `DOC: valid`. `$ref`s to other files are
 -- read relative to the schema's folder (or as file:// URIs); nothing is
 -- fetched from the network.
--- @module flowlua.cmd.validate
+-- @module flowlua.cli.validate
 
-local options = require "flowlua.cmd.options"
+local options = require "flowlua.cli.options"
 local schema = require "flowlua.schema"
 
 local validate = {}
@@ -102,7 +102,7 @@ function validate.main(args)
   if opts.help then print(HELP) return 0 end
   local spec_path = opts.operands[1]
   if spec_path == nil then
-    require("flowlua.cli").usage_error("no schema given", USAGE)
+    options.usage_error("no schema given", USAGE)
   end
   local text, err = read(spec_path)
   if not text then

@@ -1,5 +1,5 @@
 --- The flowlua command line: `flowlua COMMAND [OPTIONS] ...`.
--- main.c hands argv here; every command is a module under flowlua.cmd.
+-- main.c hands argv here; every command is a module under flowlua.cli.
 -- Exit codes: 0 success, 1 failure (a script error, an invalid document),
 -- 2 usage error or unreadable input.
 -- @module flowlua.cli
@@ -7,34 +7,26 @@
 local cli = {}
 
 local core = require "flowlua.core"
+local options = require "flowlua.cli.options"
 
 cli.VERSION = core.version
 
 --- Commands: name → module and one-line summary, in help order.
 cli.commands = {
-  { name = "run", module = "flowlua.cmd.run",
+  { name = "run", module = "flowlua.cli.run",
     summary = "run a workflow script" },
-  { name = "emulator", module = "flowlua.cmd.emulator",
+  { name = "emulator", module = "flowlua.cli.emulator",
     summary = "serve the local Flow Service emulator" },
-  { name = "runs", module = "flowlua.cmd.runs",
+  { name = "runs", module = "flowlua.cli.runs",
     summary = "show a flow's state and recent runs (--json, --watch)" },
-  { name = "validate", module = "flowlua.cmd.validate",
+  { name = "validate", module = "flowlua.cli.validate",
     summary = "validate JSON documents against a JSON Schema" },
 }
 
 cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"
 
---- A usage error: printed with the usage line, exits 2.
-local UsageError = { __name = "flowlua.cli.UsageError" }
-UsageError.__index = UsageError
-function UsageError:__tostring() return self.message end
-
---- Raises a usage error with a message.
--- @tparam string message what was wrong with the command line
--- @tparam[opt] string usage the command's usage line
-function cli.usage_error(message, usage)
-  error(setmetatable({ message = message, usage = usage }, UsageError), 0)
-end
+--- Raises a usage error (flowlua.cli.options.usage_error): exit 2.
+cli.usage_error = options.usage_error
 
 local function find_command(name)
   for _, c in ipairs(cli.commands) do
@@ -86,7 +78,7 @@ function cli.main(argv)
     return require(command.module).main(args)
   end)
   if ok then return result or 0 end
-  if getmetatable(result) == UsageError then
+  if options.is_usage_error(result) then
     io.stderr:write("flowlua: ", result.message, "\n",
       result.usage or cli.USAGE, "\n")
     return 2

@@ -1,9 +1,9 @@
 --- `flowlua runs [OPTIONS] FLOW_ID`: a flow's state and its recent runs,
 -- as a table, as one JSON document (`--json`), or watched until its next
 -- run finishes (`--watch`, with a progress line).
--- @module flowlua.cmd.runs
+-- @module flowlua.cli.runs
 
-local options = require "flowlua.cmd.options"
+local options = require "flowlua.cli.options"
 local runtime = require "flowlua.runtime"
 
 local cmd = {}
@@ -151,11 +151,11 @@ function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
   if #opts.operands ~= 1 then
-    require("flowlua.cli").usage_error("one FLOW_ID expected", USAGE)
+    options.usage_error("one FLOW_ID expected", USAGE)
   end
   local limit = math.tointeger(tonumber(opts.limit))
   if limit == nil or limit < 1 or limit > 100 then
-    require("flowlua.cli").usage_error("--limit must be from 1 to 100", USAGE)
+    options.usage_error("--limit must be from 1 to 100", USAGE)
   end
   local timeout = options.positive_number(opts.timeout, "--timeout", USAGE)
   local aep = connect(opts)

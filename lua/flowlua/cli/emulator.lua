@@ -1,8 +1,8 @@
 --- `flowlua emulator [OPTIONS]`: serve the local Flow Service emulator
 -- until SIGINT or SIGTERM (exit status 130 or 143).
--- @module flowlua.cmd.emulator
+-- @module flowlua.cli.emulator
 
-local options = require "flowlua.cmd.options"
+local options = require "flowlua.cli.options"
 
 local cmd = {}
 
@@ -51,7 +51,7 @@ local HELP = USAGE .. "\n\nServes a local Adobe Flow Service (and IMS token "
 local function number_opt(value, name, min, max)
   local n = math.tointeger(tonumber(value))
   if n == nil or n < min or n > max then
-    require("flowlua.cli").usage_error(("%s must be an integer from %d to %d")
+    options.usage_error(("%s must be an integer from %d to %d")
       :format(name, min, max), USAGE)
   end
   return n
@@ -80,7 +80,7 @@ function cmd.main(args)
   if opts.help then print(HELP) return 0 end
   if opts.allow_core then require("flowlua.core").sys.allow_core() end
   if #opts.operands > 0 then
-    require("flowlua.cli").usage_error("unexpected argument '"
+    options.usage_error("unexpected argument '"
       .. opts.operands[1] .. "'", USAGE)
   end
   local settings = {
@@ -93,7 +93,7 @@ function cmd.main(args)
       "--time-scale", USAGE),
   }
   if (opts.tls_cert == nil) ~= (opts.tls_key == nil) then
-    require("flowlua.cli").usage_error("--tls-cert and --tls-key go together",
+    options.usage_error("--tls-cert and --tls-key go together",
       USAGE)
   end
   local sys = require("flowlua.core").sys

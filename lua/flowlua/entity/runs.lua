@@ -9,11 +9,12 @@
 -- after an ambiguous failure the run is looked for (a run of the flow
 -- with the same window, created since the attempt began) before the
 -- error is raised, so a run is never started twice by one call.
--- @module flowlua.runs
+-- @module flowlua.entity.runs
 
 local errors = require "flowlua.errors"
 local plan = require "flowlua.plan"
-local base = require "flowlua.entities.base"
+local url = require "flowlua.url"
+local base = require "flowlua.entity.base"
 
 local runs = {}
 
@@ -269,7 +270,7 @@ end
 function Runs:list(opts)
   opts = check_opts(self, "list", opts)
   local c = self.client
-  local q = require("flowlua.client").query
+  local q = url.query
   local items, i = {}, 0
   local path = "/runs" .. q(list_query(opts))
   return function()
@@ -281,10 +282,9 @@ function Runs:list(opts)
       items, i = data.items or {}, 0
       local href = type(data._links) == "table"
         and type(data._links.next) == "table" and data._links.next.href
-      local token = type(href) == "string"
-        and href:match("continuationToken=([^&]+)")
-      path = token and ("/runs" .. q({ { "continuationToken",
-        require("flowlua.client").unescape(token) } })) or nil
+      local token = url.param(href, "continuationToken")
+      path = token and ("/runs" .. q({ { "continuationToken", token } }))
+        or nil
     end
   end
 end
@@ -308,8 +308,7 @@ function Runs:count(opts)
   opts = check_opts(self, "count", opts)
   local q = list_query({ flow = opts.flow, status = opts.status,
     since = opts.since, property = opts.property }, { { "count", "true" } })
-  local data = self.client:request("GET", "/runs"
-    .. require("flowlua.client").query(q))
+  local data = self.client:request("GET", "/runs" .. url.query(q))
   return math.tointeger(data.count) or data.count
 end
 

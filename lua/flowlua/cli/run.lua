@@ -1,10 +1,11 @@
 --- `flowlua run [OPTIONS] SCRIPT [ARGS...]`: run a workflow script.
 -- The script gets a global `arg` laid out as lua5.4 does (arg[0] the
 -- script, arg[1..n] its arguments, also passed as `...`).
--- @module flowlua.cmd.run
+-- @module flowlua.cli.run
 
-local options = require "flowlua.cmd.options"
+local options = require "flowlua.cli.options"
 local runtime = require "flowlua.runtime"
+local plan = require "flowlua.plan"
 
 local run = {}
 
@@ -52,7 +53,7 @@ script.]]
 local function configure(opts)
   if opts.log_format and opts.log_format ~= "text"
       and opts.log_format ~= "json" then
-    require("flowlua.cli").usage_error(
+    options.usage_error(
       "--log-format must be 'text' or 'json'", USAGE)
   end
   runtime.dry_run = opts.dry_run or false
@@ -68,7 +69,7 @@ local function configure(opts)
   if opts.timeout then
     local n = tonumber(opts.timeout)
     if n == nil or n <= 0 or n ~= n or n == math.huge then
-      require("flowlua.cli").usage_error(
+      options.usage_error(
         "--timeout must be a positive number of seconds", USAGE)
     end
     runtime.overrides.timeout = n
@@ -94,13 +95,10 @@ end
 
 -- Under --dry-run, what the script would have changed (flowlua.plan),
 -- printed whether or not the script finished: a validation failure is
--- part of what a dry run is for.
+-- part of what a dry run is for. "0 steps" says that nothing would change.
 local function print_plan()
-  local plan = package.loaded["flowlua.plan"]
-  if plan then
-    io.stdout:write(plan.render(), "\n")
-    io.stdout:flush()
-  end
+  io.stdout:write(plan.render(), "\n")
+  io.stdout:flush()
 end
 
 -- Calls the chunk with a handler that keeps the traceback for -v.
@@ -125,7 +123,7 @@ function run.main(args)
   if opts.allow_core then require("flowlua.core").sys.allow_core() end
   local script = opts.operands[1]
   if script == nil then
-    require("flowlua.cli").usage_error("no script given", USAGE)
+    options.usage_error("no script given", USAGE)
   end
   configure(opts)
   local chunk, load_err = loadfile(script)

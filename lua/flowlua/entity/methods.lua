@@ -4,16 +4,16 @@
 -- After an ambiguous failure a mutation reads the entity back to see
 -- whether it landed before sending again; under `--dry-run` mutations
 -- are recorded in flowlua.plan instead. Loading this module installs the
--- methods on the entity class (flowlua.entities.base).
--- @module flowlua.entities.methods
+-- methods on the entity class (flowlua.entity.base).
+-- @module flowlua.entity.methods
 
 local json = require "flowlua.json"
 local errors = require "flowlua.errors"
-local validate = require "flowlua.validate"
+local validate = require "flowlua.entity.validate"
 local plan = require "flowlua.plan"
-local patch = require "flowlua.entities.patch"
-local base = require "flowlua.entities.base"
-local check = require "flowlua.entities.check"
+local patch = require "flowlua.entity.patch"
+local base = require "flowlua.entity.base"
+local check = require "flowlua.entity.check"
 
 local private, methods = base.private, base.methods
 local deep_copy, replace_fields = base.deep_copy, base.replace_fields

@@ -2,11 +2,29 @@
 -- Options are declared as a list of specs; parsing stops at the first
 -- operand (or `--`) when `stop_at_operand` is set, which is what `run`
 -- needs so that the script's own options reach the script.
--- @module flowlua.cmd.options
-
-local cli = require "flowlua.cli"
+-- Also the usage error every command raises (exit 2 with the usage line).
+-- @module flowlua.cli.options
 
 local options = {}
+
+--- A usage error: printed with the usage line, exits 2.
+local UsageError = { __name = "flowlua.cli.UsageError" }
+UsageError.__index = UsageError
+function UsageError:__tostring() return self.message end
+
+--- Raises a usage error with a message.
+-- @tparam string message what was wrong with the command line
+-- @tparam[opt] string usage the command's usage line
+function options.usage_error(message, usage)
+  error(setmetatable({ message = message, usage = usage }, UsageError), 0)
+end
+
+--- True when `value` was raised by `usage_error`.
+-- @param value anything
+-- @treturn boolean
+function options.is_usage_error(value)
+  return getmetatable(value) == UsageError
+end
 
 local function find_spec(specs, name)
   for _, spec in ipairs(specs) do
@@ -49,21 +67,21 @@ function options.parse(args, specs, usage, stop_at_operand)
       name = name or a
       local spec = find_spec(specs, name)
       if spec == nil then
-        cli.usage_error(("unknown option '%s'"):format(name), usage)
+        options.usage_error(("unknown option '%s'"):format(name), usage)
       end
       if spec.value == "required" then
         if inline == nil then
           i = i + 1
           inline = args[i]
           if inline == nil then
-            cli.usage_error(("option '%s' needs a value"):format(name), usage)
+            options.usage_error(("option '%s' needs a value"):format(name), usage)
           end
         end
         store(result, spec, inline)
       elseif spec.value == "optional" then
         store(result, spec, inline or true)
       elseif inline ~= nil then
-        cli.usage_error(("option '%s' takes no value"):format(name), usage)
+        options.usage_error(("option '%s' takes no value"):format(name), usage)
       else
         store(result, spec, true)
       end
@@ -104,7 +122,7 @@ end
 function options.positive_number(value, name, usage)
   local n = tonumber(value)
   if n == nil or n <= 0 or n ~= n or n == math.huge then
-    require("flowlua.cli").usage_error(("%s must be a positive number")
+    options.usage_error(("%s must be a positive number")
       :format(name), usage)
   end
   return n

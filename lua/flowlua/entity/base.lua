@@ -1,10 +1,10 @@
 --- Shared internals of flowlua.entity (not an API): the kinds, the
 -- entity class with the private state kept off its fields, reading an
 -- entity by id, and the retry helpers for ambiguous failures.
--- flowlua.entity and its sub-modules (flowlua.entities.check,
--- flowlua.entities.methods) all build on these; this module requires
+-- flowlua.entity and its sub-modules (flowlua.entity.check,
+-- flowlua.entity.methods) all build on these; this module requires
 -- none of them, so there is no require cycle.
--- @module flowlua.entities.base
+-- @module flowlua.entity.base
 
 local base = {}
 

@@ -15,7 +15,7 @@
 -- errors, and (for drafts) missing required fields deferred to publish.
 -- A draft may be incomplete; everything present is checked at once.
 -- Values of `"format": "password"` fields never appear in a problem.
--- @module flowlua.validate
+-- @module flowlua.entity.validate
 
 local schema = require "flowlua.schema"
 

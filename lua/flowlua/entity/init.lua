@@ -6,7 +6,7 @@
 -- `delete`, `publish`, `publish_all` and, for flows, `enable`/`disable`;
 -- `entity.kind` is `"connection"`, `"source"`, `"target"` or `"flow"`.
 --
--- Every create and update is validated locally first (flowlua.validate);
+-- Every create and update is validated locally first (flowlua.entity.validate);
 -- creates are exactly-once: after an ambiguous failure (lost response,
 -- reset, 5xx) the collection looks for the entity it may have created
 -- (same name and spec, created since the attempt began) before sending
@@ -14,17 +14,20 @@
 -- recorded in flowlua.plan and placeholders are returned.
 --
 -- This module holds exactly-once creation and the collections; the
--- entity class and shared helpers are in flowlua.entities.base, the
--- local checks (secrets, validation) in flowlua.entities.check, and the
--- entity methods in flowlua.entities.methods.
+-- entity class and shared helpers are in flowlua.entity.base, the
+-- local checks (secrets, validation) in flowlua.entity.check, and the
+-- entity methods in flowlua.entity.methods.
 -- @module flowlua.entity
 
 local errors = require "flowlua.errors"
-local validate = require "flowlua.validate"
+local url = require "flowlua.url"
+local validate = require "flowlua.entity.validate"
 local plan = require "flowlua.plan"
-local base = require "flowlua.entities.base"
-local check = require "flowlua.entities.check"
-require "flowlua.entities.methods"  -- installs the entity methods
+local base = require "flowlua.entity.base"
+local check = require "flowlua.entity.check"
+require "flowlua.entity.methods"  -- installs the entity methods
+require "flowlua.entity.explore"  -- conn:test(), explore, preview, configs
+require "flowlua.entity.runs"     -- flow:runs(), run_now(), wait_for_run()
 
 local KINDS, private = base.KINDS, base.private
 local deep_copy, fetch = base.deep_copy, base.fetch
@@ -56,6 +59,33 @@ local function now() return require("flowlua.core").sys.time() end
 -- for an entity "created since the attempt began".
 entity.SKEW = 60
 
+-- The query of the next page: the same one plus the service's token.
+local function with_token(q, token)
+  local out = table.move(q, 1, #q, 1, {})
+  out[#out + 1] = { "continuationToken", token }
+  return out
+end
+
+-- The items of a list query, page after page (continuation tokens).
+local function each_item(c, kind, q)
+  local path = KINDS[kind].path .. url.query(q)
+  local items, i = {}, 0
+  return function()
+    while true do
+      i = i + 1
+      if items[i] then return items[i] end
+      if not path then return nil end
+      local data = c:request("GET", path)
+      items, i = data.items or {}, 0
+      local href = type(data._links) == "table"
+        and type(data._links.next) == "table" and data._links.next.href
+      local token = url.param(href, "continuationToken")
+      path = token and (KINDS[kind].path .. url.query(with_token(q, token)))
+        or nil
+    end
+  end
+end
+
 --- Looks for an entity of a kind with a name and spec created at or
 -- after `since` (seconds), skipping ids in `exclude`.
 -- @tparam table c the client
@@ -74,30 +104,38 @@ function entity.find_created(c, kind, name, spec_id, since, exclude)
   if not name:find('[,"]') then
     q[#q + 1] = { "property", ('name=="%s"'):format(name) }
   end
-  local path = k.path .. require("flowlua.client").query(q)
   local best
-  while path do
-    local data = c:request("GET", path)
-    for _, item in ipairs(data.items or {}) do
-      local t = tonumber(item.createdAt) or 0
-      if item.name == name and t >= floor
-          and not (exclude and exclude[item.id])
-          and (best == nil or t < (tonumber(best.createdAt) or 0)) then
-        best = item
-      end
+  for item in each_item(c, kind, q) do
+    local t = tonumber(item.createdAt) or 0
+    if item.name == name and t >= floor
+        and not (exclude and exclude[item.id])
+        and (best == nil or t < (tonumber(best.createdAt) or 0)) then
+      best = item
     end
-    local href = type(data._links) == "table" and type(data._links.next)
-      == "table" and data._links.next.href
-    local token = type(href) == "string"
-      and href:match("continuationToken=([^&]+)")
-    path = token and (k.path .. "?continuationToken=" .. token) or nil
   end
   return best and entity.wrap(c, kind, best) or nil
 end
 
+-- The workflow step running in this coroutine, if any: flowlua.workflow
+-- (a higher layer) registers how to find it; see `register_workflow`.
+local current_step = function() return nil end
+
+--- Registers the function that returns the running workflow step (or
+-- nil). flowlua.workflow calls this when it is loaded; a create inside a
+-- step then asks that step to reconcile and journal it
+-- (`step:reconcile(c, kind, name, spec_id)`, `step:intent(kind, name,
+-- spec_id)` → start time, `step:created(kind, id)`).
+-- @tparam function finder returns the step context or nil
+function entity.register_workflow(finder)
+  if type(finder) ~= "function" then
+    error("bad argument #1 to 'register_workflow' (function expected, got "
+      .. type(finder) .. ")", 2)
+  end
+  current_step = finder
+end
+
 local function workflow_context()
-  local wf = package.loaded["flowlua.workflow"]
-  return wf and wf.current and wf.current() or nil
+  return current_step()
 end
 
 -- POSTs a create; on an ambiguous failure, adopts the entity if the
@@ -256,26 +294,11 @@ end
 -- @usage for flow in aep.flows:list{ property = "state==enabled" } do end
 function Collection:list(opts)
   check_self(self, "list")
-  opts = opts or {}
   local c, kind = self.client, self.kind
-  local client_mod = require "flowlua.client"
-  local base_q = list_query(opts)
-  local items, i = {}, 0
-  local path = KINDS[kind].path .. client_mod.query(base_q)
+  local next_item = each_item(c, kind, list_query(opts or {}))
   return function()
-    while true do
-      i = i + 1
-      if items[i] then return entity.wrap(c, kind, items[i]) end
-      if not path then return nil end
-      local data = c:request("GET", path)
-      items, i = data.items or {}, 0
-      local href = type(data._links) == "table"
-        and type(data._links.next) == "table" and data._links.next.href
-      local token = type(href) == "string"
-        and href:match("continuationToken=([^&]+)")
-      path = token and (KINDS[kind].path .. client_mod.query(list_query(opts,
-        { { "continuationToken", client_mod.unescape(token) } }))) or nil
-    end
+    local item = next_item()
+    return item and entity.wrap(c, kind, item) or nil
   end
 end
 
@@ -285,11 +308,10 @@ end
 function Collection:count(opts)
   check_self(self, "count")
   opts = opts or {}
-  local client_mod = require "flowlua.client"
   local q = list_query({ property = opts.property },
     { { "count", "true" } })
   local data = self.client:request("GET", KINDS[self.kind].path
-    .. client_mod.query(q))
+    .. url.query(q))
   return math.tointeger(data.count) or data.count
 end
 

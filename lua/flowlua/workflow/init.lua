@@ -6,7 +6,7 @@
 --     end)
 --
 -- A step runs its function once. What it creates is journaled
--- (flowlua.journal): the intent (kind, name, spec, start time) before the
+-- (flowlua.workflow.journal): the intent (kind, name, spec, start time) before the
 -- create is sent, the id once known, the step's results when it ends. Run
 -- the script again and a finished step returns its recorded entities
 -- (read back from the service, so they are current; if one was deleted
@@ -19,10 +19,14 @@
 -- process is killed at any instant.
 -- @module flowlua.workflow
 
-local journal_mod = require "flowlua.journal"
-local progress = require "flowlua.progress"
+local journal_mod = require "flowlua.workflow.journal"
+local progress = require "flowlua.workflow.progress"
 local runtime = require "flowlua.runtime"
 local errors = require "flowlua.errors"
+local entity = require "flowlua.entity"
+local json = require "flowlua.json"
+local log = require "flowlua.log"
+local sys = require("flowlua.core").sys
 
 local workflow = {}
 
@@ -35,20 +39,21 @@ function workflow.current()
   return active[coroutine.running()]
 end
 
+-- A create inside a step asks the step to reconcile and journal it.
+entity.register_workflow(workflow.current)
+
 local Workflow = { __name = "flowlua.workflow" }
 Workflow.__index = Workflow
 
 local Step = { __name = "flowlua.workflow.step" }
 Step.__index = Step
 
-local function now() return require("flowlua.core").sys.time() end
-
-local function redact(text)
-  local log = require "flowlua.log"
-  return log.redact(text)
-end
+local function now() return sys.time() end
 
 --- Opens a workflow by name (its journal is read if it exists).
+-- The client reads back what finished steps made; without `client` the
+-- workflow takes the client of the first create inside one of its steps
+-- (`flowlua.workflow` also passes the last `flowlua.connect()`'s client).
 -- @tparam string name the workflow name (also the journal's file name)
 -- @tparam[opt] table opts `{client = aep, dir = journal directory,
 --   dry_run = bool}`
@@ -70,14 +75,12 @@ function Workflow:save()
 end
 
 local function the_client(self)
-  if self.client then return self.client end
-  local c = require("flowlua.client").last
-  if c == nil then
+  if self.client == nil then
     errors.raise("usage", { message = ("workflow %q needs a client to "
       .. "check its journaled entities: call flowlua.connect() first or "
       .. "pass {client = aep}"):format(self.name) })
   end
-  return c
+  return self.client
 end
 
 local COLLECTION = { connection = "connections", source = "source_connections",
@@ -106,8 +109,6 @@ local function restore(self, rec)
 end
 
 local function record_values(results)
-  local entity = require "flowlua.entity"
-  local json = require "flowlua.json"
   local out = json.array()
   for i = 1, results.n do
     local v = results[i]
@@ -167,7 +168,7 @@ function Workflow:step(name, fn)
   rec.started = rec.started or now()
   local r = run_fn(self, rec, fn)
   if not r[1] then
-    rec.state, rec.error = "failed", redact(tostring(r[2]))
+    rec.state, rec.error = "failed", log.redact(tostring(r[2]))
     self:save()
     progress.step(self.name, name, "failed: " .. rec.error)
     error(r[2], 0)
@@ -263,7 +264,6 @@ function Step:reconcile(c, kind, name, spec_id)
 end
 
 function Step:adopt(c, it)
-  local entity = require "flowlua.entity"
   local found
   if it.id then
     found = get_entity(c, it.kind, it.id)

@@ -3,9 +3,10 @@
 -- per finished step, that read well in CI logs. Written to stderr, so a
 -- script's own stdout stays clean. `-q` (log level warn) silences it but
 -- for failures.
--- @module flowlua.progress
+-- @module flowlua.workflow.progress
 
 local runtime = require "flowlua.runtime"
+local log = require "flowlua.log"
 local sys = require("flowlua.core").sys
 
 local progress = {}
@@ -25,9 +26,7 @@ local redraw
 -- the last workflow ends.
 local function hook_log()
   if state.hooked then return end
-  local ok, log = pcall(require, "flowlua.log")
-  if not ok then return end
-  state.hooked = log
+  state.hooked = true
   log.configure{ stream = { write = function(_, ...)
     redraw({ (table.concat({ ... }):gsub("\n$", "")) })
   end } }
@@ -35,7 +34,7 @@ end
 
 local function unhook_log()
   if state.hooked then
-    state.hooked.configure{}
+    log.configure{}
     state.hooked = nil
   end
 end

@@ -2,13 +2,13 @@
 -- fields of a body (registered with the log's redactor, replaced in what
 -- is shown, remembered because the service never returns them) and the
 -- validation of create, update and publish bodies against their spec
--- (flowlua.validate). Internal: used by flowlua.entity and
--- flowlua.entities.methods.
--- @module flowlua.entities.check
+-- (flowlua.entity.validate). Internal: used by flowlua.entity and
+-- flowlua.entity.methods.
+-- @module flowlua.entity.check
 
 local errors = require "flowlua.errors"
-local validate = require "flowlua.validate"
-local base = require "flowlua.entities.base"
+local validate = require "flowlua.entity.validate"
+local base = require "flowlua.entity.base"
 
 local KINDS, private = base.KINDS, base.private
 local deep_copy, fetch = base.deep_copy, base.fetch

@@ -1,7 +1,7 @@
 --- JSON Patch (RFC 6902: add, replace, remove) applied locally, and the
 -- check "did these operations land?" used after an ambiguous PATCH.
 -- Operation names are accepted in either case, as the service does.
--- @module flowlua.entities.patch
+-- @module flowlua.entity.patch
 
 local patch = {}
 
