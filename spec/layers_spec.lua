@@ -1,15 +1,15 @@
--- The C tree's one-way layers (tools/check_layers.lua): the real src/ passes,
--- and small trees with one violation each show that every rule can fail.
+-- The one-way layers of the C and the Lua trees (tools/check_layers.lua):
+-- the real src/ and lua/ pass, and small trees with one violation each show
+-- that every rule can fail.
 local proc = require "support.proc"
 
 local LUA = os.getenv("LUA") or "lua5.4"
 
-local function check(root)
-  local out, err, code = proc.run({ "tools/check_layers.lua", root }, { bin = LUA })
-  return out, err, code
+local function check(tree, root)
+  return proc.run({ "tools/check_layers.lua", tree, root }, { bin = LUA })
 end
 
--- A temporary src/ tree holding `files` (path -> text).
+-- A temporary tree holding `files` (path -> text).
 local function tree(files)
   local root = os.tmpname()
   os.remove(root)
@@ -23,41 +23,57 @@ local function tree(files)
   return root
 end
 
-local function remove(root)
+-- What the check of `kind` says of the sound tree `base` changed by `files`.
+local function check_changed(kind, base, files)
+  for path, text in pairs(files) do base[path] = text end
+  local root = tree(base)
+  local out, _, code = check(kind, root)
   os.execute("rm -rf " .. proc.quote(root))
+  return out, code
 end
 
--- A tree whose only problem is what `files` adds to a sound base.
-local function check_tree(files)
-  local base = {
+-- A small sound C tree changed by `files`.
+local function check_c_tree(files)
+  return check_changed("c", {
     ["flowlua.h"] = "int luaopen_flowlua_core (void *L);\n",
     ["json/json.h"] = "int json_parse (const char *s);\n",
     ["json/json.c"] = '#include "json.h"\nint json_parse (const char *s) { return *s; }\n',
     ["host/core.c"] = '#include "flowlua.h"\n#include "json/json.h"\n'
       .. "int luaopen_flowlua_core (void *L) { return json_parse(L); }\n",
-  }
-  for path, text in pairs(files) do base[path] = text end
-  local root = tree(base)
-  local out, _, code = check(root)
-  remove(root)
-  return out, code
+  }, files)
+end
+
+-- A small sound Lua tree changed by `files`.
+local function check_lua_tree(files)
+  return check_changed("lua", {
+    ["flowlua/json.lua"] = 'return require("flowlua.core").json\n',
+    ["flowlua/log.lua"] = 'local json = require "flowlua.json"\nreturn {}\n',
+    ["flowlua/entity/init.lua"] = 'local log = require "flowlua.log"\n'
+      .. 'local base = require "flowlua.entity.base"\nreturn {}\n',
+    ["flowlua/entity/base.lua"] = "return {}\n",
+    ["flowlua/client.lua"] = 'local entity = require "flowlua.entity"\n'
+      .. "-- require \"flowlua.workflow\" in a comment is no dependency\n"
+      .. "return {}\n",
+    ["flowlua/emulator/init.lua"] = 'local json = require "flowlua.json"\n'
+      .. "return {}\n",
+  }, files)
 end
 
 describe("the C tree", function()
   it("keeps its layers one-way, the validator pure C and its files out of circles",
      function()
-    local out, err, code = check("src")
+    local out, err, code = check("c", "src")
     assert.are.equal("", out)
     assert.are.equal("", err)
     assert.are.equal(0, code)
   end)
 
   it("passes a small sound tree", function()
-    assert.are.same({ "", 0 }, { check_tree({}) })
+    assert.are.same({ "", 0 }, { check_c_tree({}) })
   end)
 
   it("fails on an include of a higher layer", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["json/json.c"] = '#include "json.h"\n#include "host/host.h"\n'
         .. "int json_parse (const char *s) { return *s; }\n",
       ["host/host.h"] = "void host_open (void);\n",
@@ -68,7 +84,7 @@ describe("the C tree", function()
   end)
 
   it("fails on a call into a higher layer through a lower header", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["json/json.c"] = '#include "json.h"\n#include "flowlua.h"\n'
         .. "int json_parse (const char *s) { return luaopen_flowlua_core(0) + *s; }\n",
       ["host/core.c"] = '#include "flowlua.h"\n'
@@ -80,17 +96,17 @@ describe("the C tree", function()
   end)
 
   it("fails on an include between two parts of one layer", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["http/http.c"] = '#include "server/server.h"\nint http_x (void) { return 0; }\n',
       ["server/server.h"] = "int server_x (void);\n",
     })
-    assert.are.equal("http/http.c includes server/server.h: 'http' and 'server' are "
-      .. "parts of one layer\n", out)
+    assert.are.equal("http/http.c includes server/server.h: 'http' and 'server' "
+      .. "stand side by side in layer 2\n", out)
     assert.are.equal(1, code)
   end)
 
   it("fails on a folder that has no layer", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["extra/extra.c"] = '#include "json/json.h"\nint extra (void) { return 0; }\n',
     })
     assert.are.equal("extra/extra.c includes json/json.h: folder 'extra' has no layer\n",
@@ -99,7 +115,7 @@ describe("the C tree", function()
   end)
 
   it("fails on a Lua header reached from the pure C validator", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["schema/schema.c"] = '#include "json/json.h"\nint sc_x (void) { return 0; }\n',
       ["json/json.h"] = '#include "lua.h"\nint json_parse (const char *s);\n',
     })
@@ -109,7 +125,7 @@ describe("the C tree", function()
   end)
 
   it("fails on two files that call each other, however they declare it", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["http/http.h"] = "int http_a (int n);\nint http_b (int n);\n",
       ["http/http.c"] = '#include "http.h"\n'
         .. "int http_a (int n) { return n ? http_b(n - 1) : 0; }\n",
@@ -123,7 +139,7 @@ describe("the C tree", function()
   end)
 
   it("counts a call made in a macro or in a header's inline function", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["json/json.c"] = '#include "json.h"\n#define PARSE(s) json_again(s)\n'
         .. "int json_parse (const char *s) { return PARSE(s); }\n",
       ["json/json_again.h"] = "int json_again (const char *s);\n"
@@ -137,11 +153,99 @@ describe("the C tree", function()
   end)
 
   it("fails on headers that include each other", function()
-    local out, code = check_tree({
+    local out, code = check_c_tree({
       ["json/a.h"] = '#include "b.h"\n',
       ["json/b.h"] = '#include "a.h"\n',
     })
     assert.are.equal("circle of includes: json/a.h -> json/b.h -> json/a.h\n", out)
+    assert.are.equal(1, code)
+  end)
+end)
+
+describe("the Lua tree", function()
+  it("keeps its layers one-way, out of circles and without hidden requires",
+     function()
+    local out, err, code = check("lua", "lua")
+    assert.are.equal("", out)
+    assert.are.equal("", err)
+    assert.are.equal(0, code)
+  end)
+
+  it("passes a small sound tree", function()
+    assert.are.same({ "", 0 }, { check_lua_tree({}) })
+  end)
+
+  it("fails on a require of a higher layer", function()
+    local out, code = check_lua_tree({
+      ["flowlua/entity/base.lua"] = 'local w = require("flowlua.workflow")\n'
+        .. "return {}\n",
+    })
+    assert.are.equal("flowlua/entity/base.lua requires flowlua.workflow: "
+      .. "'workflow' (layer 7) is above 'entity' (layer 5)\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("counts a require inside a function", function()
+    local out, code = check_lua_tree({
+      ["flowlua/log.lua"] = "local function later()\n"
+        .. '  return require "flowlua.auth"\nend\nreturn { later = later }\n',
+    })
+    assert.are.equal("flowlua/log.lua requires flowlua.auth: 'settings' "
+      .. "(layer 4) is above 'base' (layer 2)\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a require between two layers of one rank", function()
+    local out, code = check_lua_tree({
+      ["flowlua/emulator/init.lua"] = 'local c = require "flowlua.client"\n'
+        .. "return {}\n",
+    })
+    assert.are.equal("flowlua/emulator/init.lua requires flowlua.client: "
+      .. "'emulator' and 'client' stand side by side in layer 6\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("holds the emulator to the few modules it may use", function()
+    local out, code = check_lua_tree({
+      ["flowlua/emulator/init.lua"] = 'local log = require "flowlua.log"\n'
+        .. "return {}\n",
+    })
+    assert.are.equal("flowlua/emulator/init.lua requires flowlua.log: "
+      .. "'emulator' uses only core, flowlua.files\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a module that has no layer", function()
+    local out, code = check_lua_tree({
+      ["flowlua/extra.lua"] = 'local json = require "flowlua.json"\n'
+        .. "return {}\n",
+    })
+    assert.are.equal("flowlua/extra.lua requires flowlua.json: module "
+      .. "'flowlua.extra' has no layer\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on modules that require each other", function()
+    local out, code = check_lua_tree({
+      ["flowlua/entity/base.lua"] = "local function late()\n"
+        .. '  return require("flowlua.entity")\nend\nreturn { late = late }\n',
+    })
+    assert.are.equal("circle of requires: flowlua.entity -> "
+      .. "flowlua.entity.base -> flowlua.entity\n", out)
+    assert.are.equal(1, code)
+  end)
+
+  it("fails on a dependency hidden behind pcall or package.loaded", function()
+    local out, code = check_lua_tree({
+      ["flowlua/log.lua"] = 'local ok, json = pcall(require, "flowlua.json")\n'
+        .. "return {}\n",
+      ["flowlua/entity/base.lua"] =
+        'local wf = package.loaded["flowlua.entity"]\nreturn {}\n',
+    })
+    assert.are.equal("flowlua/entity/base.lua hides a dependency: "
+      .. 'package.loaded["flowlua.entity"]\n'
+      .. "flowlua/log.lua hides a dependency: "
+      .. 'pcall(require, "flowlua.json")\n', out)
     assert.are.equal(1, code)
   end)
 end)
