@@ -113,6 +113,21 @@ describe("the client's runs and source operations", function()
       assert.same("failed", again:wait{ timeout = 5 }:status())
     end)
 
+  it("says why a run that ingested records is not re-triggered", function()
+    local flow = flow_on("/acme/good.csv",
+      { startTime = os.time(), frequency = "once" })
+    local run = flow:wait_for_run{ first = true, timeout = 5 }
+    assert.same("success", run:status())
+    local before = aep.runs:count{ flow = flow.id }
+    local ok, err = pcall(run.retrigger, run)
+    assert.is_false(ok)
+    assert.same("service", err.kind)
+    assert.same("1422-400", err.code)
+    assert.same(400, err.status)
+    assert.same(1, before)
+    assert.same(1, aep.runs:count{ flow = flow.id })
+  end)
+
   it("starts ad hoc runs of a flow scheduled once, and says why not otherwise",
     function()
       local once = flow_on("/acme/good.csv",
@@ -127,6 +142,10 @@ describe("the client's runs and source operations", function()
       local ok, err = pcall(periodic.run_now, periodic)
       assert.is_false(ok)
       assert.same("1409-400", err.code)
+      once:disable()
+      ok, err = pcall(once.run_now, once)
+      assert.is_false(ok)
+      assert.same("1422-400", err.code)
     end)
 
   it("raises a timeout error when no run finishes in time", function()
@@ -136,6 +155,22 @@ describe("the client's runs and source operations", function()
     assert.is_false(ok)
     assert.is_true(errors.is(err, "timeout"))
     assert.truthy(tostring(err):find("finished within 0.3 s", 1, true))
+    assert.same(flow.id, err.flow_id)
+  end)
+
+  it("polls with backoff while it waits, not busily", function()
+    local flow = flow_on("/acme/good.csv",
+      { startTime = os.time() + 86400 * 365, frequency = "hour", interval = 1 })
+    local polls, before = 0, aep:request_counts().GET or 0
+    local ok, err = pcall(flow.wait_for_run, flow, { timeout = 3,
+      on_poll = function() polls = polls + 1 end })
+    assert.is_false(ok)
+    assert.is_true(errors.is(err, "timeout"))
+    -- Sleeps of 0.25, 0.5, 1 and 2 s (the last one cut to what is left
+    -- of 3 s): five polls at most, plus the read of the runs that had
+    -- finished before the call; a busy loop would make hundreds.
+    assert.is_true(polls >= 2 and polls <= 5, tostring(polls))
+    assert.same(polls + 1, (aep:request_counts().GET or 0) - before)
   end)
 
   it("tests, explores and previews a connection", function()
