@@ -71,17 +71,50 @@ local function schedule(flow)
     tostring(sp.frequency), utc((tonumber(sp.startTime) or 0) * 1000))
 end
 
+-- The connections under a flow, in tree order: each source connection
+-- followed by its base connection, then each target connection (and its
+-- base, if it has one). A connection that cannot be read is listed with
+-- state "missing".
+local function tree(aep, flow)
+  local out = {}
+  local function add(kind, id, depth)
+    local coll = ({ source = aep.source_connections,
+      target = aep.target_connections, connection = aep.connections })[kind]
+    local e = coll:get(id)
+    out[#out + 1] = { kind = kind, id = id, depth = depth,
+      name = e and e.name, state = e and e.state or "missing" }
+    if e and e.baseConnectionId then
+      add("connection", e.baseConnectionId, depth + 1)
+    end
+  end
+  for _, which in ipairs{ "source", "target" } do
+    for _, id in ipairs(flow[which .. "ConnectionIds"] or {}) do
+      add(which, id, 1)
+    end
+  end
+  return out
+end
+
+local WORDS = { source = "source connection", target = "target connection",
+  connection = "base connection" }
+
 --- The table a terminal shows.
 -- @tparam table flow
 -- @tparam table runs
+-- @tparam[opt] table connections the flow's tree (`tree` above)
 -- @treturn string
-function cmd.render(flow, runs)
+function cmd.render(flow, runs, connections)
   local lines = {
     ("flow %s %q: %s, %s"):format(flow.id, tostring(flow.name),
       tostring(flow.state), schedule(flow)),
-    ("%-36s  %-10s  %-19s  %8s  %7s  %5s  %s"):format("RUN", "STATUS",
-      "STARTED (UTC)", "DURATION", "RECORDS", "FILES", "ERROR"),
   }
+  for _, t in ipairs(connections or {}) do
+    lines[#lines + 1] = ("%s%s %s %q: %s"):format(("  "):rep(t.depth),
+      WORDS[t.kind], t.id, tostring(t.name), tostring(t.state))
+  end
+  lines[#lines + 1] =
+    ("%-36s  %-10s  %-19s  %8s  %7s  %5s  %s"):format("RUN", "STATUS",
+      "STARTED (UTC)", "DURATION", "RECORDS", "FILES", "ERROR")
   for _, r in ipairs(runs) do
     lines[#lines + 1] = ("%-36s  %-10s  %-19s  %8s  %7s  %5s  %s"):format(
       r.id, tostring(r:status()), utc(r.metrics.durationSummary
@@ -93,17 +126,27 @@ function cmd.render(flow, runs)
   return table.concat(lines, "\n")
 end
 
-local function as_json(flow, runs)
+-- One JSON document: the flow as the service holds it, its connections
+-- ({kind, id, name, state}, in tree order) and its runs, each as the
+-- service holds it plus `status` (metrics.statusSummary.status).
+local function as_json(flow, runs, connections)
   local json = require "flowlua.json"
   local items = json.array()
   for i, r in ipairs(runs) do
     local t = {}
     for k, v in pairs(r) do t[k] = v end
+    t.status = r:status()
     items[i] = t
+  end
+  local conns = json.array()
+  for i, t in ipairs(connections) do
+    conns[i] = { kind = t.kind, id = t.id, name = t.name, state = t.state }
   end
   local f = {}
   for k, v in pairs(flow) do f[k] = v end
-  return json.encode({ flow = f, runs = items }, { sort_keys = true })
+  f.runs = flow.runs_link  -- kept aside by the entity (flow:runs is a method)
+  return json.encode({ flow = f, connections = conns, runs = items },
+    { sort_keys = true })
 end
 
 -- A progress line on stderr: redrawn in place on a terminal, else a
@@ -176,9 +219,9 @@ function cmd.main(args)
     end
     flow:refresh()
   end
-  local runs = flow:runs{ limit = limit }
-  io.stdout:write(opts.json and as_json(flow, runs) or cmd.render(flow, runs),
-    "\n")
+  local runs, connections = flow:runs{ limit = limit }, tree(aep, flow)
+  io.stdout:write(opts.json and as_json(flow, runs, connections)
+    or cmd.render(flow, runs, connections), "\n")
   return status
 end
 
