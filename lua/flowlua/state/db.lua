@@ -61,7 +61,7 @@ end
 --- A number as an SQL literal (exact for integers, 17 digits otherwise).
 -- @tparam number n
 -- @treturn string
-function Db:number(n)
+function Db.number(_, n)
   if math.type(n) == "integer" then return tostring(n) end
   return ("%.17g"):format(n)
 end
