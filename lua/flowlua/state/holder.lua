@@ -67,10 +67,18 @@ function holder.alive(h)
   return h.start == nil or h.start == "" or h.start == start
 end
 
+--- The holder of a lock whose row names nobody (a PostgreSQL advisory
+-- lock on our key taken by a session that wrote no row: another tool, or
+-- a flowlua of another state format).
+holder.UNKNOWN = { unknown = true }
+
 --- How a holder reads in a message: "host h, pid 42, since 2026-…Z".
 -- @tparam table h the holder
 -- @treturn string
 function holder.describe(h)
+  if h.unknown then
+    return "a database session that did not record its host and pid"
+  end
   return ("host %s, pid %s, since %s"):format(tostring(h.host),
     tostring(h.pid), os.date("!%Y-%m-%dT%H:%M:%SZ",
       math.floor(tonumber(h.since) or 0)))

@@ -111,10 +111,12 @@ function Store:try_lock(key)
   local db, backend = self.db, self.backend
   local me = holder_mod.me()
   local got, row = db:transaction(backend.BEGIN_WRITE, function()
+    -- Every writer of lock rows (try_lock, unlock) holds `exclusive`, so
+    -- the advisory lock and the row that names its holder change together.
     backend.exclusive(db)
     local row = lock_row(db, key)
     if not backend.acquire(db, record.key_text(key)) then
-      return false, row or { host = "?", pid = "?", since = 0 }
+      return false, row or holder_mod.UNKNOWN
     end
     if backend.ROW_LOCK and row and holder_mod.alive(row) then
       return false, row
@@ -157,12 +159,13 @@ function Store:unlock(key)
   local h = self.held[text]
   if h == nil then return end
   self:flush()
-  local db = self.db
-  db:transaction(self.backend.BEGIN_WRITE, function()
+  local db, backend = self.db, self.backend
+  db:transaction(backend.BEGIN_WRITE, function()
+    backend.exclusive(db)
     db:exec(("DELETE FROM flowlua_locks WHERE %s AND token = %s")
       :format(where_key(db, key), db:quote(h.me.token)))
+    backend.release(db, text)
   end)
-  self.backend.release(db, text)
   self.held[text] = nil
 end
 
@@ -182,9 +185,12 @@ local function renew_leases(self)
     local n = db:exec(("UPDATE flowlua_locks SET lease = %s WHERE %s AND "
       .. "token = %s"):format(db:number(lease), where_key(db, h.key),
         db:quote(h.me.token)))
-    if n == 0 and self.backend.ROW_LOCK then
-      error(("state store %s: lost the lock of %s (its lease ran out and "
-        .. "another process took it); stopping before writing")
+    -- PostgreSQL: our row replaced means our session (and with it the
+    -- advisory lock) was lost and another process took over.
+    if n == 0 then
+      error(("state store %s: lost the lock of %s (its lease ran out "
+        .. "or its connection dropped, and another process took it); "
+        .. "stopping before writing")
         :format(self.where, record.describe(h.key)), 0)
     end
   end
