@@ -15,6 +15,9 @@ description = {
 }
 dependencies = {
   "lua >= 5.4, < 5.5",
+  -- the state store (flowlua.state); Debian: lua-sql-sqlite3, lua-sql-postgres
+  "luasql-sqlite3 >= 2.6.0",
+  "luasql-postgres >= 2.6.0",
 }
 external_dependencies = {
   CURL = { library = "curl" },

@@ -45,6 +45,7 @@ local LUA_LAYERS = {
   { { name = "settings", members = { "flowlua.config", "flowlua.auth" } } },
   { { name = "entity", members = { "flowlua.entity.*" } } },
   { { name = "client", members = { "flowlua.client" } },
+    { name = "state", members = { "flowlua.state.*" } },
     { name = "emulator", members = { "flowlua.emulator.*" },
       only = { "core", "flowlua.files" } } },
   { { name = "workflow", members = { "flowlua.workflow.*" } } },
