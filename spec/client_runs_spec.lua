@@ -38,6 +38,9 @@ describe("the client's runs and source operations", function()
   end)
 
   teardown(function()
+    -- the client's pooled connections would otherwise stay open in the
+    -- busted process, inherited by the processes later specs start
+    aep.http:close()
     e:stop()
     os.execute("rm -rf '" .. dir .. "'")
   end)
@@ -276,5 +279,6 @@ describe("the client's runs and source operations", function()
     assert.same("request", steps[#steps].action)
     assert.same("POST /connectionSpecs", steps[#steps].detail)
     plan.reset()
+    dry.http:close()
   end)
 end)
