@@ -193,12 +193,37 @@ describe("emulator runs (--time-scale 3600)", function()
     assert.is_true(later.count >= 1)
   end)
 
+  it("starts a flow on its new schedule when its start time moves before the first run",
+    function()
+      local id = flow_on(c, "/acme/accounts.csv",
+        { startTime = os.time() + 86400 * 365, frequency = "hour", interval = 1 })
+      assert.same(0, c:get("/runs?property=flowId==" .. id .. "&count=true")
+        .json.count)
+      local flow = c:get("/flows/" .. id).json.items[1]
+      local res = c:request("PATCH", "/flows/" .. id, { { op = "replace",
+        path = "/scheduleParams/startTime", value = os.time() - 3600 } },
+        { ["If-Match"] = flow.etag })
+      assert.same(200, res.status, res.body)
+      local items = runs_until(c, id, finished(1))
+      assert.is_true(finished(1)(items))
+      assert.same(3, items[1].metrics.recordSummary.outputRecordCount)
+    end)
+
   it("runs nothing for a disabled flow", function()
+    -- Disabled while its first slot is still far off (a slow machine
+    -- cannot reach it first), then moved to start an hour ago: an enabled
+    -- flow would run at once.
     local id = flow_on(c, "/acme/accounts.csv",
-      { startTime = os.time() + 3600 * 10, frequency = "hour", interval = 1 })
+      { startTime = os.time() + 86400 * 365, frequency = "hour", interval = 1 })
     local flow = c:get("/flows/" .. id).json.items[1]
-    assert.same(200, c:post("/flows/" .. id .. "/action?op=disable", nil,
-      { ["If-Match"] = flow.etag }).status)
+    local res = c:post("/flows/" .. id .. "/action?op=disable", nil,
+      { ["If-Match"] = flow.etag })
+    assert.same(200, res.status)
+    res = c:request("PATCH", "/flows/" .. id, { { op = "replace",
+      path = "/scheduleParams/startTime", value = os.time() - 3600 } },
+      { ["If-Match"] = res.json.etag })
+    assert.same(200, res.status, res.body)
+    os.execute("sleep 1.5")  -- 1.5 simulated hours
     local n = c:get("/runs?property=flowId==" .. id .. "&count=true").json.count
     assert.same(0, n)
   end)

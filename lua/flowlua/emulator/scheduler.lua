@@ -55,9 +55,9 @@ local function initial_cursor(sb, flow, sched)
       last = math.max(last or 0, r.scheduledAtUTC)
     end
   end
-  if last then return { slot = last, started = true } end
+  if last then return { slot = last, started = true, start = sched.start } end
   return { slot = math.max(sched.start, flow.updatedAt or 0) - 1,
-    started = false }
+    started = false, start = sched.start }
 end
 
 local function due_slots(sched, cursor, now)
@@ -98,6 +98,9 @@ end
 
 function Scheduler:cursor(ctx, flow, sched)
   local c = self.cursors[flow.id]
+  -- A start time moved before the first run (a PATCH may move one that
+  -- has not passed): the flow starts on its new schedule.
+  if c and not c.started and c.start ~= sched.start then c = nil end
   if c == nil then
     c = initial_cursor(ctx.sb, flow, sched)
     self.cursors[flow.id] = c
