@@ -49,6 +49,7 @@ local LUA_LAYERS = {
     { name = "emulator", members = { "flowlua.emulator.*" },
       only = { "core", "flowlua.files" } } },
   { { name = "workflow", members = { "flowlua.workflow.*" } } },
+  { { name = "fleet", members = { "flowlua.fleet.*" } } },
   { { name = "cli", members = { "flowlua", "flowlua.cli.*" } } },
 }
 

@@ -21,6 +21,8 @@ cli.commands = {
     summary = "show a flow's state and recent runs (--json, --watch)" },
   { name = "validate", module = "flowlua.cli.validate",
     summary = "validate JSON documents against a JSON Schema" },
+  { name = "inventory", module = "flowlua.cli.inventory",
+    summary = "list every flow tree of a sandbox, and the orphans" },
 }
 
 cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"
