@@ -68,12 +68,7 @@ end
 -- The table
 ----------------------------------------------------------------------
 
--- Names come from the service, possibly typed by someone else: no
--- control characters reach the terminal.
-local function clean(v)
-  if v == nil then return "-" end
-  return (tostring(v):gsub("%c", "?"))
-end
+local clean = service.clean
 
 local function utc(ms)
   if type(ms) ~= "number" then return "" end

@@ -100,4 +100,51 @@ function service.report_requests(c, what)
     total == 1 and "" or "s", table.concat(parts, ", ")))
 end
 
+--- Text from the service made fit for a terminal: names may have been
+-- typed by anyone, so no control character is printed as is.
+-- @param v a value (nil prints as "-")
+-- @treturn string
+function service.clean(v)
+  if v == nil then return "-" end
+  return (tostring(v):gsub("%c", "?"))
+end
+
+----------------------------------------------------------------------
+-- What a tree operation sends, or would send
+----------------------------------------------------------------------
+
+--- The steps of a tree operation as plain tables: each names the entity
+-- and the request (method, path) that changes it.
+-- @tparam table steps flowlua.plan steps, or `{action=, kind=, id=,
+--   name=}` records of what was sent
+-- @treturn table list of `{action, kind, id, name, request}`
+function service.steps(steps)
+  local trees = require "flowlua.fleet.trees"
+  local json = require "flowlua.json"
+  local out = json.array()
+  for i, s in ipairs(steps) do
+    local method, path = trees.request_of(s)
+    out[i] = { action = s.action, kind = s.kind, id = s.id, name = s.name,
+      request = method .. " " .. require("flowlua.client").BASE_PATH
+        .. path }
+  end
+  return out
+end
+
+--- A dry run's steps as text: what each would change, and the request
+-- it would send.
+-- @tparam table steps `service.steps`'s result
+-- @treturn string
+function service.render_plan(steps)
+  local words = require("flowlua.fleet.trees").WORDS
+  local lines = { ("Plan (dry run, nothing was changed): %d step%s")
+    :format(#steps, #steps == 1 and "" or "s") }
+  for i, s in ipairs(steps) do
+    lines[#lines + 1] = ('%3d. %s %s "%s"'):format(i, s.action,
+      words[s.kind], service.clean(s.name))
+    lines[#lines + 1] = "       " .. s.request
+  end
+  return table.concat(lines, "\n")
+end
+
 return service
