@@ -182,8 +182,10 @@ describe("emulator runs (--time-scale 3600)", function()
   end)
 
   it("runs nothing for a disabled flow", function()
-    local id = flow_on(c, "/acme/accounts.csv",
-      { startTime = os.time() + 3600 * 10, frequency = "hour", interval = 1 })
+    -- far ahead of the emulator's clock, which runs 3600 times faster
+    -- than ours since it started (10 hours ahead: past after 10 s)
+    local id = flow_on(c, "/acme/accounts.csv", { startTime = os.time()
+      + 3600 * 24 * 365 * 10, frequency = "hour", interval = 1 })
     local flow = c:get("/flows/" .. id).json.items[1]
     assert.same(200, c:post("/flows/" .. id .. "/action?op=disable", nil,
       { ["If-Match"] = flow.etag }).status)
