@@ -158,13 +158,15 @@ describe("secrets", function()
 
   it("leaves journals, plans and state files 0600 and secret-free",
     function()
-      local seen = 0
+      local seen = {}
       for _, file in ipairs(files_under(dir .. "/.flowlua")) do
         refute_secrets(file.path, file.text, secrets)
         assert.equal(384, file.mode & 511, file.path .. " is not 0600")
-        seen = seen + 1
+        seen[file.path:match("[^/]+$")] = true
       end
-      assert.is_true(seen >= 6, "only " .. seen .. " files")
+      -- every workflow's journal is a record in the one state store
+      assert.is_true(seen["state.db"], "no state store")
+      assert.is_true(seen["emulator.json"], "no emulator state")
       refute_secrets(state, assert(fs.read(state)), secrets)
       assert.equal(384, sys.stat_mode(state) & 511)
     end)

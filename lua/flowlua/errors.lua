@@ -14,7 +14,9 @@
 --   `entity` (what was being created, updated or published);
 -- * `"order"`: a publish refused locally because a parent is a draft:
 --   `parent` (`{kind=, id=, name=}`);
--- * `"usage"`: the caller's mistake (wrong argument, unsupported draft).
+-- * `"usage"`: the caller's mistake (wrong argument, unsupported draft);
+-- * `"locked"`: another process runs the workflow instance: `workflow`,
+--   `holder` (`{host=, pid=, since=}`), `message` (`flowlua run` exits 3).
 --
 -- Messages pass through the log's redactor, so a registered secret never
 -- shows up in an error even if the service echoes it back.

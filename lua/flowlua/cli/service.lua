@@ -1,8 +1,9 @@
 --- What the commands that talk to the Flow Service share (`inventory`,
 -- `delete-tree`, `enable`, `disable`): the options that say which service
 -- and sandbox to reach (`--emulator`, `--profile`, `--config`,
--- `--sandbox`, `--cacert`, `--insecure`, `--timeout`, `-v`), applied to
--- flowlua.runtime as `flowlua run` applies them, and the client they give.
+-- `--sandbox`, `--state`, `--cacert`, `--insecure`, `--timeout`, `-v`),
+-- applied to flowlua.runtime as `flowlua run` applies them, and the
+-- client they give.
 -- @module flowlua.cli.service
 
 local options = require "flowlua.cli.options"
@@ -21,6 +22,9 @@ service.SPECS = {
     help = "config file (default ~/.config/flowlua/config.json)" },
   { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
+    help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
+      .. "postgresql://... (default FLOWLUA_STATE, else .flowlua/state.db)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
   { long = "--insecure", key = "insecure",
@@ -48,6 +52,7 @@ local function configure(opts, usage)
   runtime.log_level = opts.verbose and "debug" or "info"
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
   if opts.cacert then runtime.overrides.cafile = opts.cacert end
+  if opts.state then runtime.state = opts.state end
   if opts.insecure then runtime.overrides.insecure = true end
   if opts.timeout then
     runtime.overrides.timeout = options.positive_number(opts.timeout,
@@ -58,8 +63,9 @@ end
 -- The embedded emulator, as `flowlua run --emulator` starts it: the
 -- client is pointed at it and never reaches it through a proxy.
 local function start_emulator(state)
-  local handle = require("flowlua.emulator").start{
-    state = state == true and ".flowlua/emulator.json" or state }
+  state = state == true and ".flowlua/emulator.json" or state
+  local handle = require("flowlua.emulator").start{ state = state }
+  runtime.emulator = { url = handle.url, state = state }
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
   end

@@ -1,11 +1,10 @@
 --- Which entities flowlua's own state knows, and under which workflow.
--- Today that state is the workflows' journals (`.flowlua/journal/*.json`,
--- flowlua.workflow.journal); this module is the one place that reads
--- them for the inventory, so that moving to another state store changes
--- this file alone.
+-- That state is the workflow state store (flowlua.state, through
+-- flowlua.workflow.journal: `--state`, FLOWLUA_STATE or
+-- `.flowlua/state.db`); this module is the one place that reads it for
+-- the inventory.
 -- @module flowlua.fleet.known
 
-local files = require "flowlua.files"
 local json = require "flowlua.json"
 local journal = require "flowlua.workflow.journal"
 local log = require "flowlua.log"
@@ -22,41 +21,40 @@ local function add_ids(out, name, list)
   end
 end
 
--- The ids one journal file records (entities done, and intents whose id
--- became known), each mapped to the journal's workflow name.
-local function read_journal(path, out)
-  local text, err = files.read(path)
-  local data = text and json.decode(text)
+-- The ids one record holds (entities done, and intents whose id became
+-- known), each mapped to the record's workflow name.
+local function read_record(r, where, out)
+  local data = json.decode(r.text)
   if type(data) ~= "table" or type(data.steps) ~= "table" then
-    log.warn("inventory: journal %s skipped (%s)", path,
-      err or "not a journal")
+    log.warn("inventory: record of workflow %s in state store %s skipped "
+      .. "(not a journal)", json.encode(r.key.workflow), where)
     return
   end
-  local name = type(data.workflow) == "string" and data.workflow
-    or path:match("([^/]*)%.json$")
   for _, step in ipairs(data.steps) do
     if type(step) == "table" then
-      add_ids(out, name, step.entities)
-      add_ids(out, name, step.intents)
+      add_ids(out, r.key.workflow, step.entities)
+      add_ids(out, r.key.workflow, step.values)
+      add_ids(out, r.key.workflow, step.intents)
     end
   end
 end
 
---- The entities flowlua's state knows: id → workflow name.
--- Journals are kept per directory, not per sandbox: an id is unique
--- across sandboxes, so a journal of another sandbox names none of this
--- one's entities.
--- @tparam[opt] string dir the journal directory (default: the workflows')
+--- The entities flowlua's state knows: id → workflow name. Every
+-- record counts, whatever its target: an id is unique across sandboxes,
+-- so another sandbox's record names none of this one's entities.
+-- @tparam[opt] string dir the directory of the state store (default:
+--   the workflows')
 -- @treturn table map of entity id to workflow name
 function known.workflows(dir)
-  dir = dir or journal.default_dir()
   local out = {}
-  local names = sys.listdir(dir)
-  if names == nil then return out end  -- no journal yet
-  table.sort(names)
-  for _, file in ipairs(names) do
-    if file:match("%.json$") then read_journal(dir .. "/" .. file, out) end
+  local location = journal.location(dir)
+  -- no SQLite store yet: nothing known, and no file created for it
+  if not location:match("^postgres") and not sys.stat_mode(
+      location:match("^sqlite:(.*)$") or location) then
+    return out
   end
+  local store = journal.store(location)
+  for _, r in ipairs(store:list()) do read_record(r, store.where, out) end
   return out
 end
 
