@@ -1,10 +1,11 @@
 -- cleanup.lua: delete what a workflow created, children first.
 --
--- Reads the workflow's journal (.flowlua/journal/<name>.json) and deletes
+-- Reads the workflow's record in the state store (.flowlua/state.db, or
+-- --state; the record of this endpoint, org and sandbox) and deletes
 -- its entities in reverse dependency order: dataflows, then source and
 -- target connections, then base connections (the service refuses to
 -- delete a base connection a flow still uses). Entities already gone are
--- skipped. The journal is removed once everything is deleted, so running
+-- skipped. The record is removed once everything is deleted, so running
 -- the workflow again starts afresh.
 --
 --   flowlua run --emulator scripts/cleanup.lua onboarding-ACME
@@ -19,24 +20,27 @@ local runtime = require "flowlua.runtime"
 local COLLECTION = { connection = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }
 
-local function names_with_prefix(prefix)
-  local dir = journal.default_dir()
+-- The workflows of this client's target whose names start with prefix.
+local function names_with_prefix(aep, prefix)
+  local target = journal.key(aep, "")
   local out = {}
-  local p = io.popen("ls -1 '" .. dir:gsub("'", "'\\''") .. "' 2>/dev/null")
-  for file in p:lines() do
-    local name = file:match("^(.*)%.json$")
-    if name and name:sub(1, #prefix) == prefix then out[#out + 1] = name end
+  for _, r in ipairs(journal.store(journal.location()):list()) do
+    local k = r.key
+    if k.endpoint == target.endpoint and k.org == target.org
+        and k.sandbox == target.sandbox
+        and k.workflow:sub(1, #prefix) == prefix then
+      out[#out + 1] = k.workflow
+    end
   end
-  p:close()
-  table.sort(out)
   return out
 end
 
+local aep = flowlua.connect()
 local args = { ... }
 local names = args
 if args[1] == "--prefix" then
   if not args[2] then error("--prefix needs a value", 0) end
-  names = names_with_prefix(args[2])
+  names = names_with_prefix(aep, args[2])
 end
 if #names == 0 then
   io.stderr:write("usage: flowlua run scripts/cleanup.lua WORKFLOW... | "
@@ -44,7 +48,6 @@ if #names == 0 then
   os.exit(2)
 end
 
-local aep = flowlua.connect()
 local verb = runtime.dry_run and "would delete" or "deleted"
 local deleted = 0
 for _, name in ipairs(names) do

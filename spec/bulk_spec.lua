@@ -33,8 +33,13 @@ describe("scripts/bulk-onboarding.lua", function()
     state = dir .. "/emulator.json"
   end)
 
+  -- Every run talks to the emulator on the same port: the workflows'
+  -- state is keyed by endpoint, and a real service keeps its address.
+  local port
   local function run_bulk(args)
-    local server = assert(emu.spawn{ "--faults", FAULTS, "--state", state })
+    local server = assert(emu.spawn{ "--faults", FAULTS, "--state", state,
+      "--port", tostring(port or 0) })
+    port = server.port
     local argv = { "run", BULK }
     for _, a in ipairs(args) do argv[#argv + 1] = a end
     local out, err, code = proc.run(argv, { cwd = dir,

@@ -4,6 +4,7 @@
 -- directory; every FLOWLUA_* variable is empty, which counts as unset).
 local proc = require "support.proc"
 local config = require "flowlua.config"
+local fs = require "support.fs"
 local log = require "flowlua.log"
 
 local VARS = { "FLOWLUA_CLIENT_ID", "FLOWLUA_CLIENT_SECRET", "FLOWLUA_ORG_ID",
@@ -24,12 +25,9 @@ for _, k in ipairs(keys) do io.write(k, "=", tostring(s[k]), "\n") end
 
 local home
 
+-- A config file, private (0600) unless `mode` says otherwise.
 local function write(path, text, mode)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  os.execute(("chmod %s %s"):format(mode or "600", proc.quote(path)))
-  return path
+  return fs.write(path, text, mode or "600")
 end
 
 local function user_file(text, mode)
@@ -74,12 +72,10 @@ local PROFILES = [[{
 
 describe("flowlua.config", function()
   before_each(function()
-    home = os.tmpname()
-    os.remove(home)
-    assert(os.execute("mkdir -p " .. proc.quote(home)))
+    home = fs.tmpdir()
   end)
   after_each(function()
-    os.execute("rm -rf " .. proc.quote(home))
+    fs.remove(home)
   end)
 
   it("has defaults for sandbox, endpoint and IMS, and nothing else", function()

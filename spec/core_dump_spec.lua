@@ -2,17 +2,10 @@
 -- secret, tokens and storage passwords. A real SIGSEGV is sent to a real
 -- `flowlua run` whose shell allows unlimited cores.
 local proc = require "support.proc"
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local fs = require "support.fs"
 
 local function core_pattern()
-  return (read("/proc/sys/kernel/core_pattern") or ""):gsub("%s+$", "")
+  return (fs.read("/proc/sys/kernel/core_pattern") or ""):gsub("%s+$", "")
 end
 
 -- Files of dir whose name starts with "core".
@@ -31,9 +24,7 @@ end
 -- core limit the process has, sends it SIGSEGV and returns the directory,
 -- that limit line and the exit status the shell saw.
 local function crash(extra)
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir " .. proc.quote(dir)))
+  local dir = fs.tmpdir()
   local script = dir .. "/wait.lua"
   assert(io.open(script, "w")):write([[
     local f = assert(io.open(arg[1], "w")) f:write("ready") f:close()
@@ -51,11 +42,11 @@ wait $pid
 echo $? > status
 ]]):format(proc.quote(dir), proc.quote(proc.BIN), extra)
   os.execute(("sh -c %s >/dev/null 2>&1"):format(proc.quote(sh)))
-  return dir, read(dir .. "/limits") or "", read(dir .. "/status") or ""
+  return dir, fs.read(dir .. "/limits") or "", fs.read(dir .. "/status") or ""
 end
 
 local function remove(dir)
-  os.execute("rm -rf " .. proc.quote(dir))
+  fs.remove(dir)
 end
 
 -- Cores land in the crashing process's directory only when core_pattern

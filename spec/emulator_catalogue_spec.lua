@@ -2,6 +2,7 @@
 -- as the reference documents them, lists and filters on specs.
 local emu = require "support.emulator"
 local json = require "flowlua.json"
+local fs = require "support.fs"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
 local SEED = here .. "/../../shared/seed/flow-service-drafts-tutorial.txt"
@@ -10,14 +11,6 @@ local EXCERPTS = {
   here .. "/fixtures/seed/connection-spec-azure-file-storage.json",
   here .. "/fixtures/seed/flow-spec-cloud-storage-to-aep.json",
 }
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if f == nil then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
 
 -- The text of each `{"items": [...]}` response of the seed tutorial.
 local function seed_responses(text)
@@ -30,7 +23,7 @@ end
 
 -- The first item of the n-th vendored seed response.
 local function seed_items(n)
-  return assert(json.decode(assert(slurp(EXCERPTS[n])))).items[1]
+  return assert(json.decode(assert(fs.read(EXCERPTS[n])))).items[1]
 end
 
 local function same_json(a, b)
@@ -39,7 +32,7 @@ local function same_json(a, b)
 end
 
 describe("the vendored seed excerpts", function()
-  local seed = slurp(SEED)
+  local seed = fs.read(SEED)
   if seed == nil then
     pending("are the seed tutorial's text: needs " .. SEED
       .. ", which lives outside the repository")
@@ -47,8 +40,8 @@ describe("the vendored seed excerpts", function()
   end
   it("are the seed tutorial's first two responses, byte for byte", function()
     local responses = seed_responses(seed)
-    assert.equal(slurp(EXCERPTS[1]), responses[1])
-    assert.equal(slurp(EXCERPTS[2]), responses[2])
+    assert.equal(fs.read(EXCERPTS[1]), responses[1])
+    assert.equal(fs.read(EXCERPTS[2]), responses[2])
   end)
 end)
 

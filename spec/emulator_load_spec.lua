@@ -3,6 +3,7 @@
 -- a request that never ends), and a normal client that must be answered.
 local emu = require "support.emulator"
 local proc = require "support.proc"
+local fs = require "support.fs"
 
 local HELD = 1100
 
@@ -15,23 +16,15 @@ end
 
 local hard_nofile = tonumber(sh("sh -c 'ulimit -Hn'")) or math.huge
 
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close() end
-  return f ~= nil
-end
-
 -- Starts the holder in the background; returns its directory once every
 -- connection is open (or after 60 s, when the count below will fail).
 local function hold(port, count, mode)
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir " .. proc.quote(dir)))
+  local dir = fs.tmpdir()
   os.execute(("sh -c 'ulimit -n %d; exec lua5.4 spec/support/hold_connections.lua"
     .. " 127.0.0.1 %d %d %s %s' >%s/log 2>&1 &")
     :format(count + 100, port, count, mode, proc.quote(dir), proc.quote(dir)))
   for _ = 1, 1200 do
-    if exists(dir .. "/ready") then break end
+    if fs.exists(dir .. "/ready") then break end
     os.execute("sleep 0.05")
   end
   return dir
@@ -40,14 +33,6 @@ end
 local function release(dir)
   assert(io.open(dir .. "/stop", "w")):close()
   os.execute("sleep 0.2; rm -rf " .. proc.quote(dir))
-end
-
-local function read(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
 end
 
 local enough = hard_nofile >= HELD + 300
@@ -63,7 +48,7 @@ describe("the emulator with " .. HELD .. " held connections", function()
   -- the emulator refused every new connection past ~1020 descriptors.
   it_enough("answers a normal GET while they are idle", function()
     local dir = hold(e.port, HELD, "idle")
-    assert.same(HELD .. "\n", read(dir .. "/ready"))
+    assert.same(HELD .. "\n", fs.read(dir .. "/ready"))
     local res = emu.request{ url = e.url .. "/ims/keys", timeout = 5 }
     release(dir)
     assert.same(0, res.exit)
@@ -73,7 +58,7 @@ describe("the emulator with " .. HELD .. " held connections", function()
   it_enough("answers a normal GET while they send a request a byte at a time",
     function()
       local dir = hold(e.port, HELD, "slowloris")
-      assert.same(HELD .. "\n", read(dir .. "/ready"))
+      assert.same(HELD .. "\n", fs.read(dir .. "/ready"))
       local token = emu.token(e.url)
       local res = emu.request{ url = e.url .. emu.BASE .. "/connections",
         headers = { Authorization = "Bearer " .. token,

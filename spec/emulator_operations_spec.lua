@@ -5,15 +5,10 @@
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
+local fs = require "support.fs"
 
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
 local PROVIDER = "0ed90a81-07f4-4586-8190-b40eccef1c5a"
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
 
 local function wait_run(c, flow_id)
   local deadline = sys.monotime() + 5
@@ -30,20 +25,18 @@ describe("emulator operations", function()
   local e, c, dir
 
   setup(function()
-    dir = os.tmpname()
-    os.remove(dir)
-    assert(sys.mkdir(dir))
-    assert(sys.mkdir(dir .. "/acme"))
-    write(dir .. "/acme/accounts.csv", "id;name\n1;Ann\n2;Bo\n")
-    write(dir .. "/acme/events.json", '{"id":1,"tags":["a"]}\n{"id":2}\n')
-    write(dir .. "/top.csv", "a\n1\n")
+    dir = fs.tree{
+      ["acme/accounts.csv"] = "id;name\n1;Ann\n2;Bo\n",
+      ["acme/events.json"] = '{"id":1,"tags":["a"]}\n{"id":2}\n',
+      ["top.csv"] = "a\n1\n",
+    }
     e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
     c = emu.client(e.url)
   end)
 
   teardown(function()
     e:stop()
-    os.execute("rm -rf '" .. dir .. "'")
+    fs.remove(dir)
   end)
 
   it("tests a connection: true, false for a credential marked wrong", function()
@@ -155,10 +148,10 @@ describe("emulator operations", function()
     assert.same(200, put.status)
     assert.same("my-source-2", put.json.name)
     assert.same(id, put.json.id)
-    local fs = c:post("/flowSpecs", { name = "my-flow-spec", providerId = PROVIDER,
+    local spec = c:post("/flowSpecs", { name = "my-flow-spec", providerId = PROVIDER,
       sourceConnectionSpecIds = { id }, targetConnectionSpecIds = { emu.DATA_LAKE } })
-    assert.same(201, fs.status)
-    assert.same(200, c:request("PUT", "/flowSpecs/" .. fs.json.id,
+    assert.same(201, spec.status)
+    assert.same(200, c:request("PUT", "/flowSpecs/" .. spec.json.id,
       { name = "my-flow-spec-2", providerId = PROVIDER }).status)
     local refused = c:request("PUT", "/connectionSpecs/" .. emu.AZURE,
       { name = "mine now", providerId = PROVIDER })
@@ -232,10 +225,10 @@ describe("emulator operations", function()
     op("postStateTransition", c:post("/flows/" .. flow.id .. "/action?op=ENABLE",
       nil, { ["If-Match"] = fp.etag }), 200)
     op("listFlowSpecs", c:get("/flowSpecs"), 200)
-    local fs = op("createFlowSpec", c:post("/flowSpecs",
+    local spec = op("createFlowSpec", c:post("/flowSpecs",
       { name = "fs", providerId = PROVIDER }), 201).json
     op("retrieveFlowSpec", c:get("/flowSpecs/" .. emu.CLOUD_TO_AEP), 200)
-    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. fs.id,
+    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. spec.id,
       { name = "fs2", providerId = PROVIDER }), 200)
     op("searchFlowSpecs", c:post("/flowSpecs/search", {}), 200)
     local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json

@@ -5,19 +5,7 @@
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function tmpdir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(sys.mkdir(dir))
-  return dir
-end
+local fs = require "support.fs"
 
 -- A published flow reading `path` on `schedule`, enabled.
 local function flow_on(c, path, schedule, format)
@@ -61,18 +49,18 @@ describe("emulator runs (--time-scale 3600)", function()
   local e, c, dir
 
   setup(function()
-    dir = tmpdir()
-    assert(sys.mkdir(dir .. "/acme"))
-    write(dir .. "/acme/accounts.csv", "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n")
-    write(dir .. "/acme/broken.csv", "id,name\n1,Ann,extra\n")
-    write(dir .. "/acme/events.json", '[{"id":1,"ok":true},{"id":2,"ok":false}]')
+    dir = fs.tree{
+      ["acme/accounts.csv"] = "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n",
+      ["acme/broken.csv"] = "id,name\n1,Ann,extra\n",
+      ["acme/events.json"] = '[{"id":1,"ok":true},{"id":2,"ok":false}]',
+    }
     e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
     c = emu.client(e.url)
   end)
 
   teardown(function()
     e:stop()
-    os.execute("rm -rf '" .. dir .. "'")
+    fs.remove(dir)
   end)
 
   it("gives an enabled 15-minute flow at least 3 runs within 5 s, with metrics", function()
@@ -195,8 +183,8 @@ describe("emulator runs (--time-scale 3600)", function()
 
   it("starts a flow on its new schedule when its start time moves before the first run",
     function()
-      local id = flow_on(c, "/acme/accounts.csv",
-        { startTime = os.time() + 86400 * 365, frequency = "hour", interval = 1 })
+      local id = flow_on(c, "/acme/accounts.csv", { startTime = os.time()
+        + 3600 * 24 * 365 * 10, frequency = "hour", interval = 1 })
       assert.same(0, c:get("/runs?property=flowId==" .. id .. "&count=true")
         .json.count)
       local flow = c:get("/flows/" .. id).json.items[1]
@@ -210,11 +198,12 @@ describe("emulator runs (--time-scale 3600)", function()
     end)
 
   it("runs nothing for a disabled flow", function()
-    -- Disabled while its first slot is still far off (a slow machine
-    -- cannot reach it first), then moved to start an hour ago: an enabled
-    -- flow would run at once.
-    local id = flow_on(c, "/acme/accounts.csv",
-      { startTime = os.time() + 86400 * 365, frequency = "hour", interval = 1 })
+    -- Disabled while its first slot is far ahead of the emulator's clock
+    -- (which runs 3600 times faster than ours since it started: ten
+    -- hours ahead are past after 10 s), then moved to start an hour ago:
+    -- an enabled flow would run at once.
+    local id = flow_on(c, "/acme/accounts.csv", { startTime = os.time()
+      + 3600 * 24 * 365 * 10, frequency = "hour", interval = 1 })
     local flow = c:get("/flows/" .. id).json.items[1]
     local res = c:post("/flows/" .. id .. "/action?op=disable", nil,
       { ["If-Match"] = flow.etag })
@@ -255,7 +244,7 @@ end)
 
 describe("emulator storage without --files", function()
   it("is an empty folder beside the state file", function()
-    local dir = tmpdir()
+    local dir = fs.tmpdir()
     local e = assert(emu.spawn{ "--state", dir .. "/emu.json" })
     local c = emu.client(e.url)
     local base = c:post("/connections", emu.base_body()).json
@@ -264,6 +253,6 @@ describe("emulator storage without --files", function()
     assert.same(200, res.status)
     assert.same(json.array(), res.json)
     assert.same("directory", sys.stat(dir .. "/files").type)
-    os.execute("rm -rf '" .. dir .. "'")
+    fs.remove(dir)
   end)
 end)

@@ -5,38 +5,18 @@ local emu = require "support.emulator"
 local json = require "flowlua.json"
 local proc = require "support.proc"
 local sys = require("flowlua.core").sys
-
-local function tmpdir()
-  local path = os.tmpname()
-  os.remove(path)
-  assert(sys.mkdir(path))
-  return path
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local t = f:read("a")
-  f:close()
-  return t
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local fs = require "support.fs"
 
 describe("emulator --state", function()
   local dir, state
 
   before_each(function()
-    dir = tmpdir()
+    dir = fs.tmpdir()
     state = dir .. "/state.json"
   end)
 
   after_each(function()
-    os.execute("rm -rf " .. proc.quote(dir))
+    fs.remove(dir)
   end)
 
   it("persists every sandbox and reloads it after a restart", function()
@@ -66,16 +46,16 @@ describe("emulator --state", function()
     local p = assert(emu.spawn({ "--state", state }))
     local c = emu.client(p.url)
     local a = c:post("/connections", emu.base_body()).json
-    local before = read(state)
+    local before = fs.read(state)
     local res = c:patch("/connections/" .. a.id, json.array{ { op = "remove",
       path = "/auth/params/host" } }, { ["If-Match"] = a.etag })
     assert.equal(400, res.status)
-    assert.equal(before, read(state))
+    assert.equal(before, fs.read(state))
     p:stop()
   end)
 
   it("refuses a corrupt state file, naming it", function()
-    write(state, '{"format": "flowlua-emulator-state", ')
+    fs.write(state, '{"format": "flowlua-emulator-state", ')
     local p, err, code = emu.spawn({ "--state", state })
     assert.is_nil(p)
     assert.equal(1, code)
@@ -84,7 +64,7 @@ describe("emulator --state", function()
   end)
 
   it("refuses a JSON file that is not a state file", function()
-    write(state, '{"hello": "world"}')
+    fs.write(state, '{"hello": "world"}')
     local _, err, code = emu.spawn({ "--state", state })
     assert.equal(1, code)
     assert.equal("flowlua: emulator state file " .. state .. " is corrupt: "
@@ -93,7 +73,7 @@ describe("emulator --state", function()
 
   it("keeps drafts between `flowlua run --emulator` runs", function()
     local script = dir .. "/draft.lua"
-    write(script, [[
+    fs.write(script, [[
 local runtime = require "flowlua.runtime"
 local o = runtime.overrides
 local function sh(cmd)

@@ -7,15 +7,9 @@ local config = require "flowlua.config"
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 local router = require "flowlua.emulator.router"
+local fs = require "support.fs"
 
 local DIR = "spec/fixtures/fuzz/"
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
 
 local function inputs(target)
   local names = {}
@@ -133,7 +127,7 @@ describe("fuzz regressions", function()
   describe("emulator_fuzz inputs", function()
     for _, name in ipairs(inputs("emulator")) do
       it("handles " .. name .. " with well-formed 4xx answers", function()
-        local statuses = replay_emulator(slurp(DIR .. "emulator/" .. name))
+        local statuses = replay_emulator(assert(fs.read(DIR .. "emulator/" .. name)))
         assert.is_true(#statuses > 0)
       end)
     end
@@ -142,7 +136,7 @@ describe("fuzz regressions", function()
   describe("config_fuzz inputs", function()
     for _, name in ipairs(inputs("config")) do
       it("loads or refuses " .. name .. " with a message", function()
-        replay_config(slurp(DIR .. "config/" .. name))
+        replay_config(assert(fs.read(DIR .. "config/" .. name)))
       end)
     end
   end)

@@ -11,6 +11,7 @@ local emu = require "support.emulator"
 local errors = require "flowlua.errors"
 local flowlua = require "flowlua"
 local fsvc = require "support.flow_service"
+local state_record = require "support.state_record"
 local json = require "flowlua.json"
 
 local SPEC = "/data/foundation/flowservice/connectionSpecs/" .. emu.AZURE
@@ -194,9 +195,8 @@ describe("hostile responses", function()
           targetConnections = 0, flows = 0 }, counts)
         assert.equal(items.connections[1].id, base.id)
         assert.equal("draft", base.state)
-        local f = assert(io.open(dir .. "/hostile-" .. kind .. ".json"))
-        local journal = json.decode(f:read("a"))
-        f:close()
+        local journal = assert(state_record.doc(dir .. "/state.db",
+          "hostile-" .. kind))
         assert.equal(1, #journal.steps)
         local step = journal.steps[1]
         assert.equal("done", step.state)
@@ -228,10 +228,8 @@ describe("hostile responses", function()
       end)
       assert.is_false(ok)
       assert.is_true(errors.is(err, "network"), tostring(err))
-      local f = assert(io.open(dir .. "/hostile-all.json"))
-      local text = f:read("a")
-      f:close()
-      local step = json.decode(text).steps[1]
+      local step = assert(state_record.doc(dir .. "/state.db",
+        "hostile-all")).steps[1]
       assert.equal("failed", step.state)
       assert.same({}, step.entities)
       for _, intent in ipairs(step.intents) do assert.is_nil(intent.id) end

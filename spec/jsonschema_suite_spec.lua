@@ -11,6 +11,7 @@
 -- FLOWLUA_JSONSCHEMA_SUITE points the spec at another copy.
 local schema = require "flowlua.schema"
 local core = require("flowlua.core")
+local fs = require "support.fs"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
 local SUITE = os.getenv("FLOWLUA_JSONSCHEMA_SUITE")
@@ -28,17 +29,9 @@ local EXCLUDED = {
   },
 }
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 local function resolve(uri)
   local rel = uri:match("^http://localhost:1234/(.*)$")
-  return rel and slurp(SUITE .. "/remotes/" .. rel)
+  return rel and fs.read(SUITE .. "/remotes/" .. rel)
 end
 
 local function suite_files()
@@ -116,7 +109,7 @@ describe("JSON-Schema-Test-Suite draft7", function()
   end)
 
   for _, file in ipairs(files) do
-    local groups = assert(decode(assert(slurp(SUITE .. "/tests/draft7/" .. file))))
+    local groups = assert(decode(assert(fs.read(SUITE .. "/tests/draft7/" .. file))))
     counts[file] = { passed = 0, total = 0, skipped = 0 }
     describe(file, function()
       for _, group in ipairs(groups) do
@@ -145,7 +138,7 @@ describe("JSON-Schema-Test-Suite draft7", function()
   it("gives the same result and first error through both walkers", function()
     local compared = 0
     for _, file in ipairs(files) do
-      local groups = decode(slurp(SUITE .. "/tests/draft7/" .. file))
+      local groups = decode(fs.read(SUITE .. "/tests/draft7/" .. file))
       local values = {}
       for _, group in ipairs(groups) do
         for _, case in ipairs(group.tests) do

@@ -1,6 +1,7 @@
 -- The one-way layers of the C and the Lua trees (tools/check_layers.lua):
 -- the real src/ and lua/ pass, and small trees with one violation each show
 -- that every rule can fail.
+local fs = require "support.fs"
 local proc = require "support.proc"
 
 local LUA = os.getenv("LUA") or "lua5.4"
@@ -9,26 +10,12 @@ local function check(tree, root)
   return proc.run({ "tools/check_layers.lua", tree, root }, { bin = LUA })
 end
 
--- A temporary tree holding `files` (path -> text).
-local function tree(files)
-  local root = os.tmpname()
-  os.remove(root)
-  for path, text in pairs(files) do
-    local dir = (root .. "/" .. path):match("^(.*)/")
-    assert(os.execute("mkdir -p " .. proc.quote(dir)))
-    local f = assert(io.open(root .. "/" .. path, "wb"))
-    f:write(text)
-    f:close()
-  end
-  return root
-end
-
 -- What the check of `kind` says of the sound tree `base` changed by `files`.
 local function check_changed(kind, base, files)
   for path, text in pairs(files) do base[path] = text end
-  local root = tree(base)
+  local root = fs.tree(base)
   local out, _, code = check(kind, root)
-  os.execute("rm -rf " .. proc.quote(root))
+  fs.remove(root)
   return out, code
 end
 

@@ -201,11 +201,11 @@ describe("flowlua.log", function()
   describe("configure", function()
     it("rejects unknown levels, formats and streams", function()
       assert.has_error(function() log.configure{ level = "loud" } end,
-        "log.configure: level must be debug, info, warn or error")
+        "bad argument #1 to 'configure' (level must be debug, info, warn or error)")
       assert.has_error(function() log.configure{ format = "xml" } end,
-        "log.configure: format must be text or json")
+        "bad argument #1 to 'configure' (format must be text or json)")
       assert.has_error(function() log.configure{ stream = "stderr" } end,
-        "log.configure: stream must be a file or have a write method")
+        "bad argument #1 to 'configure' (stream must be a file or have a write method)")
       assert.has_error(function() log.configure("debug") end,
         "bad argument #1 to 'configure' (table expected, got string)")
     end)

@@ -3,6 +3,7 @@
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
+local state_record = require "support.state_record"
 
 local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
 local CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
@@ -76,7 +77,8 @@ describe("scripts/onboarding.lua", function()
     assert.falsy((out .. err):find("demo-storage-key", 1, true))
     assert.same({ connections = 0, sourceConnections = 0,
       targetConnections = 0, flows = 0 }, census(dir))
-    assert.is_nil(io.open(dir .. "/.flowlua/journal/onboarding-ACME.json"))
+    assert.same({}, state_record.texts(dir .. "/.flowlua/state.db",
+      "onboarding-ACME"))
   end)
 
   it("is undone by scripts/cleanup.lua, children first", function()
@@ -95,6 +97,7 @@ describe("scripts/onboarding.lua", function()
       true))
     assert.same({ connections = 0, sourceConnections = 0,
       targetConnections = 0, flows = 0 }, census(dir))
-    assert.is_nil(io.open(dir .. "/.flowlua/journal/onboarding-ACME.json"))
+    assert.same({}, state_record.texts(dir .. "/.flowlua/state.db",
+      "onboarding-ACME"))
   end)
 end)

@@ -290,7 +290,7 @@ describe("flowlua.schema", function()
   describe("misuse", function()
     it("raises on a schema that is neither a table nor a string", function()
       assert.has_error(function() schema.compile(42) end,
-        "bad argument #1 to 'compile' (table or string expected, got number)")
+        "bad argument #1 to 'compile' (table or string or boolean expected, got number)")
     end)
     it("raises when a schema recurses without consuming the value", function()
       local v = assert(schema.compile({ allOf = { { ["$ref"] = "#" } } }))

@@ -5,24 +5,10 @@ local server = require("flowlua.core").server
 local http = require "flowlua.http"
 local task = require "flowlua.task"
 local json = require "flowlua.json"
+local fs = require "support.fs"
 
 local function q(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  os.remove(path)
-  return text
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
 end
 
 --- Runs curl with `args`; returns {status, headers (lower-case), body,
@@ -34,9 +20,9 @@ local function curl(args)
   local p = assert(io.popen(table.concat(words, " ") .. " 2>/dev/null"))
   local code = p:read("a")
   local _, _, exit = p:close()
-  local res = { status = tonumber(code), body = slurp(body), headers = {},
+  local res = { status = tonumber(code), body = fs.take(body), headers = {},
     exit = exit }
-  for name, value in slurp(head):gmatch("([%w%-]+): ([^\r\n]*)\r\n") do
+  for name, value in fs.take(head):gmatch("([%w%-]+): ([^\r\n]*)\r\n") do
     res.headers[name:lower()] = value
   end
   return res
@@ -171,7 +157,7 @@ describe("flowlua.core.server", function()
 
     it("passes binary bodies byte for byte", function()
       local bytes = "\0\1\2\255\254 end\0"
-      local file = write(os.tmpname(), bytes)
+      local file = fs.write(os.tmpname(), bytes)
       local res = curl({ "--data-binary", "@" .. file, srv.url .. "/raw" })
       os.remove(file)
       assert.equal(bytes, res.body)

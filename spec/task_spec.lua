@@ -84,7 +84,7 @@ describe("flowlua.task", function()
 
     it("checks its argument", function()
       assert.has_error(function() task.sleep(-1) end,
-        "task.sleep: bad argument #1 (seconds expected)")
+        "bad argument #1 to 'sleep' (seconds expected)")
     end)
   end)
 
@@ -152,9 +152,9 @@ describe("flowlua.task", function()
 
     it("checks its arguments", function()
       assert.has_error(function() task.parallel(nil, print) end,
-        "parallel: bad argument #1 (table expected)")
+        "bad argument #1 to 'parallel' (table expected, got no value)")
       assert.has_error(function() task.parallel({}, print, { concurrency = 0 }) end,
-        "parallel: concurrency must be a positive integer")
+        "bad argument #3 to 'parallel' (concurrency must be a positive integer)")
     end)
   end)
 end)

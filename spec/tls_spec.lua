@@ -6,6 +6,7 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local json = require "flowlua.json"
 local proc = require "support.proc"
+local state_record = require "support.state_record"
 
 local function sh(cmd)
   local ok = os.execute(cmd .. " >/dev/null 2>&1")
@@ -22,11 +23,7 @@ local function make_cert(dir, name)
 end
 
 local function journal_text(dir, name)
-  local f = io.open(dir .. "/.flowlua/journal/" .. name .. ".json", "rb")
-  if f == nil then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
+  return select(2, state_record.doc(dir .. "/.flowlua/state.db", name))
 end
 
 -- The journal of a run that never reached the service: it may record the

@@ -140,12 +140,20 @@ describe("workflows", function()
 
   it("journals ids and names only, privately", function()
     onboard(aep, dir, "J1")
-    local path = dir .. "/J1.json"
+    local path = dir .. "/state.db"
     assert.equal(tonumber("600", 8), sys.stat_mode(path) & tonumber("777", 8))
-    local f = assert(io.open(path))
-    local text = f:read("a")
-    f:close()
+    local text
+    for _, r in ipairs(journal.store(path):list()) do
+      if r.key.workflow == "J1" then text = r.text end
+    end
     assert.falsy(text:find("wf-secret-pw", 1, true))
+    for _, file in ipairs{ path, path .. "-wal" } do
+      local f = io.open(file, "rb")
+      if f then
+        assert.falsy(f:read("a"):find("wf-secret-pw", 1, true))
+        f:close()
+      end
+    end
     local data = json.decode(text)
     assert.equal("J1 base", data.steps[1].intents[1].name)
     assert.equal(AFS, data.steps[1].intents[1].spec)
@@ -156,7 +164,7 @@ describe("workflows", function()
       function()
       -- The journal says the create was sent and no answer came back; the
       -- service did create it.
-      local j = journal.open(prefix, dir)
+      local j = journal.open(journal.key(aep, prefix), { dir = dir })
       local s = j:ensure_step("base")
       s.state = "running"
       s.intents[1] = { kind = "connection", name = prefix .. " base",
@@ -219,21 +227,23 @@ describe("kill -9 during a run, then a re-run", function()
 
   teardown(function() server:stop() end)
 
-  -- Starts the script, waits until its journal holds `creates` create
+  -- Starts the script, waits until its record holds `creates` create
   -- intents, waits `extra` seconds more, then kills it with SIGKILL.
   local function run_killed(env, name, creates, extra)
     local words = { proc.quote(proc.BIN), "run", proc.quote(script),
       proc.quote("name=" .. name) }
     local vars = {}
     for k, v in pairs(env) do vars[#vars + 1] = k .. "=" .. proc.quote(v) end
-    local journal_file = ".flowlua/journal/onboarding-" .. name .. ".json"
+    local count = ("lua5.4 %s .flowlua/state.db %s"):format(
+      proc.quote(fsvc.ROOT .. "/spec/support/count_intents.lua"),
+      proc.quote("onboarding-" .. name))
     local cmd = ("cd %s || exit 1; %s %s >/dev/null 2>&1 & pid=$!; i=0; "
       .. "while [ $i -lt 1000 ]; do "
-      .. "n=$(grep -o '\"spec\"' %s 2>/dev/null | wc -l); "
+      .. "n=$(%s 2>/dev/null || echo 0); "
       .. "[ \"$n\" -ge %d ] && break; sleep 0.01; i=$((i+1)); done; "
       .. "sleep %.3f; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true")
       :format(proc.quote(root), table.concat(vars, " "),
-        table.concat(words, " "), journal_file, creates, extra)
+        table.concat(words, " "), count, creates, extra)
     os.execute(cmd)
   end
 

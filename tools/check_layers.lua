@@ -37,7 +37,7 @@ local PURE = { schema = true }
 
 local LUA_LAYERS = {
   { { name = "core", members = { "flowlua.core.*", "flowlua.json",
-      "flowlua.schema" } } },
+      "flowlua.schema", "flowlua.args" } } },
   { { name = "base", members = { "flowlua.runtime", "flowlua.files",
       "flowlua.url", "flowlua.log", "flowlua.errors", "flowlua.plan" } } },
   { { name = "transport", members = { "flowlua.task", "flowlua.retry",
@@ -49,6 +49,7 @@ local LUA_LAYERS = {
     { name = "emulator", members = { "flowlua.emulator.*" },
       only = { "core", "flowlua.files" } } },
   { { name = "workflow", members = { "flowlua.workflow.*" } } },
+  { { name = "fleet", members = { "flowlua.fleet.*" } } },
   { { name = "cli", members = { "flowlua", "flowlua.cli.*" } } },
 }
 

@@ -10,6 +10,7 @@
 -- instead of starting their own.
 -- @module flowlua.auth
 
+local args = require "flowlua.args"
 local config = require "flowlua.config"
 local errors = require "flowlua.errors"
 local json = require "flowlua.json"
@@ -33,13 +34,9 @@ Auth.__name = "flowlua.auth"
 -- @param http_client a `flowlua.http` client (for the IMS requests)
 -- @treturn table the authenticator
 function auth.new(settings, http_client)
-  if type(settings) ~= "table" then
-    error("bad argument #1 to 'new' (table expected, got "
-      .. type(settings) .. ")", 2)
-  end
+  args.check(1, "new", settings, "table")
   if settings.access_token == nil and http_client == nil then
-    error("bad argument #2 to 'new' (an http client is needed to fetch "
-      .. "tokens)", 2)
+    args.fail(2, "new", "an http client is needed to fetch tokens")
   end
   log.secret(settings.client_secret)
   log.secret(settings.access_token)
@@ -58,6 +55,7 @@ end
 -- @tparam table pairs `{ {name, value}, ... }`
 -- @treturn string the body
 function auth.form(pairs_list)
+  args.check(1, "form", pairs_list, "table")
   local out = {}
   for i, p in ipairs(pairs_list) do
     out[i] = form_escape(p[1]) .. "=" .. form_escape(p[2])

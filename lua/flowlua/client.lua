@@ -1,6 +1,7 @@
 --- The Flow Service client: one per connection (`flowlua.connect()`).
 -- Owns the HTTP client (its connection pool and retry policy), the IMS
--- authenticator, the per-client caches of connection and flow specs, and
+-- authenticator, the per-client caches of connection and flow specs
+-- (one request per spec, shared by the tasks that ask at once), and
 -- the four entity collections (`connections`, `source_connections`,
 -- `target_connections`, `flows`). Errors from the service are raised as
 -- structured errors (flowlua.errors).
@@ -18,6 +19,7 @@ local auth = require "flowlua.auth"
 local log = require "flowlua.log"
 local entity = require "flowlua.entity"
 local runs = require "flowlua.entity.runs"
+local task = require "flowlua.task"
 
 local client = {}
 
@@ -68,6 +70,7 @@ function client.connect(settings)
     dry_run = (settings and settings.dry_run) or runtime.dry_run or false,
     counts = {},
     specs = { connection = {}, flow = {} },
+    spec_flights = {},  -- "which:key" -> the request in flight
     placeholders = {},
   }, Client)
   if s.insecure then
@@ -291,18 +294,10 @@ end
 local SPEC_PATHS = { connection = "/connectionSpecs", flow = "/flowSpecs" }
 local SPEC_WORDS = { connection = "connection spec", flow = "flow spec" }
 
-local function fetch_spec(self, which, key)
-  local cache = self.specs[which]
-  local query = type(key) == "table" and key or nil
-  local cache_key = query and ("name:" .. tostring(query.name)) or key
-  if cache[cache_key] then return cache[cache_key] end
+local function request_spec(self, which, key, query)
   local path = SPEC_PATHS[which]
   local data, err
   if query then
-    if type(query.name) ~= "string" then
-      error(("bad argument #1 to '%s_spec' (id or {name=} expected)")
-        :format(which), 3)
-    end
     data, err = self:call("GET", path .. url_query{
       { "property", ('name=="%s"'):format(query.name) } })
   else
@@ -315,9 +310,50 @@ local function fetch_spec(self, which, key)
       :format(SPEC_WORDS[which], query and ("named '" .. query.name .. "'")
         or key, tostring(self.settings.sandbox)) })
   end
-  cache[cache_key] = spec
-  if spec.id then cache[spec.id] = spec end
   return spec
+end
+
+-- Single flight: the first task asking for a spec sends the request and
+-- the others asking meanwhile wait for its outcome (the spec, or the
+-- same error), so a spec costs one request per client however many
+-- tasks want it at once.
+local function await_flight(flight)
+  flight.waiters[#flight.waiters + 1] = task.current()
+  task.suspend()
+  if not flight.ok then error(flight.err, 0) end
+  return flight.spec
+end
+
+local function fly(self, which, cache_key, key, query)
+  local flights, flight_key = self.spec_flights, which .. ":" .. cache_key
+  local flight = { waiters = {} }
+  flights[flight_key] = flight
+  flight.ok, flight.spec = pcall(request_spec, self, which, key, query)
+  flights[flight_key] = nil
+  if flight.ok then
+    local cache = self.specs[which]
+    cache[cache_key] = flight.spec
+    if flight.spec.id then cache[flight.spec.id] = flight.spec end
+  else
+    flight.err, flight.spec = flight.spec, nil
+  end
+  for _, t in ipairs(flight.waiters) do task.wake(t) end
+  if not flight.ok then error(flight.err, 0) end
+  return flight.spec
+end
+
+local function fetch_spec(self, which, key)
+  local query = type(key) == "table" and key or nil
+  if query and type(query.name) ~= "string" then
+    error(("bad argument #1 to '%s_spec' (id or {name=} expected)")
+      :format(which), 3)
+  end
+  local cache_key = query and ("name:" .. query.name) or key
+  local cached = self.specs[which][cache_key]
+  if cached then return cached end
+  local flight = self.spec_flights[which .. ":" .. cache_key]
+  if flight and task.current() then return await_flight(flight) end
+  return fly(self, which, cache_key, key, query)
 end
 
 --- A connection spec by id or `{name = ...}`, cached per client.

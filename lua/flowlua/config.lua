@@ -16,6 +16,7 @@
 -- `default_profile`, else `"default"` when the file has one.
 -- @module flowlua.config
 
+local args = require "flowlua.args"
 local files = require "flowlua.files"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
@@ -57,6 +58,7 @@ end
 -- @treturn boolean whether the path was chosen explicitly (a missing
 --   explicit file is an error; a missing default file is not)
 function config.file_path(file)
+  args.check(1, "file_path", file, "string", "nil")
   file = file or runtime.config_file or getenv("FLOWLUA_CONFIG")
   if file then return file, true end
   local base = getenv("XDG_CONFIG_HOME")
@@ -180,6 +182,8 @@ local function seconds(value, s)
   return n
 end
 
+local LOAD_OPTIONS = { profile = true, file = true, overrides = true }
+
 --- Loads the settings.
 -- @tparam[opt] table opts `profile` (name), `file` (path), `overrides`
 --   (settings that win over everything; `false` unsets one)
@@ -188,11 +192,7 @@ end
 --   `profile` and `config_file` (where they came from, for messages)
 -- @raise when the file cannot be read or parsed, or names no such profile
 function config.load(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then
-    error("bad argument #1 to 'load' (table expected, got "
-      .. type(opts) .. ")", 2)
-  end
+  opts = args.options(1, "load", opts, LOAD_OPTIONS)
   local path, explicit = config.file_path(opts.file)
   local text = read_file(path, explicit)
   local doc = text and decode_file(path, text)
@@ -228,10 +228,10 @@ end
 -- @tparam string key e.g. `"client_id"`
 -- @return the value
 function config.need(settings, key)
+  args.check(1, "need", settings, "table")
   local s = BY_KEY[key]
   if not s then
-    error(("bad argument #2 to 'need' (unknown setting '%s')")
-      :format(tostring(key)), 2)
+    args.fail(2, "need", ("unknown setting '%s'"):format(tostring(key)))
   end
   local v = settings[key]
   if v and v ~= "" then return v end

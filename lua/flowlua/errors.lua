@@ -14,12 +14,15 @@
 --   `entity` (what was being created, updated or published);
 -- * `"order"`: a publish refused locally because a parent is a draft:
 --   `parent` (`{kind=, id=, name=}`);
--- * `"usage"`: the caller's mistake (wrong argument, unsupported draft).
+-- * `"usage"`: the caller's mistake (wrong argument, unsupported draft);
+-- * `"locked"`: another process runs the workflow instance: `workflow`,
+--   `holder` (`{host=, pid=, since=}`), `message` (`flowlua run` exits 3).
 --
 -- Messages pass through the log's redactor, so a registered secret never
 -- shows up in an error even if the service echoes it back.
 -- @module flowlua.errors
 
+local args = require "flowlua.args"
 local log = require "flowlua.log"
 
 local errors = {}
@@ -95,6 +98,8 @@ end
 -- @tparam table fields the error's fields
 -- @treturn table the error (not raised)
 function errors.new(kind, fields)
+  args.check(1, "new", kind, "string")
+  args.check(2, "new", fields, "table")
   fields.kind = kind
   return setmetatable(fields, Error)
 end
@@ -103,6 +108,8 @@ end
 -- @tparam string kind the kind
 -- @tparam table fields the error's fields
 function errors.raise(kind, fields)
+  args.check(1, "raise", kind, "string")
+  args.check(2, "raise", fields, "table")
   error(errors.new(kind, fields), 0)
 end
 
@@ -111,6 +118,7 @@ end
 -- @tparam[opt] string kind the kind to check
 -- @treturn boolean
 function errors.is(value, kind)
+  args.check(2, "is", kind, "string", "nil")
   return getmetatable(value) == Error
     and (kind == nil or value.kind == kind)
 end
@@ -181,6 +189,7 @@ end
 -- @tparam[opt] function decode JSON decoder for the body
 -- @treturn table a `"service"` error
 function errors.from_response(res, method, url, decode)
+  args.check(1, "from_response", res, "table")
   local body = decode and res.body and res.body ~= "" and decode(res.body)
   local f = body_fields(body)
   local message = f.message
@@ -205,6 +214,8 @@ end
 -- @tparam string url the request URL
 -- @treturn table a `"network"` error
 function errors.from_network(message, info, method, url)
+  args.check(1, "from_network", message, "string")
+  args.check(2, "from_network", info, "table", "nil")
   info = info or {}
   return errors.new("network", {
     message = message, network = info.kind, sent = info.sent,

@@ -5,6 +5,8 @@
 -- create everything again.
 -- @module flowlua.files
 
+local args = require "flowlua.args"
+
 local files = {}
 
 --- Reads the whole file at `path`.
@@ -14,6 +16,7 @@ local files = {}
 -- @treturn[2] string `"path: reason"`
 -- @treturn[2] integer the errno; 2 (ENOENT) means there is no such file
 function files.read(path)
+  args.check(1, "read", path, "string")
   local f, err, code = io.open(path, "rb")
   if f == nil then return nil, err, code end
   local text, rerr, rcode = f:read("a")

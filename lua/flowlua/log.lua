@@ -7,6 +7,7 @@
 -- the stream to stderr.
 -- @module flowlua.log
 
+local args = require "flowlua.args"
 local runtime = require "flowlua.runtime"
 local sys = require("flowlua.core").sys
 
@@ -128,6 +129,8 @@ local function current()
     settings.stream or io.stderr
 end
 
+local CONFIGURE_OPTIONS = { level = true, format = true, stream = true }
+
 --- Configures the logger. Fields left out fall back to their defaults,
 -- so `log.configure{}` restores them.
 -- @tparam table opts `level` ("debug", "info", "warn", "error"; default
@@ -135,19 +138,17 @@ end
 --   `runtime.log_format`), `stream` (anything with `:write`; default
 --   `io.stderr`)
 function log.configure(opts)
-  if type(opts) ~= "table" then
-    error("bad argument #1 to 'configure' (table expected, got "
-      .. type(opts) .. ")", 2)
-  end
+  args.check(1, "configure", opts, "table")
+  args.options(1, "configure", opts, CONFIGURE_OPTIONS)
   if opts.level ~= nil and not LEVELS[opts.level] then
-    error("log.configure: level must be debug, info, warn or error", 2)
+    args.fail(1, "configure", "level must be debug, info, warn or error")
   end
   if opts.format ~= nil and not FORMATS[opts.format] then
-    error("log.configure: format must be text or json", 2)
+    args.fail(1, "configure", "format must be text or json")
   end
   if opts.stream ~= nil and (type(opts.stream) ~= "userdata"
       and type(opts.stream) ~= "table") then
-    error("log.configure: stream must be a file or have a write method", 2)
+    args.fail(1, "configure", "stream must be a file or have a write method")
   end
   settings = { level = opts.level, format = opts.format, stream = opts.stream }
 end
@@ -156,6 +157,7 @@ end
 -- @tparam string level "debug", "info", "warn" or "error"
 -- @treturn boolean
 function log.enabled(level)
+  args.check(1, "enabled", level, "string")
   return (LEVELS[level] or 0) >= (current())
 end
 
@@ -236,10 +238,7 @@ end
 -- @usage log.request{method = "GET", url = url, status = 200,
 --   duration = 0.012, request_id = "abc"}
 function log.request(r)
-  if type(r) ~= "table" then
-    error("bad argument #1 to 'request' (table expected, got "
-      .. type(r) .. ")", 2)
-  end
+  args.check(1, "request", r, "table")
   if not log.enabled("debug") then return end
   local fields = { method = r.method or "?", path = url_path(r.url),
     status = r.status, request_id = r.request_id, error = r.error,

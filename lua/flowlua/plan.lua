@@ -5,6 +5,7 @@
 -- fields replaced by `"***"`), so printing the plan cannot leak a secret.
 -- @module flowlua.plan
 
+local args = require "flowlua.args"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
 
@@ -22,6 +23,7 @@ end
 --   detail=}`; `body` and `ops` must already be redacted
 -- @treturn integer the step's number
 function plan.add(step)
+  args.check(1, "add", step, "table")
   steps[#steps + 1] = step
   return #steps
 end
@@ -62,6 +64,7 @@ end
 -- @tparam[opt] table list steps (default: the recorded ones)
 -- @treturn string the plan
 function plan.render(list)
+  args.check(1, "render", list, "table", "nil")
   list = list or steps
   local lines = { ("Plan (dry run, nothing was changed): %d step%s")
     :format(#list, #list == 1 and "" or "s") }

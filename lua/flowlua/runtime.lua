@@ -26,6 +26,16 @@ local runtime = {
   log_format = "text",
   --- True when -v was given: tracebacks on errors, debug logs.
   verbose = false,
+  --- The workflow state store (`--state PATH|URL`); nil: FLOWLUA_STATE or
+  -- `.flowlua/state.db` (flowlua.workflow.journal).
+  state = nil,
+  --- Seconds a workflow waits for another process's lock (`--wait-lock`).
+  wait_lock = nil,
+  --- Under `--emulator`: `{url=, state=}`, so the state key of its
+  -- workflows names its state file rather than its port of the moment.
+  emulator = nil,
+  --- Workflow names left untouched because another process held them.
+  refused = nil,
 }
 
 return runtime

@@ -9,6 +9,7 @@
 -- local v = assert(schema.compile(spec_table_or_json_text, { resolve = fn }))
 -- local ok, errs = v:validate(value)  -- errs[i] = {path=, schema_path=, ...}
 
+local args = require "flowlua.args"
 local core = require("flowlua.core").schema
 
 local schema = {}
@@ -62,6 +63,9 @@ function Validator:__tostring()
   return tostring(self._core)
 end
 
+local COMPILE_OPTIONS = { resolve = true, formats = true, all_errors = true,
+  fast = true }
+
 --- Compiles a schema.
 -- @param spec a schema as a Lua table (arrays marked with `json.array` or
 -- sequences) or as JSON text
@@ -72,15 +76,8 @@ end
 -- @return a validator, or `nil` and a message saying where the schema is
 -- invalid
 function schema.compile(spec, opts)
-  local t = type(spec)
-  if t ~= "table" and t ~= "string" and t ~= "boolean" then
-    error("bad argument #1 to 'compile' (table or string expected, got "
-      .. t .. ")", 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #2 to 'compile' (table expected, got "
-      .. type(opts) .. ")", 2)
-  end
+  args.check(1, "compile", spec, "table", "string", "boolean")
+  args.options(2, "compile", opts, COMPILE_OPTIONS)
   local ud, validate, validate_json, is_valid, is_valid_json =
     core.compile(spec, opts)
   if not ud then return nil, validate end
@@ -96,6 +93,8 @@ end
 -- @return `true`, or `false` and the list of errors; raises when the schema
 -- itself is invalid
 function schema.validate(spec, value, opts)
+  args.check(1, "validate", spec, "table", "string", "boolean")
+  args.options(3, "validate", opts, COMPILE_OPTIONS)
   local v, err = schema.compile(spec, opts)
   if not v then error(err, 2) end
   return v:validate(value)
@@ -105,6 +104,7 @@ end
 -- @tparam table errors as returned by `validate`
 -- @treturn string one line per error
 function schema.format_errors(errors)
+  args.check(1, "format_errors", errors, "table")
   local lines = {}
   for i, e in ipairs(errors) do
     lines[i] = (e.path == "" and "/" or e.path) .. ": " .. e.message

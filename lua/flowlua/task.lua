@@ -11,6 +11,7 @@
 --
 -- @module flowlua.task
 
+local args = require "flowlua.args"
 local sys = require("flowlua.core").sys
 local core_http = require("flowlua.core").http
 
@@ -68,9 +69,8 @@ end
 --- Makes a suspended task ready again; `suspend` returns `...` in it.
 -- @param t the task
 function task.wake(t, ...)
-  if t.state ~= "waiting" then
-    error("task.wake: the task is not waiting", 2)
-  end
+  args.check(1, "wake", t, "table")
+  if t.state ~= "waiting" then args.fail(1, "wake", "the task is not waiting") end
   push_ready(t, ...)
 end
 
@@ -80,6 +80,7 @@ end
 -- `multi` (its flowlua.http.multi, to wait on several sources at once).
 -- @param source the source
 function task.watch(source)
+  args.check(1, "watch", source, "table")
   sources[source] = true
 end
 
@@ -97,10 +98,10 @@ end
 
 local function step(t)
   local co = t.co
-  local args = t.args
+  local given = t.args
   t.args = nil
   t.state = "running"
-  local res = pack(coroutine.resume(co, unpack(args, 1, args.n)))
+  local res = pack(coroutine.resume(co, unpack(given, 1, given.n)))
   if coroutine.status(co) == "dead" then
     finish(t, unpack(res, 1, res.n))
   elseif res[2] ~= SUSPEND then
@@ -116,9 +117,7 @@ end
 -- @param ... its arguments
 -- @return the task
 function task.spawn(fn, ...)
-  if type(fn) ~= "function" then
-    error("task.spawn: bad argument #1 (function expected)", 2)
-  end
+  args.check(1, "spawn", fn, "function")
   local t = setmetatable({ co = coroutine.create(fn), joiners = {},
     state = "new" }, Task)
   tasks_of[t.co] = t
@@ -223,9 +222,8 @@ end
 -- tasks run); outside any task the thread sleeps.
 -- @param secs seconds (a number >= 0)
 function task.sleep(secs)
-  if type(secs) ~= "number" or secs ~= secs or secs < 0 then
-    error("task.sleep: bad argument #1 (seconds expected)", 2)
-  end
+  args.check(1, "sleep", secs, "number")
+  if secs ~= secs or secs < 0 then args.fail(1, "sleep", "seconds expected") end
   local t = task.current()
   if not t then
     sys.sleep(secs)
@@ -235,19 +233,6 @@ function task.sleep(secs)
   task.suspend()
 end
 
-local function check_parallel(items, fn, opts)
-  if type(items) ~= "table" then
-    error("parallel: bad argument #1 (table expected)", 3)
-  end
-  if type(fn) ~= "function" then
-    error("parallel: bad argument #2 (function expected)", 3)
-  end
-  local n = opts and opts.concurrency or 16
-  if math.type(n) ~= "integer" or n < 1 then
-    error("parallel: concurrency must be a positive integer", 3)
-  end
-  return n
-end
 
 --- Runs `fn(item, index)` for every item of the list `items` as tasks,
 -- at most `concurrency` (default 16) at a time, and returns the list of
@@ -260,7 +245,13 @@ end
 -- @param[opt] opts `{concurrency = N}`
 -- @return list of results
 function task.parallel(items, fn, opts)
-  local concurrency = check_parallel(items, fn, opts)
+  args.check(1, "parallel", items, "table")
+  args.check(2, "parallel", fn, "function")
+  local concurrency = args.options(3, "parallel", opts, { concurrency = true })
+    .concurrency or 16
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    args.fail(3, "parallel", "concurrency must be a positive integer")
+  end
   local n, results, nextitem, failure = #items, {}, 1, nil
   local function worker()
     while not failure and nextitem <= n do

@@ -1,8 +1,10 @@
 --- URL pieces: percent-escaping, query strings and paths.
--- Pure string functions with no dependencies, so that every layer that
+-- Pure string functions (needing only flowlua.args), so that every layer that
 -- builds a request path (the entities, the client) can use them without
 -- requiring one another.
 -- @module flowlua.url
+
+local args = require "flowlua.args"
 
 local url = {}
 
@@ -12,6 +14,7 @@ local url = {}
 -- @treturn string
 -- @usage url.escape("name==\"a b\"")  --> "name%3D%3D%22a%20b%22"
 function url.escape(s)
+  args.check(1, "escape", s, "string", "number")
   return (tostring(s):gsub("[^%w%-._~]", function(c)
     return ("%%%02X"):format(c:byte())
   end))
@@ -21,6 +24,7 @@ end
 -- @tparam string s the text
 -- @treturn string
 function url.unescape(s)
+  args.check(1, "unescape", s, "string")
   return (s:gsub("%%(%x%x)", function(h)
     return string.char(tonumber(h, 16))
   end))
@@ -31,6 +35,7 @@ end
 -- @treturn string `""` or `"?a=b&c=d"`
 -- @usage url.query{ { "property", "state==draft" }, { "limit", "2" } }
 function url.query(pairs_list)
+  args.check(1, "query", pairs_list, "table")
   local parts = {}
   for _, p in ipairs(pairs_list) do
     parts[#parts + 1] = url.escape(p[1]) .. "=" .. url.escape(p[2])
@@ -44,6 +49,7 @@ end
 -- @treturn string
 -- @usage url.join("/flows", id, "action")  --> "/flows/<id>/action"
 function url.join(path, ...)
+  args.check(1, "join", path, "string")
   local out = { path }
   for i = 1, select("#", ...) do
     out[#out + 1] = url.escape((select(i, ...)))
@@ -52,10 +58,12 @@ function url.join(path, ...)
 end
 
 --- The value of one parameter in a URL's query (unescaped), or nil.
--- @tparam string href a URL or a path with a query
+-- @tparam string|nil href a URL or a path with a query (nil: no value)
 -- @tparam string name the parameter
 -- @treturn string|nil
 function url.param(href, name)
+  args.check(1, "param", href, "string", "nil")
+  args.check(2, "param", name, "string")
   local query = type(href) == "string" and href:match("%?(.*)$")
   if not query then return nil end
   for pair in query:gmatch("[^&]+") do

@@ -10,6 +10,7 @@
 --
 -- Requests go through curl(1) so they are independent of flowlua's own
 -- HTTP client (which the emulator helps test).
+local fs = require "support.fs"
 local proc = require "support.proc"
 local json = require "flowlua.json"
 
@@ -17,14 +18,6 @@ local emu = {}
 
 emu.BASE = "/data/foundation/flowservice"
 emu.ORG = "SPEC0ORG0000000000000000@AdobeOrg"
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if f == nil then return "" end
-  local text = f:read("a")
-  f:close()
-  return text
-end
 
 local Process = {}
 Process.__index = Process
@@ -38,7 +31,7 @@ function Process:stop(signal)
   local _, _, code = self.pipe:close()
   self.pipe = nil
   self.status, self.rest = code, rest
-  self.stderr = slurp(self.errfile)
+  self.stderr = fs.read(self.errfile) or ""
   os.remove(self.errfile)
   return code, self.stderr
 end
@@ -63,7 +56,7 @@ function emu.spawn(args, opts)
   if url == nil then
     local _, _, code = pipe:close()
     p.pipe = nil
-    local err = slurp(errfile)
+    local err = fs.read(errfile) or ""
     os.remove(errfile)
     return nil, err, code
   end
@@ -119,7 +112,7 @@ function emu.request(opts)
   local code = p:read("a")
   local _, _, exit = p:close()
   local res = { status = tonumber(code) or 0, exit = exit,
-    headers = parse_headers(slurp(hfile)), body = slurp(bfile) }
+    headers = parse_headers(fs.read(hfile) or ""), body = (fs.read(bfile) or "") }
   os.remove(hfile)
   os.remove(bfile)
   if infile then os.remove(infile) end

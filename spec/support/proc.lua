@@ -1,6 +1,8 @@
 -- Helpers for specs that run the flowlua executable as a real process.
 -- FLOWLUA_BIN (set by the Makefile) names the build under test, so the
 -- sanitizer runs spawn the instrumented binary too.
+local fs = require "support.fs"
+
 local proc = {}
 
 proc.BIN = os.getenv("FLOWLUA_BIN") or (os.getenv("PWD") .. "/flowlua")
@@ -9,14 +11,6 @@ local function shell_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 proc.quote = shell_quote
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  os.remove(path)
-  return text
-end
 
 --- Runs the executable with `args` (a list), optional stdin text and
 -- environment assignments; returns stdout, stderr and the exit status.
@@ -34,7 +28,7 @@ function proc.run(args, opts)
   local stdin = opts.stdin and (" <<'__FLOWLUA_EOF__'\n" .. opts.stdin
     .. "\n__FLOWLUA_EOF__\n") or " </dev/null"
   local _, _, code = os.execute(("(%s) >%s 2>%s%s"):format(cmd, out, err, stdin))
-  return slurp(out), slurp(err), code
+  return fs.take(out), fs.take(err), code
 end
 
 --- Writes `text` to a fresh temporary file and returns its path.

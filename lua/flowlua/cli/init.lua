@@ -21,6 +21,14 @@ cli.commands = {
     summary = "show a flow's state and recent runs (--json, --watch)" },
   { name = "validate", module = "flowlua.cli.validate",
     summary = "validate JSON documents against a JSON Schema" },
+  { name = "inventory", module = "flowlua.cli.inventory",
+    summary = "list every flow tree of a sandbox, and the orphans" },
+  { name = "delete-tree", module = "flowlua.cli.delete_tree",
+    summary = "delete flow trees, keeping shared connections" },
+  { name = "enable", module = "flowlua.cli.enable",
+    summary = "enable flows by id, filter or all" },
+  { name = "disable", module = "flowlua.cli.disable",
+    summary = "disable flows by id, filter or all" },
 }
 
 cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"

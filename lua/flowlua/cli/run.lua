@@ -6,6 +6,7 @@
 local options = require "flowlua.cli.options"
 local runtime = require "flowlua.runtime"
 local plan = require "flowlua.plan"
+local errors = require "flowlua.errors"
 
 local run = {}
 
@@ -25,6 +26,12 @@ local SPECS = {
     help = "config file (default ~/.config/flowlua/config.json)" },
   { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
+    help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
+      .. "postgresql://... (default FLOWLUA_STATE, else .flowlua/state.db)" },
+  { long = "--wait-lock", key = "wait_lock", value = "optional",
+    arg = "SECONDS", help = "wait for a workflow another process runs "
+      .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
   { long = "--timeout", key = "timeout", value = "required",
@@ -48,7 +55,7 @@ local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
 
 
 Exit status: 0 success, 1 the script failed, 2 usage error or unreadable
-script.]]
+script, 3 a workflow was left untouched because another process runs it.]]
 
 local function configure(opts)
   if opts.log_format and opts.log_format ~= "text"
@@ -65,6 +72,11 @@ local function configure(opts)
     or opts.quiet and "warn" or "info"
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
   if opts.cacert then runtime.overrides.cafile = opts.cacert end
+  if opts.state then runtime.state = opts.state end
+  if opts.wait_lock then
+    runtime.wait_lock = opts.wait_lock == true and 600
+      or options.positive_number(opts.wait_lock, "--wait-lock", USAGE)
+  end
   if opts.insecure then runtime.overrides.insecure = true end
   if opts.timeout then
     local n = tonumber(opts.timeout)
@@ -80,10 +92,9 @@ end
 -- returned handle is closed when the script ends.
 local function start_emulator(state, time_scale)
   local emulator = require "flowlua.emulator"
-  local handle = emulator.start{
-    state = state == true and ".flowlua/emulator.json" or state,
-    time_scale = time_scale,
-  }
+  state = state == true and ".flowlua/emulator.json" or state
+  local handle = emulator.start{ state = state, time_scale = time_scale }
+  runtime.emulator = { url = handle.url, state = state }
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
   end
@@ -111,7 +122,20 @@ local function call_script(chunk, script_args)
   if ok then return true end
   local msg = tostring(err)
   if runtime.verbose and traceback then msg = msg .. traceback end
-  return false, msg
+  return false, msg, err
+end
+
+-- Exit 3 when a workflow was left to another process and nothing else
+-- failed; the names left untouched close the output.
+local function refused_status(ok, err)
+  local names = runtime.refused
+  if names == nil or (not ok and not errors.is(err, "locked")) then
+    return nil
+  end
+  io.stderr:write(("flowlua: %d workflow%s left untouched (run by another "
+    .. "process): %s\n"):format(#names, #names == 1 and "" or "s",
+      table.concat(names, ", ")))
+  return 3
 end
 
 --- Runs the command.
@@ -138,14 +162,13 @@ function run.main(args)
   local emulator = opts.emulator and start_emulator(opts.emulator,
     opts.time_scale and options.positive_number(
       opts.time_scale, "--time-scale", USAGE))
-  local ok, msg = call_script(chunk, script_args)
+  local ok, msg, err = call_script(chunk, script_args)
   if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end
-  if not ok then
-    io.stderr:write("flowlua: ", msg, "\n")
-    return 1
-  end
-  return 0
+  if not ok then io.stderr:write("flowlua: ", msg, "\n") end
+  local refused = refused_status(ok, err)
+  if refused then return refused end
+  return ok and 0 or 1
 end
 
 return run

@@ -18,6 +18,7 @@ local run_faults = require "flowlua.emulator.run_faults"
 local scheduler = require "flowlua.emulator.scheduler"
 local storage = require "flowlua.emulator.storage"
 local store = require "flowlua.emulator.store"
+local tally = require "flowlua.emulator.tally"
 local util = require "flowlua.emulator.util"
 local validation = require "flowlua.emulator.validation"
 local views = require "flowlua.emulator.views"
@@ -67,6 +68,7 @@ function app.new(cfg)
     store = cfg.state and persistence.load(cfg.state) or store.new(),
     ims = ims.new(cfg),
     faults = faults.new(parsed, seed),
+    tally = tally.new(),
   }, App)
 end
 
@@ -185,10 +187,26 @@ function App:process(req)
   return res
 end
 
+-- The request tally (flowlua.emulator.tally): read or reset, never
+-- faulted and never counted itself.
+local function answer_tally(self, req)
+  if req.method == "GET" then
+    return errors.json(200, self.tally:counts())
+  elseif req.method == "DELETE" then
+    self.tally:reset()
+    return errors.empty(204)
+  end
+  return errors.json(405, { error_code = "405000", message = ("Method %s "
+    .. "is not allowed on %s; allowed: GET, DELETE"):format(req.method,
+      req.path) }, { Allow = "GET, DELETE" })
+end
+
 --- Handles a request: faults, latency, request id.
 -- @tparam table req the server's request table
 -- @treturn table response
 function App:handle(req)
+  if req.path == tally.PATH then return answer_tally(self, req) end
+  self.tally:count(req)
   local fault = self.faults:draw()
   local res
   if fault == "reset" then return { abort = true } end

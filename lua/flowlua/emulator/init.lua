@@ -6,6 +6,7 @@
 -- print(emu.url)   --> http://127.0.0.1:43127
 -- emu:close()
 
+local args = require "flowlua.args"
 local faults = require "flowlua.emulator.faults"
 local json = require "flowlua.json"
 local persistence = require "flowlua.emulator.persistence"
@@ -92,6 +93,10 @@ local function files_dir(opts)
   return dir
 end
 
+local START_OPTIONS = { host = true, port = true, state = true, faults = true,
+  client_id = true, client_secret = true, org = true, token_ttl = true,
+  tls_cert = true, tls_key = true, time_scale = true, files = true }
+
 --- Starts an emulator on its own server thread.
 -- @tparam[opt] table opts `{host="127.0.0.1", port=0, state=path|nil,
 --   faults=spec|nil, client_id=nil, client_secret=nil, org=nil (accept
@@ -101,10 +106,7 @@ end
 --   second; `files` the storage folder, default `files/` beside `state`)
 -- @treturn table handle with `url`, `port`, `close()`, `client_settings()`
 function emulator.start(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then
-    error("bad argument #1 to 'start' (table expected)", 2)
-  end
+  opts = args.options(1, "start", opts, START_OPTIONS)
   check_opts(opts)
   local config = json.encode({
     state = opts.state, faults = opts.faults, client_id = opts.client_id,

@@ -35,6 +35,9 @@ state.DEFAULT = ".flowlua/state.db"
 
 state.fresh = record.fresh
 state.describe_key = record.describe
+--- What is wrong with a document for a key, or nil
+-- (flowlua.state.record.problem).
+state.problem = record.problem
 
 local Store = { __name = "flowlua.state.store" }
 Store.__index = Store

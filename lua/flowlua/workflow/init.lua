@@ -50,13 +50,15 @@ Step.__index = Step
 
 local function now() return sys.time() end
 
---- Opens a workflow by name (its journal is read if it exists).
--- The client reads back what finished steps made; without `client` the
--- workflow takes the client of the first create inside one of its steps
--- (`flowlua.workflow` also passes the last `flowlua.connect()`'s client).
--- @tparam string name the workflow name (also the journal's file name)
--- @tparam[opt] table opts `{client = aep, dir = journal directory,
---   dry_run = bool}`
+--- Opens a workflow by name: its journal is the record of the instance
+-- (the client's endpoint, org and sandbox, and `name` exactly as given)
+-- in the state store, locked for this process until `finish` or
+-- `forget` (flowlua.workflow.journal). The client reads back what
+-- finished steps made (`flowlua.workflow` passes the last
+-- `flowlua.connect()`'s client when `client` is not given).
+-- @tparam string name the workflow name
+-- @tparam[opt] table opts `{client = aep, dir = directory of the state
+--   store, dry_run = bool, wait_lock = seconds}`
 -- @treturn table the workflow
 function workflow.new(name, opts)
   if type(name) ~= "string" or name == "" then
@@ -65,22 +67,36 @@ function workflow.new(name, opts)
   opts = opts or {}
   local dry = opts.dry_run
   if dry == nil then dry = runtime.dry_run end
-  return setmetatable({ name = name, client = opts.client,
-    journal = journal_mod.open(name, opts.dir), dry_run = dry,
+  local self = setmetatable({ name = name, client = opts.client,
+    dir = opts.dir, wait_lock = opts.wait_lock, dry_run = dry,
     resumed = 0, ran = 0 }, Workflow)
-end
-
-function Workflow:save()
-  if not self.dry_run then self.journal:save() end
+  -- the lock is taken now, so a run holds it from its first step on
+  if self.client then self:open_journal() end
+  return self
 end
 
 local function the_client(self)
   if self.client == nil then
     errors.raise("usage", { message = ("workflow %q needs a client to "
-      .. "check its journaled entities: call flowlua.connect() first or "
-      .. "pass {client = aep}"):format(self.name) })
+      .. "find its state and check its journaled entities: call "
+      .. "flowlua.connect() first or pass {client = aep}"):format(self.name) })
   end
   return self.client
+end
+
+--- The workflow's journal, opened (and locked) on first use.
+-- @treturn table flowlua.workflow.journal
+function Workflow:open_journal()
+  if self.journal == nil then
+    self.journal = journal_mod.open(journal_mod.key(the_client(self),
+      self.name), { dir = self.dir, wait = self.wait_lock,
+        lock = not self.dry_run })
+  end
+  return self.journal
+end
+
+function Workflow:save()
+  if not self.dry_run then self:open_journal():save() end
 end
 
 local COLLECTION = { connection = "connections", source = "source_connections",
@@ -152,7 +168,7 @@ function Workflow:step(name, fn)
   if type(fn) ~= "function" then
     error("bad argument #2 to 'step' (function expected)", 2)
   end
-  local rec = self.journal:ensure_step(name)
+  local rec = self:open_journal():ensure_step(name)
   if rec.state == "done" then
     local out = restore(self, rec)
     if out then
@@ -187,7 +203,7 @@ end
 --   error=}`
 function Workflow:status()
   local out = {}
-  for _, s in ipairs(self.journal.data.steps) do
+  for _, s in ipairs(self:open_journal().data.steps) do
     local ents = {}
     for _, it in ipairs(s.intents or {}) do
       if it.id then
@@ -224,18 +240,21 @@ function Workflow:entities()
   return out
 end
 
---- Reports the workflow finished (its progress line becomes final).
+--- Reports the workflow finished (its progress line becomes final) and
+-- lets its lock go.
 -- @treturn table the status
 function Workflow:finish()
   local st = self:status()
+  self.journal:release()
   progress.finished(self.name, ("done (%d step%s: %d run, %d resumed)")
     :format(#st, #st == 1 and "" or "s", self.ran, self.resumed))
   return st
 end
 
---- Forgets the journal (after the workflow's entities were deleted).
+--- Forgets the journal (after the workflow's entities were deleted) and
+-- lets its lock go.
 function Workflow:forget()
-  if not self.dry_run then self.journal:remove() end
+  if not self.dry_run then self:open_journal():remove() end
 end
 
 ----------------------------------------------------------------------

@@ -1,20 +1,30 @@
---- A workflow's journal: what each step meant to create and what it did.
--- One JSON file per workflow (`.flowlua/journal/<name>.json`, mode 0600),
--- rewritten atomically (temporary file, fsync, rename) after every change,
--- so a process killed at any instant leaves either the previous or the
--- next state, never a torn file. It holds ids, names and spec ids only:
--- never a request body, so never a secret.
+--- A workflow instance's journal: what each step meant to create and what
+-- it did, kept in the state store (flowlua.state) under the instance's
+-- key (endpoint, org, sandbox, workflow name, exactly as given), and
+-- locked for this process while it runs. It holds ids, names and spec
+-- ids only: never a request body, so never a secret.
 --
 --     { "workflow": "acme", "format": 1,
 --       "steps": [ { "name": "base", "state": "done",
 --                    "intents": [ {"kind": "connection", "name": "...",
 --                                  "spec": "<spec id>", "started": 1.7e9,
 --                                  "id": "<id once known>"} ],
---                    "entities": [ {"kind": "connection", "id": "..."} ] } ] }
+--                    "values": [ {"kind": "connection", "id": "..."} ] } ] }
+--
+-- The store is `--state PATH|URL` (runtime.state), else `FLOWLUA_STATE`,
+-- else `state.db` in the journal directory given to the workflow
+-- (`{dir = ...}`), else `.flowlua/state.db`. A JSON journal of an older
+-- flowlua (`.flowlua/journal/<name>.json`) is imported the first time the
+-- store has no record of the instance, then renamed `*.json.imported`.
 -- @module flowlua.workflow.journal
 
+local errors = require "flowlua.errors"
 local files = require "flowlua.files"
 local json = require "flowlua.json"
+local log = require "flowlua.log"
+local runtime = require "flowlua.runtime"
+local state = require "flowlua.state"
+local holder = require "flowlua.state.holder"
 local sys = require("flowlua.core").sys
 
 local journal = {}
@@ -22,33 +32,81 @@ local journal = {}
 local Journal = { __name = "flowlua.workflow.journal" }
 Journal.__index = Journal
 
---- The directory journals live in: `FLOWLUA_JOURNAL_DIR` or
--- `.flowlua/journal` under the current directory.
+--- The directory older flowlua kept JSON journals in:
+-- `FLOWLUA_JOURNAL_DIR` or `.flowlua/journal`.
 -- @treturn string
 function journal.default_dir()
   return os.getenv("FLOWLUA_JOURNAL_DIR") or ".flowlua/journal"
 end
 
---- The file name a workflow name maps to (unsafe characters become `_`).
+--- The file name an older flowlua mapped a workflow name to (unsafe
+-- characters became `_`, so names could collide: only imported from).
 -- @tparam string name the workflow name
 -- @treturn string
 function journal.file_name(name)
   return (name:gsub("[^%w._-]", "_")) .. ".json"
 end
 
--- mkdir -p: each missing component, mode 0700 (journals are private).
-local function make_dirs(dir)
-  local path = dir:sub(1, 1) == "/" and "" or nil
-  for part in dir:gmatch("[^/]+") do
-    path = path and (path .. "/" .. part) or part
-    if not sys.stat_mode(path) then
-      local ok, err = sys.mkdir(path, tonumber("700", 8))
-      if not ok and not sys.stat_mode(path) then
-        error(("cannot create journal directory %s: %s")
-          :format(path, tostring(err)), 0)
-      end
-    end
+--- Where the state store is for a workflow opened with `dir`.
+-- @tparam[opt] string dir the workflow's journal directory
+-- @treturn string a location for flowlua.state.open
+function journal.location(dir)
+  local env = os.getenv("FLOWLUA_STATE")
+  return runtime.state or (env ~= "" and env) or (dir and dir .. "/state.db")
+    or state.DEFAULT
+end
+
+-- One store object per location and process: its locks are this
+-- process's, and a second workflow object of the same instance in the
+-- same process shares them.
+local stores = {}
+
+--- The store at a location (opened once per process).
+-- @tparam string location
+-- @treturn table the store
+function journal.store(location)
+  local s = stores[location]
+  if s == nil then
+    s = state.open(location)
+    stores[location] = s
   end
+  return s
+end
+
+--- The state key of a workflow run through a client: the client's
+-- endpoint (the embedded emulator's is named by its state file, since
+-- its port changes from run to run), org and sandbox.
+-- @tparam table c the client
+-- @tparam string name the workflow name
+-- @treturn table the key
+function journal.key(c, name)
+  local s = c.settings or {}
+  local endpoint = s.endpoint or ""
+  local emu = runtime.emulator
+  if emu and emu.url == endpoint then endpoint = "emulator:" .. emu.state end
+  return { endpoint = endpoint, org = s.org_id or "",
+    sandbox = s.sandbox or "", workflow = name }
+end
+
+-- A temporary file an older flowlua's journal write left behind
+-- (`NAME.json.tmp.PID`) whose writer is gone.
+local function stray(dir, file)
+  local pid = file:match("%.json%.tmp%.(%d+)$")
+  return pid and holder.start_time(tonumber(pid)) == nil
+    and dir .. "/" .. file
+end
+
+--- Removes the temporary files dead writers left in a journal directory.
+-- @tparam string dir
+-- @treturn integer how many were removed
+function journal.clean_strays(dir)
+  local names = sys.listdir(dir)
+  local n = 0
+  for _, file in ipairs(names or {}) do
+    local path = stray(dir, file)
+    if path and os.remove(path) then n = n + 1 end
+  end
+  return n
 end
 
 local function unreadable(path, why)
@@ -56,31 +114,72 @@ local function unreadable(path, why)
     .. "workflow afresh"):format(path, why), 0)
 end
 
-local function load(path, name)
+-- The older JSON journal of `key.workflow` in `dir`, checked, or nil.
+local function legacy(dir, key)
+  local path = dir .. "/" .. journal.file_name(key.workflow)
   local text, err, code = files.read(path)
   if text == nil then
-    -- only a missing journal is a fresh workflow: anything else would
-    -- make a re-run create everything again
-    if code ~= 2 then unreadable(path, err) end
-    return { workflow = name, format = 1, steps = json.array() }
+    if code ~= 2 then unreadable(path, tostring(err)) end
+    return nil
   end
-  local data
-  data, err = json.decode(text)
-  if type(data) ~= "table" or type(data.steps) ~= "table" then
-    unreadable(path, err or "not a journal")
+  local doc
+  doc, err = json.decode(text)
+  -- names that mapped to one file name: the file is the other one's
+  if type(doc) == "table" and type(doc.workflow) == "string"
+      and doc.workflow ~= key.workflow then
+    return nil
   end
-  return data
+  local bad = doc == nil and ("not JSON: " .. tostring(err))
+    or state.problem(doc, key)
+  if bad then unreadable(path, bad) end
+  return doc, path
 end
 
---- Opens (or starts) the journal of a workflow.
--- @tparam string name the workflow name
--- @tparam[opt] string dir the directory (default `journal.default_dir()`)
--- @treturn table the journal: `data` (the decoded document), `path`
-function journal.open(name, dir)
-  dir = dir or journal.default_dir()
-  local path = dir .. "/" .. journal.file_name(name)
-  return setmetatable({ name = name, dir = dir, path = path,
-    data = load(path, name) }, Journal)
+-- Imports an older JSON journal; a dry run (no lock) only reads it.
+local function import(store, key, dir, write)
+  if write then journal.clean_strays(dir) end
+  local doc, path = legacy(dir, key)
+  if doc == nil or not write then return doc end
+  store:save(key, doc)
+  assert(os.rename(path, path .. ".imported"))
+  log.info("%s", ("journal %s imported into state store %s as %s; the file is "
+    .. "kept as %s.imported"):format(path, store.where,
+      state.describe_key(key), path))
+  return doc
+end
+
+local function refuse(store, key, h)
+  runtime.refused = runtime.refused or {}
+  local list = runtime.refused
+  list[#list + 1] = key.workflow
+  errors.raise("locked", { workflow = key.workflow, holder = h,
+    message = ("workflow %s in sandbox %s is being run by another process "
+      .. "(%s; state store %s): left untouched; wait for it with "
+      .. "--wait-lock[=SECONDS]"):format(json.encode(key.workflow),
+        json.encode(key.sandbox), holder.describe(h), store.where) })
+end
+
+--- Opens the journal of a workflow instance: takes its lock (waiting up
+-- to `opts.wait` seconds, default `runtime.wait_lock` or 0), then reads
+-- its record (or imports an older JSON journal, or starts afresh).
+-- Raises a "locked" error naming the holder when another process has it.
+-- @tparam table key the instance's key (journal.key)
+-- @tparam[opt] table opts `{dir = journal directory, wait = seconds,
+--   lock = false}` (`lock = false`: dry runs read without locking)
+-- @treturn table the journal: `data` (the document), `store`, `key`
+function journal.open(key, opts)
+  opts = opts or {}
+  local store = journal.store(journal.location(opts.dir))
+  local write = opts.lock ~= false
+  if write then
+    local ok, h = store:lock(key, { wait = opts.wait or runtime.wait_lock })
+    if not ok then refuse(store, key, h) end
+  end
+  local data = store:load(key)
+    or import(store, key, opts.dir or journal.default_dir(), write)
+    or state.fresh(key.workflow)
+  return setmetatable({ name = key.workflow, key = key, store = store,
+    locked = write, data = data }, Journal)
 end
 
 --- Finds a step's record, or nil.
@@ -105,20 +204,25 @@ function Journal:ensure_step(name)
   return s
 end
 
---- Writes the journal to disk, atomically and durably (mode 0600).
+--- Writes the journal (durable when it returns; saves of one scheduler
+-- turn share a commit).
 function Journal:save()
-  make_dirs(self.dir)
-  local text = json.encode(self.data, { sort_keys = true, indent = 2 })
-  local ok, err = sys.write_file(self.path, text .. "\n", tonumber("600", 8))
-  if not ok then
-    error(("cannot write journal %s: %s"):format(self.path, tostring(err)), 0)
-  end
+  self.store:save(self.key, self.data)
 end
 
---- Deletes the journal file (after a cleanup).
+--- Forgets the instance (after a cleanup) and lets its lock go.
 function Journal:remove()
-  os.remove(self.path)
-  self.data = { workflow = self.name, format = 1, steps = json.array() }
+  self.store:forget(self.key)
+  self.data = state.fresh(self.name)
+  self:release()
+end
+
+--- Lets the instance's lock go (the workflow is finished).
+function Journal:release()
+  if self.locked then
+    self.store:unlock(self.key)
+    self.locked = false
+  end
 end
 
 return journal

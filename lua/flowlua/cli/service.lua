@@ -1,0 +1,156 @@
+--- What the commands that talk to the Flow Service share (`inventory`,
+-- `delete-tree`, `enable`, `disable`): the options that say which service
+-- and sandbox to reach (`--emulator`, `--profile`, `--config`,
+-- `--sandbox`, `--state`, `--cacert`, `--insecure`, `--timeout`, `-v`),
+-- applied to flowlua.runtime as `flowlua run` applies them, and the
+-- client they give.
+-- @module flowlua.cli.service
+
+local options = require "flowlua.cli.options"
+local runtime = require "flowlua.runtime"
+
+local service = {}
+
+--- The option specs, to append to a command's own.
+service.SPECS = {
+  { long = "--emulator", key = "emulator", value = "optional", arg = "STATE",
+    help = "start the embedded Flow Service emulator and use it "
+      .. "(state in .flowlua/emulator.json unless STATE is given)" },
+  { long = "--profile", key = "profile", value = "required", arg = "NAME",
+    help = "use this profile of the config file" },
+  { long = "--config", key = "config", value = "required", arg = "FILE",
+    help = "config file (default ~/.config/flowlua/config.json)" },
+  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
+    help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
+    help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
+      .. "postgresql://... (default FLOWLUA_STATE, else .flowlua/state.db)" },
+  { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
+    help = "trust the CA certificates (PEM) in FILE for HTTPS" },
+  { long = "--insecure", key = "insecure",
+    help = "do not verify TLS certificates (testing only; logs a warning)" },
+  { long = "--timeout", key = "timeout", value = "required",
+    arg = "SECONDS", help = "each attempt of a request gives up after "
+      .. "SECONDS (default 30)" },
+  { long = "--verbose", short = "-v", key = "verbose",
+    help = "debug logs and the number of requests sent" },
+  { long = "--help", short = "-h", key = "help", help = "show this help" },
+}
+
+--- A command's specs followed by the service specs.
+-- @tparam table own the command's option specs
+-- @treturn table a new list
+function service.specs(own)
+  local out = table.move(own, 1, #own, 1, {})
+  return table.move(service.SPECS, 1, #service.SPECS, #out + 1, out)
+end
+
+local function configure(opts, usage)
+  runtime.profile = opts.profile
+  runtime.config_file = opts.config
+  runtime.verbose = opts.verbose or false
+  runtime.log_level = opts.verbose and "debug" or "info"
+  if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
+  if opts.cacert then runtime.overrides.cafile = opts.cacert end
+  if opts.state then runtime.state = opts.state end
+  if opts.insecure then runtime.overrides.insecure = true end
+  if opts.timeout then
+    runtime.overrides.timeout = options.positive_number(opts.timeout,
+      "--timeout", usage)
+  end
+end
+
+-- The embedded emulator, as `flowlua run --emulator` starts it: the
+-- client is pointed at it and never reaches it through a proxy.
+local function start_emulator(state)
+  state = state == true and ".flowlua/emulator.json" or state
+  local handle = require("flowlua.emulator").start{ state = state }
+  runtime.emulator = { url = handle.url, state = state }
+  for k, v in pairs(handle:client_settings()) do
+    runtime.overrides[k] = v
+  end
+  runtime.no_proxy = handle.url:match("^%a+://([^/:]+)")
+  return handle
+end
+
+--- Applies the service options and calls `fn(client)`; the embedded
+-- emulator (under `--emulator`) is closed afterwards, whatever happens.
+-- @tparam table opts the parsed options
+-- @tparam string usage the command's usage line (for usage errors)
+-- @tparam function fn receives the client; its results are returned
+-- @tparam[opt] table settings given to flowlua.connect (e.g. dry_run)
+-- @return what `fn` returns
+function service.with_client(opts, usage, fn, settings)
+  configure(opts, usage)
+  local emulator = opts.emulator and start_emulator(opts.emulator)
+  local ok, a, b = pcall(function()
+    return fn(require("flowlua").connect(settings))
+  end)
+  if emulator then emulator:close() end
+  if not ok then error(a, 0) end
+  return a, b
+end
+
+--- Writes the number of requests a client sent to stderr (under -v).
+-- @tparam table c the client
+-- @tparam string what the command's name
+function service.report_requests(c, what)
+  if not runtime.verbose then return end
+  local counts, total, parts = c:request_counts(), 0, {}
+  for method, n in pairs(counts) do
+    total = total + n
+    parts[#parts + 1] = method .. " " .. n
+  end
+  table.sort(parts)
+  io.stderr:write(("%s: %d request%s (%s)\n"):format(what, total,
+    total == 1 and "" or "s", table.concat(parts, ", ")))
+end
+
+--- Text from the service made fit for a terminal: names may have been
+-- typed by anyone, so no control character is printed as is.
+-- @param v a value (nil prints as "-")
+-- @treturn string
+function service.clean(v)
+  if v == nil then return "-" end
+  return (tostring(v):gsub("%c", "?"))
+end
+
+----------------------------------------------------------------------
+-- What a tree operation sends, or would send
+----------------------------------------------------------------------
+
+--- The steps of a tree operation as plain tables: each names the entity
+-- and the request (method, path) that changes it.
+-- @tparam table steps flowlua.plan steps, or `{action=, kind=, id=,
+--   name=}` records of what was sent
+-- @treturn table list of `{action, kind, id, name, request}`
+function service.steps(steps)
+  local trees = require "flowlua.fleet.trees"
+  local json = require "flowlua.json"
+  local out = json.array()
+  for i, s in ipairs(steps) do
+    local method, path = trees.request_of(s)
+    out[i] = { action = s.action, kind = s.kind, id = s.id, name = s.name,
+      request = method .. " " .. require("flowlua.client").BASE_PATH
+        .. path }
+  end
+  return out
+end
+
+--- A dry run's steps as text: what each would change, and the request
+-- it would send.
+-- @tparam table steps `service.steps`'s result
+-- @treturn string
+function service.render_plan(steps)
+  local words = require("flowlua.fleet.trees").WORDS
+  local lines = { ("Plan (dry run, nothing was changed): %d step%s")
+    :format(#steps, #steps == 1 and "" or "s") }
+  for i, s in ipairs(steps) do
+    lines[#lines + 1] = ('%3d. %s %s "%s"'):format(i, s.action,
+      words[s.kind], service.clean(s.name))
+    lines[#lines + 1] = "       " .. s.request
+  end
+  return table.concat(lines, "\n")
+end
+
+return service
