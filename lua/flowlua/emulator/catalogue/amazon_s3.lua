@@ -70,14 +70,6 @@ return [==[
         "explorePaginationSupported": false
       }
     }
-  },
-  "permissionsInfo": {
-    "manage": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["write"] }
-    ],
-    "view": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["read"] }
-    ]
   }
 }
 ]==]

@@ -32,14 +32,6 @@ return [==[
     "connectorName": "Data Lake",
     "isSource": false,
     "isDraftModeSupported": true
-  },
-  "permissionsInfo": {
-    "manage": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["write"] }
-    ],
-    "view": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["read"] }
-    ]
   }
 }
 ]==]

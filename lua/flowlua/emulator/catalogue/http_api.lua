@@ -41,14 +41,6 @@ return [==[
     "connectorName": "HTTP API",
     "isSource": true,
     "isDraftModeSupported": false
-  },
-  "permissionsInfo": {
-    "manage": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["write"] }
-    ],
-    "view": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["read"] }
-    ]
   }
 }
 ]==]

@@ -1,10 +1,21 @@
 --- The emulator's catalogue: connection specs and flow specs, embedded in
 -- the binary as Lua modules (one per spec, each returning its JSON text).
+-- The seed's two specs are verbatim; the others, reconstructed from the
+-- reference, leave out their `permissionsInfo`, which is the seed's
+-- (EnterpriseSource: write to manage, read to view) and is added here.
 -- @module flowlua.emulator.catalogue
 
 local json = require "flowlua.json"
 
 local catalogue = {}
+
+-- The seed's permissionsInfo, given to each spec that has none.
+local SEED_PERMISSIONS = [[{
+  "manage": [{ "@type": "lowLevel", "name": "EnterpriseSource",
+    "permissions": ["write"] }],
+  "view": [{ "@type": "lowLevel", "name": "EnterpriseSource",
+    "permissions": ["read"] }]
+}]]
 
 --- Module names of the connection specs, in listing order.
 catalogue.CONNECTION_SPECS = {
@@ -22,6 +33,8 @@ local function load_all(names)
   for i, name in ipairs(names) do
     local text = require("flowlua.emulator.catalogue." .. name)
     local spec = assert(json.decode(text))
+    spec.permissionsInfo = spec.permissionsInfo
+      or assert(json.decode(SEED_PERMISSIONS))
     list[i] = spec
     by_id[spec.id] = spec
   end

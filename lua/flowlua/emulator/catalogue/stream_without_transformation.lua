@@ -21,14 +21,6 @@ return [==[
     "isSourceFlow": true,
     "isDraftModeSupported": false,
     "frequency": "streaming"
-  },
-  "permissionsInfo": {
-    "manage": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["write"] }
-    ],
-    "view": [
-      { "@type": "lowLevel", "name": "EnterpriseSource", "permissions": ["read"] }
-    ]
   }
 }
 ]==]
