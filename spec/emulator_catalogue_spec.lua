@@ -48,10 +48,7 @@ end)
 describe("emulator catalogue", function()
   local e, c
 
-  setup(function()
-    e = emu.start()
-    c = emu.client(e.url)
-  end)
+  setup(function() e, c = emu.serve() end)
   teardown(function() e:stop() end)
 
   it("serves the seed's Azure File Storage spec verbatim", function()

@@ -9,11 +9,7 @@ local ETAG = '^"[%x%-]+"$'
 describe("emulator entities", function()
   local e, c
 
-  setup(function()
-    e = emu.start()
-    c = emu.client(e.url)
-  end)
-
+  setup(function() e, c = emu.serve() end)
   teardown(function() e:stop() end)
 
   local function item(kind, id)

@@ -84,10 +84,7 @@ end)
 describe("emulator gateway", function()
   local e, c
 
-  setup(function()
-    e = emu.start()
-    c = emu.client(e.url)
-  end)
+  setup(function() e, c = emu.serve() end)
   teardown(function() e:stop() end)
 
   local function check(headers, status, code, message)
@@ -156,10 +153,7 @@ describe("emulator gateway with --org", function()
   local e, c
   local ORG = "0123456789ABCDEF01234567@AdobeOrg"
 
-  setup(function()
-    e = emu.start{ org = ORG }
-    c = emu.client(e.url)
-  end)
+  setup(function() e, c = emu.serve{ org = ORG } end)
   teardown(function() e:stop() end)
 
   it("accepts only that org (403025 for any other)", function()

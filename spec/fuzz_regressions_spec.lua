@@ -143,10 +143,7 @@ describe("fuzz regressions", function()
 
   describe("the emulator over HTTP", function()
     local e, c
-    setup(function()
-      e = emu.start()
-      c = emu.client(e.url)
-    end)
+    setup(function() e, c = emu.serve() end)
     teardown(function() e:stop() end)
 
     it("answers an id that is not UTF-8 with a 404, not a 500", function()

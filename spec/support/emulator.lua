@@ -68,6 +68,13 @@ local InProcess = {}
 InProcess.__index = InProcess
 function InProcess:stop() self.handle:close() end
 
+--- Starts the emulator inside this process and returns it with a client
+-- of it: `setup(function() e, c = emu.serve() end)`.
+function emu.serve(opts)
+  local e = emu.start(opts)
+  return e, emu.client(e.url)
+end
+
 --- Starts the emulator inside this process (flowlua.emulator.start).
 function emu.start(opts)
   local handle = require("flowlua.emulator").start(opts or {})
