@@ -5,7 +5,8 @@
 ** libmicrohttpd runs one thread per connection. Each thread collects its
 ** request in C, then takes the server's lock, calls the handler in the
 ** handler state under lua_pcall, copies the answer into an MHD response,
-** and releases the lock before it waits the optional delay and sends.
+** and releases the lock before it waits the rest of the optional delay
+** (counted from when the request was read) and sends.
 ** So Lua sees one request at a time while delays overlap freely, and no
 ** Lua error ever unwinds through libmicrohttpd.
 **
