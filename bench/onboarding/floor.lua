@@ -12,7 +12,11 @@ local sys = require("flowlua.core").sys
 
 local url, n, conc = arg[1], math.tointeger(tonumber(arg[2])),
   math.tointeger(tonumber(arg[3]))
-assert(url and n and conc, "usage: floor.lua URL N CONCURRENCY")
+-- "keep-alive": every request on a kept-alive connection; by default a
+-- POST or PATCH opens a fresh one, as flowlua.http does for requests
+-- that are not idempotent (so libcurl can never resend them).
+local keep_alive = arg[4] == "keep-alive"
+assert(url and n and conc, "usage: floor.lua URL N CONCURRENCY [keep-alive]")
 local BASE = url .. "/data/foundation/flowservice"
 local AZURE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
@@ -33,7 +37,8 @@ local function call(method, u, body, extra)
   end
   sent = sent + 1
   local res, err = c:request{ method = method, url = u, headers = h,
-    body = body and json.encode(body) or (method == "POST" and "" or nil) }
+    body = body and json.encode(body) or (method == "POST" and "" or nil),
+    idempotent = keep_alive or nil }
   assert(res, err)
   assert(res.status < 300, method .. " " .. u .. ": " .. res.status .. " "
     .. res.body)

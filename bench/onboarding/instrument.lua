@@ -8,8 +8,9 @@
 --                retry warnings, plus the entity layer's own sleeps)
 --   pause_waits  task-seconds slept waiting for a Retry-After pause
 --   failed       failed attempts by error kind: count and seconds spent
---   writes       state writes (sys.write_file): count and seconds; they
---                block the whole process, so seconds are wall time
+--   writes       state writes (sys.write_file, flowlua.state's commits):
+--                count and seconds; they block the whole process, so
+--                seconds are wall time
 local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
 local log = require "flowlua.log"
@@ -29,6 +30,30 @@ sys.write_file = function(...)
   stats.writes = stats.writes + 1
   stats.write_seconds = stats.write_seconds + sys.monotime() - t
   return table.unpack(r, 1, r.n)
+end
+
+-- flowlua.state (when the workflow keeps its state there): a commit
+-- (Store:flush) blocks the process like a journal write.
+local state = require "flowlua.state"
+local open = state.open
+local timed_stores = {}
+state.open = function(...)
+  local store, err = open(...)
+  local mt = store and getmetatable(store)
+  local methods = mt and type(mt.__index) == "table" and mt.__index
+  if methods and not timed_stores[methods] then
+    timed_stores[methods] = true
+    local flush = methods.flush
+    methods.flush = function(...)
+      local t = sys.monotime()
+      local r = table.pack(pcall(flush, ...))
+      stats.commits = (stats.commits or 0) + 1
+      stats.write_seconds = stats.write_seconds + sys.monotime() - t
+      if not r[1] then error(r[2], 0) end
+      return table.unpack(r, 2, r.n)
+    end
+  end
+  return store, err
 end
 
 -- flowlua.http announces each retry: "..., retry N in 1.00s (retry-after)"

@@ -96,17 +96,21 @@ local function aepp_requests(n) return 2 + 4 * n end
 local function latency_table()
   print()
   print(("2. Wall time of %d sources at concurrency %d"):format(lat_n, lat_c))
-  print(("   %-8s %9s %9s %9s %12s %12s %14s"):format("latency", "bulk",
-    "floor", "ideal", "bulk/floor", "floor/ideal", "aepp (seq.)"))
+  print(("   %-8s %8s %8s %8s %8s %11s %12s %12s"):format("latency",
+    "bulk", "floor", "k-a", "ideal", "bulk/floor", "floor/ideal",
+    "aepp (seq.)"))
   for ms in latencies:gmatch("%d+") do
     local p = phase("latency-" .. ms .. "/bulk")
-    local floor = tonumber(read("latency-" .. ms .. "/floor/floor")
-      :match("floor: ([%d.]+) s"))
+    local function floor_of(file)
+      return tonumber(read("latency-" .. ms .. "/floor/" .. file)
+        :match("floor: ([%d.]+) s"))
+    end
+    local floor, kept = floor_of("floor"), floor_of("keep-alive")
     local l = tonumber(ms) / 1000
     local best = ideal(lat_n, lat_c, l)
-    print(("   %-8s %8.2fs %8.2fs %8.2fs %11.2fx %11.2fx %13.2fs")
-      :format(ms .. " ms", p.secs, floor, best, p.secs / floor, floor / best,
-        aepp_requests(lat_n) * l))
+    print(("   %-8s %7.2fs %7.2fs %7.2fs %7.2fs %10.2fx %11.2fx %11.2fs")
+      :format(ms .. " ms", p.secs, floor, kept, best, p.secs / floor,
+        floor / best, aepp_requests(lat_n) * l))
   end
   print(("   ideal = (2 + ceil(%d/%d) x %d) round trips x latency: the token "
     .. "and the specs at once, then each wave of %d sources, %d requests "
@@ -114,6 +118,8 @@ local function latency_table()
     MIN_SOURCE))
   print("   floor: bench/onboarding/floor.lua, a bare client sending only "
     .. "the minimum, same emulator, same run; goal bulk/floor <= 1.10")
+  print("   (fresh connections for POST and PATCH, as flowlua.http opens "
+    .. "them; k-a: the same floor, every request kept alive)")
 end
 
 -- Length of the union of [a, b] intervals.
@@ -206,7 +212,7 @@ local function aepp_note()
 end
 
 print()
-print("bench/onboarding")
+print("bench/onboarding (" .. read("load"):gsub("%s+$", "") .. ")")
 print()
 local first = latencies:match("%d+")
 requests_table(phase("latency-" .. first .. "/bulk"), lat_n)
