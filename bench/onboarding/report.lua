@@ -170,9 +170,12 @@ local function soak_table()
   print(("     failed attempts        %s"):format(failed_text(s.failed)))
   print(("     dropped answers' timeouts waited out: %d x %ds"):format(
     timeouts, ATTEMPT_TIMEOUT))
-  print(("     state writes           %8.2fs (%d writes; fault-free run: "
-    .. "%.2fs, %d writes)"):format(s.write_seconds, s.writes,
-    clean.stats.write_seconds, clean.stats.writes))
+  local function writes(st)
+    return ("%.2fs: %d commits, %d file writes"):format(st.write_seconds,
+      st.commits or 0, st.writes)
+  end
+  print(("     state writes           %s (fault-free run: %s)")
+    :format(writes(s), writes(clean.stats)))
   local goal = 1.25 * (clean.secs + paused)
     + timeouts * ATTEMPT_TIMEOUT / soak_c
   print(("   goal: %.2fs <= 1.25 x (%.2f + %.2f) + %d x %d / %d = %.2fs: %s")

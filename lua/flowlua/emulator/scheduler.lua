@@ -29,7 +29,10 @@ Scheduler.__name = "flowlua.emulator.scheduler"
 -- @tparam table env `{storage=, clock=}`
 -- @treturn table
 function scheduler.new(env)
-  return setmetatable({ env = env, cursors = {}, settled = {} }, Scheduler)
+  -- quiet: flow version (entities are immutable tables, one per version)
+  -- -> the clock (ms) before which looking at it again changes nothing
+  return setmetatable({ env = env, cursors = {}, settled = {},
+    quiet = setmetatable({}, { __mode = "k" }) }, Scheduler)
 end
 
 -- The flow's schedule in ms, or nil when it has none.
@@ -111,15 +114,40 @@ function Scheduler:cursor(ctx, flow, sched)
   return c
 end
 
+-- The clock (ms) of the flow's next slot after its cursor; never for a
+-- flow that will not run again in this version.
+local function next_due(sched, cursor)
+  if not cursor.started then return cursor.slot + 1 end
+  if sched.period == nil then return math.huge end
+  return sched.start
+    + ((cursor.slot - sched.start) // sched.period + 1) * sched.period
+end
+
+-- Looks at one flow; returns whether runs started, and the clock before
+-- which looking at this version of it again would change nothing.
+function Scheduler:visit(ctx, flow)
+  local sched = schedule_of(flow)
+  if sched and flow.state == "enabled" then
+    local cursor = self:cursor(ctx, flow, sched)
+    local changed = start_runs(ctx, flow, sched, cursor)
+    return changed, next_due(sched, cursor)
+  elseif sched and self.cursors[flow.id] then
+    self.cursors[flow.id].state = flow.state
+  end
+  return false, math.huge
+end
+
+-- Every request that can see runs looks at every flow, so a flow
+-- version is looked at again only once its next slot has come: with
+-- thousands of flows a look is one table read each, not a schedule.
 function Scheduler:schedule(ctx)
-  local changed = false
+  local changed, quiet = false, self.quiet
   for _, flow in ipairs(ctx.sb:list("flows")) do
-    local sched = schedule_of(flow)
-    if sched and flow.state == "enabled" then
-      changed = start_runs(ctx, flow, sched,
-        self:cursor(ctx, flow, sched)) or changed
-    elseif sched and self.cursors[flow.id] then
-      self.cursors[flow.id].state = flow.state
+    local until_ms = quiet[flow]
+    if until_ms == nil or until_ms <= ctx.now then
+      local started
+      started, quiet[flow] = self:visit(ctx, flow)
+      changed = started or changed
     end
   end
   return changed
