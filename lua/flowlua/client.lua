@@ -392,6 +392,14 @@ function Client.supports_drafts(_, cs, fs)
   return cs ~= nil or fs ~= nil
 end
 
+--- The retry policy of the client's HTTP requests (flowlua.retry), which
+-- also paces the exactly-once routine (flowlua.entity.mutate); nil when
+-- retries are off (`http = {retry = false}`).
+-- @return policy or nil
+function Client:retry_policy()
+  return self.http:retry_policy()
+end
+
 --- Requests sent so far by method (attempts, retries included).
 -- @treturn table e.g. `{GET = 12, POST = 4, PATCH = 1}`
 function Client:request_counts()

@@ -255,6 +255,12 @@ function Client:request(req)
   end
 end
 
+--- The client's retry policy (flowlua.retry), or nil when `retry = false`.
+-- @return policy or nil
+function Client:retry_policy()
+  return self.policy
+end
+
 --- Closes the client: stops its transfers and closes its connections.
 -- Tasks waiting for a transfer of this client get a failure of kind
 -- "cancelled" (counted as sent: it may have reached the server).

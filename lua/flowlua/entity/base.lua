@@ -1,6 +1,6 @@
 --- Shared internals of flowlua.entity (not an API): the kinds, the
--- entity class with the private state kept off its fields, reading an
--- entity by id, and the retry helpers for ambiguous failures.
+-- entity class with the private state kept off its fields, and reading
+-- an entity by id.
 -- flowlua.entity and its sub-modules (flowlua.entity.check,
 -- flowlua.entity.methods) all build on these; this module requires
 -- none of them, so there is no require cycle.
@@ -117,20 +117,5 @@ local function fetch(c, kind, id)
   return item and base.wrap(c, kind, item) or nil
 end
 base.fetch = fetch
-
--- Failures after which the request may or may not have been applied.
-local function ambiguous(err)
-  if err.kind == "network" then return err.sent ~= false end
-  return err.kind == "service" and err.status >= 500
-end
-
-local function backoff(attempt)
-  local task = require "flowlua.task"
-  task.sleep(math.min(0.05 * 2 ^ attempt, 2) * (0.5 + math.random() / 2))
-end
-
-local MAX_ATTEMPTS = 8
-base.ambiguous, base.backoff = ambiguous, backoff
-base.MAX_ATTEMPTS = MAX_ATTEMPTS
 
 return base

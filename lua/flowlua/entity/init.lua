@@ -24,6 +24,7 @@ local url = require "flowlua.url"
 local validate = require "flowlua.entity.validate"
 local plan = require "flowlua.plan"
 local base = require "flowlua.entity.base"
+local mutate = require "flowlua.entity.mutate"
 local check = require "flowlua.entity.check"
 require "flowlua.entity.methods"  -- installs the entity methods
 require "flowlua.entity.explore"  -- conn:test(), explore, preview, configs
@@ -31,8 +32,6 @@ require "flowlua.entity.runs"     -- flow:runs(), run_now(), wait_for_run()
 
 local KINDS, private = base.KINDS, base.private
 local deep_copy, fetch = base.deep_copy, base.fetch
-local ambiguous, backoff = base.ambiguous, base.backoff
-local MAX_ATTEMPTS = base.MAX_ATTEMPTS
 local get_path, split_dots = check.get_path, check.split_dots
 local redacted, spec_of_body = check.redacted, check.spec_of_body
 local check_draft_support = check.check_draft_support
@@ -138,33 +137,31 @@ local function workflow_context()
   return current_step()
 end
 
--- POSTs a create; on an ambiguous failure, adopts the entity if the
--- service made it, else tries again.
+-- One create POST; a success without an id is no usable answer (a
+-- network error: ambiguous, the service may have made the entity).
+local function send_create(c, path, body)
+  local data, err = c:call("POST", path, { body = body, idempotent = false })
+  if data and (type(data.id) ~= "string" or data.id == "") then
+    return nil, errors.from_network("the answer to a create has no id",
+      { kind = "protocol", sent = true }, "POST", c.base_url .. path)
+  end
+  return data, err
+end
+
+-- POSTs a create exactly once (flowlua.entity.mutate): after an
+-- ambiguous failure, the entity the service made is adopted.
+-- Returns the id, and the entity when it was found by reading.
 local function post_create(c, kind, body, spec_id, draft, since)
-  local k = KINDS[kind]
-  local path = k.path .. (draft and "?mode=draft" or "")
-  local last
-  for attempt = 1, MAX_ATTEMPTS do
-    local data, err = c:call("POST", path, { body = body, idempotent = false })
-    if data and type(data.id) == "string" and data.id ~= "" then
-      return data.id
-    end
-    if data then  -- a success without an id: no usable answer
-      err = errors.from_network("the answer to a create has no id",
-        { kind = "protocol", sent = true }, "POST", c.base_url .. path)
-    end
-    last = err
-    if not ambiguous(err) and err.kind ~= "network" then
-      error(err, 0)
-    end
-    if err.kind ~= "network" or err.sent ~= false then
+  local path = KINDS[kind].path .. (draft and "?mode=draft" or "")
+  return mutate.run(c, {
+    send = function() return send_create(c, path, body) end,
+    done = function(data) return data.id end,
+    landed = function()
       local found = entity.find_created(c, kind, body.name, spec_id, since,
         c.claimed)
       if found then return found.id, found end
-    end
-    backoff(attempt)
-  end
-  error(last, 0)
+    end,
+  })
 end
 
 local function dry_create(c, kind, body, spec, draft)

@@ -13,14 +13,14 @@ local validate = require "flowlua.entity.validate"
 local plan = require "flowlua.plan"
 local patch = require "flowlua.entity.patch"
 local base = require "flowlua.entity.base"
+local mutate = require "flowlua.entity.mutate"
 local check = require "flowlua.entity.check"
+local log = require "flowlua.log"
 
 local private, methods = base.private, base.methods
 local deep_copy, replace_fields = base.deep_copy, base.replace_fields
 local is_draft, client_of, info = base.is_draft, base.client_of, base.info
 local is_placeholder, fetch = base.is_placeholder, base.fetch
-local ambiguous, backoff = base.ambiguous, base.backoff
-local MAX_ATTEMPTS = base.MAX_ATTEMPTS
 local spec_of_body, check_body = check.spec_of_body, check.check_body
 local held_secrets, secrets_present = check.held_secrets,
   check.secrets_present
@@ -93,7 +93,6 @@ local function check_ops(ops)
 end
 
 local function redacted_ops(kind, ops, spec, body)
-  local log = require "flowlua.log"
   local secret = {}
   for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
     secret["/" .. path:gsub("%.", "/")] = true
@@ -116,13 +115,6 @@ local function redacted_ops(kind, ops, spec, body)
   return out
 end
 
--- After an ambiguous PATCH: did our operations land?
-local function settle_update(e, ops, old_etag)
-  e:refresh()
-  if patch.applied(e, ops) then return true end
-  return e.etag == old_etag and "retry" or false
-end
-
 local function conflict(err, e)
   err.message = (err.message or "version not matching")
     .. ("; %s %s changed since it was read: refresh() it and apply the "
@@ -130,33 +122,38 @@ local function conflict(err, e)
   return err
 end
 
+-- PATCHes exactly once (flowlua.entity.mutate), with If-Match. A 412 is
+-- a conflict, or with `reread` the entity is read once and the patch
+-- sent again; after an ambiguous failure the entity is read: our
+-- operations are there (landed), or its etag is unchanged (send again),
+-- or someone else changed it meanwhile (a conflict).
 local function send_patch(e, ops, opts)
   local c = client_of(e)
-  local reread = opts and opts.reread
-  for attempt = 1, MAX_ATTEMPTS do
-    local old = e.etag
-    local data, err = c:call("PATCH", entity_path(e), { body = ops,
-      headers = { ["If-Match"] = old }, idempotent = false })
-    if data then
+  local reread, sent_etag = opts and opts.reread, nil
+  return mutate.run(c, {
+    send = function()
+      sent_etag = e.etag
+      return c:call("PATCH", entity_path(e), { body = ops,
+        headers = { ["If-Match"] = sent_etag }, idempotent = false })
+    end,
+    done = function(data)
       patch.apply(e, ops)
       e.etag, e.version = data.etag or e.etag, data.etag or e.version
       return e
-    end
-    if err.kind == "service" and err.status == 412 and reread then
+    end,
+    repair = function(err)
+      if err.kind ~= "service" or err.status ~= 412 then return false end
+      if not reread then error(conflict(err, e), 0) end
       reread = false
       e:refresh()
-    elseif ambiguous(err) then
-      local outcome = settle_update(e, ops, old)
-      if outcome == true then return e end
-      if outcome == false then error(conflict(err, e), 0) end
-      backoff(attempt)
-    elseif err.kind == "service" and err.status == 412 then
-      error(conflict(err, e), 0)
-    else
-      error(err, 0)
-    end
-  end
-  error(errors.new("usage", { message = "update kept failing" }), 0)
+      return true
+    end,
+    landed = function(err)
+      e:refresh()
+      if patch.applied(e, ops) then return e end
+      if e.etag ~= sent_etag then error(conflict(err, e), 0) end
+    end,
+  })
 end
 
 --- Updates the entity with JSON Patch operations (If-Match from its
@@ -196,15 +193,20 @@ function methods:delete()
       id = self.id }
     return true
   end
-  for attempt = 1, MAX_ATTEMPTS do
-    local data, err = c:call("DELETE", entity_path(self),
-      { idempotent = true })
-    if data or err.status == 404 then return true end
-    if not ambiguous(err) then error(err, 0) end
-    if fetch(c, private[self].kind, self.id) == nil then return true end
-    backoff(attempt)
-  end
-  error(errors.new("usage", { message = "delete kept failing" }), 0)
+  return mutate.run(c, {
+    send = function()
+      local data, err = c:call("DELETE", entity_path(self),
+        { idempotent = true })
+      if err and err.kind == "service" and err.status == 404 then
+        return true  -- already gone
+      end
+      return data, err
+    end,
+    done = function() return true end,
+    landed = function()
+      return fetch(c, private[self].kind, self.id) == nil or nil
+    end,
+  })
 end
 
 -- The draft parents that must be published before `e`.
@@ -254,23 +256,25 @@ local function check_publishable(e, ps)
     held_secrets(c, e, body, spec), spec_of_ids)
 end
 
--- POSTs an action; the response carries the new etag. After an
--- ambiguous failure the entity is read back to see whether it landed.
+-- POSTs an action exactly once (flowlua.entity.mutate); the answer
+-- carries the new etag. After an ambiguous failure the entity is read:
+-- in `new_state`, the action landed.
 local function action(e, op, new_state)
   local c = client_of(e)
-  for attempt = 1, MAX_ATTEMPTS do
-    local data, err = c:call("POST", entity_path(e) .. "/action?op=" .. op,
-      { idempotent = false })
-    if data then
+  return mutate.run(c, {
+    send = function()
+      return c:call("POST", entity_path(e) .. "/action?op=" .. op,
+        { idempotent = false })
+    end,
+    done = function(data)
       e.state = new_state
       if data.etag then e.etag, e.version = data.etag, data.etag end
       return e
-    end
-    if not ambiguous(err) then error(err, 0) end
-    if e:refresh().state == new_state then return e end
-    backoff(attempt)
-  end
-  error(errors.new("usage", { message = op .. " kept failing" }), 0)
+    end,
+    landed = function()
+      if e:refresh().state == new_state then return e end
+    end,
+  })
 end
 
 -- `fresh`: the entity was just read; `ps`: its parents, just read.

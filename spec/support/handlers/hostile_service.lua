@@ -12,7 +12,9 @@
 -- seconds), badutf8 (a name with an invalid byte), deep (100000 nested
 -- arrays), reset (the connection is closed, no answer), empty (a 200
 -- without a body), redirect (a 302 to another host, with a token in the
--- Location's query).
+-- Location's query), down (a 502 proxy page, and the request never
+-- reaches the service: nothing happens). METHOD may also be ACTION: the
+-- POSTs of publish, enable and disable only.
 local app = require "flowlua.emulator.app"
 
 local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
@@ -61,22 +63,39 @@ local function spoilers(huge)
   }
 end
 
+local function is_action(req)
+  return req.method == "POST" and req.path:find("/action$") ~= nil
+end
+
+-- The spoiler kind that applies to a request, or nil.
+local function kind_for(req)
+  local mode = req.headers["x-sandbox-name"] or ""
+  local ims = req.path == "/ims/token/v3"
+  if ims then  -- no sandbox header there: the client id says it
+    mode = (req.body or ""):match("client_id=([^&]*)") or ""
+    mode = mode:gsub("%%40", "@")
+  end
+  local kind, method = mode:match("^([%w]+)@?(%u*)$")
+  if method == "IMS" then return ims and kind or nil end
+  if ims then return nil end
+  if method == "" or method == req.method
+      or (method == "ACTION" and is_action(req)) then
+    return kind
+  end
+end
+
 return function(config)
   local emulator = app.new{}
   local spoil = spoilers(tonumber(config) or 70 * 1024 * 1024)
   return function(req)
+    local kind = kind_for(req)
+    if kind == "down" then  -- the service never sees the request
+      local res = { headers = {} }
+      spoil.html(res)
+      return res
+    end
     local res = emulator:handle(req)
-    local mode = req.headers["x-sandbox-name"] or ""
-    local ims = req.path == "/ims/token/v3"
-    if ims then  -- no sandbox header there: the client id says it
-      mode = (req.body or ""):match("client_id=([^&]*)") or ""
-      mode = mode:gsub("%%40", "@")
-    end
-    local kind, method = mode:match("^([%w]+)@?(%u*)$")
-    if spoil[kind] and (method == "IMS" and ims or not ims
-        and (method == "" or method == req.method)) then
-      spoil[kind](res)
-    end
+    if spoil[kind] then spoil[kind](res) end
     return res
   end
 end
