@@ -1,9 +1,17 @@
--- flowlua.entity.mutate, the exactly-once routine, when a change never
--- lands: a real server (spec/support/handlers/hostile_service.lua) in front
--- of the real emulator answers one kind of request with a 502 page without
--- letting it reach the service. Every attempt is ambiguous, every read-back
--- shows the change missing, and once the client's retry policy is spent
--- the last service error is raised: not a usage error, and nothing changed.
+-- flowlua.entity.mutate, the exactly-once routine, for every kind of
+-- change (create, update, delete, publish, enable, disable). A real server
+-- (spec/support/handlers/hostile_service.lua) in front of the real
+-- emulator spoils one kind of request, chosen by the sandbox name:
+--
+-- * `reset@METHOD`: the change is made, then the answer is lost (the
+--   connection closes): the client must read the service back and take
+--   the change as done, sending it once;
+-- * `down@METHOD/1`: the first such request gets a 502 page and never
+--   reaches the service: the read-back shows nothing, so the change is
+--   sent again, and lands once;
+-- * `down@METHOD`: every such request is lost that way: once the
+--   client's retry policy is spent, the last service error is raised
+--   (not a usage error), and nothing changed.
 local core = require "flowlua.core"
 local emu = require "support.emulator"
 local errors = require "flowlua.errors"
@@ -14,34 +22,160 @@ local log = require "flowlua.log"
 local BASE = "/data/foundation/flowservice"
 local ATTEMPTS = 3
 
+local SCHEDULE = {
+  { op = "add", path = "/transformations", value = { { name = "Mapping",
+    params = { mappingId = "bf5286a9c1ad4266baca76ba3adc9366",
+      mappingVersion = "0" } } } },
+  { op = "add", path = "/scheduleParams", value = { startTime = 1900000000,
+    frequency = "hour", interval = 1 } },
+}
+
+local srv
+
+local function settings(sandbox)
+  return { endpoint = srv.url, ims_url = srv.url, client_id = "mutate",
+    client_secret = "mutate-secret", org_id = emu.ORG, scopes = "openid",
+    sandbox = sandbox }
+end
+
+-- A client whose policy gives up after ATTEMPTS, quickly.
+local function connect(sandbox)
+  local s = settings(sandbox)
+  s.http = { retry = { attempts = ATTEMPTS, base = 0.01, cap = 0.02,
+    statuses = { 429, 500, 502, 503, 504 } } }
+  return flowlua.connect(s)
+end
+
+-- What the service holds of an entity, read over plain HTTP.
+local function stored(sandbox, path)
+  return fsvc.raw(settings(sandbox)):get(path).items[1]
+end
+
+-- Requests of a method sent by `aep` while `fn` runs.
+local function sent(aep, method, fn)
+  local before = aep:request_counts()[method] or 0
+  fn()
+  return (aep:request_counts()[method] or 0) - before
+end
+
+-- Draft base, source, target and flow (with its schedule and mapping).
+local function drafts(aep)
+  local fs = aep:flow_spec{ name = "CloudStorageToAEP" }
+  local base = aep.connections:create(emu.base_body(), { draft = true })
+  local src = aep.source_connections:create(emu.source_body(base.id),
+    { draft = true })
+  local tgt = aep.target_connections:create(emu.target_body(),
+    { draft = true })
+  local body = emu.flow_body(src.id, tgt.id)
+  body.flowSpec.id = fs.id
+  local flow = aep.flows:create(body, { draft = true })
+  flow:update(SCHEDULE)
+  return base, src, tgt, flow
+end
+
+setup(function()
+  srv = assert(core.server.start{
+    module = "support.handlers.hostile_service" })
+  log.configure{ level = "error" }  -- no line per retry
+end)
+
+teardown(function()
+  log.configure{}
+  srv:close()
+end)
+
+describe("a change whose answer is lost", function()
+  it("a create is found by reading and adopted, sent once", function()
+    local aep = connect("reset@POST")
+    local base
+    assert.equal(1, sent(aep, "POST", function()
+      base = aep.connections:create(emu.base_body(), { draft = true })
+    end))
+    local counts, items = fsvc.raw(settings("reset@POST")):census()
+    assert.equal(1, counts.connections)
+    assert.equal(items.connections[1].id, base.id)
+    assert.equal(items.connections[1].etag, base.etag)
+    assert.equal("draft", base.state)
+  end)
+
+  it("an update is read back and taken as done, sent once", function()
+    local aep = connect("reset@PATCH")
+    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local ops = { { op = "replace", path = "/name", value = "renamed" } }
+    assert.equal(1, sent(aep, "PATCH", function() base:update(ops) end))
+    local item = stored("reset@PATCH", "/connections/" .. base.id)
+    assert.equal("renamed", item.name)
+    assert.equal("renamed", base.name)
+    assert.equal(item.etag, base.etag)
+  end)
+
+  it("a delete is read back and taken as done", function()
+    local aep = connect("reset@DELETE")
+    local base = aep.connections:create(emu.base_body(), { draft = true })
+    assert.is_true(base:delete())
+    local counts = fsvc.raw(settings("reset@DELETE")):census()
+    assert.equal(0, counts.connections)
+  end)
+
+  it("each publish is read back and taken as done, sent once", function()
+    local aep = connect("reset@ACTION")
+    local base, src, tgt, flow = drafts(aep)
+    assert.equal(4, sent(aep, "POST", function() flow:publish_all() end))
+    for path, e in pairs{ ["/connections/"] = base,
+        ["/sourceConnections/"] = src, ["/targetConnections/"] = tgt,
+        ["/flows/"] = flow } do
+      assert.equal("enabled", stored("reset@ACTION", path .. e.id).state)
+    end
+    assert.equal("enabled", flow.state)
+  end)
+
+  it("a disable and an enable are read back, each sent once", function()
+    local aep = connect("reset@ACTION")
+    local _, _, _, flow = drafts(aep)
+    flow:publish_all()
+    assert.equal(1, sent(aep, "POST", function() flow:disable() end))
+    assert.equal("disabled", flow.state)
+    assert.equal("disabled", stored("reset@ACTION", "/flows/" .. flow.id).state)
+    assert.equal(1, sent(aep, "POST", function() flow:enable() end))
+    assert.equal("enabled", flow.state)
+    assert.equal("enabled", stored("reset@ACTION", "/flows/" .. flow.id).state)
+  end)
+end)
+
+describe("a change lost before it reached the service", function()
+  it("a create is sent again and made once", function()
+    local aep = connect("down@POST/1")
+    local base
+    assert.equal(2, sent(aep, "POST", function()
+      base = aep.connections:create(emu.base_body(), { draft = true })
+    end))
+    local counts, items = fsvc.raw(settings("down@POST/1")):census()
+    assert.equal(1, counts.connections)
+    assert.equal(items.connections[1].id, base.id)
+  end)
+
+  it("an update is sent again and lands once", function()
+    local aep = connect("down@PATCH/1")
+    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local ops = { { op = "replace", path = "/name", value = "renamed" } }
+    assert.equal(2, sent(aep, "PATCH", function() base:update(ops) end))
+    local item = stored("down@PATCH/1", "/connections/" .. base.id)
+    assert.equal("renamed", item.name)
+    assert.equal(item.etag, base.etag)
+  end)
+
+  it("a publish is sent again and lands once", function()
+    local aep = connect("down@ACTION/1")
+    local base = aep.connections:create(emu.base_body(), { draft = true })
+    assert.equal(2, sent(aep, "POST", function() base:publish() end))
+    assert.equal("enabled", base.state)
+    local item = stored("down@ACTION/1", "/connections/" .. base.id)
+    assert.equal("enabled", item.state)
+    assert.equal(item.etag, base.etag)
+  end)
+end)
+
 describe("a change that never lands", function()
-  local srv
-
-  setup(function()
-    srv = assert(core.server.start{
-      module = "support.handlers.hostile_service" })
-    log.configure{ level = "error" }  -- no line per retry
-  end)
-
-  teardown(function()
-    log.configure{}
-    srv:close()
-  end)
-
-  local function settings(sandbox)
-    return { endpoint = srv.url, ims_url = srv.url, client_id = "mutate",
-      client_secret = "mutate-secret", org_id = emu.ORG, scopes = "openid",
-      sandbox = sandbox }
-  end
-
-  -- A client whose policy gives up after ATTEMPTS, quickly.
-  local function connect(sandbox)
-    local s = settings(sandbox)
-    s.http = { retry = { attempts = ATTEMPTS, base = 0.01, cap = 0.02,
-      statuses = { 429, 500, 502, 503, 504 } } }
-    return flowlua.connect(s)
-  end
-
   -- Runs `fn`; returns the error it raised, checked to be the 502 page.
   local function exhausted(fn, method, path)
     local ok, err = pcall(fn)

@@ -164,13 +164,28 @@ end
 function Policy:decide(o)
   local why = refusal(self, o)
   if why then return nil, why end
-  local delay, source = retry.parse_retry_after(o.retry_after), "retry-after"
-  if delay and delay > self.max_retry_after then
-    return nil, "retry-after too long"
+  local delay = retry.parse_retry_after(o.retry_after)
+  if delay == nil then
+    delay, why = self:pause(o.attempt, o.elapsed)
+    return delay, why or "backoff"
   end
-  if not delay then delay, source = self:backoff(o.attempt), "backoff" end
+  if delay > self.max_retry_after then return nil, "retry-after too long" end
   if o.elapsed + delay > self.max_elapsed then return nil, "time" end
-  return delay, source
+  return delay, "retry-after"
+end
+
+--- The pause before another attempt of a request that is known to be
+-- safe to send again (flowlua.entity.mutate: a fresh read showed that
+-- the change did not land): the backoff of `decide`, within the same
+-- caps on attempts and total time.
+-- @param n integer: attempts made
+-- @param elapsed seconds since the first attempt started
+-- @return delay in seconds; or nil and the reason ("attempts", "time")
+function Policy:pause(n, elapsed)
+  if n >= self.attempts then return nil, "attempts" end
+  local delay = self:backoff(n)
+  if elapsed + delay > self.max_elapsed then return nil, "time" end
+  return delay
 end
 
 return retry

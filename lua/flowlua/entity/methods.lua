@@ -1,10 +1,12 @@
 --- The methods of a Flow Service entity (flowlua.entity): `body`,
 -- `missing`, `refresh`, `update` (JSON Patch with If-Match), `delete`,
 -- `publish`, `publish_all`, `enable`/`disable` for flows, and `json`.
--- After an ambiguous failure a mutation reads the entity back to see
--- whether it landed before sending again; under `--dry-run` mutations
--- are recorded in flowlua.plan instead. Loading this module installs the
--- methods on the entity class (flowlua.entity.base).
+-- Every mutation goes through the exactly-once routine
+-- (flowlua.entity.mutate): after an ambiguous failure the entity is read
+-- back to see whether the change landed before it is sent again. Under
+-- `--dry-run` mutations are recorded in flowlua.plan instead. Loading
+-- this module installs the methods on the entity class
+-- (flowlua.entity.base).
 -- @module flowlua.entity.methods
 
 local json = require "flowlua.json"

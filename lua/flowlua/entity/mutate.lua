@@ -12,16 +12,19 @@
 --    (`mutate.ambiguous`: a network error that may have reached the
 --    server, a 5xx) is settled by reading the service (`op.landed(err)`):
 --    a result means it landed, nil that it did not;
--- 3. if it did not, back off (the client's flowlua.retry policy) and send
---    again, up to the policy's attempts; then the last error is raised;
+-- 3. if it did not, pause and send again, as the client's retry policy
+--    (flowlua.retry, `Policy:pause`) allows; when it allows no more, the
+--    last error is raised (a `service` or `network` error);
 -- 4. any other failure is raised at once, unless `op.repair(err)` fixes
---    its cause and returns true (then send again, without backing off).
+--    its cause and returns true (then it is sent again at once).
 --
--- flowlua.http below it already retries what certainly was not processed
--- (a refused connection, 429, 503); this routine handles what only a read
--- can settle.
+-- flowlua.http below it already retries, under the same policy, what
+-- certainly was not processed (a refused connection, 429, 503) and what
+-- is safe to repeat (reads, DELETE); this routine handles what only a
+-- read can settle.
 -- @module flowlua.entity.mutate
 
+local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
 
 local mutate = {}
@@ -35,9 +38,28 @@ function mutate.ambiguous(err)
   return err.kind == "service" and err.status >= 500
 end
 
+-- Waits before attempt n + 1; false when the policy allows no more.
+local function paused(policy, n, started)
+  local delay = policy and policy:pause(n, sys.monotime() - started)
+  if not delay then return false end
+  task.sleep(delay)
+  return true
+end
+
+-- The outcome of a failed attempt: `true` and the results when the
+-- change landed, `false` to send again, or it raises.
+local function settle(op, err)
+  if mutate.ambiguous(err) then
+    local results = table.pack(op.landed(err))
+    return results[1] ~= nil, results
+  end
+  if op.repair and op.repair(err) then return false, nil, true end
+  error(err, 0)
+end
+
 --- Sends a change until an answer or a fresh read shows it landed.
 -- @tparam table c the client: `c:retry_policy()` paces the attempts (no
---   policy: one attempt)
+--   policy: one attempt, still settled by a read)
 -- @tparam table op the operation:
 --
 --   * `send()` → an answer, or `nil, err` (one request; `err` structured);
@@ -47,25 +69,18 @@ end
 --   * `repair(err)` (optional) → true after fixing the cause of an error
 --     that is not ambiguous, so the change is sent again at once.
 -- @return what `done` or `landed` returned
--- @raise the last error when every attempt failed, or an error that is
---   neither ambiguous nor repaired
+-- @raise the last error when the policy allows no more attempts, or an
+--   error that is neither ambiguous nor repaired
 function mutate.run(c, op)
-  local policy = c:retry_policy()
-  local attempts = policy and math.max(policy.attempts, 1) or 1
-  local err
-  for attempt = 1, attempts do
-    local answer
-    answer, err = op.send()
+  local policy, started, n = c:retry_policy(), sys.monotime(), 0
+  while true do
+    n = n + 1
+    local answer, err = op.send()
     if answer ~= nil then return op.done(answer) end
-    if mutate.ambiguous(err) then
-      local results = table.pack(op.landed(err))
-      if results[1] ~= nil then return table.unpack(results, 1, results.n) end
-      if attempt < attempts then task.sleep(policy:backoff(attempt)) end
-    elseif not (op.repair and op.repair(err)) then
-      error(err, 0)
-    end
+    local landed, results, repaired = settle(op, err)
+    if landed then return table.unpack(results, 1, results.n) end
+    if not repaired and not paused(policy, n, started) then error(err, 0) end
   end
-  error(err, 0)
 end
 
 return mutate

@@ -15,6 +15,7 @@ local errors = require "flowlua.errors"
 local plan = require "flowlua.plan"
 local url = require "flowlua.url"
 local base = require "flowlua.entity.base"
+local mutate = require "flowlua.entity.mutate"
 
 local runs = {}
 
@@ -166,7 +167,7 @@ local function start(c, path, body, flow_id, start_time)
   if data and type(data.id) == "string" then
     return fetch(c, data.id) or runs.wrap(c, data)
   end
-  if err and base.ambiguous(err) then
+  if err and mutate.ambiguous(err) then
     local found = find_started(c, flow_id, start_time, known)
     if found then return found end
   end

@@ -14,7 +14,9 @@
 -- without a body), redirect (a 302 to another host, with a token in the
 -- Location's query), down (a 502 proxy page, and the request never
 -- reaches the service: nothing happens). METHOD may also be ACTION: the
--- POSTs of publish, enable and disable only.
+-- POSTs of publish, enable and disable only. `KIND@METHOD/N` spoils only
+-- the first N such requests of that sandbox; later ones are answered
+-- honestly (a fault that passes).
 local app = require "flowlua.emulator.app"
 
 local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
@@ -67,7 +69,7 @@ local function is_action(req)
   return req.method == "POST" and req.path:find("/action$") ~= nil
 end
 
--- The spoiler kind that applies to a request, or nil.
+-- The spoiler kind that applies to a request, or nil; and the mode.
 local function kind_for(req)
   local mode = req.headers["x-sandbox-name"] or ""
   local ims = req.path == "/ims/token/v3"
@@ -75,20 +77,33 @@ local function kind_for(req)
     mode = (req.body or ""):match("client_id=([^&]*)") or ""
     mode = mode:gsub("%%40", "@")
   end
-  local kind, method = mode:match("^([%w]+)@?(%u*)$")
-  if method == "IMS" then return ims and kind or nil end
+  local kind, method = mode:match("^([%w]+)@?(%u*)/?%d*$")
+  if method == "IMS" then return ims and kind or nil, mode end
   if ims then return nil end
   if method == "" or method == req.method
       or (method == "ACTION" and is_action(req)) then
-    return kind
+    return kind, mode
+  end
+end
+
+-- Counts the spoiled requests of each `KIND@METHOD/N` mode: past N, the
+-- fault has passed.
+local function limiter()
+  local spoiled = {}
+  return function(kind, mode)
+    local limit = kind and tonumber(mode:match("/(%d+)$"))
+    if not limit then return kind end
+    spoiled[mode] = (spoiled[mode] or 0) + 1
+    return spoiled[mode] <= limit and kind or nil
   end
 end
 
 return function(config)
   local emulator = app.new{}
   local spoil = spoilers(tonumber(config) or 70 * 1024 * 1024)
+  local limit = limiter()
   return function(req)
-    local kind = kind_for(req)
+    local kind = limit(kind_for(req))
     if kind == "down" then  -- the service never sees the request
       local res = { headers = {} }
       spoil.html(res)
