@@ -31,6 +31,8 @@ local SCHEDULE = {
 }
 
 local srv
+local opened = {}  -- HTTP clients to close after each test: their
+                   -- sockets would be inherited by later specs' children
 
 local function settings(sandbox)
   return { endpoint = srv.url, ims_url = srv.url, client_id = "mutate",
@@ -43,12 +45,21 @@ local function connect(sandbox)
   local s = settings(sandbox)
   s.http = { retry = { attempts = ATTEMPTS, base = 0.01, cap = 0.02,
     statuses = { 429, 500, 502, 503, 504 } } }
-  return flowlua.connect(s)
+  local aep = flowlua.connect(s)
+  opened[#opened + 1] = aep.http
+  return aep
 end
 
--- What the service holds of an entity, read over plain HTTP.
+-- A plain HTTP view of what the service holds (support.flow_service).
+local function raw(sandbox)
+  local r = fsvc.raw(settings(sandbox))
+  opened[#opened + 1] = r.http
+  return r
+end
+
+-- What the service holds of an entity.
 local function stored(sandbox, path)
-  return fsvc.raw(settings(sandbox)):get(path).items[1]
+  return raw(sandbox):get(path).items[1]
 end
 
 -- Requests of a method sent by `aep` while `fn` runs.
@@ -79,6 +90,13 @@ setup(function()
   log.configure{ level = "error" }  -- no line per retry
 end)
 
+after_each(function()
+  for i, h in ipairs(opened) do
+    h:close()
+    opened[i] = nil
+  end
+end)
+
 teardown(function()
   log.configure{}
   srv:close()
@@ -91,7 +109,7 @@ describe("a change whose answer is lost", function()
     assert.equal(1, sent(aep, "POST", function()
       base = aep.connections:create(emu.base_body(), { draft = true })
     end))
-    local counts, items = fsvc.raw(settings("reset@POST")):census()
+    local counts, items = raw("reset@POST"):census()
     assert.equal(1, counts.connections)
     assert.equal(items.connections[1].id, base.id)
     assert.equal(items.connections[1].etag, base.etag)
@@ -113,7 +131,7 @@ describe("a change whose answer is lost", function()
     local aep = connect("reset@DELETE")
     local base = aep.connections:create(emu.base_body(), { draft = true })
     assert.is_true(base:delete())
-    local counts = fsvc.raw(settings("reset@DELETE")):census()
+    local counts = raw("reset@DELETE"):census()
     assert.equal(0, counts.connections)
   end)
 
@@ -149,7 +167,7 @@ describe("a change lost before it reached the service", function()
     assert.equal(2, sent(aep, "POST", function()
       base = aep.connections:create(emu.base_body(), { draft = true })
     end))
-    local counts, items = fsvc.raw(settings("down@POST/1")):census()
+    local counts, items = raw("down@POST/1"):census()
     assert.equal(1, counts.connections)
     assert.equal(items.connections[1].id, base.id)
   end)
@@ -193,7 +211,7 @@ describe("a change that never lands", function()
       aep.connections:create(emu.base_body(), { draft = true })
     end, "POST", "/connections?mode=draft")
     assert.equal(ATTEMPTS, aep:request_counts().POST)
-    local counts = fsvc.raw(settings("down@POST")):census()
+    local counts = raw("down@POST"):census()
     assert.equal(0, counts.connections)
   end)
 
@@ -208,8 +226,8 @@ describe("a change that never lands", function()
     local counts = aep:request_counts()
     assert.equal(ATTEMPTS, counts.PATCH)
     assert.equal(gets + ATTEMPTS, counts.GET)
-    local raw = fsvc.raw(settings("down@PATCH"))
-    local item = raw:get("/connections/" .. base.id).items[1]
+    local view = raw("down@PATCH")
+    local item = view:get("/connections/" .. base.id).items[1]
     assert.equal(emu.base_body().name, item.name)
     assert.equal(etag, item.etag)
   end)
@@ -221,8 +239,8 @@ describe("a change that never lands", function()
       "/connections/" .. base.id)
     -- DELETE is idempotent: flowlua.http retries each send itself
     assert.equal(ATTEMPTS * ATTEMPTS, aep:request_counts().DELETE)
-    local raw = fsvc.raw(settings("down@DELETE"))
-    assert.equal(base.id, raw:get("/connections/" .. base.id).items[1].id)
+    local view = raw("down@DELETE")
+    assert.equal(base.id, view:get("/connections/" .. base.id).items[1].id)
   end)
 
   it("a publish raises the last 502 and the draft stays a draft", function()
@@ -232,7 +250,7 @@ describe("a change that never lands", function()
     exhausted(function() base:publish() end, "POST",
       "/connections/" .. base.id .. "/action?op=publish")
     assert.equal(posts + ATTEMPTS, aep:request_counts().POST)
-    local raw = fsvc.raw(settings("down@ACTION"))
-    assert.equal("draft", raw:get("/connections/" .. base.id).items[1].state)
+    local view = raw("down@ACTION")
+    assert.equal("draft", view:get("/connections/" .. base.id).items[1].state)
   end)
 end)
