@@ -29,6 +29,8 @@ cli.commands = {
     summary = "enable flows by id, filter or all" },
   { name = "disable", module = "flowlua.cli.disable",
     summary = "disable flows by id, filter or all" },
+  { name = "adopt", module = "flowlua.cli.adopt",
+    summary = "bring a flow tree made elsewhere under a workflow's state" },
 }
 
 cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"

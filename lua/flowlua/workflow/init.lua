@@ -20,6 +20,7 @@
 -- @module flowlua.workflow
 
 local journal_mod = require "flowlua.workflow.journal"
+local adopted = require "flowlua.workflow.adopted"
 local progress = require "flowlua.workflow.progress"
 local runtime = require "flowlua.runtime"
 local errors = require "flowlua.errors"
@@ -218,18 +219,24 @@ end
 
 local RANK = { flow = 1, source = 2, target = 2, connection = 3 }
 
---- Every entity the workflow created, in reverse dependency order
--- (flows, then source and target connections, then base connections).
+--- Every entity the workflow created or adopted, in reverse dependency
+-- order (flows, then source and target connections, then base
+-- connections).
 -- @treturn table list of `{kind=, id=, name=}`
 function Workflow:entities()
   local out, seen, order = {}, {}, {}
+  local all = {}
   for _, s in ipairs(self:status()) do
-    for _, e in ipairs(s.entities) do
-      if not seen[e.id] then
-        seen[e.id] = true
-        out[#out + 1] = e
-        order[e] = #out
-      end
+    table.move(s.entities, 1, #s.entities, #all + 1, all)
+  end
+  for _, a in ipairs(adopted.list(self.journal)) do
+    all[#all + 1] = { kind = a.kind, id = a.id, name = a.name }
+  end
+  for _, e in ipairs(all) do
+    if not seen[e.id] then
+      seen[e.id] = true
+      out[#out + 1] = e
+      order[e] = #out
     end
   end
   -- Within a rank, the order they were created in.
@@ -280,6 +287,22 @@ function Step:reconcile(c, kind, name, spec_id)
       return self:adopt(c, it)
     end
   end
+  return self:take_adopted(c, kind, name, spec_id)
+end
+
+-- A create that matches no intent of this step may match an entity the
+-- workflow adopted (`flowlua adopt`): it becomes this step's intent, with
+-- the adopted id, so the step uses it (or, if it is gone, creates anew).
+function Step:take_adopted(c, kind, name, spec_id)
+  local a = adopted.take(self.wf.journal, kind, name, spec_id)
+  if a == nil then return nil end
+  local it = { kind = kind, name = name, spec = spec_id, started = now(),
+    id = a.id }
+  local list = self.rec.intents
+  list[#list + 1] = it
+  self.consumed[#list] = true
+  self.current = it
+  return self:adopt(c, it)
 end
 
 function Step:adopt(c, it)
