@@ -36,6 +36,7 @@ describe("flowlua adopt", function()
   end)
 
   teardown(function()
+    s:close()
     server:stop()
     os.execute("rm -rf " .. proc.quote(dir))
   end)

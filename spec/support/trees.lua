@@ -45,6 +45,21 @@ function Seeder:post(path, body)
   return json.decode(res.body)
 end
 
+--- Closes the seeder's connections (else they stay open in the busted
+-- process and are inherited by the processes later specs start).
+function Seeder:close()
+  self.raw.http:close()
+end
+
+--- The census of the sandbox (support.flow_service's), on a connection
+-- closed afterwards.
+function trees.census(settings)
+  local raw = fsvc.raw(settings)
+  local counts, items = raw:census()
+  raw.http:close()
+  return counts, items
+end
+
 --- GETs a path below the Flow Service base; the decoded answer.
 function Seeder:get(path)
   return self.raw:get(path)
