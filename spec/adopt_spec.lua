@@ -1,12 +1,13 @@
 -- `flowlua adopt FLOW_ID --as NAME` end to end: a draft tree made over
 -- plain HTTP (as the UI would), adopted by the tutorial's workflow; the
 -- tutorial script then completes that tree (update, publish) instead of
--- creating a second one. An emulator in its own process, the journal in
--- a temporary directory, everything checked from the service's side.
+-- creating a second one. An emulator in its own process, the state store
+-- in a temporary directory, everything checked from the service's side.
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
+local state_record = require "support.state_record"
 local json = require "flowlua.json"
 
 local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
@@ -20,12 +21,9 @@ describe("flowlua adopt", function()
       env = fsvc.env(trees.settings_for(server.url)) })
   end
 
+  -- The workflow's record in the state store, read from the file.
   local function journal()
-    local f = io.open(dir .. "/.flowlua/journal/onboarding-ACME.json", "rb")
-    if f == nil then return nil end
-    local doc = json.decode(f:read("a"))
-    f:close()
-    return doc
+    return (state_record.doc(dir .. "/.flowlua/state.db", "onboarding-ACME"))
   end
 
   setup(function()

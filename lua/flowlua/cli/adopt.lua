@@ -30,8 +30,9 @@ local HELP = USAGE .. [[
 
 
 Records the tree of FLOW_ID (its source and target connections, their base
-connections, the flow) in the state of workflow NAME (its journal under
-.flowlua/journal, or FLOWLUA_JOURNAL_DIR). A later run of the script that
+connections, the flow) in the state of workflow NAME of this endpoint, org
+and sandbox (the state store: --state, FLOWLUA_STATE or .flowlua/state.db).
+A later run of the script that
 opens workflow NAME then uses these entities where it would create one of
 the same kind and spec (of the same name first) instead of creating a
 second tree. Adopting the same tree again changes nothing.
@@ -92,7 +93,7 @@ function cmd.main(args)
         clean(flow_id), clean(c.settings.sandbox)))
       return 3
     end
-    local _, fresh = adopt.record(entries, opts.as,
+    local fresh = adopt.record(c, entries, opts.as,
       { dry_run = opts.dry_run })
     if opts.json then
       io.stdout:write(as_json(opts.as, entries, fresh, missing,

@@ -4,8 +4,10 @@
 -- the workflow's script, run later, uses those entities instead of
 -- creating a second tree.
 --
--- Today flowlua's state is the workflows' journals; the tree is read
--- with filtered lists (flowlua.fleet.trees), never one GET per entity.
+-- The record is the workflow's journal in the state store
+-- (flowlua.workflow.journal), keyed by the client's endpoint, org and
+-- sandbox; the tree is read with filtered lists (flowlua.fleet.trees),
+-- never one GET per entity.
 -- @module flowlua.fleet.adopt
 
 local trees = require "flowlua.fleet.trees"
@@ -78,14 +80,18 @@ local function refuse(message)
   errors.raise("usage", { message = message })
 end
 
---- Records a tree as adopted by the workflow `name`. Refused (a usage
--- error naming why) when an entity of the tree is already known to
--- another workflow, or when the workflow already has entities of its own.
+--- Records a tree as adopted by the workflow `name` of the client's
+-- target (endpoint, org, sandbox), under the workflow's lock. Refused (a
+-- usage error naming why) when an entity of the tree is already known to
+-- another workflow, or when the workflow already has entities of its own;
+-- a "locked" error when another process runs the workflow.
+-- @tparam table c the client
 -- @tparam table entries `adopt.tree`'s list
 -- @tparam string name the workflow name
--- @tparam[opt] table opts `{dir = journal directory, dry_run = bool}`
--- @treturn table the journal
-function adopt.record(entries, name, opts)
+-- @tparam[opt] table opts `{dir = directory of the state store,
+--   dry_run = bool}`
+-- @treturn table the entries adopted now (none when adopted before)
+function adopt.record(c, entries, name, opts)
   opts = opts or {}
   local owners = known.workflows(opts.dir)
   local fresh = {}
@@ -97,19 +103,24 @@ function adopt.record(entries, name, opts)
     end
     if owner == nil then fresh[#fresh + 1] = e end
   end
-  local j = journal.open(name, opts.dir)
-  if #fresh == 0 then return j, fresh end   -- adopted before: nothing to do
-  for _, step in ipairs(j.data.steps) do
-    for _, it in ipairs(step.intents or {}) do
-      if it.id then
-        refuse(("workflow %q already has entities of its own (step %q): "
-          .. "adopt into a new workflow name"):format(name, step.name))
+  if #fresh == 0 then return fresh end   -- adopted before: nothing to do
+  local j = journal.open(journal.key(c, name), { dir = opts.dir,
+    lock = not opts.dry_run })
+  local ok, err = pcall(function()
+    for _, step in ipairs(j.data.steps) do
+      for _, it in ipairs(step.intents or {}) do
+        if it.id then
+          refuse(("workflow %q already has entities of its own (step %q): "
+            .. "adopt into a new workflow name"):format(name, step.name))
+        end
       end
     end
-  end
-  adopted.record(j, fresh)
-  if not opts.dry_run then j:save() end
-  return j, fresh
+    adopted.record(j, fresh)
+    if not opts.dry_run then j:save() end
+  end)
+  j:release()
+  if not ok then error(err, 0) end
+  return fresh
 end
 
 return adopt

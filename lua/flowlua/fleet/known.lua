@@ -37,7 +37,7 @@ local function read_record(r, where, out)
       add_ids(out, r.key.workflow, step.intents)
     end
   end
-  add_ids(out, name, data.adopted)
+  add_ids(out, r.key.workflow, data.adopted)
 end
 
 --- The entities flowlua's state knows: id → workflow name. Every
