@@ -20,6 +20,7 @@ local log = require "flowlua.log"
 local entity = require "flowlua.entity"
 local runs = require "flowlua.entity.runs"
 local task = require "flowlua.task"
+local stop = require "flowlua.stop"
 
 local client = {}
 
@@ -52,6 +53,18 @@ local function load_settings(given)
     file = given.file or runtime.config_file, overrides = overrides }
 end
 
+-- The profile's deadline (FLOWLUA_DEADLINE and --deadline are applied
+-- by `flowlua run` at start): counted from the start of the run.
+local function apply_deadline(text)
+  local secs = stop.parse_duration(text)
+  if secs == nil then
+    error(("deadline must be a duration such as 90s, 20m or 2h "
+      .. "(FLOWLUA_DEADLINE or the file key 'deadline'), not '%s'")
+      :format(tostring(text)), 0)
+  end
+  stop.set_deadline(secs, tostring(text), stop.started)
+end
+
 --- Connects: makes a client from settings (a table, or the profile,
 -- environment and `flowlua run` options through flowlua.config).
 -- Nothing is sent until the first request.
@@ -81,10 +94,13 @@ function client.connect(settings)
   -- timeout: each attempt of a request, whole transfer (30 s unless
   -- --timeout, FLOWLUA_TIMEOUT or the profile say otherwise); connecting
   -- gets at most 10 s of it.
+  if s.deadline ~= nil and stop.deadline == nil then
+    apply_deadline(s.deadline)
+  end
   local timeout = s.timeout or DEFAULT_TIMEOUT
   self.http = http.client(merge({ timeout = timeout,
     connect_timeout = math.min(CONNECT_TIMEOUT, timeout), retry = RETRY,
-    no_proxy = runtime.no_proxy,
+    no_proxy = runtime.no_proxy, stop = stop,
     cafile = s.cafile, insecure = s.insecure }, settings and settings.http))
   self.auth = auth.new(s, self.http)
   self.base_url = (s.endpoint or ""):gsub("/+$", "") .. client.BASE_PATH
@@ -165,6 +181,9 @@ end
 function Client:call(method, path, opts)
   opts = opts or {}
   local url = self.base_url .. path
+  if MUTATIONS[method] and stop.check() then
+    return nil, stop.refusal(("%s %s"):format(method, path))
+  end
   local res, err, info = send(self, method, url, opts)
   if res and res.status == 401 then
     -- The token may have expired or been revoked: fetch a new one once.

@@ -40,6 +40,8 @@ config.SETTINGS = {
   { key = "cafile", env = "FLOWLUA_CACERT" },
   -- seconds per request attempt; unset: the client's default (30)
   { key = "timeout", env = "FLOWLUA_TIMEOUT", seconds = true },
+  -- the whole run's deadline, a duration such as "20m" (flowlua.stop)
+  { key = "deadline", env = "FLOWLUA_DEADLINE" },
 }
 
 local BY_KEY = {}
@@ -188,7 +190,8 @@ local LOAD_OPTIONS = { profile = true, file = true, overrides = true }
 -- @tparam[opt] table opts `profile` (name), `file` (path), `overrides`
 --   (settings that win over everything; `false` unsets one)
 -- @treturn table `{client_id, client_secret, org_id, scopes, sandbox,
---   access_token, endpoint, ims_url, api_key, cafile, timeout, insecure}` plus
+--   access_token, endpoint, ims_url, api_key, cafile, timeout, deadline,
+--   insecure}` plus
 --   `profile` and `config_file` (where they came from, for messages)
 -- @raise when the file cannot be read or parsed, or names no such profile
 function config.load(opts)

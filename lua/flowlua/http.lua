@@ -30,7 +30,7 @@ local OPTIONS = {
   timeout = "number", connect_timeout = "number", insecure = "boolean",
   cafile = "string", max_connections = "number", max_body = "number",
   retry = "table|boolean", headers = "table", compress = "boolean",
-  no_proxy = "string",
+  no_proxy = "string", stop = "table",
 }
 
 local function check_options(opts)
@@ -75,6 +75,8 @@ end
 --   compress = false (ask for gzip/deflate/br/zstd responses),
 --   no_proxy = nil (hosts never reached through a proxy, curl's comma
 --   list, in addition to the environment's no_proxy),
+--   stop = nil (flowlua.stop or a table like it: no attempt runs past
+--   its time_left(), no retry starts once its check() says stop),
 --   retry = {...} (see flowlua.retry) or false, headers = {...}}`
 -- @return client
 function http.client(opts)
@@ -96,6 +98,7 @@ function http.client(opts)
       headers_mt = HEADERS },
     waiters = {}, nwaiting = 0,
     paused_until = 0,
+    stop = opts.stop,
   }, Client)
   c.creq = { connect_timeout = c.connect_timeout, insecure = c.insecure,
     cafile = c.cafile, max_body = c.max_body, compress = c.compress,
@@ -111,10 +114,11 @@ end
 -- One transfer; returns the multi's result table. The client's scratch
 -- request table is filled and read by start() with no yield in between,
 -- so tasks can share it; this saves a table per attempt.
-local function transfer(c, req, method, headers, fresh)
+local function transfer(c, req, method, headers, fresh, left)
   local creq = c.creq
   creq.method, creq.url, creq.body = method, req.url, req.body
   creq.headers, creq.timeout = headers, req.timeout or c.timeout
+  if left and left < creq.timeout then creq.timeout = left end
   creq.fresh_connect = fresh
   local id, err = c.multi:start(creq)
   if not id then return { error = err, kind = "other", sent = false } end
@@ -169,15 +173,36 @@ end
 
 
 
--- Every new attempt of this client waits while a Retry-After pause runs.
+-- Every new attempt of this client waits while a Retry-After pause runs
+-- (but not past the run's stop: then the pause is not waited for).
 local function wait_pause(c)
   if c.paused_until == 0 then return end
   local left = c.paused_until - sys.monotime()
   while left > 0 do
+    local limit = c.stop and c.stop.time_left()
+    if limit and limit <= left then return end
     task.sleep(left)
     left = c.paused_until - sys.monotime()
   end
   c.paused_until = 0
+end
+
+-- Seconds the next attempt may take under the client's stop (nil: no
+-- limit), and whether no attempt may start at all.
+local function stop_limit(c)
+  local left = c.stop and c.stop.time_left()
+  return left, left ~= nil and left <= 0
+end
+
+-- No retry once the run stops, nor one whose wait ends past its limit.
+local function stop_refuses(c, delay)
+  if not c.stop then return false end
+  local left = c.stop.time_left()
+  if c.stop.check() ~= nil or (left ~= nil and delay >= left) then
+    c.stop.cut()
+    return true
+  end
+  return false
 end
 
 -- The URL without its query string: errors and logs never show
@@ -235,8 +260,13 @@ function Client:request(req)
   local n, sent = 0, false
   while true do
     wait_pause(self)
+    local left, none = stop_limit(self)
+    if none then
+      return nil, ("%s %s: not sent: the run is stopping"):format(method,
+        safe_url(req.url)), { kind = "stopped", sent = sent, attempts = n }
+    end
     n = n + 1
-    local r = transfer(self, req, method, headers, not idempotent)
+    local r = transfer(self, req, method, headers, not idempotent, left)
     sent = sent or r.sent == true
     log_attempt(method, req.url, r, n)
     local policy = self.policy
@@ -245,7 +275,9 @@ function Client:request(req)
     end
     local delay, source = policy:decide(
       outcome(r, idempotent, n, sys.monotime() - started))
-    if not delay then return finish(r, method, req.url, n, sent) end
+    if not delay or stop_refuses(self, delay) then
+      return finish(r, method, req.url, n, sent)
+    end
     log_retry(method, req.url, r, n, delay, source)
     if source == "retry-after" then
       self.paused_until = math.max(self.paused_until, sys.monotime() + delay)

@@ -247,8 +247,10 @@ static const luaL_Reg sys_funcs[] = {
   {"sleep", sys_sleep},
   {"stat", sys_stat},
   {"stat_mode", sys_stat_mode},
+  {"stop_signal", sys_stop_signal},
   {"time", sys_time},
   {"trap_signals", sys_trap_signals},
+  {"trap_stop", sys_trap_stop},
   {"wait_signal", sys_wait_signal},
   {"write_file", sys_write_file},
   {NULL, NULL}

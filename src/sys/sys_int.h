@@ -7,6 +7,8 @@
 
 #include "lua.h"
 
-int sys_allow_core (lua_State *L);  /* sys_core.c */
+int sys_allow_core (lua_State *L);   /* sys_core.c */
+int sys_trap_stop (lua_State *L);    /* sys_stop.c */
+int sys_stop_signal (lua_State *L);  /* sys_stop.c */
 
 #endif

@@ -7,6 +7,7 @@ local options = require "flowlua.cli.options"
 local runtime = require "flowlua.runtime"
 local plan = require "flowlua.plan"
 local errors = require "flowlua.errors"
+local stop = require "flowlua.stop"
 
 local run = {}
 
@@ -37,6 +38,9 @@ local SPECS = {
   { long = "--timeout", key = "timeout", value = "required",
     arg = "SECONDS", help = "each attempt of a request gives up after "
       .. "SECONDS (default 30; connecting at most 10)" },
+  { long = "--deadline", key = "deadline", value = "required",
+    arg = "DURATION", help = "stop starting work after DURATION (e.g. "
+      .. "90s, 20m, 2h), save the state, print a summary, exit 4" },
   { long = "--insecure", key = "insecure",
     help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--log-format", key = "log_format", value = "required",
@@ -55,7 +59,10 @@ local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
 
 
 Exit status: 0 success, 1 the script failed, 2 usage error or unreadable
-script, 3 a workflow was left untouched because another process runs it.]]
+script, 3 a workflow was left untouched because another process runs it,
+4 the deadline passed before the work was done, 130/143 stopped by
+SIGINT/SIGTERM (a second one exits at once). A stopped run prints what
+finished, what did not and the command that resumes it.]]
 
 local function configure(opts)
   if opts.log_format and opts.log_format ~= "text"
@@ -112,7 +119,21 @@ local function print_plan()
   io.stdout:flush()
 end
 
+-- os.exit called by a script while the run stops: unwinds to run.main,
+-- so the summary is still printed (last) and the exit status is the
+-- stop's. Otherwise os.exit is Lua's own.
+local ExitRequest = { __name = "flowlua.cli.run.ExitRequest" }
+
+local function guard_exit()
+  local exit = os.exit
+  os.exit = function(code, close)  -- luacheck: ignore 122
+    if stop.reason then error(setmetatable({ code = code }, ExitRequest), 0) end
+    return exit(code, close)
+  end
+end
+
 -- Calls the chunk with a handler that keeps the traceback for -v.
+-- Returns true, or false and the message (nil for an os.exit).
 local function call_script(chunk, script_args)
   local traceback
   local ok, err = xpcall(chunk, function(e)
@@ -120,6 +141,7 @@ local function call_script(chunk, script_args)
     return e
   end, table.unpack(script_args, 1, script_args.n))
   if ok then return true end
+  if getmetatable(err) == ExitRequest then return false, nil end
   local msg = tostring(err)
   if runtime.verbose and traceback then msg = msg .. traceback end
   return false, msg, err
@@ -138,6 +160,31 @@ local function refused_status(ok, err)
   return 3
 end
 
+-- --deadline, else FLOWLUA_DEADLINE (a profile's `deadline` is applied
+-- by flowlua.connect, counted from the same start).
+local function set_deadline(opts)
+  local text = opts.deadline or os.getenv("FLOWLUA_DEADLINE")
+  if text == nil or text == "" then return end
+  local secs = stop.parse_duration(text)
+  if secs == nil then
+    options.usage_error(("%s must be a duration such as "
+      .. "90s, 20m or 2h"):format(opts.deadline and "--deadline"
+      or "FLOWLUA_DEADLINE"), USAGE)
+  end
+  stop.set_deadline(secs, text, stop.started)
+end
+
+-- The end of a stopped run: its error (if any), then the summary, last.
+local function stopped(msg, args)
+  io.stdout:flush()
+  if msg then io.stderr:write("flowlua: ", msg, "\n") end
+  local argv = { "flowlua", "run" }
+  table.move(args, 1, #args, 3, argv)
+  io.stderr:write(stop.summary(argv))
+  io.stderr:flush()
+  return stop.exit_status()
+end
+
 --- Runs the command.
 -- @tparam table args the arguments after `run`
 -- @treturn integer exit status
@@ -149,7 +196,9 @@ function run.main(args)
   if script == nil then
     options.usage_error("no script given", USAGE)
   end
+  stop.started = require("flowlua.core").sys.monotime()
   configure(opts)
+  set_deadline(opts)
   local chunk, load_err = loadfile(script)
   if chunk == nil then
     io.stderr:write("flowlua: ", load_err, "\n")
@@ -162,9 +211,12 @@ function run.main(args)
   local emulator = opts.emulator and start_emulator(opts.emulator,
     opts.time_scale and options.positive_number(
       opts.time_scale, "--time-scale", USAGE))
+  stop.trap()
+  guard_exit()
   local ok, msg, err = call_script(chunk, script_args)
   if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end
+  if stop.reason then return stopped(msg, args) end
   if not ok then io.stderr:write("flowlua: ", msg, "\n") end
   local refused = refused_status(ok, err)
   if refused then return refused end

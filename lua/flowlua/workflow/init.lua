@@ -28,6 +28,7 @@ local entity = require "flowlua.entity"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
 local sys = require("flowlua.core").sys
+local stop = require "flowlua.stop"
 
 local workflow = {}
 
@@ -178,6 +179,13 @@ function Workflow:step(name, fn)
       return table.unpack(out, 1, out.n)
     end
   end
+  if stop.check() then  -- no new step once the run stops
+    stop.note(self, (self.ran + self.resumed == 0) and "not_started"
+      or "interrupted")
+    local err = stop.refusal(("%s: step %q"):format(self.name, name))
+    progress.step(self.name, name, "not started: " .. stop.why())
+    error(err, 0)
+  end
   progress.running(self.name, name)
   -- Not saved yet: the first intent (or the outcome) is, and a step that
   -- dies before creating anything simply runs again.
@@ -187,6 +195,9 @@ function Workflow:step(name, fn)
   if not r[1] then
     rec.state, rec.error = "failed", log.redact(tostring(r[2]))
     self:save()
+    -- a failure while the run stops is the stop's doing (a retry cut
+    -- short, a change refused): the step is unfinished, to be resumed
+    stop.note(self, stop.caused() and "interrupted" or "failed")
     progress.step(self.name, name, "failed: " .. rec.error)
     error(r[2], 0)
   end
@@ -253,6 +264,7 @@ end
 function Workflow:finish()
   local st = self:status()
   self.journal:release()
+  stop.note(self, "finished")
   progress.finished(self.name, ("done (%d step%s: %d run, %d resumed)")
     :format(#st, #st == 1 and "" or "s", self.ran, self.resumed))
   return st

@@ -1,0 +1,176 @@
+--- When a run must stop: its deadline (`flowlua run --deadline`) or a
+-- SIGINT/SIGTERM. Process-wide, like flowlua.runtime. Once a stop is
+-- noticed, no new step and no new change (POST, PATCH, PUT, DELETE)
+-- starts; requests get at most `grace` seconds past the deadline; the
+-- workflows' outcomes are tallied for the summary `flowlua run` prints.
+-- Under plain lua5.4 nothing is set and nothing ever stops.
+-- @module flowlua.stop
+
+local errors = require "flowlua.errors"
+local sys = require("flowlua.core").sys
+
+local stop = {
+  --- Monotonic time of the deadline, or nil.
+  deadline = nil,
+  --- The deadline as the user gave it ("20s"), for messages.
+  deadline_text = nil,
+  --- Seconds requests may run past the deadline (in-flight ones finish).
+  grace = 3,
+  --- nil, "deadline", "SIGINT" or "SIGTERM" once a stop is noticed.
+  reason = nil,
+  --- Monotonic time the stop was noticed.
+  at = nil,
+  --- Whether signals were trapped (`flowlua run` does).
+  trapping = false,
+  --- Monotonic time the run started (`flowlua run` sets it).
+  started = nil,
+}
+
+-- Outcome of each workflow of this run: "finished", "failed",
+-- "interrupted" (stopped while running) or "not_started".
+local outcomes = setmetatable({}, { __mode = "k" })
+local order = {}
+
+local UNITS = { s = 1, m = 60, h = 3600, ms = 0.001 }
+
+--- Reads a duration: `90`, `90s`, `1.5m`, `2h`, `500ms`.
+-- @tparam string text the duration
+-- @treturn number|nil seconds (positive), nil when not a duration
+function stop.parse_duration(text)
+  local n, unit = tostring(text):match("^%s*(%d+%.?%d*)%s*(%a*)%s*$")
+  local scale = UNITS[unit == "" and "s" or unit]
+  n = tonumber(n)
+  if n == nil or scale == nil or n <= 0 then return nil end
+  return n * scale
+end
+
+--- Sets the deadline, `seconds` after `from` (a monotonic time, default
+-- now).
+-- @tparam number seconds
+-- @tparam[opt] string text how the user wrote it
+-- @tparam[opt] number from
+function stop.set_deadline(seconds, text, from)
+  stop.deadline = (from or sys.monotime()) + seconds
+  stop.deadline_text = text or ("%gs"):format(seconds)
+end
+
+--- From now on SIGINT/SIGTERM ask the run to stop (a second one exits).
+function stop.trap()
+  sys.trap_stop()
+  stop.trapping = true
+end
+
+--- The reason to stop, noticing a signal or the deadline; nil to go on.
+-- @treturn string|nil
+function stop.check()
+  if stop.reason then return stop.reason end
+  local reason = stop.trapping and sys.stop_signal() or nil
+  if reason == nil and stop.deadline and sys.monotime() >= stop.deadline then
+    reason = "deadline"
+  end
+  if reason then stop.reason, stop.at = reason, sys.monotime() end
+  return reason
+end
+
+--- Seconds a request starting now may take at most, or nil when nothing
+-- limits it: until the deadline plus the grace, or the grace after a
+-- signal.
+-- @treturn number|nil
+function stop.time_left()
+  stop.check()
+  local ends
+  if stop.deadline then ends = stop.deadline + stop.grace end
+  if stop.at and stop.reason ~= "deadline" then
+    ends = math.min(ends or math.huge, stop.at + stop.grace)
+  end
+  return ends and ends - sys.monotime() or nil
+end
+
+-- Coroutines whose request the stop cut short (a retry not made because
+-- its wait would end past the deadline): their failure is the stop's.
+local cut = setmetatable({}, { __mode = "k" })
+
+--- Marks the running coroutine's request as cut short by the stop.
+function stop.cut()
+  cut[coroutine.running()] = true
+end
+
+--- True when the stop caused the running coroutine's failure: the run
+-- is stopping, or a request of this coroutine was cut short.
+-- @treturn boolean
+function stop.caused()
+  return stop.reason ~= nil or cut[coroutine.running()] == true
+end
+
+--- Why nothing new starts, in words.
+-- @treturn string
+function stop.why()
+  if stop.reason == "deadline" then
+    return ("the deadline (%s) passed"):format(stop.deadline_text or "?")
+  end
+  return ("interrupted by %s"):format(tostring(stop.reason))
+end
+
+--- The error of work refused because of the stop (kind "stopped").
+-- @tparam string what what was not started, e.g. `"POST /flows"`
+-- @treturn table the error
+function stop.refusal(what)
+  return errors.new("stopped", { reason = stop.reason,
+    message = ("%s: not started: %s"):format(what, stop.why()) })
+end
+
+--- Records a workflow's outcome (the first one recorded stays, except
+-- that finishing wins).
+-- @param wf the workflow
+-- @tparam string outcome "finished", "failed", "interrupted", "not_started"
+function stop.note(wf, outcome)
+  if outcomes[wf] == nil then order[#order + 1] = wf end
+  if outcomes[wf] == nil or outcome == "finished" then
+    outcomes[wf] = outcome
+  end
+end
+
+--- Counts of the recorded outcomes.
+-- @treturn table `{finished=, failed=, interrupted=, not_started=}`
+function stop.counts()
+  local c = { finished = 0, failed = 0, interrupted = 0, not_started = 0 }
+  for _, wf in ipairs(order) do
+    local o = outcomes[wf]
+    if o then c[o] = c[o] + 1 end
+  end
+  return c
+end
+
+--- The exit status of a stopped run: 130 (SIGINT), 143 (SIGTERM), 4 (the
+-- deadline), or 1 when every workflow had failed on its own before.
+-- @treturn integer
+function stop.exit_status()
+  if stop.reason == "SIGINT" then return 130 end
+  if stop.reason == "SIGTERM" then return 143 end
+  local c = stop.counts()
+  if c.failed > 0 and c.finished + c.interrupted + c.not_started == 0 then
+    return 1
+  end
+  return 4
+end
+
+local function quote(word)
+  if word:match("^[%w%-_./=:@,+]+$") then return word end
+  return "'" .. word:gsub("'", "'\\''") .. "'"
+end
+
+--- The summary of a stopped run: two lines, the last for resuming.
+-- @tparam table argv the command's words (`{"flowlua", "run", ...}`)
+-- @treturn string
+function stop.summary(argv)
+  local c = stop.counts()
+  local words = {}
+  for i, w in ipairs(argv) do words[i] = quote(w) end
+  return ("flowlua: stopped, %s: %d finished, %d failed, %d not finished "
+    .. "(%d of them not started); the state is saved\n"
+    .. "flowlua: to resume, run the same command: %s\n"):format(stop.why(),
+    c.finished, c.failed, c.interrupted + c.not_started, c.not_started,
+    table.concat(words, " "))
+end
+
+return stop

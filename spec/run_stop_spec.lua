@@ -1,0 +1,149 @@
+-- How a `flowlua run` stops: at its deadline (--deadline) or on SIGINT,
+-- with a summary as the last thing on stderr, the state saved, and a
+-- re-run that finishes the work exactly once. Real emulator processes,
+-- real signals, scripts/bulk-onboarding.lua.
+local emu = require "support.emulator"
+local fsvc = require "support.flow_service"
+local proc = require "support.proc"
+local emulator = require "flowlua.emulator"
+local sys = require("flowlua.core").sys
+
+local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
+
+local function settings_for(url)
+  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
+    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
+    scopes = emulator.SCOPES, access_token = false }
+end
+
+local function last_lines(text, n)
+  local lines = {}
+  for line in text:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  return table.concat(lines, "\n", math.max(1, #lines - n + 1))
+end
+
+local SUMMARY = "^flowlua: stopped, (.-): (%d+) finished, (%d+) failed, "
+  .. "(%d+) not finished %((%d+) of them not started%); the state is saved\n"
+  .. "flowlua: to resume, run the same command: (.*)$"
+
+describe("flowlua run --deadline", function()
+  it("ends a 20-source run whose emulator is down soon after the deadline",
+    function()
+      local down = assert(emu.spawn{})
+      local url = down.url
+      down:stop()   -- nothing listens there now
+      local dir = fsvc.tmpdir()
+      local started = sys.monotime()
+      local _, err, code = proc.run({ "run", "--deadline", "20s", BULK,
+        "--count", "20" }, { cwd = dir, env = fsvc.env(settings_for(url)) })
+      local took = sys.monotime() - started
+      os.execute("rm -rf " .. proc.quote(dir))
+      -- a correctness bound of the feature: 20 s, a 3 s grace, margin
+      assert.is_true(took < 25, ("took %.1f s"):format(took))
+      local why, finished, _, unfinished = last_lines(err, 2):match(SUMMARY)
+      assert.equal("the deadline (20s) passed", why)
+      assert.equal("0", finished)
+      assert.equal("20", unfinished)
+      assert.equal(4, code)
+    end)
+
+  it("refuses a deadline that is not a duration", function()
+    local _, err, code = proc.run{ "run", "--deadline", "soon", "x.lua" }
+    assert.equal(2, code)
+    assert.matches("^flowlua: %-%-deadline must be a duration such as 90s, "
+      .. "20m or 2h\n", err)
+  end)
+
+  it("exits as before when the work ends before the deadline", function()
+    local out, err, code = proc.run{ "run", "--deadline", "1h",
+      proc.tempfile("print('done')") }
+    assert.equal("done\n", out)
+    assert.equal("", err)
+    assert.equal(0, code)
+  end)
+end)
+
+describe("flowlua run on SIGINT", function()
+  it("prints the summary, exits 130, and a re-run finishes exactly once",
+    function()
+      local dir = fsvc.tmpdir()
+      local state = dir .. "/emulator.json"
+      -- slow enough that the signal lands mid-run
+      local server = assert(emu.spawn{ "--faults", "latency=40ms",
+        "--state", state })
+      finally(function() server:stop() end)
+      local env = fsvc.env(settings_for(server.url))
+      local words = {}
+      for k, v in pairs(env) do words[#words + 1] = k .. "=" .. proc.quote(v) end
+      local sh = ([[cd %s || exit 1
+%s %s run %s --count 8 --concurrency 2 >out 2>err &
+pid=$!
+n=0
+while [ "$(ls .flowlua/journal 2>/dev/null | wc -l)" -lt 3 ] && [ $n -lt 600 ]; do
+  sleep 0.05; n=$((n+1)); done
+kill -INT $pid
+wait $pid
+echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
+        proc.quote(proc.BIN), proc.quote(BULK))
+      os.execute("sh -c " .. proc.quote(sh))
+      local function read(name)
+        local f = assert(io.open(dir .. "/" .. name))
+        local text = f:read("a")
+        f:close()
+        return text
+      end
+      assert.equal("130\n", read("status"))
+      local why, finished, failed, unfinished = last_lines(read("err"), 2)
+        :match(SUMMARY)
+      assert.equal("interrupted by SIGINT", why)
+      assert.equal("0", failed)
+      assert.is_true(tonumber(unfinished) > 0)
+      assert.is_true(tonumber(finished) < 8)
+
+      local out, err, code = proc.run({ "run", BULK, "--count", "8",
+        "--concurrency", "2" }, { cwd = dir, env = env })
+      server:stop()
+      assert.equal(0, code, err)
+      assert.matches("8 sources: %d+ onboarded, %d+ already done, 0 failed",
+        out)
+      local e = emu.start{ state = state }
+      local counts, items = fsvc.raw(e.handle:client_settings()):census()
+      e:stop()
+      os.execute("rm -rf " .. proc.quote(dir))
+      assert.same({ connections = 8, sourceConnections = 8,
+        targetConnections = 8, flows = 8 }, counts)
+      for _, f in ipairs(items.flows) do assert.equal("enabled", f.state) end
+    end)
+end)
+
+describe("flowlua run on a second SIGINT", function()
+  it("exits at once, even while the script does not look", function()
+    local dir = fsvc.tmpdir()
+    local script = dir .. "/busy.lua"
+    assert(io.open(script, "w")):write([[
+      local f = assert(io.open(arg[1], "w")) f:write("ready") f:close()
+      require("flowlua.core").sys.sleep(60)  -- never checks for a stop
+    ]]):close()
+    local sh = ([[cd %s || exit 1
+%s run busy.lua ready 2>err &
+pid=$!
+n=0
+while [ ! -e ready ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
+kill -INT $pid
+sleep 0.2
+kill -INT $pid
+wait $pid
+echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN))
+    os.execute("sh -c " .. proc.quote(sh))
+    local function read(name)
+      local f = assert(io.open(dir .. "/" .. name))
+      local text = f:read("a")
+      f:close()
+      return text
+    end
+    local status, err = read("status"), read("err")
+    os.execute("rm -rf " .. proc.quote(dir))
+    assert.equal("130\n", status)
+    assert.equal("\nflowlua: interrupted again, exiting now\n", err)
+  end)
+end)
