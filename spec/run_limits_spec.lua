@@ -95,3 +95,49 @@ describe("flowlua run with http_proxy set", function()
     assert.matches("POST /ims/token/v3: .*127%.0%.0%.1 port 9", err)
   end)
 end)
+
+describe("a create that never answers", function()
+  -- The hostile service in its own process (its requests are held for an
+  -- hour, so it is killed, not closed); creates vanish in it unanswered.
+  local pipe, pid, url
+
+  setup(function()
+    pipe = assert(io.popen(("sh -c 'echo $$; exec \"$0\" \"$@\"' %s run "
+      .. "spec/support/serve.lua support.handlers.hostile_service 2>/dev/null")
+      :format(proc.quote(proc.BIN))))
+    pid = tonumber(pipe:read("l"))
+    url = pipe:read("l"):match("^listening on (%S+)$")
+  end)
+  teardown(function()
+    os.execute("kill -TERM " .. pid)
+    pipe:close()
+  end)
+
+  it("ends a run with --timeout 2 well within 30 s, naming the timeout",
+    function()
+      local script = proc.tempfile([[
+        local flowlua = require "flowlua"
+        local aep = flowlua.connect()
+        aep.connections:create({
+          name = "ACME Azure File Storage Base Connection",
+          auth = { specName = "Basic Authentication", params = {
+            host = "acme.file.core.windows.net", userid = "acme",
+            password = "s3cret" } },
+          connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+            version = "1.0" } }, { draft = true })
+      ]])
+      local env = { FLOWLUA_ENDPOINT = url, FLOWLUA_IMS_URL = url,
+        FLOWLUA_CLIENT_ID = "c", FLOWLUA_CLIENT_SECRET = "s",
+        FLOWLUA_ORG_ID = emu.ORG, FLOWLUA_SCOPES = "openid",
+        FLOWLUA_SANDBOX = "blackhole@POST" }
+      local started = require("flowlua.core").sys.monotime()
+      local _, err, code = proc.run({ "run", "--timeout", "2", script },
+        { env = env })
+      local took = require("flowlua.core").sys.monotime() - started
+      -- 8 attempts of 2 s, at most 9.1 s of backoff, and quick reads
+      assert.is_true(took < 30, ("took %.1f s"):format(took))
+      assert.equal(1, code)
+      assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
+        .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
+    end)
+end)

@@ -172,6 +172,22 @@ local function redirected(res, method, url)
   })
 end
 
+local KIND_OF = { connections = "connection", sourceConnections = "source",
+  targetConnections = "target", flows = "flow" }
+
+-- Tells the running workflow step (if any) which entity a change
+-- landed on and the etag it left (nil when the change failed and may
+-- have landed: unknown), so a resumed run can check the entity is still
+-- as this step left it (flowlua.workflow).
+local function touched(method, path, data)
+  local step = entity.running_step()
+  local collection, id = path:match("^/(%a+)/([^/?]+)")
+  local kind = collection and KIND_OF[collection]
+  if step and kind and method ~= "DELETE" then
+    step:touched(kind, id, type(data) == "table" and data.etag or nil)
+  end
+end
+
 --- Sends a request; never raises for outcomes of the world.
 -- @tparam string method HTTP method
 -- @tparam string path path below the Flow Service base, with its query
@@ -191,18 +207,22 @@ function Client:call(method, path, opts)
     res, err, info = send(self, method, url, opts)
   end
   if not res then
+    if MUTATIONS[method] then touched(method, path, nil) end
     return nil, errors.from_network(err, info, method, url)
   end
   if MUTATIONS[method] and REDIRECTS[res.status] then
     return nil, redirected(res, method, url), res
   end
   if res.status >= 400 then
+    -- it may have landed (a 5xx, a lost answer): changed, etag unknown
+    if MUTATIONS[method] then touched(method, path, nil) end
     return nil, errors.from_response(res, method, url, json.decode), res
   end
   local data, derr = decode_body(res)
   if derr or (data == nil and method == "GET") then
     return nil, unusable(res, derr, method, url), res
   end
+  if MUTATIONS[method] then touched(method, path, data) end
   return data or {}, res
 end
 

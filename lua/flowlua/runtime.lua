@@ -20,6 +20,9 @@ local runtime = {
   -- added to the environment's no_proxy): the embedded emulator's
   -- loopback address under `--emulator`, nil otherwise.
   no_proxy = nil,
+  --- `--trust-state`: a resumed run does not check that what its finished
+  -- steps changed is still as they left it (flowlua.workflow).
+  trust_state = false,
   --- "debug", "info", "warn" or "error".
   log_level = "info",
   --- "text" or "json".

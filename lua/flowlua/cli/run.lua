@@ -41,6 +41,9 @@ local SPECS = {
   { long = "--deadline", key = "deadline", value = "required",
     arg = "DURATION", help = "stop starting work after DURATION (e.g. "
       .. "90s, 20m, 2h), save the state, print a summary, exit 4" },
+  { long = "--trust-state", key = "trust_state",
+    help = "on resume, do not check that finished steps' changes are "
+      .. "still in place (faster, riskier)" },
   { long = "--insecure", key = "insecure",
     help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--log-format", key = "log_format", value = "required",
@@ -74,6 +77,7 @@ local function configure(opts)
   runtime.profile = opts.profile
   runtime.config_file = opts.config
   runtime.verbose = opts.verbose or false
+  runtime.trust_state = opts.trust_state or false
   runtime.log_format = opts.log_format or "text"
   runtime.log_level = opts.verbose and "debug"
     or opts.quiet and "warn" or "info"

@@ -123,7 +123,8 @@ local current_step = function() return nil end
 -- nil). flowlua.workflow calls this when it is loaded; a create inside a
 -- step then asks that step to reconcile and journal it
 -- (`step:reconcile(c, kind, name, spec_id)`, `step:intent(kind, name,
--- spec_id)` → start time, `step:created(kind, id)`).
+-- spec_id)` → start time, `step:created(kind, id)`); the client tells it
+-- what each change landed on (`step:touched(kind, id, etag)`).
 -- @tparam function finder returns the step context or nil
 function entity.register_workflow(finder)
   if type(finder) ~= "function" then
@@ -134,6 +135,13 @@ function entity.register_workflow(finder)
 end
 
 local function workflow_context()
+  return current_step()
+end
+
+--- The workflow step running in this coroutine, or nil (for the client,
+-- which sits above this layer and below the workflow).
+-- @treturn table|nil the step context
+function entity.running_step()
   return current_step()
 end
 

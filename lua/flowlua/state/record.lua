@@ -12,7 +12,9 @@
 --                    "intents": [ {"kind": "connection", "name": "...",
 --                                  "spec": "<spec id>", "started": 1.7e9,
 --                                  "id": "<id once known>"} ],
---                    "values": [ {"kind": "connection", "id": "..."} ] } ] }
+--                    "values": [ {"kind": "connection", "id": "..."} ],
+--                    "touched": [ {"kind": "flow", "id": "...",
+--                                  "etag": "<as the change left it>"} ] } ] }
 -- @module flowlua.state.record
 
 local json = require "flowlua.json"
@@ -108,6 +110,19 @@ local function check_values(values, where)
   end
 end
 
+-- What a step changed (flowlua.workflow checks it on resume).
+local function check_touched(touched, where)
+  if touched == nil then return end
+  if not is_list(touched) then return where .. " is not a list" end
+  for i, t in ipairs(touched) do
+    local w = ("%s[%d]"):format(where, i)
+    if type(t) ~= "table" or not KINDS[t.kind] or type(t.id) ~= "string"
+        or not opt(t.etag, "string") then
+      return w .. " is not an entity reference with an optional etag"
+    end
+  end
+end
+
 local function check_step(s, where)
   if type(s) ~= "table" then return where .. " is not an object" end
   if type(s.name) ~= "string" then return where .. ".name is not a string" end
@@ -123,6 +138,7 @@ local function check_step(s, where)
     if bad then return bad end
   end
   return check_values(s.values, where .. ".values")
+    or check_touched(s.touched, where .. ".touched")
 end
 
 --- What is wrong with a document for `key`, or nil.

@@ -71,7 +71,7 @@ function workflow.new(name, opts)
   if dry == nil then dry = runtime.dry_run end
   local self = setmetatable({ name = name, client = opts.client,
     dir = opts.dir, wait_lock = opts.wait_lock, dry_run = dry,
-    resumed = 0, ran = 0 }, Workflow)
+    resumed = 0, ran = 0, seen = {} }, Workflow)
   -- the lock is taken now, so a run holds it from its first step on
   if self.client then self:open_journal() end
   return self
@@ -104,8 +104,15 @@ end
 local COLLECTION = { connection = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }
 
-local function get_entity(c, kind, id)
-  return c[COLLECTION[kind]]:get(id)
+-- One read per entity per run: what this run read of it (false: gone),
+-- until a step of this run changes it.
+local function get_entity(self, c, kind, id)
+  local e = self.seen[id]
+  if e == nil then
+    e = c[COLLECTION[kind]]:get(id) or false
+    self.seen[id] = e
+  end
+  return e or nil
 end
 
 -- Reads a finished step's results back; nil when one is gone.
@@ -114,7 +121,7 @@ local function restore(self, rec)
   local out = { n = #(rec.values or {}) }
   for i, v in ipairs(rec.values or {}) do
     if v.kind then
-      local e = get_entity(c, v.kind, v.id)
+      local e = get_entity(self, c, v.kind, v.id)
       if e == nil then return nil end
       c.claimed = c.claimed or {}
       c.claimed[e.id] = true
@@ -124,6 +131,40 @@ local function restore(self, rec)
     end
   end
   return out
+end
+
+-- The etag the journal last recorded for an entity: what this workflow
+-- left it as, by the latest finished step that changed it.
+local function last_etag(self, id)
+  local etag
+  for _, s in ipairs(self:open_journal().data.steps) do
+    for _, t in ipairs(s.state == "done" and s.touched or {}) do
+      if t.id == id then etag = t.etag end
+    end
+  end
+  return etag
+end
+
+-- Whether every entity a finished step changed is still as the workflow
+-- left it: it exists and carries the etag last recorded for it (so it
+-- was not deleted, republished, disabled or edited since). One GET per
+-- entity. `--trust-state` skips this.
+local function still_applied(self, rec)
+  if runtime.trust_state or rec.touched == nil then return true end
+  local c = the_client(self)
+  for _, t in ipairs(rec.touched) do
+    local e = get_entity(self, c, t.kind, t.id)
+    if e == nil then return false end
+    local want = last_etag(self, t.id)
+    if want ~= nil and e.etag ~= want then return false end
+  end
+  return true
+end
+
+local function record_touched(ctx)
+  local out = json.array()
+  for i, id in ipairs(ctx.changed) do out[i] = ctx.changed[id] end
+  return #out > 0 and out or nil
 end
 
 local function record_values(results)
@@ -145,7 +186,8 @@ end
 
 local function run_fn(self, rec, fn)
   local co = coroutine.running()
-  local ctx = setmetatable({ wf = self, rec = rec, consumed = {} }, Step)
+  local ctx = setmetatable({ wf = self, rec = rec, consumed = {},
+    changed = {} }, Step)
   local prev = active[co]
   active[co] = ctx
   local results = table.pack(xpcall(fn, function(e)
@@ -155,6 +197,7 @@ local function run_fn(self, rec, fn)
     return e
   end, self))
   active[co] = prev
+  results.touched = record_touched(ctx)
   return results
 end
 
@@ -173,7 +216,7 @@ function Workflow:step(name, fn)
   local rec = self:open_journal():ensure_step(name)
   if rec.state == "done" then
     local out = restore(self, rec)
-    if out then
+    if out and still_applied(self, rec) then
       self.resumed = self.resumed + 1
       progress.step(self.name, name, "resumed")
       return table.unpack(out, 1, out.n)
@@ -203,6 +246,7 @@ function Workflow:step(name, fn)
   end
   local results = table.pack(table.unpack(r, 2, r.n))
   rec.values = record_values(results)
+  rec.touched = r.touched
   rec.state, rec.finished = "done", now()
   self:save()
   self.ran = self.ran + 1
@@ -320,7 +364,7 @@ end
 function Step:adopt(c, it)
   local found
   if it.id then
-    found = get_entity(c, it.kind, it.id)
+    found = c[COLLECTION[it.kind]]:get(it.id)
     if found == nil then
       -- Deleted remotely: create it again under the same intent.
       it.id, it.started = nil, now()
@@ -356,6 +400,19 @@ function Step:intent(kind, name, spec_id)
   end
   self.wf:save()
   return it.started
+end
+
+--- Notes that this step changed an entity (the client calls this after
+-- each PATCH or action, successful or not), with the etag it left (nil
+-- when unknown: the change failed and may have landed).
+-- @tparam string kind the entity kind
+-- @tparam string id its id
+-- @tparam[opt] string etag the etag the service answered
+function Step:touched(kind, id, etag)
+  local changed = self.changed  -- ids in order, and each id's record
+  if changed[id] == nil then changed[#changed + 1] = id end
+  changed[id] = { kind = kind, id = id, etag = etag }
+  self.wf.seen[id] = nil  -- what was read of it before is stale now
 end
 
 --- Notes the id of what was created. It reaches the disk with the next

@@ -9,7 +9,9 @@
 --                    "intents": [ {"kind": "connection", "name": "...",
 --                                  "spec": "<spec id>", "started": 1.7e9,
 --                                  "id": "<id once known>"} ],
---                    "values": [ {"kind": "connection", "id": "..."} ] } ] }
+--                    "values": [ {"kind": "connection", "id": "..."} ],
+--                    "touched": [ {"kind": "flow", "id": "...",
+--                                  "etag": "<as the change left it>"} ] } ] }
 --
 -- The store is `--state PATH|URL` (runtime.state), else `FLOWLUA_STATE`,
 -- else `state.db` in the journal directory given to the workflow

@@ -13,7 +13,10 @@
 -- arrays), reset (the connection is closed, no answer), empty (a 200
 -- without a body), redirect (a 302 to another host, with a token in the
 -- Location's query), down (a 502 proxy page, and the request never
--- reaches the service: nothing happens). METHOD may also be ACTION: the
+-- reaches the service: nothing happens), blackhole (never answered
+-- within an hour, and never done: the emulator does not see the request;
+-- serve it from its own process, spec/support/serve.lua, which can be
+-- killed). METHOD may also be ACTION: the
 -- POSTs of publish, enable and disable only. `KIND@METHOD/N` spoils only
 -- the first N such requests of that sandbox; later ones are answered
 -- honestly (a fault that passes).
@@ -108,6 +111,9 @@ return function(config)
       local res = { headers = {} }
       spoil.html(res)
       return res
+    end
+    if kind == "blackhole" then
+      return { status = 504, delay = 3600 }
     end
     local res = emulator:handle(req)
     if spoil[kind] then spoil[kind](res) end
