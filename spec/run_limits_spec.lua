@@ -113,7 +113,8 @@ describe("a create that never answers", function()
     pipe:close()
   end)
 
-  it("ends a run with --timeout 2 well within 30 s, naming the timeout",
+  it("ends a run with --timeout 2 within its documented bound, naming the "
+    .. "timeout",
     function()
       local script = proc.tempfile([[
         local flowlua = require "flowlua"
@@ -134,8 +135,9 @@ describe("a create that never answers", function()
       local _, err, code = proc.run({ "run", "--timeout", "2", script },
         { env = env })
       local took = require("flowlua.core").sys.monotime() - started
-      -- 8 attempts of 2 s, at most 9.1 s of backoff, and quick reads
-      assert.is_true(took < 30, ("took %.1f s"):format(took))
+      -- the bound docs/client.md gives: no attempt starts 60 s after the
+      -- first, each ends within 2 s; the reads are quick (+3 s margin)
+      assert.is_true(took < 65, ("took %.1f s"):format(took))
       assert.equal(1, code)
       assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
         .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
