@@ -278,6 +278,12 @@ describe("the client's runs and source operations", function()
     local steps = plan.steps()
     assert.same("request", steps[#steps].action)
     assert.same("POST /connectionSpecs", steps[#steps].detail)
+    -- a search changes nothing: sent under dry run too
+    local found = dry:request("POST", "/flowSpecs/search",
+      { body = { queryString = "CloudStorage" } })
+    assert.same("CloudStorageToAEP", found.items[1].name)
+    assert.same(before + 1, dry:request_counts().POST)
+    assert.same(#steps, #plan.steps())
     plan.reset()
     dry.http:close()
   end)

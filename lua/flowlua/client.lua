@@ -19,6 +19,7 @@ local auth = require "flowlua.auth"
 local log = require "flowlua.log"
 local entity = require "flowlua.entity"
 local runs = require "flowlua.entity.runs"
+local raw = require "flowlua.entity.raw"
 local task = require "flowlua.task"
 local stop = require "flowlua.stop"
 
@@ -157,6 +158,9 @@ end
 -- behind a moved host, a login page). It is reported at once, never
 -- re-sent and never taken for "no id, look for what it made".
 local MUTATIONS = { POST = true, PATCH = true, PUT = true, DELETE = true }
+-- Raw requests sent exactly once (flowlua.entity.raw); a PUT replaces
+-- the whole resource, so sending it twice does no harm.
+local ONCE = { POST = true, PATCH = true, DELETE = true }
 local REDIRECTS = { [301] = true, [302] = true, [303] = true, [307] = true,
   [308] = true }
 
@@ -229,15 +233,22 @@ end
 --- Sends a request and raises a structured error on failure: the raw
 -- way to any operation of the service.
 -- Under `--dry-run` a POST, PATCH, PUT or DELETE is recorded in the plan
--- and not sent (the answer is `{}`). GET, PUT and DELETE are retried
--- after an ambiguous failure, as reads and idempotent writes are; a POST
--- or PATCH is sent once unless `opts.idempotent` says it may be repeated.
+-- and not sent (the answer is `{}`); a search (`POST /{kind}/search`)
+-- changes nothing and is sent. GET, PUT and searches are retried after an
+-- ambiguous failure, as reads and idempotent writes are. A POST, PATCH or
+-- DELETE is sent exactly once, as the first-class methods are
+-- (flowlua.entity.raw): after an ambiguous failure the service is read
+-- to see whether it landed before it is sent again; one that cannot be
+-- read back that way is not sent again unless `opts.landed(err)` reads
+-- it (returns the result, or nil when the change is not there), or
+-- `opts.idempotent = true` says repeating it is harmless.
 -- @tparam string method HTTP method
 -- @tparam string path path below the Flow Service base, with its query
 -- @tparam[opt] table opts `{body = table or string, headers =,
---   idempotent =}`
+--   idempotent =, landed =}`
 -- @treturn table the decoded body
--- @treturn table the response (nil under dry run)
+-- @treturn table the response (nil under dry run, or when the answer
+--   was read back after a lost one)
 -- @usage aep:request("POST", "/runs/" .. id .. "/action?op=re-trigger")
 function Client:request(method, path, opts)
   if type(method) ~= "string" or type(path) ~= "string" then
@@ -247,16 +258,22 @@ function Client:request(method, path, opts)
     error("bad argument #3 to 'request' (table expected)", 2)
   end
   method = method:upper()
+  if method == "POST" and path:match("^/%a+/search%f[?\0]") then
+    method, opts = "SEARCH", opts or {}  -- a read: sent under dry run too
+  end
   if self.dry_run and MUTATIONS[method] then
     require("flowlua.plan").add{ action = "request",
       detail = method .. " " .. path:gsub("%?.*$", "") }
     return {}, nil
   end
   opts = opts or {}
-  if opts.idempotent == nil and MUTATIONS[method] then
-    opts = merge(merge({}, opts), { idempotent = method == "PUT"
-      or method == "DELETE" })
+  if ONCE[method] and not opts.idempotent then
+    return raw.mutate(self, method, path, opts), nil
   end
+  if opts.idempotent == nil and (method == "PUT" or method == "SEARCH") then
+    opts = merge(merge({}, opts), { idempotent = true })
+  end
+  if method == "SEARCH" then method = "POST" end
   local data, err = self:call(method, path, opts)
   if data == nil then error(err, 0) end
   return data, err
@@ -272,8 +289,10 @@ local function all_pages(self, path, first, body)
     local token = type(href) == "string"
       and href:match("continuationToken=([^&]+)")
     if not token then return out end
-    data = self:request("POST", path .. "?continuationToken=" .. token,
+    local err
+    data, err = self:call("POST", path .. "?continuationToken=" .. token,
       { body = body, idempotent = true })
+    if data == nil then error(err, 0) end
   end
 end
 

@@ -132,8 +132,6 @@ local function placeholder(c, flow_id, params)
     metrics = { statusSummary = { status = "planned" } } })
 end
 
--- The run an ambiguous POST may have started: a run of the flow with the
--- same params.startTime, not among the ids known before the POST.
 -- The newest `n` runs of a flow (one page).
 local function newest(c, flow_id, n)
   local out = {}
@@ -145,34 +143,51 @@ local function newest(c, flow_id, n)
   return out
 end
 
-local function find_started(c, flow_id, start_time, known)
-  for _, r in ipairs(newest(c, flow_id, 20)) do
-    local p = type(r.params) == "table" and r.params or {}
-    if not known[r.id] and tonumber(p.startTime) == start_time then
-      return r
-    end
-  end
-end
-
 local function known_ids(c, flow_id)
   local out = {}
   for _, r in ipairs(newest(c, flow_id, 20)) do out[r.id] = true end
   return out
 end
 
--- POSTs something that starts a run; reconciles an ambiguous failure.
-local function start(c, path, body, flow_id, start_time)
+--- How to tell whether a POST that starts a run of a flow landed: a
+-- run of the flow with `params.startTime == start_time` (any run when
+-- nil) that was not there before (the runs known now are read at once,
+-- before the POST).
+-- @tparam table c the client
+-- @tparam string flow_id
+-- @tparam number|nil start_time epoch seconds
+-- @treturn function `landed()` → the run, or nil
+function runs.started_since(c, flow_id, start_time)
   local known = known_ids(c, flow_id)
-  local data, err = c:call("POST", path, { body = body, idempotent = false })
-  if data and type(data.id) == "string" then
-    return fetch(c, data.id) or runs.wrap(c, data)
+  return function()
+    for _, r in ipairs(newest(c, flow_id, 20)) do
+      local p = type(r.params) == "table" and r.params or {}
+      if not known[r.id] and (start_time == nil
+          or tonumber(p.startTime) == start_time) then
+        return r
+      end
+    end
   end
-  if err and mutate.ambiguous(err) then
-    local found = find_started(c, flow_id, start_time, known)
-    if found then return found end
-  end
-  error(err or errors.new("network", { message = "the answer to a run "
-    .. "request has no id", sent = true }), 0)
+end
+
+-- POSTs something that starts a run, exactly once (flowlua.entity.mutate):
+-- after an ambiguous failure the flow's runs are read; the run is there
+-- (done) or it is sent again, as the client's retry policy allows.
+local function start(c, path, body, flow_id, start_time)
+  return mutate.run(c, {
+    send = function()
+      local data, err = c:call("POST", path, { body = body,
+        idempotent = false })
+      if data and type(data.id) ~= "string" then
+        return nil, errors.from_network("the answer to a run request has "
+          .. "no id", { kind = "protocol", sent = true }, "POST",
+          c.base_url .. path)
+      end
+      return data, err
+    end,
+    done = function(data) return fetch(c, data.id) or runs.wrap(c, data) end,
+    landed = runs.started_since(c, flow_id, start_time),
+  })
 end
 
 --- Re-triggers the run (a failed run, or a successful one that ingested
