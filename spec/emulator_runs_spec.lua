@@ -242,6 +242,55 @@ describe("emulator runs with --faults run-fail=1", function()
   end)
 end)
 
+describe("emulator connections with --faults auth-fail", function()
+  it("fails every connection's test, explore and runs at rate 1", function()
+    local dir = fs.tmpdir()
+    fs.write(dir .. "/x.csv", "id\n1\n")
+    local e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir,
+      "--faults", "auth-fail=1" })
+    local c = emu.client(e.url)
+    local id, base = flow_on(c, "/x.csv",
+      { startTime = os.time(), frequency = "hour", interval = 1 })
+    local test = c:get("/connections/" .. base .. "/test")
+    local explore = c:get("/connections/" .. base .. "/explore?objectType=root")
+    local run = runs_until(c, id, finished(1))[1]
+    e:stop()
+    fs.remove(dir)
+    assert.same({ result = false }, test.json)
+    assert.same(400, explore.status)
+    assert.truthy(explore.body:find("1100-400", 1, true))
+    assert.truthy(explore.body:find("injected fault: --faults auth-fail", 1,
+      true), explore.body)
+    assert.same("failed", run.metrics.statusSummary.status)
+    local errs = run.metrics.statusSummary.errors
+    assert.same("CONNECTOR-1001-500", errs[#errs].code)
+    assert.truthy(errs[#errs].message:find("auth-fail", 1, true))
+  end)
+
+  it("draws once per connection: each stays wrong or right", function()
+    local e = assert(emu.spawn{ "--faults", "auth-fail=0.5,seed=9" })
+    local c = emu.client(e.url)
+    local seen = {}
+    for _ = 1, 20 do
+      local base = c:post("/connections", emu.base_body()).json.id
+      local first = c:get("/connections/" .. base .. "/test").json.result
+      assert.same(first, c:get("/connections/" .. base .. "/test").json.result)
+      seen[first] = true
+    end
+    e:stop()
+    -- 20 draws at one half: both answers (all alike: 2 in a million)
+    assert.same({ [true] = true, [false] = true }, seen)
+  end)
+
+  it("refuses a rate out of range", function()
+    local e, err, code = emu.spawn{ "--faults", "auth-fail=-1" }
+    assert.is_nil(e)
+    assert.same(1, code)
+    assert.truthy(err:find("rate of auth-fail must be a number from 0 to 1",
+      1, true), err)
+  end)
+end)
+
 describe("emulator storage without --files", function()
   it("is an empty folder beside the state file", function()
     local dir = fs.tmpdir()

@@ -57,11 +57,12 @@ function app.new(cfg)
   local specs = catalogue.load()
   prepare_specs(specs)
   local seed = string.unpack("<i8", require("flowlua.core").sys.random(8))
-  local spec, run_fail = run_faults.split(cfg.faults)
+  local spec, run_fail, auth_fail = run_faults.split(cfg.faults)
   local parsed = faults.parse(spec)
   local env = { clock = clock.new(cfg.time_scale),
     storage = storage.new(cfg.files),
-    run_fails = run_faults.new(run_fail, parsed.seed or seed) }
+    run_fails = run_faults.new(run_fail, parsed.seed or seed),
+    auth_fails = run_faults.per_key(auth_fail, parsed.seed or seed) }
   return setmetatable({ env = env, scheduler = scheduler.new(env),
     specs = specs,
     state = cfg.state,

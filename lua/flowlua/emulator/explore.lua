@@ -33,10 +33,11 @@ end
 -- @tparam table ctx
 -- @tparam string id
 -- @treturn table response
-function explore.test(_, ctx, id)
+function explore.test(env, ctx, id)
   local conn = ctx.sb:get("connections", id)
   if conn == nil then return not_found("connections", id) end
-  return errors.json(200, { result = ingest.wrong_credential(conn) == nil })
+  return errors.json(200,
+    { result = ingest.wrong_credential(conn, env) == nil })
 end
 
 local function param(q, name)
@@ -96,11 +97,11 @@ function explore.connection(env, ctx, id, q)
       .. "connection %s is not a cloud storage source; it cannot be "
       .. "explored"):format(id))
   end
-  local wrong = ingest.wrong_credential(conn)
+  local wrong = ingest.wrong_credential(conn, env)
   if wrong then
     return errors.flow("1100-400", ("The request could not be processed. "
       .. "Error from flow provider: authentication failed for connection %s "
-      .. "(auth.params.%s)"):format(id, wrong))
+      .. "(%s)"):format(id, wrong))
   end
   return browse(env, q)
 end

@@ -23,10 +23,17 @@ ingest.PROCESS_ERROR = "CONNECTOR-2001-500"
 -- `host`, `s3AccessKey`, `userName`).
 ingest.WRONG = "wrong-"
 
---- The name of the auth parameter marked wrong, or nil.
+--- Why the connection's credentials are wrong, or nil: the auth
+-- parameter marked wrong (`auth.params.userid`), or the fault spec's
+-- `auth-fail` draw for its id.
 -- @tparam table|nil conn a base connection
+-- @tparam[opt] table env the emulator's environment (`auth_fails`)
 -- @treturn string|nil
-function ingest.wrong_credential(conn)
+function ingest.wrong_credential(conn, env)
+  if conn and env and env.auth_fails and type(conn.id) == "string"
+      and env.auth_fails(conn.id) then
+    return "injected fault: --faults auth-fail"
+  end
   local params = conn and type(conn.auth) == "table" and conn.auth.params
   if type(params) ~= "table" then return nil end
   local names = {}
@@ -36,7 +43,7 @@ function ingest.wrong_credential(conn)
     end
   end
   table.sort(names)
-  return names[1]
+  return names[1] and ("auth.params." .. names[1])
 end
 
 local function truthy(v)
@@ -77,10 +84,10 @@ end
 local function source(ctx, env, out, sc, window)
   local base = sc.baseConnectionId
     and ctx.sb:get("connections", sc.baseConnectionId)
-  local wrong = ingest.wrong_credential(base)
+  local wrong = ingest.wrong_credential(base, env)
   if wrong then
     return copy_failure(out, ("Authentication failed for base connection %s "
-      .. "(auth.params.%s)"):format(base.id, wrong))
+      .. "(%s)"):format(base.id, wrong))
   end
   local path = type(sc.params) == "table" and sc.params.path or nil
   local list = type(path) == "string"
