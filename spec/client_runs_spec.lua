@@ -264,6 +264,15 @@ describe("the client's runs and source operations", function()
   it("sends any operation raw, and plans a raw mutation under dry run", function()
     local data = aep:request("GET", "/connectionSpecs/" .. AFS)
     assert.same(AFS, data.items[1].id)
+    local b = base_conn()
+    local posts = aep:request_counts().POST
+    local ok, err = pcall(aep.request, aep, "POST", "/connections/" .. b.id
+      .. "/action?op=FINALIZE")
+    assert.is_false(ok)
+    assert.same("service", err.kind)
+    assert.same(400, err.status)
+    assert.truthy(tostring(err.code):find("1402-400", 1, true), err.code)
+    assert.same(posts + 1, aep:request_counts().POST)  -- not an ambiguous one
     local dry = flowlua.connect{ endpoint = e.url, ims_url = e.url,
       client_id = "spec-client", client_secret = "spec-secret",
       org_id = emu.ORG, scopes = "openid,AdobeID", sandbox = "prod",
