@@ -96,10 +96,29 @@ describe("flowlua run with http_proxy set", function()
   end)
 end)
 
+local HUNG_CREATE = [[
+  local flowlua = require "flowlua"
+  local aep = flowlua.connect()
+  aep.connections:create({
+    name = "ACME Azure File Storage Base Connection",
+    auth = { specName = "Basic Authentication", params = {
+      host = "acme.file.core.windows.net", userid = "acme",
+      password = "s3cret" } },
+    connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+      version = "1.0" } }, { draft = true })
+]]
+
 describe("a create that never answers", function()
   -- The hostile service in its own process (its requests are held for an
   -- hour, so it is killed, not closed); creates vanish in it unanswered.
   local pipe, pid, url
+
+  local function hung_env()
+    return { FLOWLUA_ENDPOINT = url, FLOWLUA_IMS_URL = url,
+      FLOWLUA_CLIENT_ID = "c", FLOWLUA_CLIENT_SECRET = "s",
+      FLOWLUA_ORG_ID = emu.ORG, FLOWLUA_SCOPES = "openid",
+      FLOWLUA_SANDBOX = "blackhole@POST" }
+  end
 
   setup(function()
     pipe = assert(io.popen(("sh -c 'echo $$; exec \"$0\" \"$@\"' %s run "
@@ -116,21 +135,8 @@ describe("a create that never answers", function()
   it("ends a run with --timeout 2 within its documented bound, naming the "
     .. "timeout",
     function()
-      local script = proc.tempfile([[
-        local flowlua = require "flowlua"
-        local aep = flowlua.connect()
-        aep.connections:create({
-          name = "ACME Azure File Storage Base Connection",
-          auth = { specName = "Basic Authentication", params = {
-            host = "acme.file.core.windows.net", userid = "acme",
-            password = "s3cret" } },
-          connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
-            version = "1.0" } }, { draft = true })
-      ]])
-      local env = { FLOWLUA_ENDPOINT = url, FLOWLUA_IMS_URL = url,
-        FLOWLUA_CLIENT_ID = "c", FLOWLUA_CLIENT_SECRET = "s",
-        FLOWLUA_ORG_ID = emu.ORG, FLOWLUA_SCOPES = "openid",
-        FLOWLUA_SANDBOX = "blackhole@POST" }
+      local script = proc.tempfile(HUNG_CREATE)
+      local env = hung_env()
       local started = require("flowlua.core").sys.monotime()
       local _, err, code = proc.run({ "run", "--timeout", "2", script },
         { env = env })
@@ -141,5 +147,19 @@ describe("a create that never answers", function()
       assert.equal(1, code)
       assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
         .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
+    end)
+
+  it("ends at the deadline, not after the retries, pauses included",
+    function()
+      local started = require("flowlua.core").sys.monotime()
+      local _, err, code = proc.run({ "run", "--timeout", "2", "--deadline",
+        "8s", proc.tempfile(HUNG_CREATE) }, { env = hung_env() })
+      local took = require("flowlua.core").sys.monotime() - started
+      -- the deadline, its 3 s grace, a margin
+      assert.is_true(took < 13, ("took %.1f s"):format(took))
+      assert.equal(4, code)
+      assert.matches("\nflowlua: stopped, the deadline %(8s%) passed: no "
+        .. "workflow had started\nflowlua: to run it again: flowlua run "
+        .. "%-%-timeout 2 %-%-deadline 8s [^\n]+\n$", err)
     end)
 end)

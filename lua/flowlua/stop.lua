@@ -95,6 +95,21 @@ function stop.cut()
   cut[coroutine.running()] = true
 end
 
+--- Whether a pause of `delay` seconds before another attempt of a change
+-- is worth waiting: not once the run stops, nor when the pause would end
+-- past the deadline (the change would be refused then). When not, the
+-- running coroutine's failure is the stop's (see `caused`).
+-- @tparam number delay seconds
+-- @treturn boolean
+function stop.may_wait(delay)
+  local left = stop.time_left()
+  if stop.check() == nil and (left == nil or delay < left - stop.grace) then
+    return true
+  end
+  stop.cut()
+  return false
+end
+
 --- True when the stop caused the running coroutine's failure: the run
 -- is stopping, or a request of this coroutine was cut short.
 -- @treturn boolean
@@ -166,6 +181,11 @@ function stop.summary(argv)
   local c = stop.counts()
   local words = {}
   for i, w in ipairs(argv) do words[i] = quote(w) end
+  if #order == 0 then  -- a script without workflows: nothing to count
+    return ("flowlua: stopped, %s: no workflow had started\n"
+      .. "flowlua: to run it again: %s\n"):format(stop.why(),
+      table.concat(words, " "))
+  end
   return ("flowlua: stopped, %s: %d finished, %d failed, %d not finished "
     .. "(%d of them not started); the state is saved\n"
     .. "flowlua: to resume, run the same command: %s\n"):format(stop.why(),

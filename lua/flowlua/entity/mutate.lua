@@ -26,6 +26,7 @@
 
 local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
+local stop = require "flowlua.stop"
 
 local mutate = {}
 
@@ -38,10 +39,12 @@ function mutate.ambiguous(err)
   return err.kind == "service" and err.status >= 500
 end
 
--- Waits before attempt n + 1; false when the policy allows no more.
+-- Waits before attempt n + 1; false when the policy allows no more, or
+-- when the run stops before the wait would end (flowlua.stop: a deadline
+-- bounds the whole run, pauses included).
 local function paused(policy, n, started)
   local delay = policy and policy:pause(n, sys.monotime() - started)
-  if not delay then return false end
+  if not delay or not stop.may_wait(delay) then return false end
   task.sleep(delay)
   return true
 end
