@@ -31,6 +31,10 @@ cli.commands = {
     summary = "disable flows by id, filter or all" },
   { name = "adopt", module = "flowlua.cli.adopt",
     summary = "bring a flow tree made elsewhere under a workflow's state" },
+  { name = "plan", module = "flowlua.cli.plan",
+    summary = "show what apply would change to match a flows.lua file" },
+  { name = "apply", module = "flowlua.cli.apply",
+    summary = "make the sandbox match a flows.lua file" },
 }
 
 cli.USAGE = "usage: flowlua [--help] [--version] COMMAND [OPTIONS] [ARGS]"
