@@ -90,9 +90,24 @@ end
 -- its wait would end past the deadline): their failure is the stop's.
 local cut = setmetatable({}, { __mode = "k" })
 
+--- Whether the deadline cut some work short before it passed.
+stop.cut_short = false
+
 --- Marks the running coroutine's request as cut short by the stop.
 function stop.cut()
   cut[coroutine.running()] = true
+  stop.cut_short = true
+end
+
+--- At the end of a run: work given up because its next attempt would
+-- have started past the deadline makes the run one the deadline stopped
+-- (summary, exit status 4), even if it ended just before the deadline.
+-- @treturn string|nil the reason the run stopped
+function stop.settle()
+  if stop.reason == nil and stop.cut_short then
+    stop.reason, stop.at = "deadline", sys.monotime()
+  end
+  return stop.check()
 end
 
 --- Whether a pause of `delay` seconds before another attempt of a change

@@ -220,7 +220,7 @@ function run.main(args)
   local ok, msg, err = call_script(chunk, script_args)
   if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end
-  if stop.reason then return stopped(msg, args) end
+  if stop.settle() then return stopped(msg, args) end
   if not ok then io.stderr:write("flowlua: ", msg, "\n") end
   local refused = refused_status(ok, err)
   if refused then return refused end
