@@ -102,6 +102,59 @@ teardown(function()
   srv:close()
 end)
 
+describe("a change whose answer arrives", function()
+  it("is not read back: a source costs 9 changes and the 3 spec reads",
+    function()
+      local aep = connect("honest")
+      local base, src, tgt, flow = drafts(aep)
+      flow:publish_all()
+      -- 4 draft creates + 4 publishes, the flow's update, and one read
+      -- per distinct spec (two connection specs, the flow spec by name)
+      assert.same({ POST = 8, PATCH = 1, GET = 3 }, aep:request_counts())
+      for path, e in pairs{ ["/connections/"] = base,
+          ["/sourceConnections/"] = src, ["/targetConnections/"] = tgt,
+          ["/flows/"] = flow } do
+        local item = stored("honest", path .. e.id)
+        assert.equal("enabled", item.state)
+        assert.equal(item.etag, e.etag)
+        assert.equal("enabled", e.state)
+      end
+    end)
+
+  it("a publish of what was published elsewhere reads it and does nothing",
+    function()
+      local aep, other = connect("elsewhere"), connect("elsewhere")
+      local base = aep.connections:create(emu.base_body(), { draft = true })
+      local src = aep.source_connections:create(emu.source_body(base.id),
+        { draft = true })
+      other.connections:get(base.id):publish()
+      other.source_connections:get(src.id):publish()
+      local before = aep:request_counts()
+      assert.equal(src, src:publish())  -- refused (400), read: enabled
+      assert.equal(base, base:publish_all())
+      assert.equal("enabled", src.state)
+      assert.equal("enabled", base.state)
+      local after = aep:request_counts()
+      -- src: its parent known as a draft is read (enabled), its publish
+      -- refused, itself read (enabled); base: known enabled since then
+      assert.equal(before.POST + 1, after.POST)
+      assert.equal(before.GET + 2, after.GET)
+    end)
+
+  it("a parent known as a draft is read before the order is refused",
+    function()
+      local aep, other = connect("parent"), connect("parent")
+      local base = aep.connections:create(emu.base_body(), { draft = true })
+      local src = aep.source_connections:create(emu.source_body(base.id),
+        { draft = true })
+      other.connections:get(base.id):publish()
+      src:publish()
+      assert.equal("enabled", stored("parent", "/sourceConnections/"
+        .. src.id).state)
+      assert.equal("enabled", base.state)
+    end)
+end)
+
 describe("a change whose answer is lost", function()
   it("a create is found by reading and adopted, sent once", function()
     local aep = connect("reset@POST")

@@ -1,6 +1,6 @@
 --- Shared internals of flowlua.entity (not an API): the kinds, the
--- entity class with the private state kept off its fields, and reading
--- an entity by id.
+-- entity class with the private state kept off its fields, reading an
+-- entity by id, and the entities a client knows.
 -- flowlua.entity and its sub-modules (flowlua.entity.check,
 -- flowlua.entity.methods) all build on these; this module requires
 -- none of them, so there is no require cycle.
@@ -100,6 +100,34 @@ end
 base.client_of, base.info = client_of, info
 base.is_placeholder = is_placeholder
 
+-- The entities this client last read or changed, by id (weak: an entity
+-- nobody holds is forgotten). What this client knows of an entity comes
+-- from its last read or from the answer to its own change, so the
+-- publish methods look parents up here before reading them.
+local function known_of(c)
+  c.known = c.known or setmetatable({}, { __mode = "v" })
+  return c.known
+end
+
+--- Notes an entity as the newest this client knows for its id.
+-- @tparam table e the entity
+-- @treturn table e
+function base.remember(e)
+  known_of(private[e].client)[e.id] = e
+  return e
+end
+
+--- The entity of a kind this client knows for an id, or nil.
+-- @tparam table c the client
+-- @tparam string kind the kind
+-- @tparam string id the id
+-- @treturn table|nil
+function base.known(c, kind, id)
+  local e = known_of(c)[id]
+  if e and private[e].kind == kind then return e end
+  return nil
+end
+
 -- Reads an entity by id (a placeholder from this client's dry run, or
 -- the service's); nil when it does not exist.
 local function fetch(c, kind, id)
@@ -114,7 +142,7 @@ local function fetch(c, kind, id)
     c.spec_ids = c.spec_ids or {}
     c.spec_ids[id] = item.connectionSpec.id
   end
-  return item and base.wrap(c, kind, item) or nil
+  return item and base.remember(base.wrap(c, kind, item)) or nil
 end
 base.fetch = fetch
 

@@ -158,12 +158,13 @@ end
 
 -- POSTs a create exactly once (flowlua.entity.mutate): after an
 -- ambiguous failure, the entity the service made is adopted.
--- Returns the id, and the entity when it was found by reading.
+-- Returns the id, and the entity when it was found by reading, or the
+-- answer (`{id, etag}`).
 local function post_create(c, kind, body, spec_id, draft, since)
   local path = KINDS[kind].path .. (draft and "?mode=draft" or "")
   return mutate.run(c, {
     send = function() return send_create(c, path, body) end,
-    done = function(data) return data.id end,
+    done = function(data) return data.id, nil, data end,
     landed = function()
       local found = entity.find_created(c, kind, body.name, spec_id, since,
         c.claimed)
@@ -172,19 +173,25 @@ local function post_create(c, kind, body, spec_id, draft, since)
   })
 end
 
-local function dry_create(c, kind, body, spec, draft)
-  c.dry_seq = (c.dry_seq or 0) + 1
-  local id = ("dry-run:%s:%d"):format(kind, c.dry_seq)
-  -- As the service would show it: without its secret fields.
+-- The entity a create made, as the service would show it: the body
+-- without its secret fields, with the id and etag it was given and the
+-- state the create asked for.
+local function made(c, kind, body, spec, draft, id, etag)
   local item = deep_copy(body)
   for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
     local parts = split_dots(path)
     local parent = get_path(item, { table.unpack(parts, 1, #parts - 1) })
     if type(parent) == "table" then parent[parts[#parts]] = nil end
   end
-  item.id, item.etag = id, '"dry-run"'
+  item.id, item.etag = id, etag
   item.state = draft and "draft" or "enabled"
-  local e = entity.wrap(c, kind, item)
+  return entity.wrap(c, kind, item)
+end
+
+local function dry_create(c, kind, body, spec, draft)
+  c.dry_seq = (c.dry_seq or 0) + 1
+  local id = ("dry-run:%s:%d"):format(kind, c.dry_seq)
+  local e = made(c, kind, body, spec, draft, id, '"dry-run"')
   c.placeholders[id] = e
   plan.add{ action = "create", kind = kind, name = body.name, id = id,
     draft = draft, body = redacted(kind, body, spec),
@@ -214,18 +221,19 @@ local function create(coll, body, opts)
     return adopted
   end
   local since = ctx and ctx:intent(kind, body.name, spec.id) or now()
-  local id, found = post_create(c, kind, body, spec.id, draft, since)
+  local id, found, answer = post_create(c, kind, body, spec.id, draft, since)
   c.claimed = c.claimed or {}
   c.claimed[id] = true
   if ctx then ctx:created(kind, id) end
   remember_secrets(c, id, secrets_present(kind, body, spec), true)
-  local e = found or fetch(c, kind, id)
-  if e == nil then
-    errors.raise("usage", { message = ("%s %s was created but cannot be "
-      .. "read back"):format(KINDS[kind].word, id) })
+  -- The answer says what was made: no read-back unless it was lost.
+  local e = found or made(c, kind, body, spec, draft, id, answer.etag)
+  if KINDS[kind].spec == "connection" then
+    c.spec_ids = c.spec_ids or {}
+    c.spec_ids[id] = spec.id
   end
   private[e].missing = deferred
-  return e
+  return base.remember(e)
 end
 
 ----------------------------------------------------------------------

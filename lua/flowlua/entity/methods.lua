@@ -77,7 +77,7 @@ function methods:refresh()
       method = "GET", url = c.base_url .. entity_path(self) })
   end
   replace_fields(self, fresh)
-  return self
+  return base.remember(self)
 end
 
 local function check_ops(ops)
@@ -141,7 +141,7 @@ local function send_patch(e, ops, opts)
     done = function(data)
       patch.apply(e, ops)
       e.etag, e.version = data.etag or e.etag, data.etag or e.version
-      return e
+      return base.remember(e)
     end,
     repair = function(err)
       if err.kind ~= "service" or err.status ~= 412 then return false end
@@ -211,27 +211,33 @@ function methods:delete()
   })
 end
 
--- The draft parents that must be published before `e`.
+-- A parent as this client knows it (created, read or changed by it),
+-- read only when it is not known.
+local function parent(c, kind, id)
+  return base.known(c, kind, id) or fetch(c, kind, id)
+end
+
+-- The parents that must be published before `e`.
 local function parents(e)
   local c, kind = client_of(e), private[e].kind
   local out = {}
   if (kind == "source" or kind == "target") and e.baseConnectionId then
-    local p = fetch(c, "connection", e.baseConnectionId)
-    if p then out[#out + 1] = p end
+    out[#out + 1] = parent(c, "connection", e.baseConnectionId)
   elseif kind == "flow" then
     for _, which in ipairs{ "source", "target" } do
       for _, id in ipairs(e[which .. "ConnectionIds"] or {}) do
-        local p = fetch(c, which, id)
-        if p then out[#out + 1] = p end
+        out[#out + 1] = parent(c, which, id)
       end
     end
   end
   return out
 end
 
+-- A parent known as a draft may have been published elsewhere since:
+-- it is read before the publish is refused for it.
 local function check_order(e, ps)
   for _, p in ipairs(ps or parents(e)) do
-    if is_draft(p) then
+    if is_draft(p) and is_draft(p:refresh()) then
       errors.raise("order", { parent = { kind = p.kind, id = p.id,
         name = p.name }, message = ("cannot publish %s %q: its %s %q (%s) "
         .. "is still a draft; publish it first, or call publish_all()")
@@ -271,7 +277,7 @@ local function action(e, op, new_state)
     done = function(data)
       e.state = new_state
       if data.etag then e.etag, e.version = data.etag, data.etag end
-      return e
+      return base.remember(e)
     end,
     landed = function()
       if e:refresh().state == new_state then return e end
@@ -279,11 +285,24 @@ local function action(e, op, new_state)
   })
 end
 
--- `fresh`: the entity was just read; `ps`: its parents, just read.
-local function publish_one(e, fresh, ps)
+-- Publishes what this client knows to be a draft, without reading it
+-- first: the create's or the last read's answer said so. If it was
+-- published elsewhere meanwhile, the service refuses (400): it is read
+-- then, and if it is no longer a draft there is nothing to do.
+local function publish_known(e)
+  local ok, err = pcall(action, e, "publish", "enabled")
+  if ok then return e end
+  if errors.is(err, "service") and err.status == 400
+      and not is_draft(e:refresh()) then
+    return e
+  end
+  error(err, 0)
+end
+
+-- `ps`: its parents, when already looked up.
+local function publish_one(e, ps)
   local c = client_of(e)
   local real = not is_placeholder(e.id) and not c.dry_run
-  if real and not fresh then e:refresh() end
   if not is_draft(e) then return e end
   check_order(e, ps)
   check_publishable(e, ps)
@@ -293,7 +312,7 @@ local function publish_one(e, fresh, ps)
     e.state = "enabled"
     return e
   end
-  return action(e, "publish", "enabled")
+  return publish_known(e)
 end
 
 --- Publishes a draft (refused locally, naming the parent, while a parent
@@ -301,7 +320,7 @@ end
 -- Publishing an entity that is not a draft does nothing.
 -- @treturn table the entity
 function methods:publish()
-  return publish_one(self, false)
+  return publish_one(self)
 end
 
 --- Publishes every draft this entity depends on, parents first, then the
@@ -314,10 +333,8 @@ function methods:publish_all()
     seen[e.id] = true
     local ps = parents(e)
     for _, p in ipairs(ps) do visit(p) end
-    if is_draft(e) then publish_one(e, true, ps) end
+    if is_draft(e) then publish_one(e, ps) end
   end
-  local c = client_of(self)
-  if not is_placeholder(self.id) and not c.dry_run then self:refresh() end
   visit(self)
   return self
 end
