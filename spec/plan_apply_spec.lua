@@ -172,6 +172,47 @@ describe("flowlua plan and apply", function()
     assert.equal(0, code, err .. out)
   end)
 
+  it("applies a saved plan only while the entities it read are unchanged",
+    function()
+    local saved = dir .. "/plan.json"
+    local src = find("sourceConnections", "beta source")
+    raw("PATCH", "/sourceConnections/" .. src.id, { { op = "replace",
+      path = "/params/path", value = "/drift.csv" } },
+      { ["If-Match"] = src.etag })
+    local out, err, code = flowlua{ "plan", "--out", saved, "--target",
+      "beta", file }
+    assert.equal(0, code, err)
+    assert.matches("0 to create, 1 to update, 0 to delete\n$", out)
+    local doc = json.decode(assert(io.open(saved)):read("a"))
+    assert.same({ "beta" }, doc.trees)
+    assert.equal(1, #doc.steps)
+    -- the file changing after the plan is saved does not matter: the
+    -- saved plan is applied as planned
+    local text = FLOWS:format(emu.AZURE, emu.DATA_LAKE, emu.AZURE,
+      emu.DATA_LAKE)
+    local f = assert(io.open(file, "wb"))
+    f:write((text:gsub("/beta/account.csv", "/beta/later.csv")))
+    f:close()
+    local flow = find("flows", "beta flow")
+    out, err, code = flowlua{ "apply", "--plan", saved }
+    f = assert(io.open(file, "wb"))
+    f:write(text)
+    f:close()
+    assert.equal(0, code, err)
+    assert.matches("Apply complete: 0 created, 1 updated, 0 deleted\n$", out)
+    assert.equal("/beta/account.csv",
+      find("sourceConnections", "beta source").params.path)
+    -- applied, the source's etag moved on: the same plan is now stale
+    local now = find("sourceConnections", "beta source")
+    out, err, code = flowlua{ "apply", "--plan", saved }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.equal("flowlua: the sandbox changed since the plan was saved; "
+      .. "plan again:\n  tree beta source: " .. doc.etags.beta.source
+      .. " when planned, " .. now.etag .. " now\n", err)
+    assert.equal(flow.etag, find("flows", "beta flow").etag)
+  end)
+
   it("refuses a secret written inline, and exits 1 under "
     .. "--detailed-exitcode", function()
     local bad = dir .. "/inline.lua"

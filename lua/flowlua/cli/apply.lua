@@ -15,9 +15,13 @@ local cmd = {}
 
 local USAGE = "usage: flowlua apply [--json] [--target NAME]... "
   .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] "
-  .. "[-v] FILE"
+  .. "[-v] FILE | --plan PLAN"
 
-local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2] }
+local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
+  { long = "--plan", key = "plan", value = "required", arg = "PLAN",
+    help = "apply a plan saved by `flowlua plan --out PLAN` (no FILE), "
+      .. "only if no entity it read has changed since" },
+}
 
 local HELP = USAGE .. [[
 
@@ -40,15 +44,44 @@ local clean = service.clean
 local DONE = { create = "created", update = "updated", publish = "published",
   enable = "enabled", disable = "disabled" }
 
+-- The plan `flowlua plan --out` saved.
+local function read_saved(opts)
+  if #opts.operands > 0 or opts.target then
+    options.usage_error("--plan takes no FILE and no --target: the saved "
+      .. "plan names them", USAGE)
+  end
+  local f, err = io.open(opts.plan, "rb")
+  if f == nil then error(err, 0) end
+  local doc = json.decode(f:read("a"))
+  f:close()
+  if type(doc) ~= "table" or doc.format ~= "flowlua-plan/1" then
+    error(opts.plan .. ": not a plan saved by flowlua plan --out", 0)
+  end
+  return doc
+end
+
 --- Runs the command.
 -- @tparam table args the arguments after `apply`
 -- @treturn integer exit status
 function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
-  plan_cmd.check_operands(opts, USAGE)
+  local saved = opts.plan and read_saved(opts)
+  if not saved then plan_cmd.check_operands(opts, USAGE) end
   return service.with_client(opts, USAGE, function(c)
-    local all, steps, ids = plan_cmd.make_plan(c, opts, USAGE)
+    local all, steps, ids
+    if saved then
+      all, steps, ids = plan_cmd.plan_text(c, saved.text, saved.file,
+        saved.trees, USAGE)
+      local changed = desired.changed_since(saved.etags, ids)
+      if #changed > 0 then
+        for i, line in ipairs(changed) do changed[i] = clean(line) end
+        error(("the sandbox changed since the plan was saved; plan again:"
+          .. "\n  %s"):format(table.concat(changed, "\n  ")), 0)
+      end
+    else
+      all, steps, ids = plan_cmd.make_plan(c, opts, USAGE)
+    end
     if not opts.json then io.stdout:write(plan_cmd.render(steps), "\n") end
     local done = json.array()
     apply.run(c, all, steps, ids, function(s, e)

@@ -27,6 +27,8 @@ cmd.OWN = {
 local SPECS = service.specs{ cmd.OWN[1], cmd.OWN[2],
   { long = "--detailed-exitcode", key = "detailed",
     help = "exit 0 when there are no changes, 2 when there are, 1 on error" },
+  { long = "--out", key = "out", value = "required", arg = "PLAN",
+    help = "save the plan to PLAN (JSON), for `flowlua apply --plan PLAN`" },
 }
 
 local HELP = USAGE .. [[
@@ -108,19 +110,55 @@ end
 -- @treturn table the trees
 -- @treturn table the steps
 -- @treturn table the live ids by tree
+-- @treturn table the names of the trees planned
+-- @treturn string the file's text
 function cmd.make_plan(c, opts, usage)
-  local all, names = desired.load(opts.operands[1])
-  if opts.target then
-    for _, name in ipairs(opts.target) do
+  local path = opts.operands[1]
+  local f, err = io.open(path, "rb")
+  if f == nil then error(err, 0) end
+  local text = f:read("a")
+  f:close()
+  local all, steps, ids, names = cmd.plan_text(c, text, path, opts.target,
+    usage)
+  return all, steps, ids, names, text
+end
+
+--- Plans from a desired-state file's text.
+-- @tparam table c the client
+-- @tparam string text the file's text
+-- @tparam string path its name
+-- @tparam[opt] table targets the trees to plan (default all)
+-- @tparam string usage
+-- @treturn table the trees
+-- @treturn table the steps
+-- @treturn table the live ids (and etags) by tree
+-- @treturn table the names of the trees planned
+function cmd.plan_text(c, text, path, targets, usage)
+  local all, names = desired.load_text(text, path)
+  if targets then
+    for _, name in ipairs(targets) do
       if all[name] == nil then
         options.usage_error(("--target %s: no such tree in %s"):format(
-          name, opts.operands[1]), usage)
+          name, path), usage)
       end
     end
-    names = opts.target
+    names = targets
   end
   local steps, ids = desired.plan(c, all, names, desired.read_live(c))
-  return all, steps, ids
+  return all, steps, ids, names
+end
+
+-- The plan saved by --out: the file's text (it holds no secret), the
+-- trees planned, the etags read, and the steps (for reading).
+local function save(out, text, path, steps, ids, names)
+  local etags = {}
+  for _, name in ipairs(names) do etags[name] = ids[name].etags end
+  local doc = json.decode(cmd.as_json(steps))
+  doc.format, doc.file, doc.text = "flowlua-plan/1", path, text
+  doc.trees, doc.etags = json.array(names), etags
+  local f = assert(io.open(out, "wb"))
+  f:write(json.encode(doc, { sort_keys = true }), "\n")
+  f:close()
 end
 
 --- Checks that exactly one FILE is given.
@@ -140,7 +178,10 @@ function cmd.main(args)
   if opts.help then print(HELP) return 0 end
   cmd.check_operands(opts, USAGE)
   return service.with_client(opts, USAGE, function(c)
-    local _, steps = cmd.make_plan(c, opts, USAGE)
+    local _, steps, ids, names, text = cmd.make_plan(c, opts, USAGE)
+    if opts.out then
+      save(opts.out, text, opts.operands[1], steps, ids, names)
+    end
     io.stdout:write(opts.json and cmd.as_json(steps) or cmd.render(steps),
       "\n")
     service.report_requests(c, "plan")

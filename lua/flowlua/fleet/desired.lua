@@ -67,7 +67,20 @@ end
 -- @treturn table trees by name
 -- @treturn table their names, sorted
 function desired.load(path)
-  local chunk, err = loadfile(path, "t", {})
+  local f, err = io.open(path, "rb")
+  if f == nil then error(err, 0) end
+  local text = f:read("a")
+  f:close()
+  return desired.load_text(text, path)
+end
+
+--- Reads a desired-state file's text (as `desired.load`).
+-- @tparam string text the file's text
+-- @tparam string path its name, for messages
+-- @treturn table trees by name
+-- @treturn table their names, sorted
+function desired.load_text(text, path)
+  local chunk, err = load(text, "@" .. path, "t", {})
   if chunk == nil then error(err, 0) end
   local ok, trees = pcall(chunk)
   if not ok then fail(path, tostring(trees)) end
@@ -230,6 +243,7 @@ local function entity_steps(c, tree_name, tree, kind, live, ids, out)
   local where = ("tree %q %s"):format(tree_name, kind)
   check_secrets(kind, body_of(kind, e, spec, ids), spec, where)
   local current = live[kind][e.name]
+  ids.etags[kind] = current and current.etag or "absent"
   local step = { tree = tree_name, kind = kind, name = e.name }
   if current == nil then
     step.action = "create"
@@ -270,11 +284,13 @@ end
 -- @tparam table live `desired.read_live`'s result
 -- @treturn table list of steps `{tree, kind, name, action ("create",
 --   "update", "publish", "enable", "disable"), id, etag, entity, ops}`
--- @treturn table the live ids by tree and kind (`ids[tree][kind]`)
+-- @treturn table the live ids by tree and kind (`ids[tree][kind]`), and
+--   the etags the plan read (`ids[tree].etags[kind]`, "absent" for an
+--   entity to create): a saved plan is applied only if they still hold
 function desired.plan(c, trees, names, live)
   local out, all = {}, {}
   for _, name in ipairs(names) do
-    local tree, ids = trees[name], {}
+    local tree, ids = trees[name], { etags = {} }
     all[name] = ids
     for _, kind in ipairs(desired.KINDS) do
       entity_steps(c, name, tree, kind, live, ids, out)
@@ -296,6 +312,29 @@ function desired.counts(steps)
     disable = 0 }
   for _, s in ipairs(steps) do n[s.action] = n[s.action] + 1 end
   return n
+end
+
+--- What changed in the sandbox since a plan was saved: one line per
+-- entity whose etag differs (or that appeared or went away).
+-- @tparam table saved the saved plan's etags by tree and kind
+-- @tparam table ids `desired.plan`'s second result, read now
+-- @treturn table list of lines (empty: nothing changed)
+function desired.changed_since(saved, ids)
+  local out = {}
+  local names = {}
+  for name in pairs(saved) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    for _, kind in ipairs(desired.KINDS) do
+      local was = saved[name][kind]
+      local now = ids[name] and ids[name].etags[kind]
+      if was ~= now then
+        out[#out + 1] = ("tree %s %s: %s when planned, %s now"):format(name,
+          kind, tostring(was), tostring(now))
+      end
+    end
+  end
+  return out
 end
 
 desired.ENTITY_KIND = ENTITY_KIND
