@@ -224,6 +224,56 @@ describe("tree operations", function()
     assert.equal("draft", have[t.d1.flow].state)
   end)
 
+  it("reschedule --dry-run shows each PATCH and its body, and sends none",
+    function()
+    reset_tally(server.url)
+    local out, err, code = flowlua{ "reschedule", "--dry-run", "--frequency",
+      "day", "--interval", "1", "--start", "2030-01-02T03:04:05Z", t.t5.flow }
+    assert.equal(0, code, err)
+    assert.equal(table.concat({
+      "Plan (dry run, nothing was changed): 1 step",
+      '  1. update flow "t5 flow"',
+      "       PATCH /data/foundation/flowservice/flows/" .. t.t5.flow,
+      '       [{"op":"add","path":"/scheduleParams","value":{"frequency":'
+        .. '"day","interval":1,"startTime":1893553445}}]',
+      "reschedule: 1 flow to reschedule, 0 already on it, 0 not found", "" },
+      "\n"), out)
+    assert.is_nil(tally(server.url).requests["PATCH /flows/{id}"])
+  end)
+
+  it("reschedules by filter exactly once under faults; a second run sends "
+    .. "nothing", function()
+    restart{ "--faults", "drop=0.4,seed=6" }
+    local out, err, code = flowlua{ "reschedule", "--filter", "state==enabled",
+      "--frequency", "hour", "--interval", "3" }
+    assert.equal(0, code, err)
+    -- t4 and t5 (share-a and share-b were disabled above)
+    assert.truthy(out:find("\nreschedule: 2 flows rescheduled, 0 already on "
+      .. "it, 0 not found\n$"), out)
+    -- a lost answer was settled by reading the flow back: no PATCH twice
+    local n = tally(server.url).requests
+    assert.equal(2, n["PATCH /flows/{id}"], json.encode(n))
+    assert.is_true(n["GET /flows/{id}"] >= 1, json.encode(n))
+    out, err, code = flowlua{ "reschedule", "--filter", "state==enabled",
+      "--frequency", "hour", "--interval", "3" }
+    assert.equal(0, code, err)
+    assert.truthy(out:find("reschedule: 0 flows rescheduled, 2 already on "
+      .. "it, 0 not found\n$"), out)
+    restart()
+    local e = emu.start{ state = state }
+    local _, items = trees.census(trees.settings_for(e.url, "ops"))
+    e:stop()
+    local on = 0
+    for _, f in ipairs(items.flows) do
+      local sp = f.scheduleParams
+      if f.state == "enabled" then
+        assert.same({ "hour", 3 }, { sp.frequency, sp.interval })
+        on = on + 1
+      end
+    end
+    assert.equal(2, on)
+  end)
+
   it("enable --dry-run names each request; --all goes alone", function()
     reset_tally(server.url)
     local _

@@ -21,12 +21,17 @@ local function usage_of(verb)
     .. "[FLOW_ID...]"):format(verb)
 end
 
-local SPECS = service.specs{
+--- The options that choose flows (shared with `reschedule`).
+flow_state.SELECTION = {
   { long = "--filter", key = "filter", value = "required", arg = "EXPR",
     multiple = true, help = "only flows matching the service's property "
       .. "filter, e.g. state==disabled or flowSpec.id==ID (repeat: all hold)" },
   { long = "--all", key = "all",
     help = "every flow of the sandbox (when no FLOW_ID or --filter is given)" },
+}
+
+local SPECS = service.specs{
+  flow_state.SELECTION[1], flow_state.SELECTION[2],
   { long = "--dry-run", key = "dry_run",
     help = "print every request it would send; send nothing that changes" },
   { long = "--json", key = "json",
@@ -102,6 +107,22 @@ local function run(c, verb, opts)
   return (#outcome.draft > 0 or #missing > 0) and 3 or 0
 end
 
+--- Raises a usage error unless the options name flows one way: FLOW_IDs
+-- and/or `--filter`s, or `--all` alone (a bare command must not act on a
+-- whole sandbox by mistake).
+-- @tparam table opts the parsed options
+-- @tparam string usage the command's usage line
+function flow_state.check_selection(opts, usage)
+  if #opts.operands == 0 and not opts.filter and not opts.all then
+    options.usage_error("name the flows: FLOW_ID..., --filter EXPR or "
+      .. "--all", usage)
+  end
+  if opts.all and (#opts.operands > 0 or opts.filter) then
+    options.usage_error("--all goes alone: without FLOW_ID or --filter",
+      usage)
+  end
+end
+
 --- The command for a verb.
 -- @tparam string verb "enable" or "disable"
 -- @treturn table a command module (`main(args)`)
@@ -110,14 +131,7 @@ function flow_state.command(verb)
   return { main = function(args)
     local opts = options.parse(args, SPECS, usage)
     if opts.help then print(help_of(verb)) return 0 end
-    if #opts.operands == 0 and not opts.filter and not opts.all then
-      options.usage_error("name the flows: FLOW_ID..., --filter EXPR or "
-        .. "--all", usage)
-    end
-    if opts.all and (#opts.operands > 0 or opts.filter) then
-      options.usage_error("--all goes alone: without FLOW_ID or --filter",
-        usage)
-    end
+    flow_state.check_selection(opts, usage)
     return service.with_client(opts, usage, function(c)
       return run(c, verb, opts)
     end, { dry_run = opts.dry_run or false })

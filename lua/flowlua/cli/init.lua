@@ -29,6 +29,8 @@ cli.commands = {
     summary = "enable flows by id, filter or all" },
   { name = "disable", module = "flowlua.cli.disable",
     summary = "disable flows by id, filter or all" },
+  { name = "reschedule", module = "flowlua.cli.reschedule",
+    summary = "give flows chosen by id, filter or all one schedule" },
   { name = "adopt", module = "flowlua.cli.adopt",
     summary = "bring a flow tree made elsewhere under a workflow's state" },
   { name = "plan", module = "flowlua.cli.plan",

@@ -132,7 +132,7 @@ function service.steps(steps)
     local method, path = trees.request_of(s)
     out[i] = { action = s.action, kind = s.kind, id = s.id, name = s.name,
       request = method .. " " .. require("flowlua.client").BASE_PATH
-        .. path }
+        .. path, body = s.ops }
   end
   return out
 end
@@ -149,6 +149,10 @@ function service.render_plan(steps)
     lines[#lines + 1] = ('%3d. %s %s "%s"'):format(i, s.action,
       words[s.kind], service.clean(s.name))
     lines[#lines + 1] = "       " .. s.request
+    if s.body then
+      lines[#lines + 1] = "       " .. require("flowlua.json").encode(
+        s.body, { sort_keys = true })
+    end
   end
   return table.concat(lines, "\n")
 end

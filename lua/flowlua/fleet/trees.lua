@@ -211,6 +211,47 @@ function trees.set_state(flows, want, report)
   return n
 end
 
+-- The JSON Patch that gives a flow the schedule, or nil when it has it.
+local function schedule_ops(flow, want)
+  local have = type(flow.scheduleParams) == "table" and flow.scheduleParams
+  if not have then
+    return { { op = "add", path = "/scheduleParams", value = {
+      startTime = want.startTime or os.time(), frequency = want.frequency,
+      interval = want.interval } } }
+  end
+  local ops = {}
+  for _, field in ipairs{ "frequency", "interval", "startTime" } do
+    local v = want[field]
+    if v ~= nil and tostring(have[field]) ~= tostring(v) then
+      ops[#ops + 1] = { op = have[field] == nil and "add" or "replace",
+        path = "/scheduleParams/" .. field, value = v }
+    end
+  end
+  return #ops > 0 and ops or nil
+end
+trees.schedule_ops = schedule_ops
+
+--- Gives flows a schedule with each flow's own `update` (JSON Patch of
+-- `scheduleParams`, If-Match its etag, read again once if it changed
+-- since it was listed): a flow that has it already is left alone.
+-- @tparam table flows the flows
+-- @tparam table want `{frequency =, interval =, startTime = nil|epoch s}`
+--   (without startTime a flow keeps its own; one without a schedule
+--   starts now)
+-- @tparam[opt] function report `report(flow, "changed"|"unchanged", ops)`
+-- @treturn table counts `{changed =, unchanged =}`
+function trees.reschedule(flows, want, report)
+  local n = { changed = 0, unchanged = 0 }
+  for _, f in ipairs(flows) do
+    local ops = schedule_ops(f, want)
+    if ops then f:update(ops, { reread = true }) end
+    local outcome = ops and "changed" or "unchanged"
+    n[outcome] = n[outcome] + 1
+    if report then report(f, outcome, ops) end
+  end
+  return n
+end
+
 --- The request a step stands for (what the client sends, or would send
 -- in a dry run): its method and its path below the Flow Service base.
 -- @tparam table step a flowlua.plan step (delete, enable, disable)
@@ -219,6 +260,7 @@ end
 function trees.request_of(step)
   local path = PATH[step.kind] .. "/" .. tostring(step.id)
   if step.action == "delete" then return "DELETE", path end
+  if step.action == "update" then return "PATCH", path end
   return "POST", path .. "/action?op=" .. step.action
 end
 

@@ -1,0 +1,135 @@
+--- `flowlua reschedule --frequency F --interval N [--start TIME]
+-- [FLOW_ID...|--filter EXPR|--all]`: give many flows one schedule, each
+-- through its own `update` (flowlua.fleet.trees.reschedule). `--dry-run`
+-- prints every PATCH it would send, with its body.
+-- @module flowlua.cli.reschedule
+
+local options = require "flowlua.cli.options"
+local service = require "flowlua.cli.service"
+local flow_state = require "flowlua.cli.flow_state"
+local trees = require "flowlua.fleet.trees"
+local plan = require "flowlua.plan"
+local json = require "flowlua.json"
+
+local cmd = {}
+
+local USAGE = "usage: flowlua reschedule --frequency F --interval N "
+  .. "[--start TIME] [--filter EXPR]... [--all] [--dry-run] [--json] "
+  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+  .. "[FLOW_ID...]"
+
+local SPECS = service.specs{
+  { long = "--frequency", key = "frequency", value = "required",
+    arg = "F", help = "once, minute, hour, day or week" },
+  { long = "--interval", key = "interval", value = "required", arg = "N",
+    help = "runs every N FREQUENCY (a positive integer)" },
+  { long = "--start", key = "start", value = "required", arg = "TIME",
+    help = "startTime: epoch seconds or YYYY-MM-DDTHH:MM:SSZ (default: "
+      .. "each flow keeps its own; one without a schedule starts now)" },
+  flow_state.SELECTION[1], flow_state.SELECTION[2],
+  { long = "--dry-run", key = "dry_run",
+    help = "print every request it would send, with its body; send no PATCH" },
+  { long = "--json", key = "json",
+    help = "print one JSON document (steps, unchanged, missing)" },
+}
+
+local HELP = USAGE .. [[
+
+
+Gives the flows named by id, matched by every --filter, or all of them
+(--all) the schedule: a JSON Patch of scheduleParams, sent with the flow's
+etag (read again once if the flow changed since it was listed). A flow that
+has the schedule already is left alone. Adobe does not let a startTime that
+has passed be changed: without --start each flow keeps its own.
+
+Options:
+]] .. options.help(SPECS) .. [[
+
+
+Exit status: 0 every flow chosen has the schedule; 1 an error; 2 usage
+error; 3 a FLOW_ID is not in the sandbox (or does not match the filters).]]
+
+local FREQUENCIES = { once = true, minute = true, hour = true, day = true,
+  week = true }
+
+local function start_time(text)
+  if text == nil then return nil end
+  local n = math.tointeger(tonumber(text))
+  if n and n > 0 then return n end
+  local y, mo, d, h, mi, sec = text:match(
+    "^(%d%d%d%d)%-(%d%d)%-(%d%d)T(%d%d):(%d%d):(%d%d)Z$")
+  if y == nil then
+    options.usage_error("--start must be epoch seconds or "
+      .. "YYYY-MM-DDTHH:MM:SSZ", USAGE)
+  end
+  -- os.time reads local time: correct by the zone's offset at that instant
+  local t = { year = tonumber(y), month = tonumber(mo), day = tonumber(d),
+    hour = tonumber(h), min = tonumber(mi), sec = tonumber(sec) }
+  local here = os.time(t)
+  return math.floor(here + os.difftime(here, os.time(os.date("!*t", here))))
+end
+
+local function schedule(opts)
+  if not FREQUENCIES[opts.frequency or ""] then
+    options.usage_error("--frequency must be once, minute, hour, day or "
+      .. "week", USAGE)
+  end
+  local interval = math.tointeger(tonumber(opts.interval or ""))
+  if interval == nil or interval < 1 then
+    options.usage_error("--interval must be a positive integer", USAGE)
+  end
+  return { frequency = opts.frequency, interval = interval,
+    startTime = start_time(opts.start) }
+end
+
+local function run(c, want, opts)
+  plan.reset()
+  local flows, missing = trees.select_flows(c, opts.operands,
+    opts.filter or {})
+  local done, unchanged = {}, json.array()
+  trees.reschedule(flows, want, function(f, outcome, ops)
+    if outcome == "unchanged" then
+      unchanged[#unchanged + 1] = { id = f.id, name = f.name }
+      return
+    end
+    done[#done + 1] = { action = "update", kind = "flow", id = f.id,
+      name = f.name, ops = ops }
+    if not opts.json and not opts.dry_run then
+      io.stdout:write(("rescheduled flow %s \"%s\"\n"):format(f.id,
+        service.clean(f.name)))
+      io.stdout:flush()
+    end
+  end)
+  local steps = service.steps(opts.dry_run and plan.steps() or done)
+  if opts.json then
+    io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
+      steps = steps, unchanged = unchanged, missing = json.array(missing) },
+      { sort_keys = true }), "\n")
+  else
+    if opts.dry_run then io.stdout:write(service.render_plan(steps), "\n") end
+    for _, id in ipairs(missing) do
+      io.stdout:write(("not found: flow %s\n"):format(service.clean(id)))
+    end
+    io.stdout:write(("reschedule: %d flow%s %s, %d already on it, %d not "
+      .. "found\n"):format(#steps, #steps == 1 and "" or "s",
+      opts.dry_run and "to reschedule" or "rescheduled", #unchanged,
+      #missing))
+  end
+  service.report_requests(c, "reschedule")
+  return #missing > 0 and 3 or 0
+end
+
+--- Runs the command.
+-- @tparam table args the arguments after `reschedule`
+-- @treturn integer exit status
+function cmd.main(args)
+  local opts = options.parse(args, SPECS, USAGE)
+  if opts.help then print(HELP) return 0 end
+  local want = schedule(opts)
+  flow_state.check_selection(opts, USAGE)
+  return service.with_client(opts, USAGE, function(c)
+    return run(c, want, opts)
+  end, { dry_run = opts.dry_run or false })
+end
+
+return cmd
