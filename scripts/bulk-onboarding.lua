@@ -16,10 +16,13 @@
 --   --concurrency C  workflows running at once (default 8)
 --   --prefix P       name prefix for --count (default "demo")
 --
--- Exit status 1 if any source failed (the others still finish); run the
--- same command again to retry just the unfinished ones.
+-- Exit status 1 if any source failed (the others still finish), else 3 if
+-- any was skipped because another process runs its workflow (listed as
+-- "skipped: NAME"); run the same command again to retry just the
+-- unfinished ones.
 
 local flowlua = require "flowlua"
+local errors = require "flowlua.errors"
 local sys = require("flowlua.core").sys
 
 local AZURE_FILE_STORAGE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
@@ -175,22 +178,32 @@ local rows = opts.file and read_csv(opts.file)
   or demo_sources(opts.count, opts.prefix)
 local aep = flowlua.connect()
 local started = sys.monotime()
-local outcome, failures = {}, {}
+local outcome, failures, skipped = {}, {}, {}
 flowlua.parallel(rows, function(row, i)
   local ok, res = pcall(onboard, aep, row)
   outcome[i] = ok and res or "failed"
-  if not ok then failures[#failures + 1] = row.name .. ": " .. tostring(res) end
+  if ok then return end
+  -- another process runs this source's workflow: left to it
+  if errors.is(res, "locked") then
+    outcome[i] = "skipped"
+    skipped[#skipped + 1] = row.name
+  else
+    failures[#failures + 1] = row.name .. ": " .. tostring(res)
+  end
 end, { concurrency = opts.concurrency })
 
-local tally = { done = 0, resumed = 0, failed = 0 }
+local tally = { done = 0, resumed = 0, failed = 0, skipped = 0 }
 for _, o in ipairs(outcome) do tally[o] = tally[o] + 1 end
 local counts = aep:request_counts()
 local methods = {}
 for m, n in pairs(counts) do methods[#methods + 1] = ("%s %d"):format(m, n) end
 table.sort(methods)
 print(("bulk onboarding: %d sources: %d onboarded, %d already done, "
-  .. "%d failed in %.2f s (concurrency %d)"):format(#rows, tally.done,
-  tally.resumed, tally.failed, sys.monotime() - started, opts.concurrency))
+  .. "%d failed%s in %.2f s (concurrency %d)"):format(#rows, tally.done,
+  tally.resumed, tally.failed, #skipped > 0 and (", %d skipped (run by "
+  .. "another process)"):format(#skipped) or "", sys.monotime() - started,
+  opts.concurrency))
 print("requests: " .. table.concat(methods, ", "))
 for _, f in ipairs(failures) do print("failed: " .. f) end
+for _, name in ipairs(skipped) do print("skipped: " .. name) end
 if #failures > 0 then os.exit(1, true) end

@@ -19,6 +19,8 @@ cli.commands = {
     summary = "serve the local Flow Service emulator" },
   { name = "runs", module = "flowlua.cli.runs",
     summary = "show a flow's state and recent runs (--json, --watch)" },
+  { name = "state", module = "flowlua.cli.state",
+    summary = "list, show, check, unlock or forget workflow state" },
   { name = "validate", module = "flowlua.cli.validate",
     summary = "validate JSON documents against a JSON Schema" },
   { name = "inventory", module = "flowlua.cli.inventory",

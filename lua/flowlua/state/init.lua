@@ -288,6 +288,21 @@ function Store:forget(key)
   end)
 end
 
+--- Removes the instance's lock row whoever holds it (`flowlua state
+-- unlock`: a holder gone without the store noticing, such as a process
+-- on another host before its lease runs out). A PostgreSQL advisory lock
+-- stays with its session until that connection ends.
+-- @tparam table key
+-- @treturn integer the number of rows removed
+function Store:drop_lock(key)
+  record.check_key(key, 2)
+  local db, backend = self.db, self.backend
+  return db:transaction(backend.BEGIN_WRITE, function()
+    backend.exclusive(db)
+    return db:exec("DELETE FROM flowlua_locks WHERE " .. where_key(db, key))
+  end)
+end
+
 --- Every record, sorted by key, with its lock holder if any.
 -- @treturn table list of `{key=, text=, updated=, holder=}` (`text` the
 --   raw document)

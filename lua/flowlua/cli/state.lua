@@ -1,0 +1,258 @@
+--- `flowlua state [OPTIONS] list|show|check|unlock|forget [WORKFLOW]`:
+-- what the workflow state store holds (flowlua.state), and the way out
+-- of a damaged record or a stale lock.
+--
+--   list [PREFIX]     every workflow instance: target, steps, entities,
+--                     who holds it
+--   show WORKFLOW     one instance's steps and entities
+--   check             damaged records, entities recorded twice (exit 1)
+--   unlock WORKFLOW   remove a lock row whose holder is gone (--force:
+--                     whoever holds it)
+--   forget WORKFLOW   drop the record (its entities stay in the service)
+--
+-- `--sandbox`, `--org`, `--endpoint` pick one instance when a workflow
+-- name has several; `--json` prints JSON instead of a table.
+-- @module flowlua.cli.state
+
+local holder = require "flowlua.state.holder"
+local journal = require "flowlua.workflow.journal"
+local json = require "flowlua.json"
+local options = require "flowlua.cli.options"
+local record = require "flowlua.state.record"
+local state = require "flowlua.state"
+
+local command = {}
+
+local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
+  .. "| check | unlock WORKFLOW | forget WORKFLOW"
+
+local SPECS = {
+  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
+    help = "the store (default FLOWLUA_STATE, else .flowlua/state.db)" },
+  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
+    help = "only instances of this sandbox" },
+  { long = "--org", key = "org", value = "required", arg = "ORG",
+    help = "only instances of this org" },
+  { long = "--endpoint", key = "endpoint", value = "required", arg = "URL",
+    help = "only instances of this endpoint" },
+  { long = "--force", key = "force",
+    help = "unlock/forget even while the holder lives" },
+  { long = "--json", key = "json", help = "print JSON" },
+  { long = "--help", short = "-h", key = "help", help = "show this help" },
+}
+
+local HELP = USAGE .. "\n\nShows and repairs the workflow state store.\n\n"
+  .. "Commands:\n"
+  .. "  list [PREFIX]    every workflow instance, its target and holder\n"
+  .. "  show WORKFLOW    one instance's steps and entities\n"
+  .. "  check            damaged records, entities recorded twice (exit 1)\n"
+  .. "  unlock WORKFLOW  remove the lock of a holder that is gone\n"
+  .. "  forget WORKFLOW  drop the record (the service keeps the entities)\n"
+  .. "\nOptions:\n" .. options.help(SPECS)
+
+----------------------------------------------------------------------
+-- Rows
+
+local function summary(r)
+  local doc = json.decode(r.text)
+  if type(doc) ~= "table" or record.problem(doc, r.key) then
+    return { steps = "?", done = "?", entities = "?", damaged = true }
+  end
+  local done = 0
+  for _, s in ipairs(doc.steps) do
+    if s.state == "done" then done = done + 1 end
+  end
+  return { steps = #doc.steps, done = done,
+    entities = #record.entities(doc), doc = doc }
+end
+
+local function utc(t)
+  return t and os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t)) or "-"
+end
+
+local function held_by(h)
+  return h and ("%s pid %s"):format(h.host, h.pid) or "-"
+end
+
+-- Columns padded to their widest cell; the last one is not padded.
+local function columns(rows)
+  local width = {}
+  for _, r in ipairs(rows) do
+    for i, cell in ipairs(r) do
+      width[i] = math.max(width[i] or 0, utf8.len(cell) or #cell)
+    end
+  end
+  local lines = {}
+  for _, r in ipairs(rows) do
+    local cells = {}
+    for i, cell in ipairs(r) do
+      local pad = i < #r and width[i] - (utf8.len(cell) or #cell) or 0
+      cells[i] = cell .. (" "):rep(pad)
+    end
+    lines[#lines + 1] = table.concat(cells, "  ")
+  end
+  return table.concat(lines, "\n")
+end
+
+local function matches(opts, k)
+  return (opts.sandbox == nil or k.sandbox == opts.sandbox)
+    and (opts.org == nil or k.org == opts.org)
+    and (opts.endpoint == nil or k.endpoint == opts.endpoint)
+end
+
+local function selected(store, opts, keep)
+  local out = {}
+  for _, r in ipairs(store:list()) do
+    if matches(opts, r.key) and keep(r.key) then out[#out + 1] = r end
+  end
+  return out
+end
+
+-- The one record of WORKFLOW the options select; raises when none or many.
+local function one(store, opts, name)
+  if name == nil then options.usage_error("no workflow given", USAGE) end
+  local rows = selected(store, opts, function(k) return k.workflow == name end)
+  if #rows == 1 then return rows[1] end
+  if #rows == 0 then
+    error(("state store %s has no record of workflow %s%s"):format(
+      store.where, json.encode(name), opts.sandbox and (" in sandbox "
+        .. json.encode(opts.sandbox)) or ""), 0)
+  end
+  local lines = {}
+  for _, r in ipairs(rows) do lines[#lines + 1] = state.describe_key(r.key) end
+  error(("workflow %s has %d records in state store %s; pick one with "
+    .. "--sandbox, --org or --endpoint:\n  %s"):format(json.encode(name),
+      #rows, store.where, table.concat(lines, "\n  ")), 0)
+end
+
+----------------------------------------------------------------------
+-- Commands
+
+local function key_json(k)
+  return { endpoint = k.endpoint, org = k.org, sandbox = k.sandbox,
+    workflow = k.workflow }
+end
+
+local function list(store, opts, prefix)
+  local rows = selected(store, opts, function(k)
+    return prefix == nil or k.workflow:sub(1, #prefix) == prefix
+  end)
+  if opts.json then
+    local out = json.array()
+    for _, r in ipairs(rows) do
+      local s = summary(r)
+      out[#out + 1] = { key = key_json(r.key), steps = s.steps,
+        done = s.done, entities = s.entities, damaged = s.damaged or false,
+        updated = r.updated, holder = r.holder and { host = r.holder.host,
+          pid = tonumber(r.holder.pid), since = tonumber(r.holder.since) }
+          or json.null }
+    end
+    print(json.encode(out, { sort_keys = true }))
+    return 0
+  end
+  local lines = { { "WORKFLOW", "SANDBOX", "ORG", "ENDPOINT", "STEPS",
+    "ENTITIES", "UPDATED", "HELD BY" } }
+  for _, r in ipairs(rows) do
+    local s = summary(r)
+    lines[#lines + 1] = { r.key.workflow, r.key.sandbox, r.key.org,
+      r.key.endpoint, s.damaged and "damaged" or (s.done .. "/" .. s.steps),
+      tostring(s.entities), utc(r.updated), held_by(r.holder) }
+  end
+  print(columns(lines))
+  print(("%d workflow instance%s in state store %s"):format(#rows,
+    #rows == 1 and "" or "s", store.where))
+  return 0
+end
+
+local function show(store, opts, name)
+  local r = one(store, opts, name)
+  -- a damaged record: the store's own message names what is wrong
+  local doc = summary(r).doc or store:load(r.key)
+  if opts.json then
+    print(json.encode({ key = key_json(r.key), record = doc },
+      { sort_keys = true }))
+    return 0
+  end
+  print(("workflow %s, sandbox %s, org %s, endpoint %s"):format(
+    json.encode(r.key.workflow), json.encode(r.key.sandbox),
+    json.encode(r.key.org), json.encode(r.key.endpoint)))
+  print("held by: " .. (r.holder and holder.describe(r.holder) or "nobody"))
+  local lines = { { "STEP", "STATE", "KIND", "NAME", "ID" } }
+  for _, s in ipairs(doc.steps) do
+    if #(s.intents or {}) == 0 then
+      lines[#lines + 1] = { s.name, s.state, "-", "-", "-" }
+    end
+    for _, it in ipairs(s.intents or {}) do
+      lines[#lines + 1] = { s.name, s.state, it.kind, it.name,
+        it.id or "(not known)" }
+    end
+  end
+  print(columns(lines))
+  return 0
+end
+
+local function check(store, opts)
+  local problems = store:check()
+  if opts.json then
+    local out = json.array()
+    for _, p in ipairs(problems) do
+      out[#out + 1] = { key = key_json(p.key), problem = p.problem }
+    end
+    print(json.encode(out, { sort_keys = true }))
+  else
+    for _, p in ipairs(problems) do
+      print(("%s: %s"):format(state.describe_key(p.key), p.problem))
+    end
+    print(("state store %s: %d problem%s"):format(store.where, #problems,
+      #problems == 1 and "" or "s"))
+  end
+  return #problems == 0 and 0 or 1
+end
+
+local function refuse_live(store, r, opts, verb)
+  if r.holder and not opts.force then
+    error(("workflow %s is held by %s; not %s it (--force to do it anyway)")
+      :format(json.encode(r.key.workflow), holder.describe(r.holder), verb),
+      0)
+  end
+  return store
+end
+
+local function unlock(store, opts, name)
+  local r = one(store, opts, name)
+  refuse_live(store, r, opts, "unlocking")
+  local n = store:drop_lock(r.key)
+  print(("%s: %s"):format(state.describe_key(r.key),
+    n > 0 and "lock removed" or "no lock"))
+  return 0
+end
+
+local function forget(store, opts, name)
+  local r = one(store, opts, name)
+  refuse_live(store, r, opts, "forgetting")
+  store:forget(r.key)
+  print(("%s: record dropped (its entities are still in the service)")
+    :format(state.describe_key(r.key)))
+  return 0
+end
+
+local VERBS = { list = list, show = show, check = check, unlock = unlock,
+  forget = forget }
+
+--- Runs the command.
+-- @tparam table args the arguments after `state`
+-- @treturn integer exit status
+function command.main(args)
+  local opts = options.parse(args, SPECS, USAGE)
+  if opts.help then print(HELP) return 0 end
+  local verb = opts.operands[1]
+  local fn = VERBS[verb or ""]
+  if fn == nil then
+    options.usage_error(verb and ("unknown state command '%s'"):format(verb)
+      or "no state command given", USAGE)
+  end
+  local store <close> = state.open(opts.state or journal.location())
+  return fn(store, opts, opts.operands[2])
+end
+
+return command
