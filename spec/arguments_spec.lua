@@ -67,6 +67,8 @@ describe("an options table with an unknown key", function()
     { "flowlua.schema", "compile", 2, "{}" },
     { "flowlua.schema", "validate", 3, "{}", 1 },
     { "flowlua.emulator", "start", 1 },
+    { "flowlua.json", "decode", 2, "1" },
+    { "flowlua.json", "encode", 2, 1 },
   }
   for _, case in ipairs(CASES) do
     local name, fname, n = case[1], case[2], case[3]

@@ -3,6 +3,7 @@
 local auth = require "flowlua.auth"
 local http = require "flowlua.http"
 local log = require "flowlua.log"
+local logs = require "support.logs"
 local task = require "flowlua.task"
 local server = require("flowlua.core").server
 local sys = require("flowlua.core").sys
@@ -164,20 +165,14 @@ describe("flowlua.auth", function()
   end)
 
   it("keeps the secret and the token out of debug logs", function()
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w+"))
-    log.configure{ level = "debug", stream = f }
-    local a = auth.new(settings_for(ims), c)
-    local token = a:token()
-    local wrong = auth.new(settings_for(ims, { client_secret = "another-secret-value" }), c)
-    local _, err = pcall(wrong.token, wrong)
-    log.debug("token %s secret %s error %s", token, SECRET, tostring(err))
-    log.configure{}
-    f:close()
-    f = assert(io.open(path, "rb"))
-    local text = f:read("a")
-    f:close()
-    os.remove(path)
+    local token
+    local _, text = logs.capture({ level = "debug" }, function()
+      local a = auth.new(settings_for(ims), c)
+      token = a:token()
+      local wrong = auth.new(settings_for(ims, { client_secret = "another-secret-value" }), c)
+      local _, err = pcall(wrong.token, wrong)
+      log.debug("token %s secret %s error %s", token, SECRET, tostring(err))
+    end)
     assert.is_truthy(text:find("POST /ims/token/v3 200", 1, true))
     assert.is_truthy(text:find("token *** secret *** error", 1, true))
     for _, s in ipairs{ token, SECRET, "another-secret-value", auth.form{ { "s", SECRET } } } do

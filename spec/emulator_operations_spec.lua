@@ -25,13 +25,11 @@ describe("emulator operations", function()
   local e, c, dir
 
   setup(function()
-    dir = fs.tree{
+    e, c, dir = emu.spawn_storage({
       ["acme/accounts.csv"] = "id;name\n1;Ann\n2;Bo\n",
       ["acme/events.json"] = '{"id":1,"tags":["a"]}\n{"id":2}\n',
       ["top.csv"] = "a\n1\n",
-    }
-    e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
-    c = emu.client(e.url)
+    }, { "--time-scale", "3600" })
   end)
 
   teardown(function()

@@ -49,13 +49,11 @@ describe("emulator runs (--time-scale 3600)", function()
   local e, c, dir
 
   setup(function()
-    dir = fs.tree{
+    e, c, dir = emu.spawn_storage({
       ["acme/accounts.csv"] = "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n",
       ["acme/broken.csv"] = "id,name\n1,Ann,extra\n",
       ["acme/events.json"] = '[{"id":1,"ok":true},{"id":2,"ok":false}]',
-    }
-    e = assert(emu.spawn{ "--time-scale", "3600", "--files", dir })
-    c = emu.client(e.url)
+    }, { "--time-scale", "3600" })
   end)
 
   teardown(function()

@@ -5,25 +5,7 @@ local json = require "flowlua.json"
 
 local TIME = "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ"
 
---- Runs fn with the log writing to a fresh temporary file; returns the
--- lines written.
-local function capture(opts, fn)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w+"))
-  opts.stream = f
-  log.configure(opts)
-  local ok, err = pcall(fn)
-  log.configure{}
-  f:close()
-  f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  os.remove(path)
-  assert(ok, err)
-  local lines = {}
-  for line in text:gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
-  return lines
-end
+local capture = require("support.logs").capture
 
 --- The text of a text-format line after its timestamp.
 local function body(line)

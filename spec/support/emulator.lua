@@ -68,6 +68,17 @@ local InProcess = {}
 InProcess.__index = InProcess
 function InProcess:stop() self.handle:close() end
 
+--- Spawns `flowlua emulator ARGS... --files DIR` serving a fresh folder
+-- DIR that holds `files` (path -> text, as fs.tree); returns the process,
+-- a client of it and DIR (to remove after `e:stop()`).
+function emu.spawn_storage(files, args)
+  local dir = fs.tree(files)
+  local all = table.move(args or {}, 1, #(args or {}), 1, {})
+  all[#all + 1], all[#all + 2] = "--files", dir
+  local e = assert(emu.spawn(all))
+  return e, emu.client(e.url), dir
+end
+
 --- Starts the emulator inside this process and returns it with a client
 -- of it: `setup(function() e, c = emu.serve() end)`.
 function emu.serve(opts)

@@ -20,6 +20,7 @@
 
 void *json_grow_frames (lua_State *L, void *frames, int *cap, int need,
                         size_t sz, int slot);
+void json_check_options (lua_State *L, int arg, const char *const known[]);
 int json_opt_depth (lua_State *L, int arg, lua_Integer limit);
 
 int json_decode (lua_State *L);

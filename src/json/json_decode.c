@@ -233,6 +233,8 @@ static int dec_error (Dec *d) {
   return 2;
 }
 
+static const char *const DEC_OPTIONS[] = { "max_depth", NULL };
+
 int json_decode (lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -240,6 +242,7 @@ int json_decode (lua_State *L) {
   Dec d;
   const char *p;
   d.max_depth = json_opt_depth(L, 2, DEC_MAX_DEPTH);
+  if (!lua_isnoneornil(L, 2)) json_check_options(L, 2, DEC_OPTIONS);
   lua_settop(L, 2);
   lua_pushnil(L);  /* slot 3: grown frame stack */
   d.L = L;

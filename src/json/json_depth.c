@@ -1,6 +1,7 @@
 /*
-** json_depth.c - what the decoder and the encoder share about nesting:
-** opts.max_depth, and frame stacks that grow into a Lua-owned userdata.
+** json_depth.c - what the decoder and the encoder share about options
+** (the names they know, opts.max_depth) and nesting (frame stacks that
+** grow into a Lua-owned userdata).
 ** Below both (and below json.c): it calls nothing of theirs.
 */
 #include <string.h>
@@ -26,6 +27,27 @@ void *json_grow_frames (lua_State *L, void *frames, int *cap, int need,
   lua_replace(L, slot);
   *cap = ncap;
   return nf;
+}
+
+
+/*
+** Raises when the options table at arg has a key that is not one of the
+** names in known (NULL-terminated): a misspelt option must not be ignored.
+*/
+void json_check_options (lua_State *L, int arg, const char *const known[]) {
+  lua_pushnil(L);
+  while (lua_next(L, arg)) {
+    lua_pop(L, 1);  /* the value; the key stays for lua_next */
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t len, i;
+      const char *key = lua_tolstring(L, -1, &len);
+      for (i = 0; known[i]; i++)
+        if (strlen(known[i]) == len && memcmp(known[i], key, len) == 0) break;
+      if (known[i]) continue;
+    }
+    luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s'",
+                  luaL_tolstring(L, -1, NULL)));
+  }
 }
 
 

@@ -498,6 +498,10 @@ static void enc_value (Enc *e, int idx) {
   }
 }
 
+static const char *const ENC_OPTIONS[] = {
+  "sort_keys", "indent", "max_depth", NULL
+};
+
 static void enc_options (lua_State *L, Enc *e) {
   e->sort = 0;
   e->indent = NULL;
@@ -505,6 +509,7 @@ static void enc_options (lua_State *L, Enc *e) {
   e->max_depth = DEFAULT_DEPTH;
   if (lua_isnoneornil(L, 2)) return;
   luaL_checktype(L, 2, LUA_TTABLE);
+  json_check_options(L, 2, ENC_OPTIONS);
   lua_getfield(L, 2, "sort_keys");
   e->sort = lua_toboolean(L, -1);
   e->max_depth = json_opt_depth(L, 2, ENC_MAX_DEPTH);
