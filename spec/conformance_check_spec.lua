@@ -16,15 +16,15 @@ describe("conformance's verdict (check.js)", function()
   setup(function() dir = fs.tmpdir() end)
   teardown(function() fs.remove(dir) end)
 
-  -- Runs check.js over exchanges (a list of tables) and an exceptions
-  -- file; its output and exit status.
-  local function verdict(exchanges, exceptions)
+  -- Runs check.js over exchanges (a list of tables), an exceptions file
+  -- and a mode; its output and exit status.
+  local function verdict(exchanges, exceptions, mode)
     local lines = {}
     for i, x in ipairs(exchanges) do lines[i] = json.encode(x) end
     local log = dir .. "/exchanges.jsonl"
     fs.write(log, table.concat(lines, "\n") .. "\n")
     local out, err, code = proc.run({ "tools/conformance/check.js", OAS,
-      exceptions or EXCEPTIONS, log }, { bin = "node" })
+      exceptions or EXCEPTIONS, log, mode }, { bin = "node" })
     return out .. err, code
   end
 
@@ -54,6 +54,18 @@ describe("conformance's verdict (check.js)", function()
     assert.matches("conformance: FAIL: 1 violation", out)
     assert.matches("GET /data/foundation/flowservice/flows/f1 %-> 200 "
       .. "%[GET /flows/{FLOW_ID}%]: response%.body%.items%.0%.id", out)
+  end)
+
+  it("with --complete fails on an operation never exercised and an "
+    .. "exception never needed", function()
+    if not HAS_NODE then return pending("needs node") end
+    local out, code = verdict({ publish }, nil, "--complete")
+    assert.equal(1, code, out)
+    assert.matches("FAIL: no request exercised GET /connections\n", out)
+    assert.matches("FAIL: exception action%-subop%-required was not needed",
+      out)
+    assert.not_matches("exception action%-op%-lower%-case was not", out)
+    assert.not_matches("exercised POST /flows/{FLOW_ID}/action\n", out)
   end)
 
   it("fails when nothing was recorded", function()
