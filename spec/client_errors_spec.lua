@@ -71,12 +71,17 @@ describe("flowlua.errors", function()
         { "400003", 400, "Missing header" },
         { "403025", 403, "Profile is not valid" } }) do
       assert.same({ g[2], g[1], g[3] }, parsed("gateway-" .. g[1], g[2]))
+      -- the gateway's bodies carry no request id: the header names it
+      assert.equal("gw-" .. g[1], parsed("gateway-" .. g[1], g[2],
+        { ["x-request-id"] = "gw-" .. g[1] })[4])
     end
   end)
 
   it("reads the documented content-type problem body", function()
     assert.same({ 400, nil, "A valid content-type must be specified" },
       parsed("content-type-400", 400))
+    assert.equal("ct-1", parsed("content-type-400", 400,
+      { ["x-request-id"] = "ct-1" })[4])
   end)
 
   it("never fails on a body of an unknown shape", function()

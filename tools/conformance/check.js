@@ -1,6 +1,6 @@
 // check.js: the verdict of a conformance run.
 //
-//   node check.js OAS EXCEPTIONS EXCHANGES
+//   node check.js OAS EXCEPTIONS EXCHANGES [--complete]
 //
 // EXCHANGES is recorder.js's log (one JSON line per request: method, path,
 // status, Prism's violations). Each violation must be explained by an
@@ -8,12 +8,17 @@
 // Adobe's OAS itself is wrong, with the evidence. Anything else fails the
 // run. It prints what the traffic covered (requests, OAS operations) and
 // each exception with how often it was needed; an exception never needed
-// is reported too, so the file does not outlive its reasons.
+// is reported too, so the file does not outlive its reasons. With
+// --complete (make conformance's full traffic) an OAS operation the
+// traffic never exercised, or an exception it never needed, fails the
+// run too: coverage cannot shrink unnoticed, and an exception goes once
+// the emulator or the client no longer needs it.
 'use strict';
 
 const fs = require('fs');
 
-const [oasPath, exceptionsPath, exchangesPath] = process.argv.slice(2);
+const [oasPath, exceptionsPath, exchangesPath, mode] = process.argv.slice(2);
+const complete = mode === '--complete';
 
 // The OAS's operations: `  /path:` keys and their `    method:` keys.
 // A line scan is enough for this file's layout and needs no YAML parser.
@@ -115,6 +120,19 @@ if (failures.length > 0) {
   }
   console.log('Fix the emulator or the client, or, if the OAS is wrong, add ' +
     'an exception with its evidence to contract/oas-exceptions.json.');
+  process.exit(1);
+}
+const unexercised = ops.map((o) => o.method + ' ' + o.path)
+  .filter((name) => !covered.has(name));
+const unneeded = exceptions.filter((e) => e.used === 0).map((e) => e.id);
+if (complete && (unexercised.length > 0 || unneeded.length > 0)) {
+  for (const name of unexercised) {
+    console.log(`conformance: FAIL: no request exercised ${name}`);
+  }
+  for (const id of unneeded) {
+    console.log(`conformance: FAIL: exception ${id} was not needed; ` +
+      'remove it from contract/oas-exceptions.json');
+  }
   process.exit(1);
 }
 if (exchanges.length === 0) {

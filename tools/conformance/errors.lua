@@ -83,8 +83,31 @@ local flow = aep.flows:create({ name = "errors flow",
 expect("DELETE a base connection in use", 400, "1418-400", "DELETE", path)
 expect("publish what is published", 400, "1422-400", "POST",
   "/flows/" .. flow.id .. "/action?op=PUBLISH")
-local no_sandbox = { headers = { ["x-sandbox-name"] = "" } }
-expect("no x-sandbox-name", 400, "400003", "GET", "/flows", no_sandbox)
+-- The gateway's checks (the emulator runs with --org and
+-- --client-id): each header present, as the OAS wants, with a value the
+-- gateway refuses.
+local function with(name, value) return { headers = { [name] = value } } end
+expect("no x-sandbox-name", 400, "400003", "GET", "/flows",
+  with("x-sandbox-name", ""))
+expect("an org id not ID@AdobeOrg", 403, "403025", "GET", "/flows",
+  with("x-gw-ims-org-id", "C0NF0RMANCE"))
+expect("another org than --org", 403, "403025", "GET", "/flows",
+  with("x-gw-ims-org-id", "0THER0000000000000000000@AdobeOrg"))
+expect("an API key not the token's client", 403, "403003", "GET", "/flows",
+  with("x-api-key", "someone-else"))
+expect("a token IMS never issued", 401, "401013", "GET", "/flows",
+  with("Authorization", "Bearer never-issued"))
+-- If-Match is the quoted strong etag the service gave: the same etag
+-- unquoted or weak does not match.
+local current = aep.connections:get(base.id).etag
+local unquoted = current:gsub('"', "")
+for _, case in ipairs({ { "unquoted", unquoted },
+    { "weak", "W/" .. current } }) do
+  local req = body(patch)
+  req.headers["If-Match"] = case[2]
+  expect("PATCH with the etag " .. case[1], 412, "1404-412", "PATCH", path,
+    req)
+end
 flow:delete()
 src:delete()
 tgt:delete()

@@ -48,6 +48,7 @@ base:update{ { op = "replace", path = "/name", value = "tour base v2" } }
 src:update{ { op = "replace", path = "/name", value = "tour source v2" } }
 tgt:update{ { op = "replace", path = "/name", value = "tour target v2" } }
 assert(#flow:missing() == 0)
+assert(flow:schedule().interval == 1)
 base:publish()
 flow:publish_all()
 flow:disable()

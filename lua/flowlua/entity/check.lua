@@ -99,15 +99,13 @@ local function warn_deferred(word, name, deferred)
     tostring(name), table.concat(items, "; "))
 end
 
--- Validates a body; raises a validation error (nothing sent) or
--- returns the deferred problems of a draft. `skip` is a set of fields
--- whose `required` problems are not ours to judge (secrets the service
--- keeps but never returns).
-local function check_body(c, kind, body, spec, draft, action, skip, spec_of)
-  local k = KINDS[kind]
+-- The problems and deferred problems of a body. `skip` is a set of
+-- fields whose `required` problems are not ours to judge (secrets the
+-- service keeps but never returns).
+local function problems(c, kind, body, spec, draft, skip, spec_of)
   local opts = { draft = draft }
   if kind == "flow" then opts.spec_of = spec_of or connection_specs(c, body) end
-  local errs, deferred = validate[k.check](body, spec, opts)
+  local errs, deferred = validate[KINDS[kind].check](body, spec, opts)
   if skip then
     local keep = {}
     for _, p in ipairs(errs) do
@@ -117,10 +115,44 @@ local function check_body(c, kind, body, spec, draft, action, skip, spec_of)
     end
     errs = keep
   end
+  return errs, deferred
+end
+
+local function refuse(kind, body, action, errs)
   if #errs > 0 then
-    errors.raise("validation", { problems = errs,
-      entity = ("%s %s %q"):format(action, k.word, tostring(body.name)) })
+    errors.raise("validation", { problems = errs, entity = ("%s %s %q")
+      :format(action, KINDS[kind].word, tostring(body.name)) })
   end
+end
+
+-- Validates a body; raises a validation error (nothing sent) or
+-- returns the deferred problems of a draft.
+local function check_body(c, kind, body, spec, draft, action, skip, spec_of)
+  local errs, deferred = problems(c, kind, body, spec, draft, skip, spec_of)
+  refuse(kind, body, action, errs)
+  return deferred
+end
+
+local function problem_key(p)
+  return p.field .. "\0" .. (p.keyword or p.rule or "")
+end
+
+-- Validates what a patch changes: the problems of the patched body that
+-- the body as the service holds it does not have already. A flow the
+-- service returned with `"interval": "15"` (Adobe's tutorials; the spec
+-- says integer) can still be renamed; a patch that breaks a field is
+-- refused. Raises, or returns the deferred problems of a draft.
+local function check_patched(c, kind, before, after, spec, draft, skip)
+  local errs, deferred = problems(c, kind, after, spec, draft, skip)
+  local held = {}
+  for _, p in ipairs((problems(c, kind, before, spec, draft, skip))) do
+    held[problem_key(p)] = true
+  end
+  local new = {}
+  for _, p in ipairs(errs) do
+    if not held[problem_key(p)] then new[#new + 1] = p end
+  end
+  refuse(kind, after, "update", new)
   return deferred
 end
 
@@ -181,6 +213,7 @@ check.redacted = redacted
 check.spec_of_body = spec_of_body
 check.warn_deferred = warn_deferred
 check.check_body = check_body
+check.check_patched = check_patched
 check.secrets_present = secrets_present
 check.held_secrets = held_secrets
 check.remember_secrets = remember_secrets

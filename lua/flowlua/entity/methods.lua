@@ -1,6 +1,7 @@
 --- The methods of a Flow Service entity (flowlua.entity): `body`,
 -- `missing`, `refresh`, `update` (JSON Patch with If-Match), `delete`,
--- `publish`, `publish_all`, `enable`/`disable` for flows, and `json`.
+-- `publish`, `publish_all`, `enable`/`disable`/`schedule` for flows, and
+-- `json`.
 -- Every mutation goes through the exactly-once routine
 -- (flowlua.entity.mutate): after an ambiguous failure the entity is read
 -- back to see whether the change landed before it is sent again. Under
@@ -24,6 +25,7 @@ local deep_copy, replace_fields = base.deep_copy, base.replace_fields
 local is_draft, client_of, info = base.is_draft, base.client_of, base.info
 local is_placeholder, fetch = base.is_placeholder, base.fetch
 local spec_of_body, check_body = check.spec_of_body, check.check_body
+local check_patched = check.check_patched
 local held_secrets, secrets_present = check.held_secrets,
   check.secrets_present
 local remember_secrets = check.remember_secrets
@@ -72,7 +74,7 @@ function methods:refresh()
   if is_placeholder(self.id) then return self end
   local fresh = fetch(c, private[self].kind, self.id)
   if fresh == nil then
-    errors.raise("service", { status = 404, code = "1101-404",
+    errors.raise("service", { status = 404, code = "1439-404",
       message = ("%s %s no longer exists"):format(info(self).word, self.id),
       method = "GET", url = c.base_url .. entity_path(self) })
   end
@@ -159,8 +161,10 @@ local function send_patch(e, ops, opts)
 end
 
 --- Updates the entity with JSON Patch operations (If-Match from its
--- etag; the entity is updated in place and gets the new etag). The
--- patched body is validated locally first. On 412 (the entity changed
+-- etag; the entity is updated in place and gets the new etag). What the
+-- patch changes is validated locally first: a problem the entity already
+-- had as the service returned it (such as Adobe's string schedule values)
+-- does not stop the update. On 412 (the entity changed
 -- since it was read) a structured error is raised, unless
 -- `{reread = true}`: then the entity is read again once and the patch
 -- re-sent.
@@ -171,9 +175,9 @@ function methods:update(ops, opts)
   check_ops(ops)
   local c, kind = client_of(self), private[self].kind
   local spec = spec_of(self)
-  local after = self:body()
+  local before, after = self:body(), self:body()
   patch.apply(after, ops)
-  check_body(c, kind, after, spec, is_draft(self), "update",
+  check_patched(c, kind, before, after, spec, is_draft(self),
     held_secrets(c, self, after, spec))
   local shown = redacted_ops(kind, ops, spec, after)
   remember_secrets(c, self.id, secrets_present(kind, after, spec))
@@ -359,6 +363,32 @@ function methods:enable() return flow_action(self, "enable", "enabled") end
 --- Disables a flow.
 -- @treturn table the flow
 function methods:disable() return flow_action(self, "disable", "disabled") end
+
+-- A schedule value as the number or boolean it spells: the service
+-- returns what it was given, strings included ("15", "true").
+local function schedule_value(v)
+  if type(v) ~= "string" then return v end
+  if v == "true" then return true elseif v == "false" then return false end
+  return math.tointeger(tonumber(v)) or tonumber(v) or v
+end
+
+--- A flow's `scheduleParams` with numbers as numbers and booleans as
+-- booleans, however the service returns them: Adobe documents a flow
+-- read back as `{"startTime": "1612310466", "interval": "15",
+-- "backfill": "true"}`.
+-- @treturn table|nil a copy, e.g. `{startTime = 1612310466,
+--   frequency = "minute", interval = 15, backfill = true}`; nil without
+--   a schedule
+-- @usage if flow:schedule().interval < 30 then ... end
+function methods:schedule()
+  if private[self].kind ~= "flow" then
+    error(("'schedule' is for flows, not %ss"):format(info(self).word), 2)
+  end
+  if type(self.scheduleParams) ~= "table" then return nil end
+  local out = {}
+  for k, v in pairs(self.scheduleParams) do out[k] = schedule_value(v) end
+  return out
+end
 
 --- The entity's fields as JSON text (secrets as the service returns
 -- them, i.e. masked).
