@@ -47,6 +47,13 @@ end
 
 local count = 0
 
+local function random_hex(bytes)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local raw = f:read(bytes)
+  f:close()
+  return (raw:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
+end
+
 --- A URL to a new, empty database on the server, or nil and why not.
 function postgres.fresh()
   local url, err = postgres.url()
@@ -55,8 +62,10 @@ function postgres.fresh()
   local env = luasql.postgres()
   local conn = assert(env:connect(url))
   count = count + 1
-  local name = ("flowlua_spec_%d_%d"):format(
-    require("flowlua.core").sys.getpid(), count)
+  -- The pid alone is not unique: one server outlives thousands of spec
+  -- processes in .ci/run, and pids wrap; random bytes make it so.
+  local name = ("flowlua_spec_%d_%d_%s"):format(
+    require("flowlua.core").sys.getpid(), count, random_hex(6))
   assert(conn:execute("CREATE DATABASE " .. name))
   conn:close()
   env:close()
