@@ -72,6 +72,23 @@ function sqlite.describe(location)
   return "sqlite:" .. sqlite.path(location)
 end
 
+-- Switching a new file to WAL takes an exclusive lock and SQLite answers
+-- "database is locked" at once, without the busy handler, when another
+-- process opens the same new file at that moment: wait for it as
+-- busy_timeout would (the first switch is kept in the file).
+local function set_wal(db)
+  local waited = 0
+  while true do
+    local ok, err = pcall(db.rows, db, "PRAGMA journal_mode = WAL")
+    if ok then return end
+    if waited >= sqlite.BUSY_TIMEOUT or not tostring(err):find("locked") then
+      error(err, 0)
+    end
+    sys.sleep(0.02)
+    waited = waited + 20
+  end
+end
+
 --- Opens (creating if needed) the database.
 -- @tparam string location
 -- @treturn table a flowlua.state.db
@@ -89,7 +106,7 @@ function sqlite.open(location)
   end
   local db = db_mod.wrap(env, conn, sqlite.describe(location))
   db:exec("PRAGMA busy_timeout = " .. sqlite.BUSY_TIMEOUT)
-  db:rows("PRAGMA journal_mode = WAL")
+  set_wal(db)
   db:exec("PRAGMA synchronous = NORMAL")
   return db
 end
