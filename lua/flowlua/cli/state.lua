@@ -74,25 +74,7 @@ local function held_by(h)
   return h and ("%s pid %s"):format(h.host, h.pid) or "-"
 end
 
--- Columns padded to their widest cell; the last one is not padded.
-local function columns(rows)
-  local width = {}
-  for _, r in ipairs(rows) do
-    for i, cell in ipairs(r) do
-      width[i] = math.max(width[i] or 0, utf8.len(cell) or #cell)
-    end
-  end
-  local lines = {}
-  for _, r in ipairs(rows) do
-    local cells = {}
-    for i, cell in ipairs(r) do
-      local pad = i < #r and width[i] - (utf8.len(cell) or #cell) or 0
-      cells[i] = cell .. (" "):rep(pad)
-    end
-    lines[#lines + 1] = table.concat(cells, "  ")
-  end
-  return table.concat(lines, "\n")
-end
+local columns = require "flowlua.cli.columns"
 
 local function matches(opts, k)
   return (opts.sandbox == nil or k.sandbox == opts.sandbox)
