@@ -232,4 +232,27 @@ describe("flowlua plan and apply", function()
     assert.equal(2, code)
     assert.matches("^flowlua: %-%-target nope: no such tree in ", err)
   end)
+
+  it("exits 1 on a usage error under --detailed-exitcode, where 2 means "
+    .. "changes", function()
+    local out, err, code = flowlua{ "plan", "--detailed-exitcode",
+      "--target", "nope", file }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("^flowlua: %-%-target nope: no such tree in ", err)
+    out, err, code = flowlua{ "plan", "--bogus", "--detailed-exitcode", file }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("^flowlua: unknown option '%-%-bogus'\nusage: flowlua plan ",
+      err)
+    out, err, code = flowlua{ "plan", "--detailed-exitcode" }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("^flowlua: give exactly one desired%-state FILE\n", err)
+    -- without the flag, the same mistake is the usual usage error
+    out, err, code = flowlua{ "plan", "--bogus", file }
+    assert.equal(2, code)
+    assert.equal("", out)
+    assert.matches("^flowlua: unknown option '%-%-bogus'\n", err)
+  end)
 end)

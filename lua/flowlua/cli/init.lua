@@ -1,7 +1,8 @@
 --- The flowlua command line: `flowlua COMMAND [OPTIONS] ...`.
 -- main.c hands argv here; every command is a module under flowlua.cli.
 -- Exit codes: 0 success, 1 failure (a script error, an invalid document),
--- 2 usage error or unreadable input.
+-- 2 usage error or unreadable input (1 under `plan --detailed-exitcode`,
+-- where 2 means "changes").
 -- @module flowlua.cli
 
 local cli = {}
@@ -99,7 +100,7 @@ function cli.main(argv)
   if options.is_usage_error(result) then
     io.stderr:write("flowlua: ", result.message, "\n",
       result.usage or cli.USAGE, "\n")
-    return 2
+    return result.status or 2
   end
   io.stderr:write("flowlua: ", tostring(result), "\n")
   return 1

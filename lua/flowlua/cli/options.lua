@@ -7,7 +7,8 @@
 
 local options = {}
 
---- A usage error: printed with the usage line, exits 2.
+--- A usage error: printed with the usage line, exits 2 (or its `status`,
+-- which a command may set: `plan --detailed-exitcode` keeps 2 for changes).
 local UsageError = { __name = "flowlua.cli.UsageError" }
 UsageError.__index = UsageError
 function UsageError:__tostring() return self.message end
@@ -17,6 +18,18 @@ function UsageError:__tostring() return self.message end
 -- @tparam[opt] string usage the command's usage line
 function options.usage_error(message, usage)
   error(setmetatable({ message = message, usage = usage }, UsageError), 0)
+end
+
+--- Runs `fn()`; a usage error it raises leaves with exit status `status`
+-- instead of 2 (`plan --detailed-exitcode`, where 2 means changes).
+-- @tparam integer status
+-- @tparam function fn
+-- @return what `fn` returns
+function options.usage_status(status, fn)
+  local ok, a, b = pcall(fn)
+  if ok then return a, b end
+  if options.is_usage_error(a) then a.status = status end
+  error(a, 0)
 end
 
 --- True when `value` was raised by `usage_error`.

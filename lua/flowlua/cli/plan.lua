@@ -45,9 +45,9 @@ Options:
 ]] .. options.help(SPECS) .. [[
 
 
-Exit status: 0 the plan was printed (with --detailed-exitcode: and it is
-empty), 2 with --detailed-exitcode there are changes (else a usage error),
-1 an error.]]
+Exit status: 0 the plan was printed, 1 an error, 2 a usage error. With
+--detailed-exitcode (as Terraform's): 0 no changes, 2 changes, 1 an error
+of any kind, a usage error included.]]
 
 local clean = service.clean
 
@@ -170,10 +170,15 @@ function cmd.check_operands(opts, usage)
   end
 end
 
---- Runs the command.
--- @tparam table args the arguments after `plan`
--- @treturn integer exit status
-function cmd.main(args)
+local function detailed_exitcode(args)
+  for _, a in ipairs(args) do
+    if a == "--" then return false end
+    if a == "--detailed-exitcode" then return true end
+  end
+  return false
+end
+
+local function run(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
   cmd.check_operands(opts, USAGE)
@@ -188,6 +193,14 @@ function cmd.main(args)
     if opts.detailed and #steps > 0 then return 2 end
     return 0
   end)
+end
+
+--- Runs the command.
+-- @tparam table args the arguments after `plan`
+-- @treturn integer exit status
+function cmd.main(args)
+  if not detailed_exitcode(args) then return run(args) end
+  return options.usage_status(1, function() return run(args) end)
 end
 
 return cmd
