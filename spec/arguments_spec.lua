@@ -7,7 +7,8 @@
 local MODULES = {
   "flowlua.errors", "flowlua.config", "flowlua.auth", "flowlua.files",
   "flowlua.log", "flowlua.task", "flowlua.url", "flowlua.schema",
-  "flowlua.json", "flowlua.plan", "flowlua.emulator", "flowlua",
+  "flowlua.json", "flowlua.plan", "flowlua.emulator", "flowlua.http",
+  "flowlua",
 }
 
 -- Functions that take no argument, or whose first argument may be any
@@ -15,6 +16,7 @@ local MODULES = {
 local NO_ARGUMENT = {
   ["flowlua.plan"] = { reset = true, steps = true },
   ["flowlua.task"] = { current = true, run = true, suspend = true },
+  ["flowlua.http"] = { version = true },
 }
 local ANY_VALUE = {
   ["flowlua.errors"] = { is = true },
@@ -69,6 +71,7 @@ describe("an options table with an unknown key", function()
     { "flowlua.emulator", "start", 1 },
     { "flowlua.json", "decode", 2, "1" },
     { "flowlua.json", "encode", 2, 1 },
+    { "flowlua.http", "client", 1 },
   }
   for _, case in ipairs(CASES) do
     local name, fname, n = case[1], case[2], case[3]

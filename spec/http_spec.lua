@@ -142,20 +142,40 @@ describe("flowlua.http", function()
       assert.same(true, info.sent)
     end)
 
-    it("raises on misuse", function()
-      assert.has_error(function() c:request{} end, "request: url must be a string")
+    it("raises on misuse, naming the argument as Lua's own functions do", function()
+      assert.has_error(function() c:request{} end,
+        "bad argument #1 to 'request' (url must be a string)")
+      assert.has_error(function() c:request("x") end,
+        "bad argument #1 to 'request' (table expected, got string)")
       assert.has_error(function() http.client{ tiemout = 1 } end,
-        "http.client: unknown option 'tiemout'")
+        "bad argument #1 to 'client' (unknown option 'tiemout')")
+      assert.has_error(function() http.client{ timeout = "1" } end,
+        "bad argument #1 to 'client' (option 'timeout' must be a number)")
+      assert.has_error(function() http.client{ retry = 1 } end,
+        "bad argument #1 to 'client' (option 'retry' must be a table or boolean)")
       assert.has_error(function() c:request{ url = "x", body = 5 } end,
-        "request: body must be a string")
+        "bad argument #1 to 'request' (body must be a string)")
+      assert.has_error(function() c:request{ url = "x", headers = 5 } end,
+        "bad argument #1 to 'request' (headers must be a table of name = value)")
       assert.has_error(function()
         c:request{ url = "x", headers = { ["X-A"] = "1\r\nX-B: 2" } }
-      end, 'request: invalid header "X-A"')
+      end, [[bad argument #1 to 'request' (invalid header "X-A")]])
       assert.has_error(function()
         c:request{ url = "x", headers = { ["X A"] = "1" } }
-      end, 'request: invalid header "X A"')
+      end, [[bad argument #1 to 'request' (invalid header "X A")]])
       assert.has_error(function() c:request{ url = "x", method = "GET / HTTP/1.1\r\n" } end,
-        'request: method must be a token such as "GET"')
+        [[bad argument #1 to 'request' (method must be a token such as "GET")]])
+    end)
+
+    it("raises at the caller's line", function()
+      local call = assert(load("local c = ...\nc:request{ url = 1 }", "=caller"))
+      local ok, err = pcall(call, c)
+      assert.is_false(ok)
+      assert.equal("caller:2: bad argument #1 to 'request' (url must be a string)", err)
+      call = assert(load("local http = ...\nhttp.client{ x = 1 }", "=caller"))
+      ok, err = pcall(call, http)
+      assert.is_false(ok)
+      assert.equal("caller:2: bad argument #1 to 'client' (unknown option 'x')", err)
     end)
 
     it("refuses schemes other than http and https", function()

@@ -11,6 +11,7 @@ local sys = require("flowlua.core").sys
 local task = require "flowlua.task"
 local retry = require "flowlua.retry"
 local log = require "flowlua.log"
+local args = require "flowlua.args"
 
 local http = {}
 
@@ -32,15 +33,15 @@ local OPTIONS = {
   retry = "table|boolean", headers = "table", compress = "boolean",
   no_proxy = "string", stop = "table",
 }
+local KNOWN = {}
+for k in pairs(OPTIONS) do KNOWN[k] = true end
 
-local function check_options(opts)
+-- What is wrong with an option's value (nil: nothing).
+local function option_problem(opts)
   for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then
-      error(("http.client: unknown option '%s'"):format(tostring(k)), 3)
-    end
-    if not want:find(type(v), 1, true) then
-      error(("http.client: option '%s' must be a %s"):format(k, want), 3)
+    if not OPTIONS[k]:find(type(v), 1, true) then
+      return ("option '%s' must be a %s"):format(k,
+        (OPTIONS[k]:gsub("|", " or ")))
     end
   end
 end
@@ -80,11 +81,9 @@ end
 --   retry = {...} (see flowlua.retry) or false, headers = {...}}`
 -- @return client
 function http.client(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then
-    error("http.client: bad argument #1 (table expected)", 2)
-  end
-  check_options(opts)
+  opts = args.options(1, "client", opts, KNOWN)
+  local problem = option_problem(opts)
+  if problem then args.fail(1, "client", problem) end
   local c = setmetatable({
     timeout = opts.timeout or 30,
     connect_timeout = opts.connect_timeout or 10,
@@ -134,6 +133,10 @@ end
 
 local NO_HEADERS = {}
 
+local TOKEN = "^[%w!#$%%&'*+.^_`|~-]+$"
+
+-- The request's header lines, defaults merged under the given ones; or
+-- nil and what is wrong.
 local function header_lines(defaults, given)
   if next(defaults) == nil and (given == nil or next(given) == nil) then
     return NO_HEADERS
@@ -143,9 +146,9 @@ local function header_lines(defaults, given)
   for k, v in pairs(given or {}) do merged[k:lower()] = { k, v } end
   for _, kv in pairs(merged) do
     local v = tostring(kv[2])
-    if not kv[1]:match("^[%w!#$%%&'*+.^_`|~-]+$") or v:find("[\r\n%z]") then
+    if not kv[1]:match(TOKEN) or v:find("[\r\n%z]") then
       -- a line break would smuggle a header or a request into the stream
-      error(("request: invalid header %q"):format(kv[1]), 4)
+      return nil, ("invalid header %q"):format(kv[1])
     end
     -- "Name;" is libcurl's way to send a header with an empty value.
     lines[#lines + 1] = v == "" and kv[1] .. ";" or kv[1] .. ": " .. v
@@ -154,24 +157,20 @@ local function header_lines(defaults, given)
   return lines
 end
 
-local function check_request(req)
-  if type(req) ~= "table" then
-    error("request: bad argument #1 (table expected)", 3)
-  end
-  if type(req.url) ~= "string" then error("request: url must be a string", 3) end
+-- What is wrong with a request table (nil: nothing).
+local function request_problem(req)
+  if type(req.url) ~= "string" then return "url must be a string" end
   if req.method ~= nil and (type(req.method) ~= "string"
-      or not req.method:match("^[%w!#$%%&'*+.^_`|~-]+$")) then
-    error("request: method must be a token such as \"GET\"", 3)
+      or not req.method:match(TOKEN)) then
+    return 'method must be a token such as "GET"'
   end
   if req.body ~= nil and type(req.body) ~= "string" then
-    error("request: body must be a string", 3)
+    return "body must be a string"
   end
   if req.headers ~= nil and type(req.headers) ~= "table" then
-    error("request: headers must be a table of name = value", 3)
+    return "headers must be a table of name = value"
   end
 end
-
-
 
 -- Every new attempt of this client waits while a Retry-After pause runs
 -- (but not past the run's stop: then the pause is not waited for).
@@ -249,13 +248,17 @@ end
 --   `{kind, sent, attempts, code}` (`sent`: some attempt may have reached
 --   the server)
 function Client:request(req)
-  check_request(req)
+  args.check(1, "request", req, "table")
+  local problem = request_problem(req)
+  if problem then args.fail(1, "request", problem) end
+  local headers
+  headers, problem = header_lines(self.headers, req.headers)
+  if not headers then args.fail(1, "request", problem) end
   local method = (req.method or "GET"):upper()
   local idempotent = req.idempotent
   if idempotent == nil then
     idempotent = method ~= "POST" and method ~= "PATCH"
   end
-  local headers = header_lines(self.headers, req.headers)
   local started = sys.monotime()
   local n, sent = 0, false
   while true do
