@@ -1,4 +1,4 @@
---- `flowlua state [OPTIONS] list|show|check|unlock|forget [WORKFLOW]`:
+--- `flowlua state [OPTIONS] list|show|check|unlock|forget|import ...`:
 -- what the workflow state store holds (flowlua.state), and the way out
 -- of a damaged record or a stale lock.
 --
@@ -9,22 +9,28 @@
 --   unlock WORKFLOW   remove a lock row whose holder is gone (--force:
 --                     whoever holds it)
 --   forget WORKFLOW   drop the record (its entities stay in the service)
+--   import [FILE|DIR] bring older JSON journals into the store
+--                     (flowlua.state.import), for the target the
+--                     profile and the options name
 --
 -- `--sandbox`, `--org`, `--endpoint` pick one instance when a workflow
--- name has several; `--json` prints JSON instead of a table.
+-- name has several (`import`: the target the journals belong to, over
+-- the profile's); `--json` prints JSON instead of a table.
 -- @module flowlua.cli.state
 
+local config = require "flowlua.config"
 local holder = require "flowlua.state.holder"
 local journal = require "flowlua.workflow.journal"
 local json = require "flowlua.json"
 local options = require "flowlua.cli.options"
 local record = require "flowlua.state.record"
 local state = require "flowlua.state"
+local state_import = require "flowlua.state.import"
 
 local command = {}
 
 local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
-  .. "| check | unlock WORKFLOW | forget WORKFLOW"
+  .. "| check | unlock WORKFLOW | forget WORKFLOW | import [FILE|DIR]"
 
 local SPECS = {
   { long = "--state", key = "state", value = "required", arg = "PATH|URL",
@@ -35,8 +41,13 @@ local SPECS = {
     help = "only instances of this org" },
   { long = "--endpoint", key = "endpoint", value = "required", arg = "URL",
     help = "only instances of this endpoint" },
+  { long = "--profile", key = "profile", value = "required", arg = "NAME",
+    help = "the profile whose endpoint, org and sandbox import uses" },
+  { long = "--config", key = "config", value = "required", arg = "FILE",
+    help = "config file (default ~/.config/flowlua/config.json)" },
   { long = "--force", key = "force",
-    help = "unlock/forget even while the holder lives" },
+    help = "unlock/forget even while the holder lives; import over a "
+      .. "record the store has" },
   { long = "--json", key = "json", help = "print JSON" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
@@ -48,6 +59,9 @@ local HELP = USAGE .. "\n\nShows and repairs the workflow state store.\n\n"
   .. "  check            damaged records, entities recorded twice (exit 1)\n"
   .. "  unlock WORKFLOW  remove the lock of a holder that is gone\n"
   .. "  forget WORKFLOW  drop the record (the service keeps the entities)\n"
+  .. "  import [FILE|DIR]  older JSON journals (default .flowlua/journal)\n"
+  .. "                   into the store, as the records of the target\n"
+  .. "                   --endpoint, --org, --sandbox or the profile name\n"
   .. "\nOptions:\n" .. options.help(SPECS)
 
 ----------------------------------------------------------------------
@@ -218,8 +232,30 @@ local function forget(store, opts, name)
   return 0
 end
 
+-- The target imported journals belong to: what a run with the same
+-- profile and options would use (flowlua.workflow.journal.key).
+local function import_target(opts)
+  local s = config.load{ profile = opts.profile, file = opts.config,
+    overrides = { sandbox = opts.sandbox, endpoint = opts.endpoint,
+      org_id = opts.org } }
+  return { endpoint = s.endpoint or "", org = s.org_id or "",
+    sandbox = s.sandbox or "" }
+end
+
+local function import_journals(store, opts, path)
+  local done = state_import.run(store, path or journal.default_dir(),
+    import_target(opts), { force = opts.force })
+  for _, item in ipairs(done) do
+    print(("journal %s imported as %s; the file is kept as %s"):format(
+      item.path, state.describe_key(item.key), item.kept))
+  end
+  print(("%d journal%s imported into state store %s"):format(#done,
+    #done == 1 and "" or "s", store.where))
+  return 0
+end
+
 local VERBS = { list = list, show = show, check = check, unlock = unlock,
-  forget = forget }
+  forget = forget, import = import_journals }
 
 --- Runs the command.
 -- @tparam table args the arguments after `state`

@@ -21,13 +21,12 @@
 -- @module flowlua.workflow.journal
 
 local errors = require "flowlua.errors"
-local files = require "flowlua.files"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
 local runtime = require "flowlua.runtime"
 local state = require "flowlua.state"
 local holder = require "flowlua.state.holder"
-local sys = require("flowlua.core").sys
+local legacy_file = require "flowlua.state.legacy"
 
 local journal = {}
 
@@ -45,9 +44,7 @@ end
 -- characters became `_`, so names could collide: only imported from).
 -- @tparam string name the workflow name
 -- @treturn string
-function journal.file_name(name)
-  return (name:gsub("[^%w._-]", "_")) .. ".json"
-end
+journal.file_name = legacy_file.file_name
 
 --- Where the state store is for a workflow opened with `dir`.
 -- @tparam[opt] string dir the workflow's journal directory
@@ -90,26 +87,10 @@ function journal.key(c, name)
     sandbox = s.sandbox or "", workflow = name }
 end
 
--- A temporary file an older flowlua's journal write left behind
--- (`NAME.json.tmp.PID`) whose writer is gone.
-local function stray(dir, file)
-  local pid = file:match("%.json%.tmp%.(%d+)$")
-  return pid and holder.start_time(tonumber(pid)) == nil
-    and dir .. "/" .. file
-end
-
---- Removes the temporary files dead writers left in a journal directory.
--- @tparam string dir
--- @treturn integer how many were removed
-function journal.clean_strays(dir)
-  local names = sys.listdir(dir)
-  local n = 0
-  for _, file in ipairs(names or {}) do
-    local path = stray(dir, file)
-    if path and os.remove(path) then n = n + 1 end
-  end
-  return n
-end
+--- Removes the temporary files dead writers left in a journal directory
+-- (flowlua.state.legacy.clean_strays).
+-- @function clean_strays
+journal.clean_strays = legacy_file.clean_strays
 
 local function unreadable(path, why)
   error(("journal %s is unreadable (%s); move it away to start the "
@@ -119,20 +100,7 @@ end
 -- The older JSON journal of `key.workflow` in `dir`, checked, or nil.
 local function legacy(dir, key)
   local path = dir .. "/" .. journal.file_name(key.workflow)
-  local text, err, code = files.read(path)
-  if text == nil then
-    if code ~= 2 then unreadable(path, tostring(err)) end
-    return nil
-  end
-  local doc
-  doc, err = json.decode(text)
-  -- names that mapped to one file name: the file is the other one's
-  if type(doc) == "table" and type(doc.workflow) == "string"
-      and doc.workflow ~= key.workflow then
-    return nil
-  end
-  local bad = doc == nil and ("not JSON: " .. tostring(err))
-    or state.problem(doc, key)
+  local doc, bad = legacy_file.read(path, key.workflow)
   if bad then unreadable(path, bad) end
   return doc, path
 end
