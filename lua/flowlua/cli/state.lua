@@ -54,14 +54,16 @@ local SPECS = {
 
 local HELP = USAGE .. "\n\nShows and repairs the workflow state store.\n\n"
   .. "Commands:\n"
-  .. "  list [PREFIX]    every workflow instance, its target and holder\n"
-  .. "  show WORKFLOW    one instance's steps and entities\n"
-  .. "  check            damaged records, entities recorded twice (exit 1)\n"
-  .. "  unlock WORKFLOW  remove the lock of a holder that is gone\n"
-  .. "  forget WORKFLOW  drop the record (the service keeps the entities)\n"
+  .. "  list [PREFIX]      every workflow instance, its target and holder\n"
+  .. "  show WORKFLOW      one instance's steps and entities\n"
+  .. "  check              damaged records, entities recorded twice "
+  .. "(exit 1)\n"
+  .. "  unlock WORKFLOW    remove the lock of a holder that is gone\n"
+  .. "  forget WORKFLOW    drop the record (the service keeps the "
+  .. "entities)\n"
   .. "  import [FILE|DIR]  older JSON journals (default .flowlua/journal)\n"
-  .. "                   into the store, as the records of the target\n"
-  .. "                   --endpoint, --org, --sandbox or the profile name\n"
+  .. "                     as the records of the target --endpoint, --org,\n"
+  .. "                     --sandbox or the profile names\n"
   .. "\nOptions:\n" .. options.help(SPECS)
 
 ----------------------------------------------------------------------
