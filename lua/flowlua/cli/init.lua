@@ -36,6 +36,8 @@ cli.commands = {
     summary = "give flows chosen by id, filter or all one schedule" },
   { name = "adopt", module = "flowlua.cli.adopt",
     summary = "bring a flow tree made elsewhere under a workflow's state" },
+  { name = "promote", module = "flowlua.cli.promote",
+    summary = "make flow trees of one sandbox again in another, as drafts" },
   { name = "plan", module = "flowlua.cli.plan",
     summary = "show what apply would change to match a flows.lua file" },
   { name = "apply", module = "flowlua.cli.apply",
