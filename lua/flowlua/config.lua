@@ -42,6 +42,9 @@ config.SETTINGS = {
   { key = "timeout", env = "FLOWLUA_TIMEOUT", seconds = true },
   -- the whole run's deadline, a duration such as "20m" (flowlua.stop)
   { key = "deadline", env = "FLOWLUA_DEADLINE" },
+  -- the workflow state store, a path or URL (flowlua.workflow.journal;
+  -- `--state` wins over both)
+  { key = "state", env = "FLOWLUA_STATE" },
 }
 
 local BY_KEY = {}
@@ -191,7 +194,7 @@ local LOAD_OPTIONS = { profile = true, file = true, overrides = true }
 --   (settings that win over everything; `false` unsets one)
 -- @treturn table `{client_id, client_secret, org_id, scopes, sandbox,
 --   access_token, endpoint, ims_url, api_key, cafile, timeout, deadline,
---   insecure}` plus
+--   state, insecure}` plus
 --   `profile` and `config_file` (where they came from, for messages)
 -- @raise when the file cannot be read or parsed, or names no such profile
 function config.load(opts)

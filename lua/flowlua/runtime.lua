@@ -29,8 +29,8 @@ local runtime = {
   log_format = "text",
   --- True when -v was given: tracebacks on errors, debug logs.
   verbose = false,
-  --- The workflow state store (`--state PATH|URL`); nil: FLOWLUA_STATE or
-  -- `.flowlua/state.db` (flowlua.workflow.journal).
+  --- The workflow state store (`--state PATH|URL`); nil: FLOWLUA_STATE,
+  -- the profile's `state` or `.flowlua/state.db` (flowlua.workflow.journal).
   state = nil,
   --- Seconds a workflow waits for another process's lock (`--wait-lock`).
   wait_lock = nil,

@@ -31,7 +31,8 @@ local HELP = USAGE .. [[
 
 Records the tree of FLOW_ID (its source and target connections, their base
 connections, the flow) in the state of workflow NAME of this endpoint, org
-and sandbox (the state store: --state, FLOWLUA_STATE or .flowlua/state.db).
+and sandbox (the state store: --state, FLOWLUA_STATE, the profile's "state"
+or .flowlua/state.db).
 A later run of the script that
 opens workflow NAME then uses these entities where it would create one of
 the same kind and spec (of the same name first) instead of creating a

@@ -29,7 +29,8 @@ local SPECS = {
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
   { long = "--state", key = "state", value = "required", arg = "PATH|URL",
     help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
-      .. "postgresql://... (default FLOWLUA_STATE, else .flowlua/state.db)" },
+      .. "postgresql://... (default FLOWLUA_STATE, the profile's "
+      .. "\"state\", else .flowlua/state.db)" },
   { long = "--wait-lock", key = "wait_lock", value = "optional",
     arg = "SECONDS", help = "wait for a workflow another process runs "
       .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },

@@ -24,7 +24,8 @@ service.SPECS = {
     help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
   { long = "--state", key = "state", value = "required", arg = "PATH|URL",
     help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
-      .. "postgresql://... (default FLOWLUA_STATE, else .flowlua/state.db)" },
+      .. "postgresql://... (default FLOWLUA_STATE, the profile's "
+      .. "\"state\", else .flowlua/state.db)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
   { long = "--insecure", key = "insecure",

@@ -34,7 +34,8 @@ local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
 
 local SPECS = {
   { long = "--state", key = "state", value = "required", arg = "PATH|URL",
-    help = "the store (default FLOWLUA_STATE, else .flowlua/state.db)" },
+    help = "the store (default FLOWLUA_STATE, the profile's \"state\", "
+      .. "else .flowlua/state.db)" },
   { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
     help = "only instances of this sandbox" },
   { long = "--org", key = "org", value = "required", arg = "ORG",
@@ -42,7 +43,8 @@ local SPECS = {
   { long = "--endpoint", key = "endpoint", value = "required", arg = "URL",
     help = "only instances of this endpoint" },
   { long = "--profile", key = "profile", value = "required", arg = "NAME",
-    help = "the profile whose endpoint, org and sandbox import uses" },
+    help = "the profile whose state store (and endpoint, org and "
+      .. "sandbox for import) to use" },
   { long = "--config", key = "config", value = "required", arg = "FILE",
     help = "config file (default ~/.config/flowlua/config.json)" },
   { long = "--force", key = "force",
@@ -271,7 +273,8 @@ function command.main(args)
     options.usage_error(verb and ("unknown state command '%s'"):format(verb)
       or "no state command given", USAGE)
   end
-  local store <close> = state.open(opts.state or journal.location())
+  local store <close> = state.open(opts.state or journal.location(nil,
+    config.load{ profile = opts.profile, file = opts.config }))
   return fn(store, opts, opts.operands[2])
 end
 

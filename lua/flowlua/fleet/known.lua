@@ -1,6 +1,6 @@
 --- Which entities flowlua's own state knows, and under which workflow.
 -- That state is the workflow state store (flowlua.state, through
--- flowlua.workflow.journal: `--state`, FLOWLUA_STATE or
+-- flowlua.workflow.journal: `--state`, FLOWLUA_STATE, the profile's `state` or
 -- `.flowlua/state.db`); this module is the one place that reads it for
 -- the inventory.
 -- @module flowlua.fleet.known

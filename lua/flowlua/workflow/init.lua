@@ -90,9 +90,10 @@ end
 -- @treturn table flowlua.workflow.journal
 function Workflow:open_journal()
   if self.journal == nil then
-    self.journal = journal_mod.open(journal_mod.key(the_client(self),
-      self.name), { dir = self.dir, wait = self.wait_lock,
-        lock = not self.dry_run })
+    local c = the_client(self)
+    self.journal = journal_mod.open(journal_mod.key(c, self.name),
+      { dir = self.dir, wait = self.wait_lock, lock = not self.dry_run,
+        settings = c.settings })
   end
   return self.journal
 end

@@ -14,12 +14,14 @@
 --                                  "etag": "<as the change left it>"} ] } ] }
 --
 -- The store is `--state PATH|URL` (runtime.state), else `FLOWLUA_STATE`,
--- else `state.db` in the journal directory given to the workflow
--- (`{dir = ...}`), else `.flowlua/state.db`. A JSON journal of an older
+-- else the profile's `state` (flowlua.config), else `state.db` in the
+-- journal directory given to the workflow (`{dir = ...}`), else
+-- `.flowlua/state.db`. A JSON journal of an older
 -- flowlua (`.flowlua/journal/<name>.json`) is imported the first time the
 -- store has no record of the instance, then renamed `*.json.imported`.
 -- @module flowlua.workflow.journal
 
+local config = require "flowlua.config"
 local errors = require "flowlua.errors"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
@@ -46,13 +48,20 @@ end
 -- @treturn string
 journal.file_name = legacy_file.file_name
 
---- Where the state store is for a workflow opened with `dir`.
+--- Where the state store is for a workflow opened with `dir`:
+-- `--state` (runtime.state), else the settings' `state` (FLOWLUA_STATE,
+-- else the profile's), else `dir/state.db`, else `.flowlua/state.db`.
 -- @tparam[opt] string dir the workflow's journal directory
+-- @tparam[opt] table settings from flowlua.config.load (a client's);
+--   default: those of the run's profile (`--profile`, `--config`)
 -- @treturn string a location for flowlua.state.open
-function journal.location(dir)
-  local env = os.getenv("FLOWLUA_STATE")
-  return runtime.state or (env ~= "" and env) or (dir and dir .. "/state.db")
-    or state.DEFAULT
+function journal.location(dir, settings)
+  if runtime.state then return runtime.state end
+  settings = settings or config.load{ profile = runtime.profile,
+    file = runtime.config_file }
+  local chosen = settings.state
+  if chosen ~= nil and chosen ~= "" then return chosen end
+  return dir and dir .. "/state.db" or state.DEFAULT
 end
 
 -- One store object per location and process: its locks are this
@@ -135,11 +144,12 @@ end
 -- Raises a "locked" error naming the holder when another process has it.
 -- @tparam table key the instance's key (journal.key)
 -- @tparam[opt] table opts `{dir = journal directory, wait = seconds,
---   lock = false}` (`lock = false`: dry runs read without locking)
+--   lock = false, settings = the client's}` (`lock = false`: dry runs
+--   read without locking; `settings` for journal.location)
 -- @treturn table the journal: `data` (the document), `store`, `key`
 function journal.open(key, opts)
   opts = opts or {}
-  local store = journal.store(journal.location(opts.dir))
+  local store = journal.store(journal.location(opts.dir, opts.settings))
   local write = opts.lock ~= false
   if write then
     local ok, h = store:lock(key, { wait = opts.wait or runtime.wait_lock })
