@@ -8,6 +8,7 @@ local MODULES = {
   "flowlua.errors", "flowlua.config", "flowlua.auth", "flowlua.files",
   "flowlua.log", "flowlua.task", "flowlua.url", "flowlua.schema",
   "flowlua.json", "flowlua.plan", "flowlua.emulator", "flowlua.http",
+  "flowlua.retry",
   "flowlua",
 }
 
@@ -23,6 +24,7 @@ local ANY_VALUE = {
   ["flowlua.json"] = { encode = true },
   ["flowlua.log"] = { debug = true, info = true, warn = true, error = true,
     redact = true, redact_value = true, secret = true },
+  ["flowlua.retry"] = { parse_retry_after = true },  -- a header, or none
 }
 
 -- A value no public function takes.
@@ -69,6 +71,7 @@ describe("an options table with an unknown key", function()
     { "flowlua.schema", "compile", 2, "{}" },
     { "flowlua.schema", "validate", 3, "{}", 1 },
     { "flowlua.emulator", "start", 1 },
+    { "flowlua.retry", "policy", 1 },
     { "flowlua.json", "decode", 2, "1" },
     { "flowlua.json", "encode", 2, 1 },
     { "flowlua.http", "client", 1 },

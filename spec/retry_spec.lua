@@ -29,9 +29,24 @@ describe("flowlua.retry", function()
     it("is nil for false and rejects unknown options", function()
       assert.is_nil(retry.policy(false))
       assert.has_error(function() retry.policy{ atempts = 3 } end,
-        "retry: unknown option 'atempts'")
+        "bad argument #1 to 'policy' (unknown option 'atempts')")
       assert.has_error(function() retry.policy{ attempts = "3" } end,
-        "retry: option 'attempts' must be a number >= 0")
+        "bad argument #1 to 'policy' (option 'attempts' must be a number "
+        .. ">= 0)")
+      assert.has_error(function() retry.policy(3) end,
+        "bad argument #1 to 'policy' (table or false expected, got number)")
+    end)
+
+    it("names the argument a policy's method was given wrong", function()
+      local p = retry.policy{}
+      assert.has_error(function() p:backoff("1") end,
+        "bad argument #1 to 'backoff' (number expected, got string)")
+      assert.has_error(function() p:pause(1) end,
+        "bad argument #2 to 'pause' (number expected, got no value)")
+      assert.has_error(function() p:decide() end,
+        "bad argument #1 to 'decide' (table expected, got no value)")
+      assert.has_error(function() p:hung_bound() end,
+        "bad argument #1 to 'hung_bound' (number expected, got no value)")
     end)
 
     local function decide(o)
@@ -75,6 +90,33 @@ describe("flowlua.retry", function()
       assert.same("attempts", decide{ status = 503, attempt = 3 })
       assert.same("time", decide{ status = 503, retry_after = "30", elapsed = 40 })
       assert.same("retry-after too long", decide{ status = 503, retry_after = "3600" })
+    end)
+
+    it("sends a request whose last attempt timed out at most "
+      .. "timeout_attempts times", function()
+      local p = retry.policy{ seed = 1, attempts = 10 }
+      assert.equal(3, p.timeout_attempts)
+      local function timed_out(n)
+        return p:decide{ kind = "timeout", sent = true, idempotent = true,
+          attempt = n, elapsed = 0 }
+      end
+      assert.is_number(timed_out(2))
+      assert.same({ nil, "attempts" }, { timed_out(3) })
+      assert.is_number(p:decide{ status = 503, idempotent = true,
+        attempt = 3, elapsed = 0 })
+      assert.is_number(p:pause(2, 0, true))
+      assert.same({ nil, "attempts" }, { p:pause(3, 0, true) })
+      assert.is_number(p:pause(3, 0))
+    end)
+
+    it("bounds a request that never answers: attempts x timeout plus the "
+      .. "backoff ceilings", function()
+      assert.equal(3 * 2 + 0.25 + 0.5,
+        retry.policy{ attempts = 10 }:hung_bound(2))
+      assert.equal(5 * 2 + 0.25 + 0.5 + 1 + 2,
+        retry.policy{ attempts = 10, timeout_attempts = 5 }:hung_bound(2))
+      assert.equal(2 * 30 + 0.25, retry.policy{ attempts = 2 }:hung_bound(30))
+      assert.equal(7, retry.policy{ timeout_attempts = 0 }:hung_bound(7))
     end)
 
     it("uses Retry-After as the delay", function()

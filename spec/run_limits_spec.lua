@@ -132,18 +132,31 @@ describe("a create that never answers", function()
     pipe:close()
   end)
 
-  it("ends a run with --timeout 2 within its documented bound, naming the "
-    .. "timeout",
+  -- The client's own retry policy, as flowlua.connect makes it.
+  local function client_policy()
+    return require("flowlua").connect{ endpoint = url,
+      access_token = "t", api_key = "c", org_id = emu.ORG,
+      sandbox = "prod" }:retry_policy()
+  end
+
+  it("ends a run with --timeout 2 after the documented attempts and "
+    .. "within their bound, naming the timeout",
     function()
-      local script = proc.tempfile(HUNG_CREATE)
-      local env = hung_env()
+      local tally = url .. "/emulator/requests"
+      emu.request{ method = "DELETE", url = tally }
+      local policy = client_policy()
       local started = require("flowlua.core").sys.monotime()
-      local _, err, code = proc.run({ "run", "--timeout", "2", script },
-        { env = env })
+      local _, err, code = proc.run({ "run", "--timeout", "2",
+        proc.tempfile(HUNG_CREATE) }, { env = hung_env() })
       local took = require("flowlua.core").sys.monotime() - started
-      -- the bound docs/client.md gives: no attempt starts 60 s after the
-      -- first, each ends within 2 s; the reads are quick (+3 s margin)
-      assert.is_true(took < 65, ("took %.1f s"):format(took))
+      assert.equal(policy.timeout_attempts,
+        emu.request{ url = tally }.json.requests["POST /connections?mode=draft"])
+      -- docs/client.md's bound (Policy:hung_bound): attempts x timeout
+      -- plus the backoff ceilings; the process's start and the quick
+      -- reads that look for the connection between attempts get 3 s
+      local bound = policy:hung_bound(2) + 3
+      assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
+        :format(took, bound))
       assert.equal(1, code)
       assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
         .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
@@ -152,14 +165,16 @@ describe("a create that never answers", function()
   it("ends at the deadline, not after the retries, pauses included",
     function()
       local started = require("flowlua.core").sys.monotime()
-      local _, err, code = proc.run({ "run", "--timeout", "2", "--deadline",
-        "8s", proc.tempfile(HUNG_CREATE) }, { env = hung_env() })
+      local _, err, code = proc.run({ "run", "--timeout", "5", "--deadline",
+        "6s", proc.tempfile(HUNG_CREATE) }, { env = hung_env() })
       local took = require("flowlua.core").sys.monotime() - started
-      -- the deadline, its 3 s grace, a margin
-      assert.is_true(took < 13, ("took %.1f s"):format(took))
+      -- the deadline, its 3 s grace, a margin: well under the retries'
+      -- own bound (client_policy():hung_bound(5), 15.75 s)
+      assert.is_true(took < 11, ("took %.1f s"):format(took))
+      assert.is_true(client_policy():hung_bound(5) > 15)
       assert.equal(4, code)
-      assert.matches("\nflowlua: stopped, the deadline %(8s%) passed: no "
+      assert.matches("\nflowlua: stopped, the deadline %(6s%) passed: no "
         .. "workflow had started\nflowlua: to run it again: flowlua run "
-        .. "%-%-timeout 2 %-%-deadline 8s [^\n]+\n$", err)
+        .. "%-%-timeout 5 %-%-deadline 6s [^\n]+\n$", err)
     end)
 end)

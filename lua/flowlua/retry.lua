@@ -1,18 +1,24 @@
 --- Retry policy: when to try an HTTP request again, and after how long.
 -- Exponential backoff with full jitter (a uniform draw between 0 and
 -- min(cap, base * 2^(n-1))), `Retry-After` honoured, caps on attempts
--- and total time, and the rule that keeps creates exactly-once: a request
--- that is not idempotent is retried only when the server certainly did not
--- process it. flowlua.http asks `policy:decide` after every attempt.
+-- (fewer after an attempt that timed out) and total time, and the rule
+-- that keeps creates exactly-once: a request that is not idempotent is
+-- retried only when the server certainly did not process it.
+-- flowlua.http asks `policy:decide` after every attempt.
 -- @module flowlua.retry
 
 local sys = require("flowlua.core").sys
+local args = require "flowlua.args"
 
 local retry = {}
 
 --- Default settings; every one can be given to `retry.policy`.
 retry.DEFAULTS = {
   attempts = 4,            -- attempts in all, the first one included
+  -- Attempts in all when the last one timed out: each such attempt cost
+  -- a whole timeout, and a server that let one run out is unlikely to
+  -- answer the next (`Policy:hung_bound`).
+  timeout_attempts = 3,
   base = 0.25,             -- seconds: the first backoff ceiling
   cap = 8,                 -- seconds: no backoff draw exceeds this
   max_elapsed = 60,        -- seconds since the first attempt started
@@ -43,15 +49,16 @@ local function random_seed()
   return string.unpack("<i8", sys.random(8))
 end
 
-local function check_option(name, value)
+-- What is wrong with option `name` = `value`, or nil.
+local function option_mistake(name, value)
   local default = retry.DEFAULTS[name]
   if default == nil and name ~= "seed" then
-    error(("retry: unknown option '%s'"):format(name), 4)
+    return ("unknown option '%s'"):format(tostring(name))
   end
   local want = name == "seed" and "number" or type(default)
   if type(value) ~= want or (want == "number" and value < 0) then
-    error(("retry: option '%s' must be a %s%s"):format(name, want,
-      want == "number" and " >= 0" or ""), 4)
+    return ("option '%s' must be a %s%s"):format(name, want,
+      want == "number" and " >= 0" or "")
   end
 end
 
@@ -62,12 +69,14 @@ end
 function retry.policy(opts)
   if opts == false then return nil end
   if opts ~= nil and type(opts) ~= "table" then
-    error("retry: options must be a table or false", 2)
+    args.fail(1, "policy", ("table or false expected, got %s")
+      :format(type(opts)))
   end
   local p = setmetatable({}, Policy)
   for k, v in pairs(retry.DEFAULTS) do p[k] = v end
   for k, v in pairs(opts or {}) do
-    check_option(k, v)
+    local mistake = option_mistake(k, v)
+    if mistake then args.fail(1, "policy", mistake) end
     p[k] = v
   end
   p.status_set, p.unprocessed_set = set_of(p.statuses), set_of(p.unprocessed)
@@ -84,11 +93,32 @@ function Policy:random()
   return (self.state >> 11) / 2 ^ 53
 end
 
+-- The ceiling of the backoff before retry number n.
+local function ceiling(p, n)
+  return math.min(p.cap, p.base * 2 ^ (n - 1))
+end
+
 --- The jittered pause before retry number `n` (1 for the first retry).
 -- @param n integer
 -- @return seconds
 function Policy:backoff(n)
-  return self:random() * math.min(self.cap, self.base * 2 ^ (n - 1))
+  args.check(1, "backoff", n, "number")
+  return self:random() * ceiling(self, n)
+end
+
+--- The longest a request that never answers can take under this policy:
+-- every attempt times out, so it is sent `timeout_attempts` times (or
+-- `attempts`, when fewer), each given up after `timeout` seconds, with
+-- the backoff before each retry at most its ceiling. (`max_elapsed` can
+-- only end it sooner.)
+-- @param timeout seconds an attempt may take
+-- @return seconds
+function Policy:hung_bound(timeout)
+  args.check(1, "hung_bound", timeout, "number")
+  local n = math.max(1, math.min(self.attempts, self.timeout_attempts))
+  local pauses = 0
+  for retry_n = 1, n - 1 do pauses = pauses + ceiling(self, retry_n) end
+  return n * timeout + pauses
 end
 
 local MONTHS = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6,
@@ -158,15 +188,17 @@ end
 -- @param o `{status=, retry_after= (header value), kind=, sent=,
 --   idempotent=, attempt= (attempts made), elapsed= (seconds)}`;
 --   `status` for a response, `kind` and `sent` for a transport failure
+--   (`kind = "timeout"`: fewer attempts, `timeout_attempts`)
 -- @return delay in seconds and "retry-after" or "backoff"; or nil and the
 --   reason ("status", "kind", "not idempotent", "attempts", "time",
 --   "retry-after too long")
 function Policy:decide(o)
+  args.check(1, "decide", o, "table")
   local why = refusal(self, o)
   if why then return nil, why end
   local delay = retry.parse_retry_after(o.retry_after)
   if delay == nil then
-    delay, why = self:pause(o.attempt, o.elapsed)
+    delay, why = self:pause(o.attempt, o.elapsed, o.kind == "timeout")
     return delay, why or "backoff"
   end
   if delay > self.max_retry_after then return nil, "retry-after too long" end
@@ -180,9 +212,15 @@ end
 -- caps on attempts and total time.
 -- @param n integer: attempts made
 -- @param elapsed seconds since the first attempt started
+-- @param[opt] timed_out true when the last attempt timed out (then at
+--   most `timeout_attempts` in all)
 -- @return delay in seconds; or nil and the reason ("attempts", "time")
-function Policy:pause(n, elapsed)
-  if n >= self.attempts then return nil, "attempts" end
+function Policy:pause(n, elapsed, timed_out)
+  args.check(1, "pause", n, "number")
+  args.check(2, "pause", elapsed, "number")
+  if n >= self.attempts or (timed_out and n >= self.timeout_attempts) then
+    return nil, "attempts"
+  end
   local delay = self:backoff(n)
   if elapsed + delay > self.max_elapsed then return nil, "time" end
   return delay

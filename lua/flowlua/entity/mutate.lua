@@ -39,11 +39,14 @@ function mutate.ambiguous(err)
   return err.kind == "service" and err.status >= 500
 end
 
--- Waits before attempt n + 1; false when the policy allows no more, or
--- when the run stops before the wait would end (flowlua.stop: a deadline
+-- Waits before attempt n + 1; false when the policy allows no more
+-- (fewer after an attempt that timed out: `timeout_attempts`), or when
+-- the run stops before the wait would end (flowlua.stop: a deadline
 -- bounds the whole run, pauses included).
-local function paused(policy, n, started)
-  local delay = policy and policy:pause(n, sys.monotime() - started)
+local function paused(policy, n, started, err)
+  local timed_out = err.kind == "network" and err.network == "timeout"
+  local delay = policy and policy:pause(n, sys.monotime() - started,
+    timed_out)
   if not delay or not stop.may_wait(delay) then return false end
   task.sleep(delay)
   return true
@@ -82,7 +85,9 @@ function mutate.run(c, op)
     if answer ~= nil then return op.done(answer) end
     local landed, results, repaired = settle(op, err)
     if landed then return table.unpack(results, 1, results.n) end
-    if not repaired and not paused(policy, n, started) then error(err, 0) end
+    if not repaired and not paused(policy, n, started, err) then
+      error(err, 0)
+    end
   end
 end
 

@@ -14,9 +14,10 @@
 -- without a body), redirect (a 302 to another host, with a token in the
 -- Location's query), down (a 502 proxy page, and the request never
 -- reaches the service: nothing happens), blackhole (never answered
--- within an hour, and never done: the emulator does not see the request;
--- serve it from its own process, spec/support/serve.lua, which can be
--- killed). METHOD may also be ACTION: the
+-- within an hour, and never done: the emulator only counts the request
+-- in its tally, /emulator/requests; serve it from its own process,
+-- spec/support/serve.lua, which can be killed). METHOD may also be
+-- ACTION: the
 -- POSTs of publish, enable and disable only. `KIND@METHOD/N` spoils only
 -- the first N such requests of that sandbox; later ones are answered
 -- honestly (a fault that passes).
@@ -112,7 +113,8 @@ return function(config)
       spoil.html(res)
       return res
     end
-    if kind == "blackhole" then
+    if kind == "blackhole" then  -- counted in the emulator's tally
+      emulator.tally:count(req)
       return { status = 504, delay = 3600 }
     end
     local res = emulator:handle(req)
