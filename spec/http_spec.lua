@@ -153,6 +153,8 @@ describe("flowlua.http", function()
         "bad argument #1 to 'client' (option 'timeout' must be a number)")
       assert.has_error(function() http.client{ retry = 1 } end,
         "bad argument #1 to 'client' (option 'retry' must be a table or boolean)")
+      assert.has_error(function() http.client{ retry = { atempts = 1 } } end,
+        "bad argument #1 to 'client' (retry: unknown option 'atempts')")
       assert.has_error(function() c:request{ url = "x", body = 5 } end,
         "bad argument #1 to 'request' (body must be a string)")
       assert.has_error(function() c:request{ url = "x", headers = 5 } end,

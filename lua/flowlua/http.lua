@@ -46,6 +46,14 @@ local function option_problem(opts)
   end
 end
 
+-- The policy of the `retry` option, or nil and what is wrong with it
+-- (flowlua.retry's words, to be raised as http.client's argument).
+local function retry_policy(given)
+  local ok, policy = pcall(retry.policy, given == true and {} or given)
+  if ok then return policy end
+  return nil, "retry: " .. policy:match("%((.*)%)$")
+end
+
 -- Hands finished transfers to the tasks waiting for them. (Blocking
 -- callers take their result with multi:wait, never through poll.)
 local function dispatch(c, list)
@@ -84,6 +92,8 @@ function http.client(opts)
   opts = args.options(1, "client", opts, KNOWN)
   local problem = option_problem(opts)
   if problem then args.fail(1, "client", problem) end
+  local policy, mistake = retry_policy(opts.retry)
+  if mistake then args.fail(1, "client", mistake) end
   local c = setmetatable({
     timeout = opts.timeout or 30,
     connect_timeout = opts.connect_timeout or 10,
@@ -92,7 +102,7 @@ function http.client(opts)
     cafile = opts.cafile,
     max_body = math.tointeger(opts.max_body) or 64 * 1024 * 1024,
     headers = opts.headers or {},
-    policy = retry.policy(opts.retry == true and {} or opts.retry),
+    policy = policy,
     multi = core.multi{ max_connections = opts.max_connections or 50,
       headers_mt = HEADERS },
     waiters = {}, nwaiting = 0,
