@@ -167,11 +167,14 @@ describe("workflows", function()
       local j = journal.open(journal.key(aep, prefix), { dir = dir })
       local s = j:ensure_step("base")
       s.state = "running"
+      -- The create carried the intent's marker in its description.
       s.intents[1] = { kind = "connection", name = prefix .. " base",
-        spec = AFS, started = sys.time() - 1 }
+        spec = AFS, started = sys.time() - 1,
+        marker = "flowlua:0123456789abcdef" }
       j:save()
       local created = emu.client(server.url):post("/connections?mode=draft", {
-        name = prefix .. " base", auth = { specName = "Basic Authentication",
+        name = prefix .. " base", description = "[flowlua:0123456789abcdef]",
+        auth = { specName = "Basic Authentication",
           params = { host = "h", userid = "u", password = "wf-secret-pw" } },
         connectionSpec = { id = AFS, version = "1.0" } })
       assert.equal(201, created.status)

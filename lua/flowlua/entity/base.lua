@@ -6,6 +6,8 @@
 -- none of them, so there is no require cycle.
 -- @module flowlua.entity.base
 
+local marker = require "flowlua.entity.marker"
+
 local base = {}
 
 -- Per kind: path, the field naming its spec, the spec family, words.
@@ -55,10 +57,14 @@ base.deep_copy = deep_copy
 -- @treturn table the entity
 -- A flow's `runs` field (the service's link to its runs list) would hide
 -- the method `flow:runs{}`; the entity keeps it aside, as `runs_link`.
+-- The description is shown without flowlua's create marker
+-- (flowlua.entity.marker): the user's text, as the body gave it.
 local function copy_fields(e, item)
   for k, v in pairs(item) do
     if k == "runs" and type(v) == "string" then
       private[e].runs_link = v
+    elseif k == "description" then
+      e[k] = marker.strip(v)
     else
       e[k] = v
     end

@@ -9,9 +9,10 @@
 -- Every create and update is validated locally first (flowlua.entity.validate);
 -- creates are exactly-once: after an ambiguous failure (lost response,
 -- reset, 5xx) the collection looks for the entity it may have created
--- (same name and spec, created since the attempt began) before sending
--- again. Under `--dry-run` nothing mutating is sent: the calls are
--- recorded in flowlua.plan and placeholders are returned.
+-- (same name and spec, and the create's own marker in its description:
+-- flowlua.entity.marker) before sending again. Under `--dry-run` nothing
+-- mutating is sent: the calls are recorded in flowlua.plan and
+-- placeholders are returned.
 --
 -- This module holds exactly-once creation and the collections; the
 -- entity class and shared helpers are in flowlua.entity.base, the
@@ -26,6 +27,7 @@ local plan = require "flowlua.plan"
 local base = require "flowlua.entity.base"
 local mutate = require "flowlua.entity.mutate"
 local check = require "flowlua.entity.check"
+local marker = require "flowlua.entity.marker"
 require "flowlua.entity.methods"  -- installs the entity methods
 require "flowlua.entity.explore"  -- conn:test(), explore, preview, configs
 require "flowlua.entity.runs"     -- flow:runs(), run_now(), wait_for_run()
@@ -51,12 +53,6 @@ entity.redacted = redacted
 ----------------------------------------------------------------------
 -- Exactly-once creation
 ----------------------------------------------------------------------
-
-local function now() return require("flowlua.core").sys.time() end
-
--- Clock skew allowed between this machine and the service when looking
--- for an entity "created since the attempt began".
-entity.SKEW = 60
 
 -- The query of the next page: the same one plus the service's token.
 local function with_token(q, token)
@@ -85,34 +81,33 @@ local function each_item(c, kind, q)
   end
 end
 
---- Looks for an entity of a kind with a name and spec created at or
--- after `since` (seconds), skipping ids in `exclude`.
+--- Looks for the entity a create carrying `mark` made: of that kind,
+-- name and spec, its description ending with the marker
+-- (flowlua.entity.marker), skipping ids in `exclude`. Only the run
+-- that drew the marker can have written it, so another run's or
+-- machine's entity of the same name is never taken, and no clock is
+-- consulted.
 -- @tparam table c the client
 -- @tparam string kind the kind
 -- @tparam string name the entity name
 -- @tparam string spec_id the connection or flow spec id
--- @tparam number since epoch seconds
+-- @tparam string mark the create's marker
 -- @tparam[opt] table exclude set of ids already accounted for
 -- @treturn table|nil the entity
-function entity.find_created(c, kind, name, spec_id, since, exclude)
+function entity.find_created(c, kind, name, spec_id, mark, exclude)
   local k = KINDS[kind]
-  local floor = math.floor((since - entity.SKEW) * 1000)
-  local q = { { "property", ('%s.id==%s'):format(k.spec_field, spec_id) },
-    { "property", ("createdAt>=%d"):format(floor) } }
+  local q = { { "property", ('%s.id==%s'):format(k.spec_field, spec_id) } }
   -- A comma means "any of" in a filter: such names are matched here only.
   if not name:find('[,"]') then
     q[#q + 1] = { "property", ('name=="%s"'):format(name) }
   end
-  local best
   for item in each_item(c, kind, q) do
-    local t = tonumber(item.createdAt) or 0
-    if item.name == name and t >= floor
-        and not (exclude and exclude[item.id])
-        and (best == nil or t < (tonumber(best.createdAt) or 0)) then
-      best = item
+    if item.name == name and marker.of(item.description) == mark
+        and not (exclude and exclude[item.id]) then
+      return entity.wrap(c, kind, item)
     end
   end
-  return best and entity.wrap(c, kind, best) or nil
+  return nil
 end
 
 -- The workflow step running in this coroutine, if any: flowlua.workflow
@@ -123,7 +118,7 @@ local current_step = function() return nil end
 -- nil). flowlua.workflow calls this when it is loaded; a create inside a
 -- step then asks that step to reconcile and journal it
 -- (`step:reconcile(c, kind, name, spec_id)`, `step:intent(kind, name,
--- spec_id)` → start time, `step:created(kind, id)`); the client tells it
+-- spec_id)` → the intent's marker, `step:created(kind, id)`); the client tells it
 -- what each change landed on (`step:touched(kind, id, etag)`).
 -- @tparam function finder returns the step context or nil
 function entity.register_workflow(finder)
@@ -160,13 +155,13 @@ end
 -- ambiguous failure, the entity the service made is adopted.
 -- Returns the id, and the entity when it was found by reading, or the
 -- answer (`{id, etag}`).
-local function post_create(c, kind, body, spec_id, draft, since)
+local function post_create(c, kind, body, spec_id, draft, mark)
   local path = KINDS[kind].path .. (draft and "?mode=draft" or "")
   return mutate.run(c, {
     send = function() return send_create(c, path, body) end,
     done = function(data) return data.id, nil, data end,
     landed = function()
-      local found = entity.find_created(c, kind, body.name, spec_id, since,
+      local found = entity.find_created(c, kind, body.name, spec_id, mark,
         c.claimed)
       if found then return found.id, found end
     end,
@@ -220,8 +215,9 @@ local function create(coll, body, opts)
     private[adopted].missing = deferred
     return adopted
   end
-  local since = ctx and ctx:intent(kind, body.name, spec.id) or now()
-  local id, found, answer = post_create(c, kind, body, spec.id, draft, since)
+  local mark = ctx and ctx:intent(kind, body.name, spec.id) or marker.new()
+  local id, found, answer = post_create(c, kind, marker.mark(body, mark),
+    spec.id, draft, mark)
   c.claimed = c.claimed or {}
   c.claimed[id] = true
   if ctx then ctx:created(kind, id) end

@@ -6,8 +6,9 @@
 -- the Flow Service OAS:
 --
 -- * a create (`POST /connections|sourceConnections|targetConnections|
---   flows`): an entity of that name and spec created since the attempt
---   began (as `collection:create` looks);
+--   flows`): an entity of that name and spec whose description carries
+--   the marker this create was sent with (as `collection:create` looks;
+--   flowlua.entity.marker);
 -- * an ad hoc run (`POST /runs`) or a re-trigger (`POST /runs/{id}/action`):
 --   a new run of the flow with the same `params.startTime`;
 -- * an action on an entity (`POST /{kind}/{id}/action?op=`): enable and
@@ -28,6 +29,7 @@ local patch = require "flowlua.entity.patch"
 local mutate = require "flowlua.entity.mutate"
 local runs = require "flowlua.entity.runs"
 local entity = require "flowlua.entity"
+local marker = require "flowlua.entity.marker"
 
 local raw = {}
 
@@ -63,21 +65,24 @@ local function answer_of(item)
   return { id = item.id, etag = item.etag }
 end
 
+-- A create's reader, and the body to send: the body with a fresh
+-- marker in its description (flowlua.entity.marker), which the reader
+-- looks for.
 local function create_landed(c, kind, body)
   local spec = type(body) == "table" and body[base.KINDS[kind].spec_field]
   if type(body.name) ~= "string" or type(spec) ~= "table"
       or type(spec.id) ~= "string" then
     return nil
   end
-  local since = require("flowlua.core").sys.time()
+  local mark = marker.new()
   return function()
-    local found = entity.find_created(c, kind, body.name, spec.id, since,
+    local found = entity.find_created(c, kind, body.name, spec.id, mark,
       c.claimed)
     if found == nil then return nil end
     c.claimed = c.claimed or {}
     c.claimed[found.id] = true
     return answer_of(found)
-  end
+  end, marker.mark(body, mark)
 end
 
 local function run_landed(c, flow_id, params)
@@ -141,6 +146,7 @@ local function delete_landed(c, p)
 end
 
 -- How to read whether the mutation landed; nil when it cannot be told.
+-- A create also gives the body to send (with its marker).
 local function landed_reader(c, method, path, opts)
   if opts.landed then return opts.landed end
   local p, query = split(path)
@@ -159,8 +165,8 @@ end
 -- @treturn table the decoded answer (or, when a read showed the change,
 --   `{id=, etag=}` of what it made or changed; `{}` for a delete)
 function raw.mutate(c, method, path, opts)
-  local landed = landed_reader(c, method, path, opts)
-  local send_opts = { body = opts.body, headers = opts.headers,
+  local landed, marked = landed_reader(c, method, path, opts)
+  local send_opts = { body = marked or opts.body, headers = opts.headers,
     idempotent = false }
   return mutate.run(c, {
     send = function() return c:call(method, path, send_opts) end,

@@ -11,6 +11,7 @@
 --       "steps": [ { "name": "base", "state": "done",
 --                    "intents": [ {"kind": "connection", "name": "...",
 --                                  "spec": "<spec id>", "started": 1.7e9,
+--                                  "marker": "flowlua:<16 hex>",
 --                                  "id": "<id once known>"} ],
 --                    "values": [ {"kind": "connection", "id": "..."} ],
 --                    "touched": [ {"kind": "flow", "id": "...",
@@ -95,6 +96,9 @@ local function check_intent(it, where)
   end
   if not opt(it.started, "number") then
     return where .. ".started must be a number"
+  end
+  if not opt(it.marker, "string") then
+    return where .. ".marker must be a string"
   end
 end
 

@@ -6,16 +6,17 @@
 --     end)
 --
 -- A step runs its function once. What it creates is journaled
--- (flowlua.workflow.journal): the intent (kind, name, spec, start time) before the
--- create is sent, the id once known, the step's results when it ends. Run
+-- (flowlua.workflow.journal): the intent (kind, name, spec, start time,
+-- marker) before the create is sent, the id once known, the step's results when it ends. Run
 -- the script again and a finished step returns its recorded entities
 -- (read back from the service, so they are current; if one was deleted
 -- remotely the step runs again) without creating anything. An
 -- unfinished step runs again, but each create it repeats is first
 -- reconciled with the journal: an entity whose id was recorded is
 -- reused; one whose response was lost (the process died, the connection
--- dropped) is looked up by name and spec, created since the attempt
--- began, and adopted. So creates happen exactly once even when the
+-- dropped) is looked up by name and spec and adopted only if its
+-- description carries the marker journaled with the intent
+-- (flowlua.entity.marker). So creates happen exactly once even when the
 -- process is killed at any instant.
 -- @module flowlua.workflow
 
@@ -25,6 +26,7 @@ local progress = require "flowlua.workflow.progress"
 local runtime = require "flowlua.runtime"
 local errors = require "flowlua.errors"
 local entity = require "flowlua.entity"
+local marker = require "flowlua.entity.marker"
 local json = require "flowlua.json"
 local log = require "flowlua.log"
 local sys = require("flowlua.core").sys
@@ -367,15 +369,18 @@ function Step:adopt(c, it)
   if it.id then
     found = c[COLLECTION[it.kind]]:get(it.id)
     if found == nil then
-      -- Deleted remotely: create it again under the same intent.
-      it.id, it.started = nil, now()
+      -- Deleted remotely: create it again under the same intent (a new
+      -- attempt: a new marker).
+      it.id, it.started, it.marker = nil, now(), nil
       self.wf:save()
       return nil
     end
   else
-    found = entity.find_created(c, it.kind, it.name, it.spec, it.started,
-      c.claimed)
-    if found == nil then return nil end
+    -- An intent journaled before markers existed has none: nothing can
+    -- prove an entity is its own, so the create is sent again.
+    found = it.marker and entity.find_created(c, it.kind, it.name, it.spec,
+      it.marker, c.claimed)
+    if not found then return nil end
     it.id = found.id
     self.wf:save()
   end
@@ -385,11 +390,14 @@ function Step:adopt(c, it)
   return found
 end
 
---- Journals the intent to create (before the request is sent).
+--- Journals the intent to create (before the request is sent), with
+-- the marker its create carries (flowlua.entity.marker): every attempt
+-- of the create, in this run or a resumed one, sends the same marker, so
+-- the entity any of them made is recognised as this intent's.
 -- @tparam string kind the kind
 -- @tparam string name the entity name
 -- @tparam string spec_id the spec id
--- @treturn number the attempt's start time (epoch seconds)
+-- @treturn string the intent's marker
 function Step:intent(kind, name, spec_id)
   local it = self.current
   if it == nil then
@@ -399,8 +407,9 @@ function Step:intent(kind, name, spec_id)
     self.consumed[#list] = true
     self.current = it
   end
+  it.marker = it.marker or marker.new()
   self.wf:save()
-  return it.started
+  return it.marker
 end
 
 --- Notes that this step changed an entity (the client calls this after
@@ -419,7 +428,8 @@ end
 --- Notes the id of what was created. It reaches the disk with the next
 -- write (the step's end at the latest): a durable write costs an fsync
 -- that holds every task, and if the process dies first, the intent
--- already on disk is enough to find the entity again by name and spec.
+-- already on disk is enough to find the entity again by name, spec and
+-- marker.
 -- @tparam string kind the kind
 -- @tparam string id the new id
 function Step:created(kind, id)

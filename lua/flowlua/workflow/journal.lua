@@ -8,6 +8,7 @@
 --       "steps": [ { "name": "base", "state": "done",
 --                    "intents": [ {"kind": "connection", "name": "...",
 --                                  "spec": "<spec id>", "started": 1.7e9,
+--                                  "marker": "flowlua:<16 hex>",
 --                                  "id": "<id once known>"} ],
 --                    "values": [ {"kind": "connection", "id": "..."} ],
 --                    "touched": [ {"kind": "flow", "id": "...",
