@@ -1,96 +1,28 @@
 -- `flowlua plan` and `flowlua apply` end to end: an emulator in its own
 -- process, a desired-state file on disk, the flowlua executable run as a
 -- real process; drift made through raw API calls, as the UI would make
--- it, never through the client under test.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
+-- it, never through the client under test (support.plan_workspace).
+local pw = require "support.plan_workspace"
 local trees = require "support.trees"
 local json = require "flowlua.json"
 
-local FLOWS = [[
-return {
-  acme = {
-    base = { name = "acme base", spec = "%s",
-      auth = { specName = "Basic Authentication",
-        params = { host = "acme.file.core.windows.net", userid = "acme",
-          password = "env:AFS_KEY" } } },
-    source = { name = "acme source", data = { format = "delimited" },
-      params = { path = "/acme/account.csv", type = "file" } },
-    target = { name = "acme target", spec = "%s",
-      data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
-        version = "application/vnd.adobe.xed-full+json;version=1" } },
-      params = { dataSetId = "5f3c3cedb2805c194ff0b69a" } },
-    flow = { name = "acme flow", spec = "CloudStorageToAEP" },
-  },
-  beta = {
-    state = "disabled",
-    base = { name = "beta base", spec = "%s",
-      auth = { specName = "Basic Authentication",
-        params = { host = "beta.file.core.windows.net", userid = "beta",
-          password = "env:AFS_KEY" } } },
-    source = { name = "beta source", data = { format = "delimited" },
-      params = { path = "/beta/account.csv", type = "file" } },
-    target = { name = "beta target", spec = "%s",
-      data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
-        version = "application/vnd.adobe.xed-full+json;version=1" } },
-      params = { dataSetId = "5f3c3cedb2805c194ff0b69a" } },
-    flow = { name = "beta flow", spec = "CloudStorageToAEP" },
-  },
-}
-]]
-
-local SECRET = "pl4n-s3cret-value"
+local FLOWS = pw.flows{ { "acme" }, { "beta", state = "disabled" } }
+local SECRET = pw.SECRET
 
 describe("flowlua plan and apply", function()
-  local dir, server, file, settings
+  local w, dir, file, settings
 
-  local function flowlua(args)
-    local argv = {}
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv[#argv + 1] = "--sandbox"
-    argv[#argv + 1] = "plan"
-    return proc.run(argv, { cwd = dir,
-      env = fsvc.env(settings, { AFS_KEY = SECRET }) })
-  end
-
-  -- A raw request below the Flow Service base, as the UI would send it.
-  local function raw(method, path, body, headers)
-    local r = fsvc.raw(settings)
-    local h = { ["Content-Type"] = "application/json" }
-    for k, v in pairs(r.headers) do h[k] = v end
-    for k, v in pairs(headers or {}) do h[k] = v end
-    local res = assert(r.http:request{ method = method, url = r.url .. path,
-      headers = h, body = body and json.encode(body) or nil })
-    r.http:close()
-    assert(res.status < 300, path .. ": " .. res.status .. " " .. res.body)
-    return json.decode(res.body)
-  end
-
-  local function find(collection, name)
-    local s = trees.seeder(settings, "plan")
-    local found
-    for _, e in ipairs(s.raw:all("/" .. collection)) do
-      if e.name == name then found = e end
-    end
-    s:close()
-    return found
-  end
+  local function flowlua(args) return w:flowlua(args) end
+  local function raw(...) return w:raw(...) end
+  local function find(...) return w:find(...) end
 
   setup(function()
-    dir = fsvc.tmpdir()
-    server = assert(emu.spawn{ "--state", dir .. "/emulator.json" })
-    settings = trees.settings_for(server.url, "plan")
-    file = dir .. "/flows.lua"
-    local f = assert(io.open(file, "wb"))
-    f:write(FLOWS:format(emu.AZURE, emu.DATA_LAKE, emu.AZURE, emu.DATA_LAKE))
-    f:close()
+    w = pw.open{ sandbox = "plan" }
+    dir, file, settings = w.dir, w.file, w.settings
+    w:write(FLOWS)
   end)
 
-  teardown(function()
-    if server then server:stop() end
-    os.execute("rm -rf " .. proc.quote(dir))
-  end)
+  teardown(function() w:close() end)
 
   it("plans every entity of a new tree as a create, and exits 2 under "
     .. "--detailed-exitcode", function()
@@ -144,10 +76,8 @@ describe("flowlua plan and apply", function()
 
   it("shows drift made through raw API calls as an update with its JSON "
     .. "Patch and an enable, and applies it", function()
-    local src = find("sourceConnections", "acme source")
-    raw("PATCH", "/sourceConnections/" .. src.id, { { op = "replace",
-      path = "/params/path", value = "/elsewhere.csv" } },
-      { ["If-Match"] = src.etag })
+    local src = w:drift("sourceConnections", "acme source", "/params/path",
+      "/elsewhere.csv")
     local flow = find("flows", "acme flow")
     raw("POST", "/flows/" .. flow.id .. "/action?op=disable")
     local out, err, code = flowlua{ "plan", "--detailed-exitcode", file }
@@ -175,10 +105,7 @@ describe("flowlua plan and apply", function()
   it("applies a saved plan only while the entities it read are unchanged",
     function()
     local saved = dir .. "/plan.json"
-    local src = find("sourceConnections", "beta source")
-    raw("PATCH", "/sourceConnections/" .. src.id, { { op = "replace",
-      path = "/params/path", value = "/drift.csv" } },
-      { ["If-Match"] = src.etag })
+    w:drift("sourceConnections", "beta source", "/params/path", "/drift.csv")
     local out, err, code = flowlua{ "plan", "--out", saved, "--target",
       "beta", file }
     assert.equal(0, code, err)
@@ -188,16 +115,10 @@ describe("flowlua plan and apply", function()
     assert.equal(1, #doc.steps)
     -- the file changing after the plan is saved does not matter: the
     -- saved plan is applied as planned
-    local text = FLOWS:format(emu.AZURE, emu.DATA_LAKE, emu.AZURE,
-      emu.DATA_LAKE)
-    local f = assert(io.open(file, "wb"))
-    f:write((text:gsub("/beta/account.csv", "/beta/later.csv")))
-    f:close()
+    w:write((FLOWS:gsub("/beta/account.csv", "/beta/later.csv")))
     local flow = find("flows", "beta flow")
     out, err, code = flowlua{ "apply", "--plan", saved }
-    f = assert(io.open(file, "wb"))
-    f:write(text)
-    f:close()
+    w:write(FLOWS)
     assert.equal(0, code, err)
     assert.matches("Apply complete: 0 created, 1 updated, 0 deleted\n$", out)
     assert.equal("/beta/account.csv",
@@ -215,11 +136,8 @@ describe("flowlua plan and apply", function()
 
   it("refuses a secret written inline, and exits 1 under "
     .. "--detailed-exitcode", function()
-    local bad = dir .. "/inline.lua"
-    local f = assert(io.open(bad, "wb"))
-    f:write((FLOWS:format(emu.AZURE, emu.DATA_LAKE, emu.AZURE, emu.DATA_LAKE)
-      :gsub('"env:AFS_KEY"', '"' .. SECRET .. '"')))
-    f:close()
+    local bad = w:write((FLOWS:gsub('"env:AFS_KEY"', '"' .. SECRET .. '"')),
+      dir .. "/inline.lua")
     local out, err, code = flowlua{ "plan", "--detailed-exitcode", bad }
     assert.equal(1, code)
     assert.equal("", out)

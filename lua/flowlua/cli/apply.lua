@@ -1,6 +1,8 @@
 --- `flowlua apply FILE`: plans as `flowlua plan FILE` does, prints the
 -- plan, then carries it out (flowlua.fleet.apply), parents first, each
--- change sent exactly once by the entities' own methods.
+-- change sent exactly once by the entities' own methods, holding the
+-- workspace's record in flowlua's state (flowlua.fleet.managed) and
+-- writing what it made and deleted there.
 -- @module flowlua.cli.apply
 
 local options = require "flowlua.cli.options"
@@ -8,47 +10,57 @@ local service = require "flowlua.cli.service"
 local plan_cmd = require "flowlua.cli.plan"
 local apply = require "flowlua.fleet.apply"
 local desired = require "flowlua.fleet.desired"
+local managed = require "flowlua.fleet.managed"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
 
 local cmd = {}
 
-local USAGE = "usage: flowlua apply [--json] [--target NAME]... "
-  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] "
-  .. "[-v] FILE | --plan PLAN"
+local USAGE = "usage: flowlua apply [--json] [--allow-delete] "
+  .. "[--target NAME]... [--workspace NAME] [--emulator[=STATE]] "
+  .. "[--sandbox S] [--profile P] [--config FILE] [-v] FILE | --plan PLAN"
 
 local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
+  plan_cmd.OWN[3],
   { long = "--plan", key = "plan", value = "required", arg = "PLAN",
     help = "apply a plan saved by `flowlua plan --out PLAN` (no FILE), "
       .. "only if no entity it read has changed since" },
+  { long = "--allow-delete", key = "allow_delete",
+    help = "carry out a plan that deletes trees (without it, such a plan "
+      .. "is refused and nothing is changed)" },
 }
 
 local HELP = USAGE .. [[
 
 
 Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan,
-then creates, updates, publishes, enables and disables, parents first.
-Secret references ("env:NAME") are read from the environment here. Each
-change is sent once, even when answers are lost; an apply cut short is
-resumed by running it again (what landed is found by name), and a plan
-right after a complete apply shows no changes.
+then creates, updates, publishes, enables, disables and deletes, parents
+first (deletes: the flow first). A plan that deletes is refused unless
+--allow-delete is given. Secret references ("env:NAME") are read from the
+environment here. Each change is sent once, even when answers are lost;
+the trees applied are recorded in flowlua's state under the workspace
+(`--workspace`, default FILE's name), whose lock the apply holds. An
+apply cut short is resumed by running it again (what landed is found by
+the recorded id or by name), and a plan right after a complete apply
+shows no changes.
 
 Options:
 ]] .. options.help(SPECS) .. [[
 
 
-Exit status: 0 applied (or nothing to do), 1 an error, 2 usage error.]]
+Exit status: 0 applied (or nothing to do), 1 an error (or a plan that
+deletes, without --allow-delete: nothing was changed), 2 usage error.]]
 
 local clean = service.clean
 
 local DONE = { create = "created", update = "updated", publish = "published",
-  enable = "enabled", disable = "disabled" }
+  enable = "enabled", disable = "disabled", delete = "deleted" }
 
 -- The plan `flowlua plan --out` saved.
 local function read_saved(opts)
-  if #opts.operands > 0 or opts.target then
-    options.usage_error("--plan takes no FILE and no --target: the saved "
-      .. "plan names them", USAGE)
+  if #opts.operands > 0 or opts.target or opts.workspace then
+    options.usage_error("--plan takes no FILE, --target or --workspace: "
+      .. "the saved plan names them", USAGE)
   end
   local f, err = io.open(opts.plan, "rb")
   if f == nil then error(err, 0) end
@@ -60,6 +72,72 @@ local function read_saved(opts)
   return doc
 end
 
+-- The plan again, from the saved text, refused when an entity it read
+-- has changed since.
+local function replan_saved(c, saved, recorded)
+  local p = plan_cmd.plan_text(c, saved.text, saved.file, {
+    targets = saved.trees, workspace = saved.workspace,
+    recorded = recorded, saved = true }, USAGE)
+  local changed = desired.changed_since(saved.etags, p.ids)
+  if #changed > 0 then
+    for i, line in ipairs(changed) do changed[i] = clean(line) end
+    error(("the sandbox changed since the plan was saved; plan again:"
+      .. "\n  %s"):format(table.concat(changed, "\n  ")), 0)
+  end
+  return p
+end
+
+-- A plan that deletes needs --allow-delete: refused naming the trees.
+local function check_deletes(p, opts)
+  if opts.allow_delete then return end
+  local n, names, seen = 0, {}, {}
+  for _, s in ipairs(p.steps) do
+    if s.action == "delete" then
+      n = n + 1
+      if not seen[s.tree] then
+        seen[s.tree] = true
+        names[#names + 1] = clean(s.tree)
+      end
+    end
+  end
+  if n == 0 then return end
+  error(("the plan deletes %d entit%s of tree%s %s (no longer in the "
+    .. "file); nothing was changed: apply with --allow-delete to delete "
+    .. "them"):format(n, n == 1 and "y" or "ies", #names == 1 and "" or "s",
+      table.concat(names, ", ")), 0)
+end
+
+local function run(c, opts, saved, rec)
+  local p = saved and replan_saved(c, saved, rec:trees())
+    or plan_cmd.make_plan(c, opts, USAGE, rec:trees())
+  if not opts.json then
+    io.stdout:write(plan_cmd.render(p.steps, p.kept), "\n")
+    io.stdout:flush()
+  end
+  check_deletes(p, opts)
+  local done = json.array()
+  apply.run(c, p, { record = rec, report = function(s, e)
+    done[#done + 1] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
+      name = s.name, action = s.action, id = e.id }
+    if not opts.json then
+      io.stdout:write(('%s %s "%s" %s\n'):format(DONE[s.action],
+        trees.WORDS[desired.ENTITY_KIND[s.kind]], clean(s.name),
+        clean(e.id)))
+      io.stdout:flush()
+    end
+  end })
+  local n = desired.counts(p.steps)
+  if opts.json then
+    io.stdout:write(json.encode({ applied = done, counts = n },
+      { sort_keys = true }), "\n")
+  else
+    io.stdout:write(("Apply complete: %d created, %d updated, %d deleted\n")
+      :format(n.create, n.update, n.delete))
+  end
+  service.report_requests(c, "apply")
+  return 0
+end
+
 --- Runs the command.
 -- @tparam table args the arguments after `apply`
 -- @treturn integer exit status
@@ -69,40 +147,14 @@ function cmd.main(args)
   local saved = opts.plan and read_saved(opts)
   if not saved then plan_cmd.check_operands(opts, USAGE) end
   return service.with_client(opts, USAGE, function(c)
-    local all, steps, ids
-    if saved then
-      all, steps, ids = plan_cmd.plan_text(c, saved.text, saved.file,
-        saved.trees, USAGE)
-      local changed = desired.changed_since(saved.etags, ids)
-      if #changed > 0 then
-        for i, line in ipairs(changed) do changed[i] = clean(line) end
-        error(("the sandbox changed since the plan was saved; plan again:"
-          .. "\n  %s"):format(table.concat(changed, "\n  ")), 0)
-      end
-    else
-      all, steps, ids = plan_cmd.make_plan(c, opts, USAGE)
-    end
-    if not opts.json then io.stdout:write(plan_cmd.render(steps), "\n") end
-    local done = json.array()
-    apply.run(c, all, steps, ids, function(s, e)
-      done[#done + 1] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
-        name = s.name, action = s.action, id = e.id }
-      if not opts.json then
-        io.stdout:write(('%s %s "%s" %s\n'):format(DONE[s.action],
-          trees.WORDS[desired.ENTITY_KIND[s.kind]], clean(s.name),
-          clean(e.id)))
-      end
-    end)
-    local n = desired.counts(steps)
-    if opts.json then
-      io.stdout:write(json.encode({ applied = done, counts = n },
-        { sort_keys = true }), "\n")
-    else
-      io.stdout:write(("Apply complete: %d created, %d updated, %d deleted\n")
-        :format(n.create, n.update, n.delete))
-    end
-    service.report_requests(c, "apply")
-    return 0
+    local workspace = saved
+      and plan_cmd.workspace(saved.file, saved.workspace)
+      or plan_cmd.workspace(opts.operands[1], opts.workspace)
+    local rec = managed.open(c, workspace)
+    local ok, status = pcall(run, c, opts, saved, rec)
+    rec:close()
+    if not ok then error(status, 0) end
+    return status
   end)
 end
 

@@ -1,20 +1,24 @@
 --- `flowlua plan FILE`: what `flowlua apply FILE` would change in the
 -- sandbox to make it match the desired-state file (flowlua.fleet.desired):
--- each create, update (its JSON Patch), publish, enable and disable, and
--- a count line. Sends only reads.
+-- each create, update (its JSON Patch), publish, enable, disable and
+-- delete (of a tree an earlier apply recorded that the file no longer
+-- has), and a count line. Sends only reads.
 -- @module flowlua.cli.plan
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local desired = require "flowlua.fleet.desired"
+local known = require "flowlua.fleet.known"
+local managed = require "flowlua.fleet.managed"
+local retire = require "flowlua.fleet.retire"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
 
 local cmd = {}
 
 local USAGE = "usage: flowlua plan [--json] [--detailed-exitcode] "
-  .. "[--target NAME]... [--emulator[=STATE]] [--sandbox S] [--profile P] "
-  .. "[--config FILE] [-v] FILE"
+  .. "[--target NAME]... [--workspace NAME] [--emulator[=STATE]] "
+  .. "[--sandbox S] [--profile P] [--config FILE] [-v] FILE"
 
 --- The options plan and apply share.
 cmd.OWN = {
@@ -22,9 +26,12 @@ cmd.OWN = {
     help = "print one JSON document (steps, counts)" },
   { long = "--target", key = "target", value = "required", arg = "NAME",
     multiple = true, help = "only the tree NAME (repeatable)" },
+  { long = "--workspace", key = "workspace", value = "required",
+    arg = "NAME", help = "the trees applied before under NAME (default: "
+      .. "FILE's name without directory and .lua)" },
 }
 
-local SPECS = service.specs{ cmd.OWN[1], cmd.OWN[2],
+local SPECS = service.specs{ cmd.OWN[1], cmd.OWN[2], cmd.OWN[3],
   { long = "--detailed-exitcode", key = "detailed",
     help = "exit 0 when there are no changes, 2 when there are, 1 on error" },
   { long = "--out", key = "out", value = "required", arg = "PLAN",
@@ -38,8 +45,11 @@ Reads FILE (a Lua file returning flow trees by name: base, source, target
 and flow bodies with `spec` by id or name, a `state`, secrets as
 "env:NAME") and the live sandbox (one list per collection), and prints
 what `flowlua apply FILE` would do, parents first: create, update (with
-the JSON Patch it sends), publish, enable, disable. Live entities are
-matched by kind and name. Nothing is changed.
+the JSON Patch it sends), publish, enable, disable, and delete the trees
+an earlier apply of the workspace made or took over that FILE no longer
+has (flow first, never a shared connection). Live entities are matched by
+the ids the workspace's record in flowlua's state holds, else by kind and
+name. Nothing is changed.
 
 Options:
 ]] .. options.help(SPECS) .. [[
@@ -52,7 +62,7 @@ of any kind, a usage error included.]]
 local clean = service.clean
 
 local MARK = { create = "+", update = "~", publish = ">", enable = ">",
-  disable = ">" }
+  disable = ">", delete = "-" }
 
 --- The count line of a plan.
 -- @tparam table n `desired.counts`'s result
@@ -68,10 +78,12 @@ function cmd.count_line(n)
   return line
 end
 
---- A plan as text, one step a line (an update followed by its patch).
+--- A plan as text, one step a line (an update followed by its patch),
+-- then the entities of deleted trees that are kept.
 -- @tparam table steps `desired.plan`'s steps
+-- @tparam[opt] table kept flowlua.fleet.retire's kept entities
 -- @treturn string
-function cmd.render(steps)
+function cmd.render(steps, kept)
   if #steps == 0 then
     return "No changes: the sandbox matches the file."
   end
@@ -85,77 +97,128 @@ function cmd.render(steps)
         { sort_keys = true }))
     end
   end
+  for _, k in ipairs(kept or {}) do
+    lines[#lines + 1] = ('  keep %s "%s" (tree %s) %s: %s'):format(
+      trees.WORDS[desired.ENTITY_KIND[k.kind]], clean(k.name),
+      clean(k.tree), clean(k.id), clean(k.reason))
+  end
   lines[#lines + 1] = cmd.count_line(desired.counts(steps))
   return table.concat(lines, "\n")
 end
 
 --- A plan as a JSON document.
 -- @tparam table steps
+-- @tparam[opt] table kept flowlua.fleet.retire's kept entities
 -- @treturn string
-function cmd.as_json(steps)
-  local list = json.array()
+function cmd.as_json(steps, kept)
+  local list, keep = json.array(), json.array()
   for i, s in ipairs(steps) do
     list[i] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
       name = s.name, action = s.action, id = s.id, etag = s.etag,
       ops = s.ops and json.array(s.ops) or nil }
   end
+  for i, k in ipairs(kept or {}) do
+    keep[i] = { tree = k.tree, kind = desired.ENTITY_KIND[k.kind],
+      name = k.name, id = k.id, reason = k.reason }
+  end
   return json.encode({ steps = list, counts = desired.counts(steps),
-    changes = #steps > 0 }, { sort_keys = true })
+    kept = keep, changes = #steps > 0 }, { sort_keys = true })
 end
 
---- Parses the operand and `--target`s; loads the file and the plan.
+--- Parses the operand and `--target`s; loads the file and plans.
 -- @tparam table c the client
 -- @tparam table opts the parsed options
 -- @tparam string usage
--- @treturn table the trees
--- @treturn table the steps
--- @treturn table the live ids by tree
--- @treturn table the names of the trees planned
--- @treturn string the file's text
-function cmd.make_plan(c, opts, usage)
+-- @tparam[opt] table recorded the workspace's trees, when the caller
+--   holds its record (flowlua.fleet.managed)
+-- @treturn table the plan (`cmd.plan_text`'s), with `text` the file's
+function cmd.make_plan(c, opts, usage, recorded)
   local path = opts.operands[1]
   local f, err = io.open(path, "rb")
   if f == nil then error(err, 0) end
   local text = f:read("a")
   f:close()
-  local all, steps, ids, names = cmd.plan_text(c, text, path, opts.target,
-    usage)
-  return all, steps, ids, names, text
+  local p = cmd.plan_text(c, text, path, { targets = opts.target,
+    workspace = opts.workspace, recorded = recorded }, usage)
+  p.text = text
+  return p
+end
+
+--- The workspace a plan of `path` records its trees under.
+-- @tparam string path the desired-state file
+-- @tparam[opt] string workspace `--workspace`
+-- @treturn string
+function cmd.workspace(path, workspace)
+  return workspace or managed.workspace_of(path)
+end
+
+-- The trees to plan: the file's (or the targets among them), and the
+-- recorded trees the file no longer has (or the targets among them).
+local function choose(all, recorded, sel, path, usage)
+  local names, gone = {}, {}
+  for name in pairs(all) do names[#names + 1] = name end
+  for name in pairs(recorded) do
+    if all[name] == nil then gone[#gone + 1] = name end
+  end
+  if sel.targets then
+    names, gone = {}, {}
+    for _, name in ipairs(sel.targets) do
+      if all[name] then names[#names + 1] = name
+      elseif recorded[name] then gone[#gone + 1] = name
+      elseif not sel.saved then
+        options.usage_error(("--target %s: no such tree in %s (nor "
+          .. "recorded by workspace %s)"):format(name, path,
+            cmd.workspace(path, sel.workspace)), usage)
+      end
+    end
+  end
+  table.sort(names)
+  table.sort(gone)
+  return names, gone
 end
 
 --- Plans from a desired-state file's text.
 -- @tparam table c the client
 -- @tparam string text the file's text
 -- @tparam string path its name
--- @tparam[opt] table targets the trees to plan (default all)
+-- @tparam table sel `{targets = the trees to plan (default all),
+--   workspace = NAME (default from path), recorded = the workspace's
+--   trees (default: read from the state store), saved = true when
+--   re-planning a saved plan (a target gone since is no error)}`
 -- @tparam string usage
--- @treturn table the trees
--- @treturn table the steps
--- @treturn table the live ids (and etags) by tree
--- @treturn table the names of the trees planned
-function cmd.plan_text(c, text, path, targets, usage)
-  local all, names = desired.load_text(text, path)
-  if targets then
-    for _, name in ipairs(targets) do
-      if all[name] == nil then
-        options.usage_error(("--target %s: no such tree in %s"):format(
-          name, path), usage)
-      end
-    end
-    names = targets
-  end
-  local steps, ids = desired.plan(c, all, names, desired.read_live(c))
-  return all, steps, ids, names
+-- @treturn table the plan: `trees` (the file's), `steps`, `ids` (live
+--   ids, etags and spec ids by tree), `names` (the file's trees
+--   planned), `retired` (the recorded trees to delete), `kept` (their
+--   entities left alone), `workspace`
+function cmd.plan_text(c, text, path, sel, usage)
+  local all = desired.load_text(text, path)
+  local workspace = cmd.workspace(path, sel.workspace)
+  local recorded = sel.recorded or managed.read(c, workspace)
+  local names, gone = choose(all, recorded, sel, path, usage)
+  local ctx = { live = desired.read_live(c), recorded = recorded,
+    owners = known.workflows(), workflow = managed.workflow(workspace) }
+  local steps, ids = desired.plan(c, all, names, ctx)
+  local deletes, kept, gone_ids = retire.plan(c, recorded, gone, ctx)
+  table.move(deletes, 1, #deletes, #steps + 1, steps)
+  for name, v in pairs(gone_ids) do ids[name] = v end
+  return { trees = all, steps = steps, ids = ids, names = names,
+    retired = gone, kept = kept, workspace = workspace }
 end
 
 -- The plan saved by --out: the file's text (it holds no secret), the
--- trees planned, the etags read, and the steps (for reading).
-local function save(out, text, path, steps, ids, names)
-  local etags = {}
-  for _, name in ipairs(names) do etags[name] = ids[name].etags end
-  local doc = json.decode(cmd.as_json(steps))
-  doc.format, doc.file, doc.text = "flowlua-plan/1", path, text
-  doc.trees, doc.etags = json.array(names), etags
+-- workspace, the trees planned, the etags read, and the steps (for
+-- reading).
+local function save(out, path, p)
+  local etags, planned = {}, json.array()
+  for _, list in ipairs{ p.names, p.retired } do
+    for _, name in ipairs(list) do
+      etags[name] = p.ids[name].etags
+      planned[#planned + 1] = name
+    end
+  end
+  local doc = json.decode(cmd.as_json(p.steps, p.kept))
+  doc.format, doc.file, doc.text = "flowlua-plan/1", path, p.text
+  doc.workspace, doc.trees, doc.etags = p.workspace, planned, etags
   local f = assert(io.open(out, "wb"))
   f:write(json.encode(doc, { sort_keys = true }), "\n")
   f:close()
@@ -183,14 +246,12 @@ local function run(args)
   if opts.help then print(HELP) return 0 end
   cmd.check_operands(opts, USAGE)
   return service.with_client(opts, USAGE, function(c)
-    local _, steps, ids, names, text = cmd.make_plan(c, opts, USAGE)
-    if opts.out then
-      save(opts.out, text, opts.operands[1], steps, ids, names)
-    end
-    io.stdout:write(opts.json and cmd.as_json(steps) or cmd.render(steps),
-      "\n")
+    local p = cmd.make_plan(c, opts, USAGE)
+    if opts.out then save(opts.out, opts.operands[1], p) end
+    io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept)
+      or cmd.render(p.steps, p.kept), "\n")
     service.report_requests(c, "plan")
-    if opts.detailed and #steps > 0 then return 2 end
+    if opts.detailed and #p.steps > 0 then return 2 end
     return 0
   end)
 end

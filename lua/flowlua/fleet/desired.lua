@@ -9,10 +9,12 @@
 -- as a reference, `"env:NAME"`, read from the environment only when an
 -- entity is created; a secret written inline is refused.
 --
--- A live entity is matched by kind and name (names are unique per kind
--- within the file). The fields the file names are compared with the
--- live entity's; `auth` is only sent at creation (the service never
--- returns secrets, so it cannot be compared). The whole sandbox is read
+-- A live entity is matched by the id an earlier apply recorded
+-- (flowlua.fleet.managed), else by kind and name (names are unique per
+-- kind within the file). The fields the file names are compared with the
+-- live entity's (its name too: a rename made elsewhere is drift);
+-- `auth` is only sent at creation (the service never returns secrets,
+-- so it cannot be compared). The whole sandbox is read
 -- with one list per collection, page by page.
 -- @module flowlua.fleet.desired
 
@@ -30,8 +32,8 @@ local COLLECTION = { base = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }
 
 -- Fields compared with the live entity (and patched when they differ).
-local COMPARED = { "description", "params", "data", "scheduleParams",
-  "transformations" }
+local COMPARED = { "name", "description", "params", "data",
+  "scheduleParams", "transformations" }
 
 local STATES = { enabled = true, disabled = true, draft = true }
 
@@ -188,11 +190,13 @@ end
 -- The live sandbox
 ----------------------------------------------------------------------
 
---- The live entities by kind and name: one list per collection.
+--- The live entities by kind and name, and by id: one list per
+-- collection.
 -- @tparam table c the client
--- @treturn table `live[kind][name]` = entity (the newest of a name)
+-- @treturn table `live[kind][name]` = entity (the newest of a name), and
+--   `live.by_id[id]` = entity
 function desired.read_live(c)
-  local live = {}
+  local live = { by_id = {} }
   for _, kind in ipairs(desired.KINDS) do
     live[kind] = {}
     for e in c[COLLECTION[kind]]:list{ limit = 1000 } do
@@ -200,9 +204,29 @@ function desired.read_live(c)
       if seen == nil or (e.createdAt or 0) > (seen.createdAt or 0) then
         live[kind][e.name] = e
       end
+      live.by_id[e.id] = e
     end
   end
   return live
+end
+
+-- The live entity of a tree's entity: the one recorded by an earlier
+-- apply while it lives (and is of its kind), else the one of its name.
+local function match(live, kind, name, recorded)
+  local e = recorded and recorded.id and live.by_id[recorded.id]
+  if e and e.kind == ENTITY_KIND[kind] then return e end
+  return live[kind][name]
+end
+
+-- An entity another workflow of flowlua's state knows is not the file's
+-- to change.
+local function check_owner(where, current, ctx)
+  local owner = ctx.owners and ctx.owners[current.id]
+  if owner and owner ~= ctx.workflow then
+    error(("%s %q is live as %s, which workflow %q of flowlua's state "
+      .. "manages: rename it in the file, or `flowlua state forget` that "
+      .. "workflow"):format(where, current.name, current.id, owner), 0)
+  end
 end
 
 ----------------------------------------------------------------------
@@ -236,20 +260,23 @@ local function parents_changed(kind, live_e, ids)
 end
 
 -- The steps of one entity; fills ids[kind] when it exists.
-local function entity_steps(c, tree_name, tree, kind, live, ids, out)
+local function entity_steps(c, tree_name, tree, kind, ctx, ids, out)
   local e = tree[kind]
   local spec_key = e.spec or (kind == "source" and tree.base.spec)
   local spec = spec_of(c, kind, spec_key)
   local where = ("tree %q %s"):format(tree_name, kind)
   check_secrets(kind, body_of(kind, e, spec, ids), spec, where)
-  local current = live[kind][e.name]
+  local recorded = ctx.recorded and ctx.recorded[tree_name]
+  local current = match(ctx.live, kind, e.name, recorded and recorded[kind])
   ids.etags[kind] = current and current.etag or "absent"
+  ids.specs[kind] = spec.id
   local step = { tree = tree_name, kind = kind, name = e.name }
   if current == nil then
     step.action = "create"
     out[#out + 1] = step
     return
   end
+  check_owner(where, current, ctx)
   step.id, step.etag, step.entity = current.id, current.etag, current
   ids[kind] = current.id
   if parents_changed(kind, current, ids) then
@@ -281,19 +308,23 @@ end
 -- @tparam table c the client
 -- @tparam table trees `desired.load`'s trees
 -- @tparam table names the names of the trees to plan, in order
--- @tparam table live `desired.read_live`'s result
+-- @tparam table ctx `{live = desired.read_live's result, recorded = the
+--   trees an earlier apply recorded (flowlua.fleet.managed; optional),
+--   owners = id → workflow of flowlua's state (optional), workflow = the
+--   workspace's own workflow name}`
 -- @treturn table list of steps `{tree, kind, name, action ("create",
 --   "update", "publish", "enable", "disable"), id, etag, entity, ops}`
--- @treturn table the live ids by tree and kind (`ids[tree][kind]`), and
---   the etags the plan read (`ids[tree].etags[kind]`, "absent" for an
---   entity to create): a saved plan is applied only if they still hold
-function desired.plan(c, trees, names, live)
+-- @treturn table the live ids by tree and kind (`ids[tree][kind]`), the
+--   etags the plan read (`ids[tree].etags[kind]`, "absent" for an
+--   entity to create): a saved plan is applied only if they still hold;
+--   and the spec ids (`ids[tree].specs[kind]`)
+function desired.plan(c, trees, names, ctx)
   local out, all = {}, {}
   for _, name in ipairs(names) do
-    local tree, ids = trees[name], { etags = {} }
+    local tree, ids = trees[name], { etags = {}, specs = {} }
     all[name] = ids
     for _, kind in ipairs(desired.KINDS) do
-      entity_steps(c, name, tree, kind, live, ids, out)
+      entity_steps(c, name, tree, kind, ctx, ids, out)
     end
     if tree.state == "disabled" and not ids.flow then
       out[#out + 1] = { tree = name, kind = "flow", name = tree.flow.name,

@@ -40,6 +40,20 @@ local function read_record(r, where, out)
   add_ids(out, r.key.workflow, data.adopted)
 end
 
+--- The workflow state store, or nil when it is a SQLite file not made
+-- yet (a command that only reads creates none).
+-- @tparam[opt] string dir the directory of the state store (default:
+--   the workflows')
+-- @treturn table|nil the store (flowlua.state)
+function known.store(dir)
+  local location = journal.location(dir)
+  if not location:match("^postgres") and not sys.stat_mode(
+      location:match("^sqlite:(.*)$") or location) then
+    return nil
+  end
+  return journal.store(location)
+end
+
 --- The entities flowlua's state knows: id → workflow name. Every
 -- record counts, whatever its target: an id is unique across sandboxes,
 -- so another sandbox's record names none of this one's entities.
@@ -48,13 +62,8 @@ end
 -- @treturn table map of entity id to workflow name
 function known.workflows(dir)
   local out = {}
-  local location = journal.location(dir)
-  -- no SQLite store yet: nothing known, and no file created for it
-  if not location:match("^postgres") and not sys.stat_mode(
-      location:match("^sqlite:(.*)$") or location) then
-    return out
-  end
-  local store = journal.store(location)
+  local store = known.store(dir)
+  if store == nil then return out end
   for _, r in ipairs(store:list()) do read_record(r, store.where, out) end
   return out
 end

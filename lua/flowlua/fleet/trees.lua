@@ -93,9 +93,13 @@ local function keep(out, e, why)
     reason = why }
 end
 
--- Source and target connections of the flows that no other flow uses.
-local function doomed_children(c, flows, doomed, out)
+-- Source and target connections of the flows (and the ones `also`
+-- names) that no other flow uses.
+local function doomed_children(c, flows, also, doomed, out)
   local ids, kept = { source = {}, target = {} }, {}
+  for _, kind in ipairs{ "source", "target" } do
+    for _, id in ipairs(also[kind] or {}) do ids[kind][id] = true end
+  end
   for _, f in ipairs(flows) do
     for _, id in ipairs(ids_of(f.sourceConnectionIds)) do ids.source[id] = true end
     for _, id in ipairs(ids_of(f.targetConnectionIds)) do ids.target[id] = true end
@@ -118,10 +122,14 @@ end
 --- Plans the deletion of the trees of these flows.
 -- @tparam table c the client
 -- @tparam table flow_ids list of flow ids
+-- @tparam[opt] table also more connections to delete with them, whose
+--   flow may be gone: `{source = ids, target = ids, connection = ids}`
+--   (kept, as the flows' own, when something else uses them)
 -- @treturn table `{order = {entities, flows first, then source and target
 --   connections, then base connections}, kept = {{kind, id, name,
 --   reason}}, missing = {flow ids the sandbox does not hold}}`
-function trees.plan_delete(c, flow_ids)
+function trees.plan_delete(c, flow_ids, also)
+  also = also or {}
   local wanted = {}
   for _, id in ipairs(flow_ids) do wanted[id] = true end
   local out = { order = {}, kept = {}, missing = {} }
@@ -133,8 +141,9 @@ function trees.plan_delete(c, flow_ids)
   for _, id in ipairs(flow_ids) do
     if not doomed[id] then out.missing[#out.missing + 1] = id end
   end
-  local children = doomed_children(c, flows, doomed, out)
+  local children = doomed_children(c, flows, also, doomed, out)
   local bases = {}
+  for _, id in ipairs(also.connection or {}) do bases[id] = true end
   for _, e in ipairs(children) do
     out.order[#out.order + 1] = e
     local b = e.baseConnectionId

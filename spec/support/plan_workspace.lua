@@ -1,0 +1,148 @@
+-- A workspace for the plan and apply specs: an emulator in its own
+-- process, a temporary directory holding the desired-state files (and
+-- flowlua's state store, `.flowlua/state.db`), and the flowlua executable
+-- run there as a real process. Drift is made through raw API calls, as
+-- the UI would make it, never through the client under test.
+--
+--   local pw = require "support.plan_workspace"
+--   local w = pw.open{ sandbox = "plan" }          -- or faults = "drop=0.2"
+--   w:write(pw.flows{ { "acme" }, { "beta", state = "disabled" } })
+--   local out, err, code = w:flowlua{ "plan", w.file }
+--   w:find("flows", "acme flow").state
+--   w:close()
+local proc = require "support.proc"
+local emu = require "support.emulator"
+local fsvc = require "support.flow_service"
+local trees = require "support.trees"
+local json = require "flowlua.json"
+
+local pw = {}
+
+--- The value `env:AFS_KEY` stands for in every workspace's runs.
+pw.SECRET = "pl4n-s3cret-value"
+
+local TREE = [[
+  %s = {%s
+    base = { name = "%s base", spec = "%s",
+      auth = { specName = "Basic Authentication",
+        params = { host = "%s.file.core.windows.net", userid = "%s",
+          password = "env:AFS_KEY" } } },
+    source = { name = "%s source", data = { format = "delimited" },
+      params = { path = "/%s/account.csv", type = "file" } },
+    target = { name = "%s target", spec = "%s",
+      data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
+        version = "application/vnd.adobe.xed-full+json;version=1" } },
+      params = { dataSetId = "5f3c3cedb2805c194ff0b69a" } },
+    flow = { name = "%s flow", spec = "CloudStorageToAEP" },
+  },
+]]
+
+--- The text of one tree of a desired-state file: `{name, state = S}`
+-- (entities named "NAME base", "NAME source", ...).
+function pw.tree(t)
+  local n = t[1]
+  local state = t.state and ('\n    state = "%s",'):format(t.state) or ""
+  return TREE:format(n, state, n, emu.AZURE, n, n, n, n, n, emu.DATA_LAKE, n)
+end
+
+--- The text of a desired-state file holding the trees (as `pw.tree`).
+function pw.flows(list)
+  local parts = { "return {\n" }
+  for _, t in ipairs(list) do parts[#parts + 1] = pw.tree(t) end
+  parts[#parts + 1] = "}\n"
+  return table.concat(parts)
+end
+
+local Workspace = {}
+Workspace.__index = Workspace
+
+--- Starts an emulator (`opts.faults` its --faults) and makes a workspace
+-- for `opts.sandbox` (default "plan").
+function pw.open(opts)
+  opts = opts or {}
+  local dir = fsvc.tmpdir()
+  local args = { "--state", dir .. "/emulator.json" }
+  if opts.faults then args[#args + 1], args[#args + 2] = "--faults",
+    opts.faults end
+  local server = assert(emu.spawn(args))
+  local sandbox = opts.sandbox or "plan"
+  return setmetatable({ dir = dir, server = server, sandbox = sandbox,
+    settings = trees.settings_for(server.url, sandbox),
+    file = dir .. "/flows.lua" }, Workspace)
+end
+
+--- Writes a desired-state file (default the workspace's `flows.lua`).
+function Workspace:write(text, path)
+  path = path or self.file
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+--- The environment of a run (the emulator's settings, AFS_KEY).
+function Workspace:env()
+  return fsvc.env(self.settings, { AFS_KEY = pw.SECRET })
+end
+
+--- Runs flowlua with `args` and `--sandbox` in the workspace's
+-- directory; stdout, stderr and the exit status.
+function Workspace:flowlua(args)
+  local argv = table.move(args, 1, #args, 1, {})
+  argv[#argv + 1] = "--sandbox"
+  argv[#argv + 1] = self.sandbox
+  return proc.run(argv, { cwd = self.dir, env = self:env() })
+end
+
+--- A raw request below the Flow Service base, as the UI would send it;
+-- the decoded answer (asserted to be a success).
+function Workspace:raw(method, path, body, headers)
+  local r = fsvc.raw(self.settings)
+  local h = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(r.headers) do h[k] = v end
+  for k, v in pairs(headers or {}) do h[k] = v end
+  local res = assert(r.http:request{ method = method, url = r.url .. path,
+    headers = h, body = body and json.encode(body) or nil })
+  r.http:close()
+  assert(res.status < 300, path .. ": " .. res.status .. " " .. res.body)
+  return json.decode(res.body)
+end
+
+--- Changes a live entity's field with a JSON Patch, as the UI would.
+function Workspace:drift(collection, name, path, value)
+  local e = self:find(collection, name)
+  self:raw("PATCH", "/" .. collection .. "/" .. e.id, { { op = "replace",
+    path = path, value = value } }, { ["If-Match"] = e.etag })
+  return e
+end
+
+--- The live entity of a collection ("flows", ...) with that name.
+function Workspace:find(collection, name)
+  local s = trees.seeder(self.settings, self.sandbox)
+  local found
+  for _, e in ipairs(s.raw:all("/" .. collection)) do
+    if e.name == name then found = e end
+  end
+  s:close()
+  return found
+end
+
+--- The census of the workspace's sandbox: counts and items by kind.
+function Workspace:census()
+  return trees.census(self.settings)
+end
+
+--- The census counts as a list: base, source, target connections, flows.
+function Workspace:counts()
+  local n = self:census()
+  return { n.connections, n.sourceConnections, n.targetConnections,
+    n.flows }
+end
+
+--- Stops the emulator and removes the directory.
+function Workspace:close()
+  if self.server then self.server:stop() end
+  os.execute("rm -rf " .. proc.quote(self.dir))
+end
+
+return pw
