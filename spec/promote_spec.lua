@@ -1,16 +1,32 @@
 -- `flowlua promote --from dev --to prod FLOW_ID...` end to end: one
 -- emulator process holding two sandboxes, trees made in "dev" over plain
 -- HTTP (as the UI would), promoted as drafts into "prod"; what prod holds
--- is read over plain HTTP too. The state store lives in a temporary
--- directory; lost answers come from the emulator's `drop` fault.
+-- is read over plain HTTP too. The mapping file, the secrets file and the
+-- state store live in a temporary directory; lost answers come from the
+-- emulator's `drop` fault.
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
+local fs = require "support.fs"
 local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local B = "/data/foundation/flowservice"
+local DATASET = "5f3c3cedb2805c194ff0b69a"       -- support.emulator's
+local SCHEMA = "https://ns.adobe.com/acme/schemas/1"
+local MAPPING = "bf5286a9c1ad4266baca76ba3adc9366"
+
+-- The secrets given; none may appear in any output or file.
+local T1_KEY = "t1-env-secret-8d1f"
+local T2_KEY = "t2-file-secret-77ac"
+
+local FILLED = {
+  datasets = { [DATASET] = "64b7f0a1prod0000dataset01" },
+  schemas = { [SCHEMA] = "https://ns.adobe.com/acme/schemas/prod-1" },
+  mappings = { [MAPPING] = { id = "0f2e9c1dprod0000mapping1",
+    version = "2" } },
+}
 
 -- The emulator's request tally (on a client closed afterwards).
 local function tally(url)
@@ -21,7 +37,7 @@ local function tally(url)
   return json.decode(res.body).requests
 end
 
--- Items of a census by name.
+-- Items of a census by name (a name twice fails).
 local function by_name(items)
   local out = {}
   for kind, list in pairs(items) do
@@ -35,8 +51,27 @@ local function by_name(items)
   return out
 end
 
+-- A tree whose flow has a mapping (as a flow made in the UI has).
+local function mapped_tree(s, name, base)
+  local t = { base = base or s:base{ name = name .. " base" } }
+  t.source = s:source{ name = name .. " source", base = t.base }
+  t.target = s:target{ name = name .. " target" }
+  local body = emu.flow_body(t.source, t.target)
+  body.name = name .. " mapped flow"
+  body.transformations = json.array{ { name = "Mapping",
+    params = { mappingId = MAPPING, mappingVersion = "0" } } }
+  t.flow = s:post("/flows", body).id
+  return t
+end
+
+local function no_secret_in(text, where)
+  for _, secret in ipairs{ T1_KEY, T2_KEY } do
+    assert.is_nil(text:find(secret, 1, true), secret .. " in " .. where)
+  end
+end
+
 describe("flowlua promote", function()
-  local dir, server, dev, t
+  local dir, server, t
 
   local function restart(args)
     if server then server:stop() end
@@ -46,22 +81,36 @@ describe("flowlua promote", function()
   end
 
   local function flowlua(args, extra_env)
-    return proc.run(args, { cwd = dir,
+    local out, err, code = proc.run(args, { cwd = dir,
       env = fsvc.env(trees.settings_for(server.url), extra_env) })
+    no_secret_in(out .. err, "the output")
+    return out, err, code
+  end
+
+  local function promote(args, extra_env)
+    local argv = { "promote", "--from", "dev", "--to", "prod" }
+    table.move(args, 1, #args, #argv + 1, argv)
+    return flowlua(argv, extra_env)
   end
 
   local function census(sandbox)
     return trees.census(trees.settings_for(server.url, sandbox))
   end
 
+  local function fill_map()
+    fs.write(dir .. "/promote-map.json", json.encode(FILLED))
+  end
+
   setup(function()
     dir = fsvc.tmpdir()
     restart()
-    dev = trees.seeder(trees.settings_for(server.url), "dev")
-    t = { t1 = dev:tree{ name = "t1" }, t2 = dev:tree{ name = "t2" } }
-    -- t3 shares t2's base connection
-    t.t3 = dev:tree{ name = "t3", base = t.t2.base }
+    local dev = trees.seeder(trees.settings_for(server.url), "dev")
+    t = { t1 = mapped_tree(dev, "t1"), t2 = dev:tree{ name = "t2" },
+      t4 = dev:tree{ name = "t4" }, t5 = dev:tree{ name = "t5" } }
+    t.t3 = mapped_tree(dev, "t3", t.t2.base)  -- shares t2's base
     dev:close()
+    fs.write(dir .. "/secrets.json", json.encode{
+      ["t2 base"] = { password = T2_KEY } })
   end)
 
   teardown(function()
@@ -69,10 +118,53 @@ describe("flowlua promote", function()
     os.execute("rm -rf " .. proc.quote(dir))
   end)
 
-  it("--dry-run prints each create with its body and sends none",
+  it("writes the ids to map into the mapping file, creates nothing and "
+    .. "exits 5", function()
+    local out, err, code = promote{ t.t1.flow, t.t2.flow }
+    assert.equal(5, code, err)
+    assert.equal("", out)
+    assert.equal(table.concat({
+      "flowlua: 3 ids of sandbox dev have no value for sandbox prod in "
+        .. "promote-map.json (added to it, empty); fill them in and run "
+        .. "promote again (nothing was created)",
+      ('  datasets "%s": target connection "t1 target" params.dataSetId')
+        :format(DATASET),
+      ('  datasets "%s": target connection "t2 target" params.dataSetId')
+        :format(DATASET),
+      ('  schemas "%s": target connection "t1 target" data.schema.id')
+        :format(SCHEMA),
+      ('  schemas "%s": target connection "t2 target" data.schema.id')
+        :format(SCHEMA),
+      ('  mappings "%s": flow "t1 mapped flow" '
+        .. 'transformations[0].params.mappingId'):format(MAPPING), "" },
+      "\n"), err)
+    assert.same({ datasets = { [DATASET] = "" }, schemas = { [SCHEMA] = "" },
+      mappings = { [MAPPING] = "" }, keys = {} },
+      json.decode(fs.read(dir .. "/promote-map.json")))
+    assert.same({ connections = 0, sourceConnections = 0,
+      targetConnections = 0, flows = 0 }, census("prod"))
+    -- still empty: the same answer, and --json says it too
+    out, err, code = promote{ "--json", t.t1.flow }
+    assert.equal(5, code, err)
+    local doc = json.decode(out)
+    assert.is_true(doc.written)
+    assert.equal("promote-map.json", doc.map_file)
+    assert.same({ "datasets", "schemas", "mappings" }, {
+      doc.unmapped[1].category, doc.unmapped[2].category,
+      doc.unmapped[3].category })
+    assert.same({ kind = "flow", from_id = t.t1.flow,
+      name = "t1 mapped flow",
+      where = "transformations[0].params.mappingId" },
+      doc.unmapped[3].uses[1])
+  end)
+
+  it("--dry-run prints each create with its body, mapped, and sends none",
     function()
-    local out, err, code = flowlua{ "promote", "--from", "dev", "--to",
-      "prod", "--dry-run", t.t1.flow }
+    fill_map()
+    fs.write(dir .. "/secrets.lua", ("return { [%q] = { password = %q } }")
+      :format("t1 base", T1_KEY))
+    local out, err, code = promote{ "--dry-run", "--secrets", "secrets.lua",
+      t.t1.flow }
     assert.equal(0, code, err)
     local lines = {}
     for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
@@ -80,64 +172,98 @@ describe("flowlua promote", function()
     assert.equal(('  1. create draft base connection "t1 base" (from %s)')
       :format(t.t1.base), lines[2])
     assert.equal("       POST " .. B .. "/connections?mode=draft", lines[3])
-    local body = json.decode(lines[4])
     assert.same({ specName = "Basic Authentication", params = {
-      host = "acme.file.core.windows.net", userid = "acme" } }, body.auth)
+      host = "acme.file.core.windows.net", userid = "acme",
+      password = "***" } }, json.decode(lines[4]).auth)
     assert.equal(('  2. create draft source connection "t1 source" (from %s)')
       :format(t.t1.source), lines[5])
     assert.equal("dry-run:connection:1", json.decode(lines[7])
       .baseConnectionId)
-    assert.equal('  4. create draft flow "t1 flow" (from ' .. t.t1.flow
-      .. ")", lines[11])
+    local target = json.decode(lines[10])
+    assert.equal(FILLED.datasets[DATASET], target.params.dataSetId)
+    assert.equal(FILLED.schemas[SCHEMA], target.data.schema.id)
+    assert.equal('  4. create draft flow "t1 mapped flow" (from '
+      .. t.t1.flow .. ")", lines[11])
+    assert.equal("       POST " .. B .. "/flows?mode=draft", lines[12])
     local flow = json.decode(lines[13])
     assert.same({ "dry-run:source:2" }, flow.sourceConnectionIds)
     assert.same({ "dry-run:target:3" }, flow.targetConnectionIds)
+    assert.same({ { name = "Mapping", params = {
+      mappingId = "0f2e9c1dprod0000mapping1", mappingVersion = "2" } } },
+      flow.transformations)
     assert.truthy(out:find("\npromote dev %-> prod: 1 tree, 4 entities: 4 to "
       .. "create, 0 existed\n$"), out)
-    local counts = census("prod")
     assert.same({ connections = 0, sourceConnections = 0,
-      targetConnections = 0, flows = 0 }, counts)
+      targetConnections = 0, flows = 0 }, census("prod"))
   end)
 
   it("makes the trees again in the target sandbox as drafts, parents "
-    .. "first, a shared connection once", function()
-    local out, err, code = flowlua{ "promote", "--from", "dev", "--to",
-      "prod", t.t2.flow, t.t3.flow }
+    .. "first, with the mapped ids and the secrets given, a shared "
+    .. "connection once", function()
+    local out, err, code = promote({ "--secrets", "secrets.json", t.t1.flow,
+      t.t2.flow, t.t3.flow, t.t4.flow },
+      { FLOWLUA_SECRET_T1_BASE_PASSWORD = T1_KEY })
     assert.equal(0, code, err)
-    assert.truthy(out:find("\npromote dev %-> prod: 2 trees, 7 entities: 7 "
-      .. "created, 0 existed\n$"), out)
+    assert.truthy(out:find("\nsecrets not given %(the drafts wait for them; "
+      .. "give them with %-%-secrets FILE or the environment%):\n"
+      .. '  base connection "t4 base" password: '
+      .. "FLOWLUA_SECRET_T4_BASE_PASSWORD\n"
+      .. "promote dev %-> prod: 4 trees, 15 entities: 15 created, 0 "
+      .. "existed\n$"), out)
     local counts, items = census("prod")
-    assert.same({ connections = 1, sourceConnections = 2,
-      targetConnections = 2, flows = 2 }, counts)
+    assert.same({ connections = 3, sourceConnections = 4,
+      targetConnections = 4, flows = 4 }, counts)
     local p = by_name(items)
-    local base = p.connections["t2 base"]
-    assert.equal("draft", base.state)
-    assert.same({ host = "acme.file.core.windows.net", userid = "acme" },
-      base.auth.params)
-    for _, n in ipairs{ "t2", "t3" } do
+    for _, n in ipairs{ "t1", "t2", "t3", "t4" } do
       local src = p.sourceConnections[n .. " source"]
       local tgt = p.targetConnections[n .. " target"]
-      local flow = p.flows[n .. " flow"]
+      local flow = p.flows[n .. " flow"] or p.flows[n .. " mapped flow"]
+      local base = p.connections[(n == "t3" and "t2" or n) .. " base"]
+      assert.equal("draft", base.state)
+      assert.same({ host = "acme.file.core.windows.net", userid = "acme" },
+        base.auth.params)                  -- secrets are never returned
       assert.equal(base.id, src.baseConnectionId)
       assert.same({ src.id }, flow.sourceConnectionIds)
       assert.same({ tgt.id }, flow.targetConnectionIds)
       assert.equal("draft", flow.state)
-      assert.equal("5f3c3cedb2805c194ff0b69a", tgt.params.dataSetId)
+      assert.equal(FILLED.datasets[DATASET], tgt.params.dataSetId)
+      assert.equal(FILLED.schemas[SCHEMA], tgt.data.schema.id)
     end
+    assert.same({ mappingId = "0f2e9c1dprod0000mapping1",
+      mappingVersion = "2" }, p.flows["t1 mapped flow"]
+      .transformations[1].params)
     -- dev is as it was
-    local dev_counts = census("dev")
-    assert.same({ connections = 2, sourceConnections = 3,
-      targetConnections = 3, flows = 3 }, dev_counts)
+    assert.same({ connections = 4, sourceConnections = 5,
+      targetConnections = 5, flows = 5 }, (census("dev")))
+    -- the secrets were sent: those drafts publish; t4's waits for its own
+    local prod = trees.seeder(trees.settings_for(server.url), "prod")
+    for _, n in ipairs{ "t1", "t2" } do
+      prod:post("/connections/" .. p.connections[n .. " base"].id
+        .. "/action?op=publish")
+    end
+    local res = assert(prod.raw.http:request{ method = "POST",
+      url = prod.raw.url .. "/connections/" .. p.connections["t4 base"].id
+        .. "/action?op=publish", headers = prod.raw.headers, body = "" })
+    prod:close()
+    assert.equal(400, res.status)
+    assert.truthy(res.body:find("password", 1, true), res.body)
+    -- no secret in a file promote wrote or read
+    for _, f in ipairs{ "/promote-map.json", "/.flowlua/state.db",
+        "/emulator.json" } do
+      no_secret_in(fs.read(dir .. f) or "", f)
+    end
   end)
 
   it("creates nothing when run again, and lists what exists", function()
-    local out, err, code = flowlua{ "promote", "--from", "dev", "--to",
-      "prod", "--json", t.t2.flow, t.t3.flow }
+    local out, err, code = promote{ "--json", t.t1.flow, t.t2.flow,
+      t.t3.flow, t.t4.flow }
     assert.equal(0, code, err)
     local doc = json.decode(out)
-    assert.same({ created = 0, existed = 7, planned = 0 }, doc.counts)
+    assert.same({ created = 0, existed = 15, planned = 0 }, doc.counts)
     assert.equal("promote from dev", doc.workflow)
-    local _, items = census("prod")
+    local counts, items = census("prod")
+    assert.same({ connections = 3, sourceConnections = 4,
+      targetConnections = 4, flows = 4 }, counts)
     local p = by_name(items)
     for _, e in ipairs(doc.entities) do
       assert.equal("existed", e.outcome)
@@ -156,8 +282,7 @@ describe("flowlua promote", function()
 
   it("creates each entity once when answers are lost", function()
     restart{ "--faults", "drop=0.4,seed=8" }
-    local out, err, code = flowlua{ "promote", "-v", "--from", "dev", "--to",
-      "prod", t.t1.flow }
+    local out, err, code = promote{ "-v", t.t5.flow }
     assert.equal(0, code, err)
     assert.truthy(out:find("\npromote dev %-> prod: 1 tree, 4 entities: 4 "
       .. "created, 0 existed\n$"), out)
@@ -171,11 +296,11 @@ describe("flowlua promote", function()
     assert.equal(4, posts)
     restart()
     local counts, items = census("prod")
-    assert.same({ connections = 2, sourceConnections = 3,
-      targetConnections = 3, flows = 3 }, counts)
+    assert.same({ connections = 4, sourceConnections = 5,
+      targetConnections = 5, flows = 5 }, counts)
     local p = by_name(items)   -- no name twice
-    assert.equal(p.connections["t1 base"].id,
-      p.sourceConnections["t1 source"].baseConnectionId)
+    assert.equal(p.connections["t5 base"].id,
+      p.sourceConnections["t5 source"].baseConnectionId)
   end)
 
   it("exits 3 for a flow the source sandbox lacks, creating nothing, and "
@@ -185,9 +310,19 @@ describe("flowlua promote", function()
     assert.equal(3, code)
     assert.equal("flowlua: no flow no-such-flow in sandbox dev; nothing was "
       .. "created\n", err)
-    local counts = census("stage")
     assert.same({ connections = 0, sourceConnections = 0,
-      targetConnections = 0, flows = 0 }, counts)
+      targetConnections = 0, flows = 0 }, (census("stage")))
+    _, err, code = promote{ "--secrets", "missing.json", t.t1.flow }
+    assert.equal(1, code)
+    assert.truthy(err:find("missing.json: No such file", 1, true), err)
+    -- a broken secrets file is named, never quoted
+    fs.write(dir .. "/broken.lua", ("return { [%q] = { password = %q }")
+      :format("t1 base", T1_KEY))
+    _, err, code = promote{ "--secrets", "broken.lua", t.t1.flow }
+    assert.equal(1, code)
+    assert.equal("flowlua: broken.lua: not a secrets file (a JSON object, or "
+      .. "a Lua file returning a table, of entity names to {field = "
+      .. "secret})\n", err)
     _, err, code = flowlua{ "promote", "--from", "dev", "--to", "dev",
       t.t1.flow }
     assert.equal(2, code)
@@ -197,8 +332,7 @@ describe("flowlua promote", function()
     assert.equal(2, code)
     assert.truthy(err:find("--from SANDBOX and --to SANDBOX are required",
       1, true), err)
-    _, err, code = flowlua{ "promote", "--from", "dev", "--to", "prod",
-      "--sandbox", "x", t.t1.flow }
+    _, err, code = promote{ "--sandbox", "x", t.t1.flow }
     assert.equal(2, code)
     assert.truthy(err:find("unknown option '--sandbox'", 1, true), err)
   end)

@@ -7,6 +7,8 @@ local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local columns = require "flowlua.cli.columns"
 local promote = require "flowlua.fleet.promote"
+local promote_map = require "flowlua.fleet.promote_map"
+local promote_secrets = require "flowlua.fleet.promote_secrets"
 local trees = require "flowlua.fleet.trees"
 local client_mod = require "flowlua.client"
 local progress = require "flowlua.workflow.progress"
@@ -16,7 +18,8 @@ local json = require "flowlua.json"
 local cmd = {}
 
 local USAGE = "usage: flowlua promote --from SANDBOX --to SANDBOX "
-  .. "[--dry-run] [--json] [--emulator[=STATE]] [--profile P] "
+  .. "[--map FILE] [--secrets FILE] [--dry-run] [--json] "
+  .. "[--emulator[=STATE]] [--profile P] "
   .. "[--config FILE] [-v] FLOW_ID..."
 
 local OWN = {
@@ -24,6 +27,13 @@ local OWN = {
     help = "the sandbox the trees are read in" },
   { long = "--to", key = "to", value = "required", arg = "SANDBOX",
     help = "the sandbox the drafts are made in" },
+  { long = "--map", key = "map", value = "required", arg = "FILE",
+    default = promote_map.DEFAULT, help = "the ids of datasets, schemas, "
+      .. "mapping sets and keys in --to for those in --from (default "
+      .. promote_map.DEFAULT .. "; missing ids are added to it, empty)" },
+  { long = "--secrets", key = "secrets", value = "required", arg = "FILE",
+    help = "secrets by entity name and field (JSON, or Lua returning a "
+      .. "table); else FLOWLUA_SECRET_<NAME>_<FIELD> from the environment" },
   { long = "--dry-run", key = "dry_run",
     help = "print every request it would send, with its body; send none" },
   { long = "--json", key = "json",
@@ -52,12 +62,29 @@ sandbox's state (--state, FLOWLUA_STATE or .flowlua/state.db), so a lost
 answer or a killed run never makes a second copy, and running promote
 again creates nothing and lists what exists.
 
+Ids that name things of one sandbox (datasets and schemas in connection
+params and data, mapping sets and encryption keys in flow transformations)
+are replaced through the mapping file (--map). When an id has no value
+there, promote adds it to the file with an empty value, creates nothing
+and exits 5: fill the values in (a mapping set may be {"id": ...,
+"version": N}) and run it again.
+
+Secret fields (those the connection spec marks "format": "password"),
+which the service never returns, are taken by the entity's name in --from
+and the field's name from --secrets FILE ({"NAME": {"FIELD": "..."}}) or
+from the environment: FLOWLUA_SECRET_<NAME>_<FIELD>, upper case, each run
+of other characters than letters and digits as one _ (a base connection
+"acme base" with field password: FLOWLUA_SECRET_ACME_BASE_PASSWORD). A
+secret not given is left out: the draft waits for it, and the summary
+names it. Secrets are never printed or stored.
+
 Options:
 ]] .. options.help(SPECS) .. [[
 
 
 Exit status: 0 the drafts exist; 1 an error; 2 usage error; 3 a FLOW_ID
-is not in sandbox --from (nothing was created).]]
+is not in sandbox --from; 5 ids to map were added to the mapping file
+(nothing was created in either case).]]
 
 local clean = service.clean
 
@@ -121,12 +148,16 @@ local function summary(set, rows, opts)
       opts.dry_run and "to create" or "created", n.existed)
 end
 
-local function write_json(set, rows, opts)
-  local list = json.array()
+local function write_json(set, rows, waiting, opts)
+  local list, wait = json.array(), json.array()
   for i, r in ipairs(rows) do list[i] = r end
+  for i, w in ipairs(waiting) do
+    wait[i] = { kind = w.kind, from_id = w.id, name = w.name,
+      field = w.field, env = w.env }
+  end
   io.stdout:write(json.encode({ from = opts.from, to = opts.to,
     dry_run = opts.dry_run or false, trees = #set.flows, entities = list,
-    counts = counts(rows),
+    counts = counts(rows), waiting_secrets = wait,
     workflow = promote.workflow_name(opts.from) }, { sort_keys = true }),
     "\n")
 end
@@ -155,15 +186,93 @@ local function quiet_progress()
     flush = function() end } }
 end
 
+-- Every sandbox-specific id of the trees, with the entity it is in.
+local function map_uses(set)
+  local out = {}
+  for _, e in ipairs(promote.order(set)) do
+    for _, p in ipairs(promote_map.places(e.kind, e)) do
+      out[#out + 1] = { place = p, entity = e }
+    end
+  end
+  return out
+end
+
+local function unmapped_json(unmapped, opts, written)
+  local list = json.array()
+  for i, m in ipairs(unmapped) do
+    local uses = json.array()
+    for j, u in ipairs(m.uses) do
+      uses[j] = { kind = u.entity.kind, from_id = u.entity.id,
+        name = u.entity.name, where = u.where }
+    end
+    list[i] = { category = m.category, id = m.id, uses = uses }
+  end
+  io.stdout:write(json.encode({ from = opts.from, to = opts.to,
+    map_file = opts.map, written = written, unmapped = list },
+    { sort_keys = true }), "\n")
+end
+
+-- Ids with no counterpart: added to the mapping file (not in a dry run),
+-- named on stderr; nothing is created.
+local function ask_for_ids(map, unmapped, opts)
+  local written = not opts.dry_run
+  if written then promote_map.write(opts.map, map, unmapped) end
+  if opts.json then unmapped_json(unmapped, opts, written) end
+  local lines = { ("flowlua: %d id%s of sandbox %s %s no value for sandbox "
+    .. "%s in %s%s; fill %s in and run promote again (nothing was created)")
+    :format(#unmapped, #unmapped == 1 and "" or "s", clean(opts.from),
+      #unmapped == 1 and "has" or "have", clean(opts.to), clean(opts.map),
+      written and " (added to it, empty)" or " (dry run: not written)",
+      #unmapped == 1 and "it" or "them") }
+  for _, m in ipairs(unmapped) do
+    for _, u in ipairs(m.uses) do
+      lines[#lines + 1] = ('  %s "%s": %s "%s" %s'):format(m.category,
+        clean(m.id), trees.WORDS[u.entity.kind], clean(u.entity.name),
+        u.where)
+    end
+  end
+  io.stderr:write(table.concat(lines, "\n"), "\n")
+  return 5
+end
+
+local function waiting_text(waiting)
+  if #waiting == 0 then return "" end
+  local lines = { "secrets not given (the drafts wait for them; give them "
+    .. "with --secrets FILE or the environment):" }
+  for _, w in ipairs(waiting) do
+    lines[#lines + 1] = ('  %s "%s" %s: %s'):format(trees.WORDS[w.kind],
+      clean(w.name), clean(w.field), w.env)
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- Replaces the mapped ids and fills in the secrets of a body about to be
+-- created; the secrets not given are added to `waiting`.
+local function preparer(map, secrets, waiting)
+  return function(e, body, spec)
+    for _, p in ipairs(promote_map.places(e.kind, body)) do
+      p.set(promote_map.lookup(map, p.category, p.id))
+    end
+    local left = promote_secrets.fill(e, body,
+      promote.secret_paths(e.kind, body, spec), secrets)
+    table.move(left, 1, #left, #waiting + 1, waiting)
+  end
+end
+
 local function run(src, opts)
   quiet_progress()
+  local secrets = opts.secrets and promote_secrets.load(opts.secrets)
   local set, missing, dangling = promote.read(src, opts.operands)
   local refused = refuse_unread(src, missing, dangling)
   if refused then return refused end
+  local map = promote_map.load(opts.map)
+  local unmapped = promote_map.missing(map, map_uses(set))
+  if #unmapped > 0 then return ask_for_ids(map, unmapped, opts) end
   local dst = require("flowlua").connect{ sandbox = opts.to,
     dry_run = opts.dry_run or false }
-  local rows = {}
+  local rows, waiting = {}, {}
   promote.run(dst, set, { from = opts.from, spec_client = src,
+    prepare = preparer(map, secrets, waiting),
     report = function(e, copy, outcome)
       local r = row(e, copy, outcome)
       if dst.dry_run and outcome == "created" then
@@ -173,11 +282,11 @@ local function run(src, opts)
       end
       rows[#rows + 1] = r
     end })
-  if opts.json then write_json(set, rows, opts)
+  if opts.json then write_json(set, rows, waiting, opts)
   else
     if opts.dry_run then io.stdout:write(plan_text(rows), "\n") end
-    io.stdout:write(table_text(rows, opts), "\n", summary(set, rows, opts),
-      "\n")
+    io.stdout:write(table_text(rows, opts), "\n", waiting_text(waiting),
+      summary(set, rows, opts), "\n")
   end
   service.report_requests(src, "promote (reads in " .. opts.from .. ")")
   service.report_requests(dst, "promote (in " .. opts.to .. ")")
