@@ -142,6 +142,13 @@ describe("a create whose answer is lost", function()
       "Sales feed"), { draft = true })
     assert.equal("Sales feed", e.description)
     assert.equal("Sales feed", aep.connections:get(e.id).description)
+    -- lists too (what `flowlua plan` compares a desired state with)
+    local listed = 0
+    for it in aep.connections:list{ property = 'name=="Described base"' } do
+      assert.equal("Sales feed", it.description)
+      listed = listed + 1
+    end
+    assert.equal(1, listed)
     local items = stored("reset@POST", "Described base")
     assert.equal(1, #items)
     assert.truthy(items[1].description:find(
