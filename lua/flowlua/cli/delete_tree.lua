@@ -6,22 +6,21 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local tree_options = require "flowlua.cli.tree_options"
+local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
 local plan = require "flowlua.plan"
 local json = require "flowlua.json"
 
 local cmd = {}
 
-local USAGE = "usage: flowlua delete-tree [--dry-run] [--json] "
-  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+local USAGE = "usage: flowlua delete-tree " .. tree_options.USAGE
+  .. " [--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
   .. "FLOW_ID..."
 
-local SPECS = service.specs{
-  { long = "--dry-run", key = "dry_run",
-    help = "print every request it would send; send no DELETE" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (steps, kept, missing)" },
-}
+local SPECS = service.specs(tree_options.specs{
+  dry_run = "print every request it would send; send no DELETE",
+  json = "steps, kept, missing" })
 
 local HELP = USAGE .. [[
 
@@ -30,6 +29,8 @@ Deletes the tree of each flow: the flow, then its source and target
 connections, then their base connections. A connection that another flow
 (or another source or target connection) uses is kept and named. A lost
 answer is settled by reading the entity back; re-running is harmless.
+With --concurrency N, N deletes are sent at once: the flows first, then
+their source and target connections, then the base connections.
 
 Options:
 ]] .. options.help(SPECS) .. [[
@@ -64,23 +65,38 @@ local function kept_json(p)
   return out
 end
 
-local function run(c, ids, opts)
+-- What was deleted, in the plan's order whatever the concurrency.
+local function deleted_steps(p, deleted)
+  local done = {}
+  for _, e in ipairs(p.order) do
+    if deleted[e] then
+      done[#done + 1] = { action = "delete", kind = e.kind, id = e.id,
+        name = e.name }
+    end
+  end
+  return done
+end
+
+local function run(c, ids, opts, concurrency)
   plan.reset()
   local p = trees.plan_delete(c, ids)
   p.flows = 0
   for _, e in ipairs(p.order) do
     if e.kind == "flow" then p.flows = p.flows + 1 end
   end
-  local done = {}
-  trees.delete(p, function(e)
-    done[#done + 1] = { action = "delete", kind = e.kind, id = e.id,
-      name = e.name }
-    if not opts.json and not opts.dry_run then
-      io.stdout:write(("deleted %s %s \"%s\"\n"):format(trees.WORDS[e.kind],
+  local deleted, shown = {}, not opts.json and not opts.dry_run
+  local progress = tree_progress.new("delete-tree", #p.order)
+  local ok, err = pcall(trees.delete, p, function(e)
+    deleted[e] = true
+    if shown then
+      progress:print(("deleted %s %s \"%s\""):format(trees.WORDS[e.kind],
         e.id, clean(e.name)))
-      io.stdout:flush()
     end
-  end)
+    progress:tick()
+  end, concurrency)
+  progress:finish()
+  if not ok then error(err, 0) end
+  local done = deleted_steps(p, deleted)
   local steps = service.steps(opts.dry_run and plan.steps() or done)
   if opts.json then
     io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
@@ -102,8 +118,9 @@ function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
   if #opts.operands == 0 then options.usage_error("no FLOW_ID given", USAGE) end
+  local concurrency = tree_options.concurrency(opts, USAGE)
   return service.with_client(opts, USAGE, function(c)
-    return run(c, opts.operands, opts)
+    return run(c, opts.operands, opts, concurrency)
   end, { dry_run = opts.dry_run or false })
 end
 

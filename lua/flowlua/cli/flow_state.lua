@@ -7,6 +7,8 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local tree_options = require "flowlua.cli.tree_options"
+local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
 local plan = require "flowlua.plan"
 local json = require "flowlua.json"
@@ -16,33 +18,22 @@ local flow_state = {}
 local STATE = { enable = "enabled", disable = "disabled" }
 
 local function usage_of(verb)
-  return ("usage: flowlua %s [--filter EXPR]... [--all] [--dry-run] [--json] "
+  return ("usage: flowlua %s [--filter EXPR]... [--all] %s "
     .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
-    .. "[FLOW_ID...]"):format(verb)
+    .. "[FLOW_ID...]"):format(verb, tree_options.USAGE)
 end
 
---- The options that choose flows (shared with `reschedule`).
-flow_state.SELECTION = {
-  { long = "--filter", key = "filter", value = "required", arg = "EXPR",
-    multiple = true, help = "only flows matching the service's property "
-      .. "filter, e.g. state==disabled or flowSpec.id==ID (repeat: all hold)" },
-  { long = "--all", key = "all",
-    help = "every flow of the sandbox (when no FLOW_ID or --filter is given)" },
-}
-
-local SPECS = service.specs{
-  flow_state.SELECTION[1], flow_state.SELECTION[2],
-  { long = "--dry-run", key = "dry_run",
-    help = "print every request it would send; send nothing that changes" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (steps, unchanged, drafts, missing)" },
-}
+local SPECS = service.specs{ tree_options.SELECTION[1],
+  tree_options.SELECTION[2], table.unpack(tree_options.specs{
+    dry_run = "print every request it would send; send nothing that changes",
+    json = "steps, unchanged, drafts, missing" }) }
 
 local function help_of(verb)
   return usage_of(verb) .. ("\n\n%ss the flows named by id, matched by every "
     .. "--filter, or all of them\n(--all). A flow already %s is left alone; "
     .. "a draft is skipped (publish it\nfirst). A lost answer is settled by "
-    .. "reading the flow back; re-running is\nharmless.\n\nOptions:\n")
+    .. "reading the flow back; re-running is\nharmless. With --concurrency N, N "
+    .. "flows are changed at once.\n\nOptions:\n")
     :format(verb:gsub("^%l", string.upper), STATE[verb])
     .. options.help(SPECS) .. [[
 
@@ -76,24 +67,42 @@ local function write_text(verb, outcome, steps, missing, dry_run)
     #missing))
 end
 
-local function run(c, verb, opts)
+-- The flows by outcome ("changed", "unchanged", "draft"), each list in
+-- the selection's order whatever the concurrency.
+local function by_outcome(flows, outcome_of)
+  local out = { changed = {}, unchanged = {}, draft = {} }
+  for _, f in ipairs(flows) do
+    local list = out[outcome_of[f]]
+    if list then list[#list + 1] = f end
+  end
+  return out
+end
+
+local function change(flows, verb, opts, concurrency)
+  local outcome_of, shown = {}, not opts.json and not opts.dry_run
+  local progress = tree_progress.new(verb, #flows)
+  local ok, err = pcall(trees.set_state, flows, STATE[verb], function(f, what)
+    outcome_of[f] = what
+    if what == "changed" and shown then
+      progress:print(("%s flow %s \"%s\""):format(STATE[verb], f.id,
+        clean(f.name)))
+    end
+    progress:tick()
+  end, concurrency)
+  progress:finish()
+  if not ok then error(err, 0) end
+  return by_outcome(flows, outcome_of)
+end
+
+local function run(c, verb, opts, concurrency)
   plan.reset()
   local flows, missing = trees.select_flows(c, opts.operands,
     opts.filter or {})
-  local outcome, done = { unchanged = {}, draft = {} }, {}
-  trees.set_state(flows, STATE[verb], function(f, what)
-    if what == "changed" then
-      done[#done + 1] = { action = verb, kind = "flow", id = f.id,
-        name = f.name }
-      if not opts.json and not opts.dry_run then
-        io.stdout:write(("%s flow %s \"%s\"\n"):format(STATE[verb], f.id,
-          clean(f.name)))
-        io.stdout:flush()
-      end
-    else
-      table.insert(outcome[what], f)
-    end
-  end)
+  local outcome = change(flows, verb, opts, concurrency)
+  local done = {}
+  for i, f in ipairs(outcome.changed) do
+    done[i] = { action = verb, kind = "flow", id = f.id, name = f.name }
+  end
   local steps = service.steps(opts.dry_run and plan.steps() or done)
   if opts.json then
     io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
@@ -107,22 +116,6 @@ local function run(c, verb, opts)
   return (#outcome.draft > 0 or #missing > 0) and 3 or 0
 end
 
---- Raises a usage error unless the options name flows one way: FLOW_IDs
--- and/or `--filter`s, or `--all` alone (a bare command must not act on a
--- whole sandbox by mistake).
--- @tparam table opts the parsed options
--- @tparam string usage the command's usage line
-function flow_state.check_selection(opts, usage)
-  if #opts.operands == 0 and not opts.filter and not opts.all then
-    options.usage_error("name the flows: FLOW_ID..., --filter EXPR or "
-      .. "--all", usage)
-  end
-  if opts.all and (#opts.operands > 0 or opts.filter) then
-    options.usage_error("--all goes alone: without FLOW_ID or --filter",
-      usage)
-  end
-end
-
 --- The command for a verb.
 -- @tparam string verb "enable" or "disable"
 -- @treturn table a command module (`main(args)`)
@@ -131,9 +124,10 @@ function flow_state.command(verb)
   return { main = function(args)
     local opts = options.parse(args, SPECS, usage)
     if opts.help then print(help_of(verb)) return 0 end
-    flow_state.check_selection(opts, usage)
+    tree_options.check_selection(opts, usage)
+    local concurrency = tree_options.concurrency(opts, usage)
     return service.with_client(opts, usage, function(c)
-      return run(c, verb, opts)
+      return run(c, verb, opts, concurrency)
     end, { dry_run = opts.dry_run or false })
   end }
 end

@@ -6,7 +6,8 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
-local flow_state = require "flowlua.cli.flow_state"
+local tree_options = require "flowlua.cli.tree_options"
+local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
 local plan = require "flowlua.plan"
 local json = require "flowlua.json"
@@ -14,8 +15,8 @@ local json = require "flowlua.json"
 local cmd = {}
 
 local USAGE = "usage: flowlua reschedule --frequency F --interval N "
-  .. "[--start TIME] [--filter EXPR]... [--all] [--dry-run] [--json] "
-  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+  .. "[--start TIME] [--filter EXPR]... [--all] " .. tree_options.USAGE
+  .. " [--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
   .. "[FLOW_ID...]"
 
 local SPECS = service.specs{
@@ -26,12 +27,11 @@ local SPECS = service.specs{
   { long = "--start", key = "start", value = "required", arg = "TIME",
     help = "startTime: epoch seconds or YYYY-MM-DDTHH:MM:SSZ (default: "
       .. "each flow keeps its own; one without a schedule starts now)" },
-  flow_state.SELECTION[1], flow_state.SELECTION[2],
-  { long = "--dry-run", key = "dry_run",
-    help = "print every request it would send, with its body; send no PATCH" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (steps, unchanged, missing)" },
-}
+  tree_options.SELECTION[1], tree_options.SELECTION[2],
+  table.unpack(tree_options.specs{
+    dry_run = "print every request it would send, with its body; send no "
+      .. "PATCH",
+    json = "steps, unchanged, missing" }) }
 
 local HELP = USAGE .. [[
 
@@ -40,7 +40,8 @@ Gives the flows named by id, matched by every --filter, or all of them
 (--all) the schedule: a JSON Patch of scheduleParams, sent with the flow's
 etag (read again once if the flow changed since it was listed). A flow that
 has the schedule already is left alone. Adobe does not let a startTime that
-has passed be changed: without --start each flow keeps its own.
+has passed be changed: without --start each flow keeps its own. With
+--concurrency N, N flows are changed at once.
 
 Options:
 ]] .. options.help(SPECS) .. [[
@@ -82,24 +83,44 @@ local function schedule(opts)
     startTime = start_time(opts.start) }
 end
 
-local function run(c, want, opts)
+-- What was done to each flow, in the selection's order whatever the
+-- concurrency: the updates sent, the flows already on the schedule.
+local function by_outcome(flows, ops_of)
+  local done, unchanged = {}, json.array()
+  for _, f in ipairs(flows) do
+    local ops = ops_of[f]
+    if ops == false then
+      unchanged[#unchanged + 1] = { id = f.id, name = f.name }
+    elseif ops then
+      done[#done + 1] = { action = "update", kind = "flow", id = f.id,
+        name = f.name, ops = ops }
+    end
+  end
+  return done, unchanged
+end
+
+local function change(flows, want, opts, concurrency)
+  local ops_of, shown = {}, not opts.json and not opts.dry_run
+  local progress = tree_progress.new("reschedule", #flows)
+  local ok, err = pcall(trees.reschedule, flows, want, function(f, outcome,
+      ops)
+    ops_of[f] = outcome == "changed" and ops
+    if outcome == "changed" and shown then
+      progress:print(("rescheduled flow %s \"%s\""):format(f.id,
+        service.clean(f.name)))
+    end
+    progress:tick()
+  end, concurrency)
+  progress:finish()
+  if not ok then error(err, 0) end
+  return by_outcome(flows, ops_of)
+end
+
+local function run(c, want, opts, concurrency)
   plan.reset()
   local flows, missing = trees.select_flows(c, opts.operands,
     opts.filter or {})
-  local done, unchanged = {}, json.array()
-  trees.reschedule(flows, want, function(f, outcome, ops)
-    if outcome == "unchanged" then
-      unchanged[#unchanged + 1] = { id = f.id, name = f.name }
-      return
-    end
-    done[#done + 1] = { action = "update", kind = "flow", id = f.id,
-      name = f.name, ops = ops }
-    if not opts.json and not opts.dry_run then
-      io.stdout:write(("rescheduled flow %s \"%s\"\n"):format(f.id,
-        service.clean(f.name)))
-      io.stdout:flush()
-    end
-  end)
+  local done, unchanged = change(flows, want, opts, concurrency)
   local steps = service.steps(opts.dry_run and plan.steps() or done)
   if opts.json then
     io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
@@ -126,9 +147,10 @@ function cmd.main(args)
   local opts = options.parse(args, SPECS, USAGE)
   if opts.help then print(HELP) return 0 end
   local want = schedule(opts)
-  flow_state.check_selection(opts, USAGE)
+  tree_options.check_selection(opts, USAGE)
+  local concurrency = tree_options.concurrency(opts, USAGE)
   return service.with_client(opts, USAGE, function(c)
-    return run(c, want, opts)
+    return run(c, want, opts, concurrency)
   end, { dry_run = opts.dry_run or false })
 end
 

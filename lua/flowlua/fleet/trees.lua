@@ -9,9 +9,25 @@
 -- `disable`), which hold the client's exactly-once rules under lost
 -- answers and which, on a client in dry-run, record the step in
 -- flowlua.plan instead of sending it.
+--
+-- The changes go through flowlua.task: `concurrency` of them at once
+-- (independent flows; a deletion in three rounds, so that no connection
+-- goes before a flow that uses it), each still sent exactly once.
 -- @module flowlua.fleet.trees
 
+local task = require "flowlua.task"
+
 local trees = {}
+
+-- Calls `fn(item)` for each item, `concurrency` (default 1) at a time.
+local function each(items, fn, concurrency)
+  task.parallel(items, function(item) fn(item) end,
+    { concurrency = concurrency or 1 })
+end
+
+-- Deletion rounds: flows, then their source and target connections,
+-- then base connections.
+local ROUND = { flow = 1, source = 2, target = 2, connection = 3 }
 
 --- Ids per `property=...==A,B,...` filter, so that a URL stays short.
 trees.IDS_PER_FILTER = 40
@@ -160,13 +176,24 @@ end
 
 --- Deletes the entities of a plan, in its order (each delete is the
 -- entity's own: a lost answer is settled by reading it back; one already
--- gone counts as deleted).
+-- gone counts as deleted). With `concurrency` above 1 the flows go first,
+-- several at once, then their source and target connections, then the
+-- base connections: a connection is never deleted before a flow that
+-- uses it.
 -- @tparam table p `plan_delete`'s result
 -- @tparam[opt] function on_done called with each entity once deleted
-function trees.delete(p, on_done)
+-- @tparam[opt] integer concurrency deletes at once (default 1)
+function trees.delete(p, on_done, concurrency)
+  local rounds = { {}, {}, {} }
   for _, e in ipairs(p.order) do
-    e:delete()
-    if on_done then on_done(e) end
+    local r = rounds[ROUND[e.kind]]
+    r[#r + 1] = e
+  end
+  for _, round in ipairs(rounds) do
+    each(round, function(e)
+      e:delete()
+      if on_done then on_done(e) end
+    end, concurrency)
   end
 end
 
@@ -203,10 +230,11 @@ end
 -- @tparam string want "enabled" or "disabled"
 -- @tparam[opt] function report called as `report(flow, outcome)` with
 --   outcome "changed", "unchanged" or "draft"
+-- @tparam[opt] integer concurrency flows changed at once (default 1)
 -- @treturn table counts `{changed =, unchanged =, draft =}`
-function trees.set_state(flows, want, report)
+function trees.set_state(flows, want, report, concurrency)
   local n = { changed = 0, unchanged = 0, draft = 0 }
-  for _, f in ipairs(flows) do
+  each(flows, function(f)
     local outcome
     if f.state == want then outcome = "unchanged"
     elseif f.state == "draft" then outcome = "draft"
@@ -216,7 +244,7 @@ function trees.set_state(flows, want, report)
     end
     n[outcome] = n[outcome] + 1
     if report then report(f, outcome) end
-  end
+  end, concurrency)
   return n
 end
 
@@ -248,16 +276,17 @@ trees.schedule_ops = schedule_ops
 --   (without startTime a flow keeps its own; one without a schedule
 --   starts now)
 -- @tparam[opt] function report `report(flow, "changed"|"unchanged", ops)`
+-- @tparam[opt] integer concurrency flows changed at once (default 1)
 -- @treturn table counts `{changed =, unchanged =}`
-function trees.reschedule(flows, want, report)
+function trees.reschedule(flows, want, report, concurrency)
   local n = { changed = 0, unchanged = 0 }
-  for _, f in ipairs(flows) do
+  each(flows, function(f)
     local ops = schedule_ops(f, want)
     if ops then f:update(ops, { reread = true }) end
     local outcome = ops and "changed" or "unchanged"
     n[outcome] = n[outcome] + 1
     if report then report(f, outcome, ops) end
-  end
+  end, concurrency)
   return n
 end
 
