@@ -127,6 +127,18 @@ describe("tree operations at --concurrency 1 and 8", function()
     os.execute("rm -rf " .. proc.quote(dir))
   end)
 
+  it("refuses a --concurrency that is not an integer from 1 to 64",
+    function()
+    for _, bad in ipairs{ "0", "65", "2.5", "many" } do
+      local out, err, code = side[1].flowlua{ "disable", "--all",
+        "--concurrency", bad }
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("^flowlua: %-%-concurrency must be an integer from 1 "
+        .. "to 64\nusage: flowlua disable ", err)
+    end
+  end)
+
   it("disables by filter with the same requests and the same result",
     function()
     local r = same_on_both{ "disable", "--filter", "state==enabled" }
