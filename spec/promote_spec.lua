@@ -26,6 +26,7 @@ local FILLED = {
   schemas = { [SCHEMA] = "https://ns.adobe.com/acme/schemas/prod-1" },
   mappings = { [MAPPING] = { id = "0f2e9c1dprod0000mapping1",
     version = "2" } },
+  keys = { ["key-dev-1"] = "key-prod-1" },
 }
 
 -- The emulator's request tally (on a client closed afterwards).
@@ -52,7 +53,7 @@ local function by_name(items)
 end
 
 -- A tree whose flow has a mapping (as a flow made in the UI has).
-local function mapped_tree(s, name, base)
+local function mapped_tree(s, name, base, key)
   local t = { base = base or s:base{ name = name .. " base" } }
   t.source = s:source{ name = name .. " source", base = t.base }
   t.target = s:target{ name = name .. " target" }
@@ -60,6 +61,10 @@ local function mapped_tree(s, name, base)
   body.name = name .. " mapped flow"
   body.transformations = json.array{ { name = "Mapping",
     params = { mappingId = MAPPING, mappingVersion = "0" } } }
+  if key then
+    body.transformations[2] = { name = "Encryption",
+      params = { publicKeyId = key } }
+  end
   t.flow = s:post("/flows", body).id
   return t
 end
@@ -107,7 +112,8 @@ describe("flowlua promote", function()
     local dev = trees.seeder(trees.settings_for(server.url), "dev")
     t = { t1 = mapped_tree(dev, "t1"), t2 = dev:tree{ name = "t2" },
       t4 = dev:tree{ name = "t4" }, t5 = dev:tree{ name = "t5" } }
-    t.t3 = mapped_tree(dev, "t3", t.t2.base)  -- shares t2's base
+    -- t3 shares t2's base, and its files are encrypted
+    t.t3 = mapped_tree(dev, "t3", t.t2.base, "key-dev-1")
     dev:close()
     fs.write(dir .. "/secrets.json", json.encode{
       ["t2 base"] = { password = T2_KEY } })
@@ -232,6 +238,9 @@ describe("flowlua promote", function()
     assert.same({ mappingId = "0f2e9c1dprod0000mapping1",
       mappingVersion = "2" }, p.flows["t1 mapped flow"]
       .transformations[1].params)
+    assert.same({ name = "Encryption", params = {
+      publicKeyId = "key-prod-1" } }, p.flows["t3 mapped flow"]
+      .transformations[2])
     -- dev is as it was
     assert.same({ connections = 4, sourceConnections = 5,
       targetConnections = 5, flows = 5 }, (census("dev")))
@@ -315,6 +324,12 @@ describe("flowlua promote", function()
     _, err, code = promote{ "--secrets", "missing.json", t.t1.flow }
     assert.equal(1, code)
     assert.truthy(err:find("missing.json: No such file", 1, true), err)
+    -- a mapping file with a mistake is named with it
+    fs.write(dir .. "/bad-map.json", '{"dataset": {}}')
+    _, err, code = promote{ "--map", "bad-map.json", t.t1.flow }
+    assert.equal(1, code)
+    assert.equal('flowlua: bad-map.json: unknown category "dataset" (known: '
+      .. 'datasets, schemas, mappings, keys)\n', err)
     -- a broken secrets file is named, never quoted
     fs.write(dir .. "/broken.lua", ("return { [%q] = { password = %q }")
       :format("t1 base", T1_KEY))

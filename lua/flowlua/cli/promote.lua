@@ -212,6 +212,9 @@ local function unmapped_json(unmapped, opts, written)
     { sort_keys = true }), "\n")
 end
 
+-- Places named per id in the message (--json lists them all).
+local USES_SHOWN = 3
+
 -- Ids with no counterpart: added to the mapping file (not in a dry run),
 -- named on stderr; nothing is created.
 local function ask_for_ids(map, unmapped, opts)
@@ -225,10 +228,15 @@ local function ask_for_ids(map, unmapped, opts)
       written and " (added to it, empty)" or " (dry run: not written)",
       #unmapped == 1 and "it" or "them") }
   for _, m in ipairs(unmapped) do
-    for _, u in ipairs(m.uses) do
+    for i = 1, math.min(#m.uses, USES_SHOWN) do
+      local u = m.uses[i]
       lines[#lines + 1] = ('  %s "%s": %s "%s" %s'):format(m.category,
         clean(m.id), trees.WORDS[u.entity.kind], clean(u.entity.name),
         u.where)
+    end
+    if #m.uses > USES_SHOWN then
+      lines[#lines + 1] = ("    and %d more use%s of it"):format(
+        #m.uses - USES_SHOWN, #m.uses - USES_SHOWN == 1 and "" or "s")
     end
   end
   io.stderr:write(table.concat(lines, "\n"), "\n")
