@@ -56,7 +56,7 @@ describe("flowlua plan and apply", function()
 
   it("applies the plan parents first, then plans no changes (exit 0)",
     function()
-    local out, err, code = flowlua{ "apply", file }
+    local out, err, code = flowlua{ "apply", "--auto-approve", file }
     assert.equal(0, code, err)
     assert.matches('created flow "acme flow" %x+%-', out)
     assert.matches("Apply complete: 8 created, 0 updated, 0 deleted\n$", out)
@@ -89,7 +89,7 @@ describe("flowlua plan and apply", function()
       '> enable flow "acme flow" (tree acme) ' .. flow.id,
       "0 to create, 1 to update, 0 to delete, 0 to publish, 1 to enable, "
         .. "0 to disable", "" }, "\n"), out)
-    out, err, code = flowlua{ "apply", file }
+    out, err, code = flowlua{ "apply", "--auto-approve", file }
     assert.equal(0, code, err)
     local tail = '\nupdated source connection "acme source" ' .. src.id
       .. '\nenabled flow "acme flow" ' .. flow.id

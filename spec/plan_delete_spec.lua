@@ -40,7 +40,7 @@ describe("flowlua apply records its trees", function()
     local seed = trees.seeder(w.settings, "del")
     seed:tree{ name = "ui" }
     seed:close()
-    local out, err, code = w:flowlua{ "apply", w.file }
+    local out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
     assert.equal(0, code, err)
     assert.matches("Apply complete: 12 created, 0 updated, 0 deleted\n$", out)
     assert.same({ ["acme flow"] = "apply:flows", ["beta flow"] = "apply:flows",
@@ -59,7 +59,7 @@ describe("flowlua apply records its trees", function()
       '~ update flow "gamma flow" (tree gamma) ' .. flow.id,
       '    {"op":"replace","path":"/name","value":"gamma flow"}',
       "0 to create, 1 to update, 0 to delete", "" }, "\n"), out)
-    out, err, code = w:flowlua{ "apply", w.file }
+    out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
     assert.equal(0, code, err)
     assert.matches('\nupdated flow "gamma flow" ' .. flow.id:gsub("%-", "%%-")
       .. "\nApply complete: 0 created, 1 updated, 0 deleted\n$", out)
@@ -83,7 +83,7 @@ describe("flowlua apply records its trees", function()
       '- delete base connection "beta base" (tree beta) ' .. base.id,
       "0 to create, 0 to update, 4 to delete", "" }, "\n")
     assert.equal(plan, out)
-    out, err, code = w:flowlua{ "apply", w.file }
+    out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
     assert.equal(1, code)
     assert.equal(plan, out)
     assert.equal("flowlua: the plan deletes 4 entities of tree beta (no "
@@ -93,7 +93,8 @@ describe("flowlua apply records its trees", function()
   end)
 
   it("deletes them with --allow-delete, then plans no changes", function()
-    local out, err, code = w:flowlua{ "apply", "--allow-delete", w.file }
+    local out, err, code = w:flowlua{ "apply", "--auto-approve",
+      "--allow-delete", w.file }
     assert.equal(0, code, err)
     assert.matches('\ndeleted flow "beta flow" %S+\ndeleted source '
       .. 'connection "beta source" %S+\ndeleted target connection "beta '
@@ -122,7 +123,8 @@ describe("flowlua apply records its trees", function()
       .. ' "ui-made source"\n0 to create, 0 to update, 3 to delete\n') .. "$",
       out)
     assert.falsy(out:find("ui flow", 1, true))
-    out, err, code = w:flowlua{ "apply", "--allow-delete", w.file }
+    out, err, code = w:flowlua{ "apply", "--auto-approve", "--allow-delete",
+      w.file }
     assert.equal(0, code, err)
     assert.matches("0 created, 0 updated, 3 deleted\n$", out)
     assert.same({ 3, 3, 2, 2 }, w:counts())

@@ -94,6 +94,34 @@ function Workspace:flowlua(args)
   return proc.run(argv, { cwd = self.dir, env = self:env() })
 end
 
+--- Runs flowlua as `Workspace:flowlua` does, on a terminal (a
+-- pseudo-terminal of script(1)) that `input` is typed into; what the
+-- program wrote there (stdout and stderr, with "\n" line ends) and the
+-- exit status. The terminal echoes the input as soon as it is typed,
+-- wherever the program's output then stands: that echo is taken out.
+function Workspace:flowlua_tty(args, input)
+  local words = { proc.quote(proc.BIN) }
+  for _, a in ipairs(args) do words[#words + 1] = proc.quote(a) end
+  words[#words + 1] = "--sandbox " .. proc.quote(self.sandbox)
+  local vars = {}
+  for k, v in pairs(self:env()) do
+    vars[#vars + 1] = k .. "=" .. proc.quote(v)
+  end
+  local shown = os.tmpname()
+  local cmd = ("cd %s && printf %%s %s | env %s script -qec %s /dev/null >%s")
+    :format(proc.quote(self.dir), proc.quote(input), table.concat(vars, " "),
+      proc.quote(table.concat(words, " ")), shown)
+  local _, _, code = os.execute(cmd)
+  local f = assert(io.open(shown, "rb"))
+  local text = f:read("a")
+  f:close()
+  os.remove(shown)
+  text = text:gsub("\r\n", "\n")
+  local at = input ~= "" and text:find(input, 1, true)
+  if at then text = text:sub(1, at - 1) .. text:sub(at + #input) end
+  return text, code
+end
+
 --- A raw request below the Flow Service base, as the UI would send it;
 -- the decoded answer (asserted to be a success).
 function Workspace:raw(method, path, body, headers)

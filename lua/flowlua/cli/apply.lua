@@ -13,12 +13,14 @@ local desired = require "flowlua.fleet.desired"
 local managed = require "flowlua.fleet.managed"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
+local sys = require("flowlua.core").sys
 
 local cmd = {}
 
-local USAGE = "usage: flowlua apply [--json] [--allow-delete] "
-  .. "[--target NAME]... [--workspace NAME] [--emulator[=STATE]] "
-  .. "[--sandbox S] [--profile P] [--config FILE] [-v] FILE | --plan PLAN"
+local USAGE = "usage: flowlua apply [--auto-approve] [--json] "
+  .. "[--allow-delete] [--target NAME]... [--workspace NAME] "
+  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+  .. "FILE | --plan PLAN"
 
 local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
   plan_cmd.OWN[3],
@@ -28,18 +30,23 @@ local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
   { long = "--allow-delete", key = "allow_delete",
     help = "carry out a plan that deletes trees (without it, such a plan "
       .. "is refused and nothing is changed)" },
+  { long = "--auto-approve", key = "auto_approve",
+    help = "apply without asking (needed where stdin is no terminal, as "
+      .. "in CI, and with --json)" },
 }
 
 local HELP = USAGE .. [[
 
 
 Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan,
-then creates, updates, publishes, enables, disables and deletes, parents
-first (deletes: the flow first). A plan that deletes is refused unless
---allow-delete is given. Secret references ("env:NAME") are read from the
-environment here. Each change is sent once, even when answers are lost;
-the trees applied are recorded in flowlua's state under the workspace
-(`--workspace`, default FILE's name), whose lock the apply holds. An
+asks for "yes" on the terminal (not with --auto-approve, nor for a saved
+--plan, which was reviewed when saved), then creates, updates, publishes,
+enables, disables and deletes, parents first (deletes: the flow first). A
+plan that deletes is refused unless --allow-delete is given. Secret
+references ("env:NAME") are read from the environment here. Each change
+is sent once, even when answers are lost; the trees applied are recorded
+in flowlua's state under the workspace (`--workspace`, default FILE's
+name), whose lock the apply holds. An
 apply cut short is resumed by running it again (what landed is found by
 the recorded id or by name), and a plan right after a complete apply
 shows no changes.
@@ -48,8 +55,10 @@ Options:
 ]] .. options.help(SPECS) .. [[
 
 
-Exit status: 0 applied (or nothing to do), 1 an error (or a plan that
-deletes, without --allow-delete: nothing was changed), 2 usage error.]]
+Exit status: 0 applied (or nothing to do), 1 an error, a plan that
+deletes without --allow-delete, or an answer other than "yes" (nothing was
+changed then), 2 a usage error (among them: stdin is no terminal, or
+--json, without --auto-approve or --plan).]]
 
 local clean = service.clean
 
@@ -107,6 +116,32 @@ local function check_deletes(p, opts)
       table.concat(names, ", ")), 0)
 end
 
+-- Asking is for a person at a terminal: elsewhere (CI) and for JSON,
+-- applying a plan nobody has seen needs --auto-approve (or a saved plan).
+local function check_approval(opts)
+  if opts.auto_approve or opts.plan then return end
+  if opts.json then
+    options.usage_error("--json needs --auto-approve (or --plan PLAN): "
+      .. "apply asks before changing anything, and JSON output is not for "
+      .. "asking", USAGE)
+  end
+  if not sys.isatty("stdin") then
+    options.usage_error("stdin is not a terminal, so nobody can answer "
+      .. "whether to apply: give --auto-approve to apply without asking "
+      .. "(as in CI), or apply a reviewed plan with --plan PLAN", USAGE)
+  end
+end
+
+-- Asks on the terminal; true when the answer is "yes".
+local function approved()
+  io.stdout:write("\nDo you want to apply this plan? Only 'yes' will be "
+    .. "accepted.\n  Enter a value: ")
+  io.stdout:flush()
+  local answer = io.stdin:read("l")
+  io.stdout:write("\n")
+  return answer ~= nil and answer:match("^%s*(.-)%s*$") == "yes"
+end
+
 local function run(c, opts, saved, rec)
   local p = saved and replan_saved(c, saved, rec:trees())
     or plan_cmd.make_plan(c, opts, USAGE, rec:trees())
@@ -115,6 +150,11 @@ local function run(c, opts, saved, rec)
     io.stdout:flush()
   end
   check_deletes(p, opts)
+  local ask = #p.steps > 0 and not (opts.auto_approve or saved)
+  if ask and not approved() then
+    error("apply cancelled: the answer was not 'yes'; nothing was changed",
+      0)
+  end
   local done = json.array()
   apply.run(c, p, { record = rec, report = function(s, e)
     done[#done + 1] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
@@ -146,6 +186,7 @@ function cmd.main(args)
   if opts.help then print(HELP) return 0 end
   local saved = opts.plan and read_saved(opts)
   if not saved then plan_cmd.check_operands(opts, USAGE) end
+  check_approval(opts)
   return service.with_client(opts, USAGE, function(c)
     local workspace = saved
       and plan_cmd.workspace(saved.file, saved.workspace)
