@@ -210,8 +210,8 @@ describe("flowlua promote", function()
       t.t2.flow, t.t3.flow, t.t4.flow },
       { FLOWLUA_SECRET_T1_BASE_PASSWORD = T1_KEY })
     assert.equal(0, code, err)
-    assert.truthy(out:find("\nsecrets not given %(the drafts wait for them; "
-      .. "give them with %-%-secrets FILE or the environment%):\n"
+    assert.truthy(out:find("\ndrafts made without secrets %(each waits for "
+      .. "it before it can be published%):\n"
       .. '  base connection "t4 base" password: '
       .. "FLOWLUA_SECRET_T4_BASE_PASSWORD\n"
       .. "promote dev %-> prod: 4 trees, 15 entities: 15 created, 0 "
@@ -269,6 +269,10 @@ describe("flowlua promote", function()
     assert.equal(0, code, err)
     local doc = json.decode(out)
     assert.same({ created = 0, existed = 15, planned = 0 }, doc.counts)
+    -- what a draft was made without is journaled with it (names only)
+    assert.same({ { kind = "connection", from_id = t.t4.base,
+      name = "t4 base", field = "password",
+      env = "FLOWLUA_SECRET_T4_BASE_PASSWORD" } }, doc.waiting_secrets)
     assert.equal("promote from dev", doc.workflow)
     local counts, items = census("prod")
     assert.same({ connections = 3, sourceConnections = 4,

@@ -245,8 +245,8 @@ end
 
 local function waiting_text(waiting)
   if #waiting == 0 then return "" end
-  local lines = { "secrets not given (the drafts wait for them; give them "
-    .. "with --secrets FILE or the environment):" }
+  local lines = { "drafts made without secrets (each waits for it before "
+    .. "it can be published):" }
   for _, w in ipairs(waiting) do
     lines[#lines + 1] = ('  %s "%s" %s: %s'):format(trees.WORDS[w.kind],
       clean(w.name), clean(w.field), w.env)
@@ -255,15 +255,18 @@ local function waiting_text(waiting)
 end
 
 -- Replaces the mapped ids and fills in the secrets of a body about to be
--- created; the secrets not given are added to `waiting`.
-local function preparer(map, secrets, waiting)
+-- created; returns the names of the secret fields not given.
+local function preparer(map, secrets)
   return function(e, body, spec)
     for _, p in ipairs(promote_map.places(e.kind, body)) do
       p.set(promote_map.lookup(map, p.category, p.id))
     end
-    local left = promote_secrets.fill(e, body,
-      promote.secret_paths(e.kind, body, spec), secrets)
-    table.move(left, 1, #left, #waiting + 1, waiting)
+    local fields = {}
+    for i, m in ipairs(promote_secrets.fill(e, body,
+        promote.secret_paths(e.kind, body, spec), secrets)) do
+      fields[i] = m.field
+    end
+    return fields
   end
 end
 
@@ -280,8 +283,12 @@ local function run(src, opts)
     dry_run = opts.dry_run or false }
   local rows, waiting = {}, {}
   promote.run(dst, set, { from = opts.from, spec_client = src,
-    prepare = preparer(map, secrets, waiting),
-    report = function(e, copy, outcome)
+    prepare = preparer(map, secrets),
+    report = function(e, copy, outcome, left_out)
+      for _, field in ipairs(left_out) do
+        waiting[#waiting + 1] = { kind = e.kind, id = e.id, name = e.name,
+          field = field, env = promote_secrets.env_name(e.name, field) }
+      end
       local r = row(e, copy, outcome)
       if dst.dry_run and outcome == "created" then
         r.outcome, r.id = "planned", nil

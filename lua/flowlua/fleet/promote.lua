@@ -281,8 +281,10 @@ end
 -- @tparam table opts `{from = source sandbox name, dir = the state
 --   store's directory (optional), spec_client = client to read specs
 --   with (default dst), prepare = function(e, body, spec) that may change
---   the body before it is sent (optional), report = function(e, made,
---   outcome) with outcome "created" or "existed" (optional)}`
+--   the body before it is sent and returns the names of the secret
+--   fields left out (optional), report = function(e, made, outcome,
+--   left_out) with outcome "created" or "existed" and the fields
+--   `prepare` named when the copy was created (optional)}`
 -- @treturn table source id → id in the target sandbox
 function promote.run(dst, set, opts)
   local wf = workflow.new(promote.workflow_name(opts.from), { client = dst,
@@ -291,16 +293,24 @@ function promote.run(dst, set, opts)
   local ok, err = pcall(function()
     for _, e in ipairs(promote.order(set)) do
       local ran = false
-      local copy = wf:step(("%s %s"):format(e.kind, e.id), function()
-        ran = true
-        local spec = promote.spec_of(opts.spec_client or dst, e)
-        local body = promote.body(e, made, spec)
-        if opts.prepare then opts.prepare(e, body, spec) end
-        return dst[COLLECTION[e.kind]]:create(body, { draft = true })
-      end)
+      -- the fields left out are journaled with the copy (names only), so
+      -- a re-run still says what the draft was made without
+      local copy, left_out = wf:step(("%s %s"):format(e.kind, e.id),
+        function()
+          ran = true
+          local spec = promote.spec_of(opts.spec_client or dst, e)
+          local body = promote.body(e, made, spec)
+          local left = opts.prepare and opts.prepare(e, body, spec) or {}
+          return dst[COLLECTION[e.kind]]:create(body, { draft = true }),
+            #left > 0 and table.concat(left, "\n") or nil
+        end)
       made[e.id] = copy.id
       if opts.report then
-        opts.report(e, copy, ran and "created" or "existed")
+        local fields = {}
+        for f in (left_out or ""):gmatch("[^\n]+") do
+          fields[#fields + 1] = f
+        end
+        opts.report(e, copy, ran and "created" or "existed", fields)
       end
     end
   end)
