@@ -14,7 +14,10 @@
 --   `entity` (what was being created, updated or published);
 -- * `"order"`: a publish refused locally because a parent is a draft:
 --   `parent` (`{kind=, id=, name=}`);
--- * `"usage"`: the caller's mistake (wrong argument, unsupported draft);
+-- * `"usage"`: a mistake only the service's answers reveal (no such
+--   spec, drafts unsupported by a spec);
+-- * `"timeout"`: a wait for a run gave up: `message`, `run_id` or
+--   `flow_id`;
 -- * `"locked"`: another process runs the workflow instance: `workflow`,
 --   `holder` (`{host=, pid=, since=}`), `message` (`flowlua run` exits 3).
 --
@@ -79,13 +82,15 @@ function formatters.validation(e)
     table.concat(items, "; "))
 end
 
-function formatters.order(e)
+-- Kinds whose message says it all.
+local function message_only(e)
   return e.message
 end
 
-function formatters.usage(e)
-  return e.message
-end
+formatters.order = message_only
+formatters.usage = message_only
+formatters.timeout = message_only
+formatters.locked = message_only
 
 function Error:__tostring()
   local f = formatters[self.kind]
@@ -94,7 +99,8 @@ function Error:__tostring()
 end
 
 --- Makes an error table of a kind.
--- @tparam string kind "service", "network", "validation", "order", "usage"
+-- @tparam string kind "service", "network", "validation", "order", "usage",
+--   "timeout", "locked"
 -- @tparam table fields the error's fields
 -- @treturn table the error (not raised)
 function errors.new(kind, fields)
