@@ -7,6 +7,7 @@
 -- structured errors (flowlua.errors).
 -- @module flowlua.client
 
+local args = require "flowlua.args"
 local json = require "flowlua.json"
 local errors = require "flowlua.errors"
 local runtime = require "flowlua.runtime"
@@ -74,10 +75,7 @@ end
 --   flowlua.http's client)
 -- @treturn table the client
 function client.connect(settings)
-  if settings ~= nil and type(settings) ~= "table" then
-    error("bad argument #1 to 'connect' (table expected, got "
-      .. type(settings) .. ")", 2)
-  end
+  args.check(1, "connect", settings, "table", "nil")
   local s = load_settings(settings)
   local self = setmetatable({
     settings = s,
@@ -251,12 +249,9 @@ end
 --   was read back after a lost one)
 -- @usage aep:request("POST", "/runs/" .. id .. "/action?op=re-trigger")
 function Client:request(method, path, opts)
-  if type(method) ~= "string" or type(path) ~= "string" then
-    error("bad argument to 'request' (method and path expected)", 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #3 to 'request' (table expected)", 2)
-  end
+  args.check(1, "request", method, "string")
+  args.check(2, "request", path, "string")
+  args.check(3, "request", opts, "table", "nil")
   method = method:upper()
   if method == "POST" and path:match("^/%a+/search%f[?\0]") then
     method, opts = "SEARCH", opts or {}  -- a read: sent under dry run too
