@@ -20,6 +20,7 @@
 -- process is killed at any instant.
 -- @module flowlua.workflow
 
+local args = require "flowlua.args"
 local journal_mod = require "flowlua.workflow.journal"
 local adopted = require "flowlua.workflow.adopted"
 local progress = require "flowlua.workflow.progress"
@@ -65,8 +66,9 @@ local function now() return sys.time() end
 --   store, dry_run = bool, wait_lock = seconds}`
 -- @treturn table the workflow
 function workflow.new(name, opts)
-  if type(name) ~= "string" or name == "" then
-    error("bad argument #1 to 'workflow' (non-empty string expected)", 2)
+  args.check(1, "workflow", name, "string")
+  if name == "" then
+    args.fail(1, "workflow", "non-empty string expected, got empty string")
   end
   opts = opts or {}
   local dry = opts.dry_run
@@ -210,12 +212,8 @@ end
 --   entities (and/or strings, numbers, booleans)
 -- @return the step's results
 function Workflow:step(name, fn)
-  if type(name) ~= "string" then
-    error("bad argument #1 to 'step' (string expected)", 2)
-  end
-  if type(fn) ~= "function" then
-    error("bad argument #2 to 'step' (function expected)", 2)
-  end
+  args.check(1, "step", name, "string")
+  args.check(2, "step", fn, "function")
   local rec = self:open_journal():ensure_step(name)
   if rec.state == "done" then
     local out = restore(self, rec)
