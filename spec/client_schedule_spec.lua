@@ -80,7 +80,7 @@ describe("a flow with string schedule values", function()
       assert.is_nil(flow:schedule())
       local base = aep.connections:list()()
       assert.has_error(function() base:schedule() end,
-        "'schedule' is for flows, not base connections")
+        "bad self to 'schedule' (flow expected, got base connection)")
     end)
 
   it("still refuses, unsent, a patch that breaks what it changes",

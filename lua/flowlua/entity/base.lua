@@ -104,6 +104,20 @@ local function is_placeholder(id)
   return type(id) == "string" and id:sub(1, 8) == "dry-run:"
 end
 base.client_of, base.info = client_of, info
+
+--- Raises `bad self to 'runs' (flow expected, got base connection)` at
+-- the line that called the method, unless `e` is an entity of `kind`.
+-- @param e the method's self
+-- @tparam string name the method's name
+-- @tparam string kind the kind the method is for
+-- @tparam[opt] integer depth helper calls between the method and this
+-- @treturn table e's client
+function base.check_self(e, name, kind, depth)
+  if base.is(e) and private[e].kind == kind then return client_of(e) end
+  local got = base.is(e) and info(e).word or type(e)
+  error(("bad self to '%s' (%s expected, got %s)"):format(name,
+    KINDS[kind].word, got), 3 + (depth or 0))
+end
 base.is_placeholder = is_placeholder
 
 -- The entities this client last read or changed, by id (weak: an entity

@@ -10,14 +10,12 @@ local base = require "flowlua.entity.base"
 local explore = {}
 
 local function check_connection(e, name)
-  if not base.is(e) or e.kind ~= "connection" then
-    error(("'%s' is for base connections"):format(name), 3)
-  end
+  local c = base.check_self(e, name, "connection", 1)
   if base.is_placeholder(e.id) then
     error(("'%s' needs a connection the service holds; %s is a dry run's "
       .. "placeholder"):format(name, e.id), 3)
   end
-  return base.client_of(e)
+  return c
 end
 
 local function path_of(e) return "/connections/" .. e.id end

@@ -93,6 +93,10 @@ local function check_ops(ops)
       error(("bad argument #1 to 'update' (operation %d needs op and path)")
         :format(i), 3)
     end
+    if not op.path:find("/", 1, true) then
+      error(("bad argument #1 to 'update' (operation %d cannot patch the "
+        .. "whole document)"):format(i), 3)
+    end
   end
 end
 
@@ -344,9 +348,6 @@ function methods:publish_all()
 end
 
 local function flow_action(e, op, want_state)
-  if private[e].kind ~= "flow" then
-    error(("'%s' is for flows, not %ss"):format(op, info(e).word), 3)
-  end
   local c = client_of(e)
   if c.dry_run or is_placeholder(e.id) then
     plan.add{ action = op, kind = "flow", name = e.name, id = e.id }
@@ -358,11 +359,17 @@ end
 
 --- Enables a flow.
 -- @treturn table the flow
-function methods:enable() return flow_action(self, "enable", "enabled") end
+function methods:enable()
+  base.check_self(self, "enable", "flow")
+  return flow_action(self, "enable", "enabled")
+end
 
 --- Disables a flow.
 -- @treturn table the flow
-function methods:disable() return flow_action(self, "disable", "disabled") end
+function methods:disable()
+  base.check_self(self, "disable", "flow")
+  return flow_action(self, "disable", "disabled")
+end
 
 -- A schedule value as the number or boolean it spells: the service
 -- returns what it was given, strings included ("15", "true").
@@ -381,9 +388,7 @@ end
 --   a schedule
 -- @usage if flow:schedule().interval < 30 then ... end
 function methods:schedule()
-  if private[self].kind ~= "flow" then
-    error(("'schedule' is for flows, not %ss"):format(info(self).word), 2)
-  end
+  base.check_self(self, "schedule", "flow")
   if type(self.scheduleParams) ~= "table" then return nil end
   local out = {}
   for k, v in pairs(self.scheduleParams) do out[k] = schedule_value(v) end

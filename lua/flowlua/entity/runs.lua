@@ -332,18 +332,11 @@ end
 -- Flow methods
 ----------------------------------------------------------------------
 
-local function check_flow(e, name)
-  if not base.is(e) or e.kind ~= "flow" then
-    error(("'%s' is for flows"):format(name), 3)
-  end
-  return base.client_of(e)
-end
-
 --- The flow's runs, newest first (`flow:runs{ limit = 5 }`).
 -- @tparam[opt] table opts `{limit = 10, status =, since =}`
 -- @treturn table a list of runs
 function base.methods:runs(opts)
-  local c = check_flow(self, "runs")
+  local c = base.check_self(self, "runs", "flow")
   opts = opts or {}
   local out, limit = {}, opts.limit or 10
   if base.is_placeholder(self.id) then return out end
@@ -371,7 +364,7 @@ end
 --   windowEndTime =}` (epoch seconds; startTime defaults to now)
 -- @treturn table the run
 function base.methods:run_now(opts)
-  local c = check_flow(self, "run_now")
+  local c = base.check_self(self, "run_now", "flow")
   local params = run_params(opts or {})
   if c.dry_run or base.is_placeholder(self.id) then
     plan.add{ action = "run", kind = "flow", name = self.name, id = self.id,
@@ -417,7 +410,7 @@ end
 -- @treturn table the finished run (check `run:status()`, `run:error()`)
 -- @raise a `"timeout"` error naming the flow when no run finishes in time
 function base.methods:wait_for_run(opts)
-  local c = check_flow(self, "wait_for_run")
+  local c = base.check_self(self, "wait_for_run", "flow")
   opts = opts or {}
   local timeout, max_delay = opts.timeout or 600, opts.interval or 10
   if type(timeout) ~= "number" or timeout < 0 then
