@@ -51,10 +51,13 @@ end
 -- @tparam table ops the operations
 -- @treturn table target
 function patch.apply(target, ops)
-  for _, op in ipairs(ops) do
+  for n, op in ipairs(ops) do
     local name = op.op:lower()
     local parts = parts_of(op.path)
-    if #parts == 0 then error("cannot patch the whole document", 0) end
+    if #parts == 0 then
+      error(("bad argument #2 to 'apply' (operation %d cannot patch the "
+        .. "whole document)"):format(n), 2)
+    end
     local t = target
     for i = 1, #parts - 1 do
       local k = key_in(t, parts[i])
