@@ -17,6 +17,7 @@
 -- Values of `"format": "password"` fields never appear in a problem.
 -- @module flowlua.entity.validate
 
+local errors = require "flowlua.errors"
 local schema = require "flowlua.schema"
 
 local validate = {}
@@ -31,8 +32,8 @@ local function compile(spec)
     local err
     v, err = schema.compile(spec, { all_errors = true })
     if not v then
-      error("the service sent a spec schema flowlua cannot compile: "
-        .. tostring(err), 0)
+      errors.raise("usage", { message = "the service sent a spec schema "
+        .. "flowlua cannot compile: " .. tostring(err) })
     end
     compiled[spec] = v
   end
