@@ -107,3 +107,124 @@ describe("the checks themselves", function()
     assert.same({}, args.options(1, "f", nil, {}))
   end)
 end)
+
+-- Script-API functions outside the modules above, each given a mistake
+-- that once read otherwise (no argument number, no "got", level 0, a
+-- string instead of "bad self").
+describe("a mistake in a call to the script API", function()
+  local fs = require "support.fs"
+  local aep = require("flowlua.client").connect{
+    endpoint = "http://127.0.0.1:9", org = "o@AdobeOrg", sandbox = "s",
+    access_token = "t" }
+  local base = require "flowlua.entity.base"
+  local flow = base.wrap(aep, "flow", { id = "f1", name = "f" })
+  local conn = base.wrap(aep, "connection", { id = "c1", name = "c" })
+
+  -- Runs `code` as the line 2 of a chunk named "caller" with these locals.
+  local function error_at(code, ...)
+    local call = assert(load("local flow, conn, aep, wf = ...\n"
+      .. "local r = " .. code .. "\nreturn r", "=caller"))
+    local ok, err = pcall(call, flow, conn, aep, ...)
+    return not ok and tostring(err) or nil
+  end
+
+  it("numbers the argument and says what it got: client:request", function()
+    assert.equal("caller:2: bad argument #1 to 'request' (string expected, "
+      .. "got number)", error_at("aep:request(1, '/flows')"))
+    assert.equal("caller:2: bad argument #2 to 'request' (string expected, "
+      .. "got no value)", error_at("aep:request('GET')"))
+    assert.equal("caller:2: bad argument #3 to 'request' (table expected, "
+      .. "got number)", error_at("aep:request('GET', '/flows', 3)"))
+  end)
+
+  it("says what it got: flowlua.workflow and wf:step", function()
+    assert.equal("caller:2: bad argument #1 to 'workflow' (non-empty string "
+      .. "expected, got empty string)", error_at("require('flowlua')"
+      .. ".workflow('')"))
+    local dir = fs.tmpdir()
+    local wf = require("flowlua").workflow("arguments", { client = aep,
+      dir = dir })
+    assert.equal("caller:2: bad argument #1 to 'step' (string expected, "
+      .. "got number)", error_at("wf:step(1, print)", wf))
+    assert.equal("caller:2: bad argument #2 to 'step' (function expected, "
+      .. "got string)", error_at("wf:step('one', 'print')", wf))
+    wf:forget()
+    fs.remove(dir)
+  end)
+
+  it("names the operation that would patch the whole document", function()
+    assert.equal("caller:2: bad argument #1 to 'update' (operation 1 cannot "
+      .. "patch the whole document)",
+      error_at("flow:update{ { op = 'add', path = '' } }"))
+    assert.has_error(function()
+      require("flowlua.entity.patch").apply({}, { { op = "add", path = "" } })
+    end, "bad argument #2 to 'apply' (operation 1 cannot patch the whole "
+      .. "document)")
+  end)
+
+  it("says 'bad self' for a method of another kind", function()
+    for _, case in ipairs{
+      { "conn:runs()", "runs", "flow", "base connection" },
+      { "conn:run_now()", "run_now", "flow", "base connection" },
+      { "conn:wait_for_run()", "wait_for_run", "flow", "base connection" },
+      { "conn:enable()", "enable", "flow", "base connection" },
+      { "conn:disable()", "disable", "flow", "base connection" },
+      { "conn:schedule()", "schedule", "flow", "base connection" },
+      { "flow:test()", "test", "base connection", "flow" },
+      { "flow:explore('/')", "explore", "base connection", "flow" },
+      { "flow:preview('/a.csv')", "preview", "base connection", "flow" },
+      { "flow:structure('/a.csv')", "structure", "base connection", "flow" },
+      { "flow:configs()", "configs", "base connection", "flow" },
+    } do
+      assert.equal(("caller:2: bad self to '%s' (%s expected, got %s)")
+        :format(case[2], case[3], case[4]), error_at(case[1]))
+    end
+  end)
+
+  it("names the state store method and the key's bad part", function()
+    local dir = fs.tmpdir()
+    local store = require("flowlua.state").open(dir .. "/state.db")
+    local key = { endpoint = "e", org = "o", sandbox = "s", workflow = "" }
+    local function store_error(code, k)
+      local call = assert(load("local store, key = ...\n"
+        .. "local r = " .. code .. "\nreturn r", "=caller"))
+      local ok, err = pcall(call, store, k)
+      return not ok and tostring(err) or nil
+    end
+    assert.equal("caller:2: bad argument #1 to 'load' (state key expected, "
+      .. "got number)", store_error("store:load(key)", 42))
+    assert.equal("caller:2: bad argument #1 to 'put' (key.workflow is empty)",
+      store_error("store:put(key, {})", key))
+    key.workflow, key.sandbox = "w", 1
+    assert.equal("caller:2: bad argument #1 to 'lock' (key.sandbox: string "
+      .. "expected, got number)", store_error("store:lock(key)", key))
+    key.sandbox = "s\0"
+    assert.equal("caller:2: bad argument #1 to 'forget' (key.sandbox must "
+      .. "be UTF-8 text without NUL)", store_error("store:forget(key)", key))
+    store:close()
+    fs.remove(dir)
+  end)
+end)
+
+describe("a failure of the world on a script's behalf", function()
+  local errors = require "flowlua.errors"
+
+  it("raises an error object for a spec schema flowlua cannot compile",
+    function()
+      local ok, err = pcall(require("flowlua.entity.validate").connection,
+        { name = "n", connectionSpec = { id = "x" },
+          auth = { specName = "A", params = {} } },
+        { id = "x", authSpec = { { name = "A", spec = { type = 5 } } } })
+      assert.is_false(ok)
+      assert.is_true(errors.is(err, "usage"))
+      assert.equal("the service sent a spec schema flowlua cannot compile: "
+        .. "invalid schema at '/type': must be a type name or an array of "
+        .. "type names", tostring(err))
+    end)
+
+  it("prints a timeout as its message", function()
+    local err = errors.new("timeout", { run_id = "r1",
+      message = "run r1 did not finish within 5s" })
+    assert.equal("run r1 did not finish within 5s", tostring(err))
+  end)
+end)
