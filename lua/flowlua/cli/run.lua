@@ -4,6 +4,7 @@
 -- @module flowlua.cli.run
 
 local options = require "flowlua.cli.options"
+local service = require "flowlua.cli.service"
 local runtime = require "flowlua.runtime"
 local plan = require "flowlua.plan"
 local errors = require "flowlua.errors"
@@ -13,40 +14,32 @@ local run = {}
 
 local USAGE = "usage: flowlua run [OPTIONS] SCRIPT [ARGS...]"
 
+-- The options `flowlua run` shares with the service commands are theirs
+-- (flowlua.cli.service), in the order this help shows them.
+local shared = service.option
+
 local SPECS = {
-  { long = "--emulator", key = "emulator", value = "optional", arg = "STATE",
-    help = "start the embedded Flow Service emulator and use it "
-      .. "(state in .flowlua/emulator.json unless STATE is given)" },
+  shared "--emulator",
   { long = "--time-scale", key = "time_scale", value = "required", arg = "N",
     help = "with --emulator: N simulated seconds pass per real second" },
   { long = "--dry-run", key = "dry_run",
     help = "validate everything and print the plan; send no changes" },
-  { long = "--profile", key = "profile", value = "required", arg = "NAME",
-    help = "use this profile of the config file" },
-  { long = "--config", key = "config", value = "required", arg = "FILE",
-    help = "config file (default ~/.config/flowlua/config.json)" },
-  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
-    help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
-  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
-    help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
-      .. "postgresql://... (default FLOWLUA_STATE, the profile's "
-      .. "\"state\", else .flowlua/state.db)" },
+  shared "--profile",
+  shared "--config",
+  shared "--sandbox",
+  shared "--state",
   { long = "--wait-lock", key = "wait_lock", value = "optional",
     arg = "SECONDS", help = "wait for a workflow another process runs "
       .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
-  { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
-    help = "trust the CA certificates (PEM) in FILE for HTTPS" },
-  { long = "--timeout", key = "timeout", value = "required",
-    arg = "SECONDS", help = "each attempt of a request gives up after "
-      .. "SECONDS (default 30; connecting at most 10)" },
+  shared "--cacert",
+  shared "--timeout",
   { long = "--deadline", key = "deadline", value = "required",
     arg = "DURATION", help = "stop starting work after DURATION (e.g. "
       .. "90s, 20m, 2h), save the state, print a summary, exit 4" },
   { long = "--trust-state", key = "trust_state",
     help = "on resume, do not check that finished steps' changes are "
       .. "still in place (faster, riskier)" },
-  { long = "--insecure", key = "insecure",
-    help = "do not verify TLS certificates (testing only; logs a warning)" },
+  shared "--insecure",
   { long = "--log-format", key = "log_format", value = "required",
     arg = "text|json", help = "log line format (default text)" },
   { long = "--verbose", short = "-v", key = "verbose",
@@ -55,7 +48,7 @@ local SPECS = {
     help = "only warnings and errors" },
   { long = "--allow-core", key = "allow_core",
     help = "let a crash write a core file (debugging; it holds secrets)" },
-  { long = "--help", short = "-h", key = "help", help = "show this help" },
+  shared "--help",
 }
 
 local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
@@ -74,46 +67,16 @@ local function configure(opts)
     options.usage_error(
       "--log-format must be 'text' or 'json'", USAGE)
   end
+  service.configure(opts, USAGE)
   runtime.dry_run = opts.dry_run or false
-  runtime.profile = opts.profile
-  runtime.config_file = opts.config
-  runtime.verbose = opts.verbose or false
   runtime.trust_state = opts.trust_state or false
   runtime.log_format = opts.log_format or "text"
   runtime.log_level = opts.verbose and "debug"
     or opts.quiet and "warn" or "info"
-  if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
-  if opts.cacert then runtime.overrides.cafile = opts.cacert end
-  if opts.state then runtime.state = opts.state end
   if opts.wait_lock then
     runtime.wait_lock = opts.wait_lock == true and 600
       or options.positive_number(opts.wait_lock, "--wait-lock", USAGE)
   end
-  if opts.insecure then runtime.overrides.insecure = true end
-  if opts.timeout then
-    local n = tonumber(opts.timeout)
-    if n == nil or n <= 0 or n ~= n or n == math.huge then
-      options.usage_error(
-        "--timeout must be a positive number of seconds", USAGE)
-    end
-    runtime.overrides.timeout = n
-  end
-end
-
--- Starts the in-process emulator and points the client at it; the
--- returned handle is closed when the script ends.
-local function start_emulator(state, time_scale)
-  local emulator = require "flowlua.emulator"
-  state = state == true and ".flowlua/emulator.json" or state
-  local handle = emulator.start{ state = state, time_scale = time_scale }
-  runtime.emulator = { url = handle.url, state = state }
-  for k, v in pairs(handle:client_settings()) do
-    runtime.overrides[k] = v
-  end
-  -- Our own loopback server: never through a proxy (the storage
-  -- passwords would cross it in clear text). Other hosts keep curl's rules.
-  runtime.no_proxy = handle.url:match("^%a+://([^/:]+)")
-  return handle
 end
 
 -- Under --dry-run, what the script would have changed (flowlua.plan),
@@ -213,7 +176,7 @@ function run.main(args)
   local global_arg = { [0] = script, [-1] = "run", [-2] = "flowlua" }
   table.move(script_args, 1, script_args.n, 1, global_arg)
   _G.arg = global_arg
-  local emulator = opts.emulator and start_emulator(opts.emulator,
+  local emulator = opts.emulator and service.start_emulator(opts.emulator,
     opts.time_scale and options.positive_number(
       opts.time_scale, "--time-scale", USAGE))
   stop.trap()

@@ -32,11 +32,22 @@ service.SPECS = {
     help = "do not verify TLS certificates (testing only; logs a warning)" },
   { long = "--timeout", key = "timeout", value = "required",
     arg = "SECONDS", help = "each attempt of a request gives up after "
-      .. "SECONDS (default 30)" },
+      .. "SECONDS (default 30; connecting at most 10)" },
   { long = "--verbose", short = "-v", key = "verbose",
     help = "debug logs and the number of requests sent" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
+
+--- One of the service specs, by its long name, for a command that
+-- takes only some of them (`flowlua run`, `flowlua runs`).
+-- @tparam string long e.g. "--profile"
+-- @treturn table the spec
+function service.option(long)
+  for _, spec in ipairs(service.SPECS) do
+    if spec.long == long then return spec end
+  end
+  error(("no service option %s"):format(long), 2)
+end
 
 --- A command's specs followed by the service specs.
 -- @tparam table own the command's option specs
@@ -46,7 +57,11 @@ function service.specs(own)
   return table.move(service.SPECS, 1, #service.SPECS, #out + 1, out)
 end
 
-local function configure(opts, usage)
+--- Applies the options `flowlua run` and the service commands share to
+-- flowlua.runtime (a command sets its own afterwards).
+-- @tparam table opts the parsed options
+-- @tparam string usage the command's usage line (for usage errors)
+function service.configure(opts, usage)
   runtime.profile = opts.profile
   runtime.config_file = opts.config
   runtime.verbose = opts.verbose or false
@@ -56,20 +71,30 @@ local function configure(opts, usage)
   if opts.state then runtime.state = opts.state end
   if opts.insecure then runtime.overrides.insecure = true end
   if opts.timeout then
-    runtime.overrides.timeout = options.positive_number(opts.timeout,
-      "--timeout", usage)
+    local n = tonumber(opts.timeout)
+    if n == nil or n <= 0 or n ~= n or n == math.huge then
+      options.usage_error(
+        "--timeout must be a positive number of seconds", usage)
+    end
+    runtime.overrides.timeout = n
   end
 end
 
--- The embedded emulator, as `flowlua run --emulator` starts it: the
--- client is pointed at it and never reaches it through a proxy.
-local function start_emulator(state)
+--- Starts the embedded emulator, as `--emulator` asks, and points the
+-- client at it; the caller closes the handle.
+-- @tparam string|boolean state the state file (true: the default one)
+-- @tparam[opt] number time_scale simulated seconds per real second
+-- @treturn table the emulator's handle
+function service.start_emulator(state, time_scale)
   state = state == true and ".flowlua/emulator.json" or state
-  local handle = require("flowlua.emulator").start{ state = state }
+  local handle = require("flowlua.emulator").start{ state = state,
+    time_scale = time_scale }
   runtime.emulator = { url = handle.url, state = state }
   for k, v in pairs(handle:client_settings()) do
     runtime.overrides[k] = v
   end
+  -- Our own loopback server: never through a proxy (the storage
+  -- passwords would cross it in clear text). Other hosts keep curl's rules.
   runtime.no_proxy = handle.url:match("^%a+://([^/:]+)")
   return handle
 end
@@ -82,8 +107,8 @@ end
 -- @tparam[opt] table settings given to flowlua.connect (e.g. dry_run)
 -- @return what `fn` returns
 function service.with_client(opts, usage, fn, settings)
-  configure(opts, usage)
-  local emulator = opts.emulator and start_emulator(opts.emulator)
+  service.configure(opts, usage)
+  local emulator = opts.emulator and service.start_emulator(opts.emulator)
   local ok, a, b = pcall(function()
     return fn(require("flowlua").connect(settings))
   end)
