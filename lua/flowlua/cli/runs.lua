@@ -4,6 +4,7 @@
 -- @module flowlua.cli.runs
 
 local options = require "flowlua.cli.options"
+local service = require "flowlua.cli.service"
 local runtime = require "flowlua.runtime"
 
 local cmd = {}
@@ -20,13 +21,10 @@ local SPECS = {
     default = "10", help = "how many recent runs (default 10)" },
   { long = "--timeout", key = "timeout", value = "required", arg = "SECONDS",
     default = "3600", help = "--watch gives up after this (default 3600)" },
-  { long = "--profile", key = "profile", value = "required", arg = "NAME",
-    help = "use this profile of the config file" },
-  { long = "--config", key = "config", value = "required", arg = "FILE",
-    help = "config file (default ~/.config/flowlua/config.json)" },
-  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
-    help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
-  { long = "--help", short = "-h", key = "help", help = "show this help" },
+  service.option "--profile",
+  service.option "--config",
+  service.option "--sandbox",
+  service.option "--help",
 }
 
 local HELP = USAGE .. "\n\nShows a flow's state and its recent runs (newest "
