@@ -12,12 +12,9 @@
 -- * `down@METHOD`: every such request is lost that way: once the
 --   client's retry policy is spent, the last service error is raised
 --   (not a usage error), and nothing changed.
-local core = require "flowlua.core"
 local emu = require "support.emulator"
 local errors = require "flowlua.errors"
-local flowlua = require "flowlua"
-local fsvc = require "support.flow_service"
-local log = require "flowlua.log"
+local hostile = require "support.hostile"
 
 local BASE = "/data/foundation/flowservice"
 local ATTEMPTS = 3
@@ -30,43 +27,17 @@ local SCHEDULE = {
     frequency = "hour", interval = 1 } },
 }
 
-local srv
-local opened = {}  -- HTTP clients to close after each test: their
-                   -- sockets would be inherited by later specs' children
-
-local function settings(sandbox)
-  return { endpoint = srv.url, ims_url = srv.url, client_id = "mutate",
-    client_secret = "mutate-secret", org_id = emu.ORG, scopes = "openid",
-    sandbox = sandbox }
-end
+local srv  -- support.hostile's server
+local sent = hostile.sent
 
 -- A client whose policy gives up after ATTEMPTS, quickly.
-local function connect(sandbox)
-  local s = settings(sandbox)
-  s.http = { retry = { attempts = ATTEMPTS, base = 0.01, cap = 0.02,
-    statuses = { 429, 500, 502, 503, 504 } } }
-  local aep = flowlua.connect(s)
-  opened[#opened + 1] = aep.http
-  return aep
-end
+local function connect(sandbox) return srv:connect(sandbox, ATTEMPTS) end
 
--- A plain HTTP view of what the service holds (support.flow_service).
-local function raw(sandbox)
-  local r = fsvc.raw(settings(sandbox))
-  opened[#opened + 1] = r.http
-  return r
-end
+local function raw(sandbox) return srv:raw(sandbox) end
 
 -- What the service holds of an entity.
 local function stored(sandbox, path)
   return raw(sandbox):get(path).items[1]
-end
-
--- Requests of a method sent by `aep` while `fn` runs.
-local function sent(aep, method, fn)
-  local before = aep:request_counts()[method] or 0
-  fn()
-  return (aep:request_counts()[method] or 0) - before
 end
 
 -- Draft base, source, target and flow (with its schedule and mapping).
@@ -84,23 +55,9 @@ local function drafts(aep)
   return base, src, tgt, flow
 end
 
-setup(function()
-  srv = assert(core.server.start{
-    module = "support.handlers.hostile_service" })
-  log.configure{ level = "error" }  -- no line per retry
-end)
-
-after_each(function()
-  for i, h in ipairs(opened) do
-    h:close()
-    opened[i] = nil
-  end
-end)
-
-teardown(function()
-  log.configure{}
-  srv:close()
-end)
+setup(function() srv = hostile.start("mutate") end)
+after_each(function() srv:close_clients() end)
+teardown(function() srv:close() end)
 
 describe("a change whose answer arrives", function()
   it("is not read back: a source costs 9 changes and the 3 spec reads",

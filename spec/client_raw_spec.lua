@@ -9,39 +9,19 @@
 --   as done, sending it once;
 -- * `down@METHOD/N`: the first N never reach the service: the read shows
 --   nothing, so the change is sent again and lands once.
-local core = require "flowlua.core"
 local emu = require "support.emulator"
-local flowlua = require "flowlua"
-local fsvc = require "support.flow_service"
-local log = require "flowlua.log"
+local hostile = require "support.hostile"
 
 local MAPPING = { { name = "Mapping", params = {
   mappingId = "bf5286a9c1ad4266baca76ba3adc9366", mappingVersion = "0" } } }
 
-local srv
+local srv  -- support.hostile's server
+local sent = hostile.sent
 
-local function settings(sandbox)
-  return { endpoint = srv.url, ims_url = srv.url, client_id = "raw",
-    client_secret = "raw-secret", org_id = emu.ORG, scopes = "openid",
-    sandbox = sandbox }
-end
-
-local function connect(sandbox)
-  local s = settings(sandbox)
-  s.http = { retry = { attempts = 3, base = 0.01, cap = 0.02,
-    statuses = { 429, 500, 502, 503, 504 } } }
-  return flowlua.connect(s)
-end
+local function connect(sandbox) return srv:connect(sandbox, 3) end
 
 local function stored(sandbox, path)
-  return fsvc.raw(settings(sandbox)):get(path)
-end
-
--- Requests of a method sent by `aep` while `fn` runs.
-local function sent(aep, method, fn)
-  local before = aep:request_counts()[method] or 0
-  fn()
-  return (aep:request_counts()[method] or 0) - before
+  return srv:raw(sandbox):get(path)
 end
 
 -- An enabled flow scheduled once, ten years ahead (it never runs by
@@ -61,16 +41,9 @@ local function runs_of(sandbox, flow)
   return stored(sandbox, "/runs?property=flowId==" .. flow.id).items
 end
 
-setup(function()
-  srv = assert(core.server.start{
-    module = "support.handlers.hostile_service" })
-  log.configure{ level = "error" }  -- no line per retry
-end)
-
-teardown(function()
-  log.configure{}
-  srv:close()
-end)
+setup(function() srv = hostile.start("raw") end)
+after_each(function() srv:close_clients() end)
+teardown(function() srv:close() end)
 
 describe("a raw mutation whose answer is lost", function()
   it("a create is found by reading, sent once", function()
