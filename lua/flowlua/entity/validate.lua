@@ -229,6 +229,16 @@ end
 local NAME_WHY = "(flowlua finds an entity again by its name after a lost "
   .. "response)"
 
+-- The checks of a body under way, after what every body needs: a name
+-- and the id of the spec it is checked against (in `id_field`).
+local function new_body_check(body, spec, id_field, opts)
+  local out = new_out(opts)
+  need(out, body, "name", NAME_WHY, true)
+  need(out, body, id_field, "by the service", true)
+  spec_id_matches(out, body, spec, id_field)
+  return out
+end
+
 --- Checks a base connection body against its connection spec.
 -- @tparam table body the create body (or the entity's current body)
 -- @tparam table cs the connection spec
@@ -236,10 +246,7 @@ local NAME_WHY = "(flowlua finds an entity again by its name after a lost "
 -- @treturn table errors
 -- @treturn table deferred
 function validate.connection(body, cs, opts)
-  local out = new_out(opts)
-  need(out, body, "name", NAME_WHY, true)
-  need(out, body, "connectionSpec.id", "by the service", true)
-  spec_id_matches(out, body, cs, "connectionSpec.id")
+  local out = new_body_check(body, cs, "connectionSpec.id", opts)
   local auth = body.auth
   if type(cs.authSpec) == "table" and #cs.authSpec > 0 then
     if not need(out, body, "auth.specName",
@@ -274,10 +281,7 @@ end
 -- @treturn table errors
 -- @treturn table deferred
 function validate.source(body, cs, opts)
-  local out = new_out(opts)
-  need(out, body, "name", NAME_WHY, true)
-  need(out, body, "connectionSpec.id", "by the service", true)
-  spec_id_matches(out, body, cs, "connectionSpec.id")
+  local out = new_body_check(body, cs, "connectionSpec.id", opts)
   need(out, body, "data", "by the service (e.g. data.format)")
   check_params(out, body, cs.sourceSpec, cs, "sourceSpec")
   return out.errors, out.deferred
@@ -290,10 +294,7 @@ end
 -- @treturn table errors
 -- @treturn table deferred
 function validate.target(body, cs, opts)
-  local out = new_out(opts)
-  need(out, body, "name", NAME_WHY, true)
-  need(out, body, "connectionSpec.id", "by the service", true)
-  spec_id_matches(out, body, cs, "connectionSpec.id")
+  local out = new_body_check(body, cs, "connectionSpec.id", opts)
   if need(out, body, "data", "by the service (data.schema)") then
     need(out, body, "data.schema.id", "by the service (the XDM schema)")
     need(out, body, "data.schema.version", "by the service (e.g. "
@@ -353,10 +354,7 @@ end
 -- @treturn table errors
 -- @treturn table deferred
 function validate.flow(body, fs, opts)
-  local out = new_out(opts)
-  need(out, body, "name", NAME_WHY, true)
-  need(out, body, "flowSpec.id", "by the service", true)
-  spec_id_matches(out, body, fs, "flowSpec.id")
+  local out = new_body_check(body, fs, "flowSpec.id", opts)
   if body.state ~= nil then
     add(out.errors, "state", "is not allowed in a create flow request "
       .. "(1410-400)", "remove 'state'; use enable()/disable()")
