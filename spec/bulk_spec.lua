@@ -7,17 +7,12 @@
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
-local emulator = require "flowlua.emulator"
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
   .. "reset=0.02,drop=0.04,seed=11"
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false }
-end
+local settings_for = emu.settings_for
 
 local function by_id(list)
   local map = {}

@@ -3,7 +3,6 @@
 -- is kept for the run. Requests are counted at the emulator
 -- (GET /emulator/requests), in its own process.
 local flowlua = require "flowlua"
-local emulator = require "flowlua.emulator"
 local errors = require "flowlua.errors"
 local http = require "flowlua.http"
 local json = require "flowlua.json"
@@ -15,11 +14,7 @@ local proc = require "support.proc"
 local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false, sandbox = "prod" }
-end
+local function settings_for(url) return emu.settings_for(url, "prod") end
 
 describe("spec lookups", function()
   local e, raw

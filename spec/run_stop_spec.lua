@@ -5,16 +5,11 @@
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local proc = require "support.proc"
-local emulator = require "flowlua.emulator"
 local sys = require("flowlua.core").sys
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false }
-end
+local settings_for = emu.settings_for
 
 local function last_lines(text, n)
   local lines = {}

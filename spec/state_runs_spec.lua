@@ -2,7 +2,6 @@
 -- emulator in its own process (creates answered or dropped after
 -- committing), their state in a real SQLite file or a real PostgreSQL.
 local emu = require "support.emulator"
-local emulator = require "flowlua.emulator"
 local fsvc = require "support.flow_service"
 local json = require "flowlua.json"
 local pg = require "support.postgres"
@@ -13,11 +12,7 @@ local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
 local CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
 local FAULTS = "drop=0.2,latency=5ms"
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false }
-end
+local settings_for = emu.settings_for
 
 -- Runs each argv at once, each in its own directory; waits for all.
 -- Returns a list of {out=, err=, code=}.

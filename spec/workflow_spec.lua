@@ -16,11 +16,7 @@ local fsvc = require "support.flow_service"
 local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false }
-end
+local settings_for = emu.settings_for
 
 local function named(items, prefix)
   local out = {}

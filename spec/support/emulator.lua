@@ -86,6 +86,15 @@ function emu.serve(opts)
   return e, emu.client(e.url)
 end
 
+--- flowlua.connect settings for an emulator at `url` (its default
+-- credentials, no token given: the client asks the emulator's IMS).
+function emu.settings_for(url, sandbox)
+  local emulator = require "flowlua.emulator"
+  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
+    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
+    scopes = emulator.SCOPES, access_token = false, sandbox = sandbox }
+end
+
 --- Starts the emulator inside this process (flowlua.emulator.start).
 function emu.start(opts)
   local handle = require("flowlua.emulator").start(opts or {})

@@ -10,17 +10,12 @@
 --   trees.edit_state(path, "inv", function(kind, e) ... end)
 local fsvc = require "support.flow_service"
 local emu = require "support.emulator"
-local emulator = require "flowlua.emulator"
 local json = require "flowlua.json"
 
 local trees = {}
 
---- Client settings for an emulator at `url` (its default credentials).
-function trees.settings_for(url, sandbox)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false, sandbox = sandbox }
-end
+--- Client settings for an emulator at `url` (support.emulator's).
+trees.settings_for = emu.settings_for
 
 local Seeder = {}
 Seeder.__index = Seeder
