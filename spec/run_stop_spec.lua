@@ -5,11 +5,17 @@
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local proc = require "support.proc"
+local fs = require "support.fs"
 local sys = require("flowlua.core").sys
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 
 local settings_for = emu.settings_for
+
+-- A file the shell script wrote into `dir`.
+local function written(dir, name)
+  return assert(fs.read(dir .. "/" .. name))
+end
 
 local function last_lines(text, n)
   local lines = {}
@@ -84,15 +90,9 @@ wait $pid
 echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
         proc.quote(proc.BIN), proc.quote(BULK))
       os.execute("sh -c " .. proc.quote(sh))
-      local function read(name)
-        local f = assert(io.open(dir .. "/" .. name))
-        local text = f:read("a")
-        f:close()
-        return text
-      end
-      assert.equal("130\n", read("status"))
-      local why, finished, failed, unfinished = last_lines(read("err"), 2)
-        :match(SUMMARY)
+      assert.equal("130\n", written(dir, "status"))
+      local why, finished, failed, unfinished =
+        last_lines(written(dir, "err"), 2):match(SUMMARY)
       assert.equal("interrupted by SIGINT", why)
       assert.equal("0", failed)
       assert.is_true(tonumber(unfinished) > 0)
@@ -133,13 +133,7 @@ kill -INT $pid
 wait $pid
 echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN))
     os.execute("sh -c " .. proc.quote(sh))
-    local function read(name)
-      local f = assert(io.open(dir .. "/" .. name))
-      local text = f:read("a")
-      f:close()
-      return text
-    end
-    local status, err = read("status"), read("err")
+    local status, err = written(dir, "status"), written(dir, "err")
     os.execute("rm -rf " .. proc.quote(dir))
     assert.equal("130\n", status)
     assert.equal("\nflowlua: interrupted again, exiting now\n", err)
