@@ -55,6 +55,21 @@ end
 
 local check_schema
 
+-- What validate_json answered for the file `name`, as the exit status:
+-- 2 for text that is not JSON, 1 with a line per error, 0 when valid.
+local function report(name, ok, errors)
+  if ok == nil then
+    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(name, errors))
+    return 2
+  end
+  if ok then return 0 end
+  for _, e in ipairs(errors) do
+    print(("%s: %s: %s"):format(name, e.path == "" and "/" or e.path,
+      e.message))
+  end
+  return 1
+end
+
 local function check(v, doc)
   local text, err = read(doc)
   if not text then
@@ -62,18 +77,8 @@ local function check(v, doc)
     return 2
   end
   local ok, errors = v:validate_json(text)
-  if ok == nil then
-    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(doc, errors))
-    return 2
-  elseif ok then
-    print(doc .. ": valid")
-    return 0
-  end
-  for _, e in ipairs(errors) do
-    print(("%s: %s: %s"):format(doc, e.path == "" and "/" or e.path,
-      e.message))
-  end
-  return 1
+  if ok then print(doc .. ": valid") end
+  return report(doc, ok, errors)
 end
 
 local META = { ["$ref"] = "http://json-schema.org/draft-07/schema#" }
@@ -81,17 +86,7 @@ local META = { ["$ref"] = "http://json-schema.org/draft-07/schema#" }
 -- No documents: the schema is checked against the draft-07 meta-schema.
 function check_schema(path, text)
   local meta = assert(schema.compile(META, { all_errors = true }))
-  local ok, errors = meta:validate_json(text)
-  if ok then return 0 end
-  if ok == nil then
-    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(path, errors))
-    return 2
-  end
-  for _, e in ipairs(errors) do
-    print(("%s: %s: %s"):format(path, e.path == "" and "/" or e.path,
-      e.message))
-  end
-  return 1
+  return report(path, meta:validate_json(text))
 end
 
 --- Runs the command.
