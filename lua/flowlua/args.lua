@@ -22,15 +22,25 @@ local function raise(n, fname, why)
   error(("bad argument #%d to '%s' (%s)"):format(n, fname, why), 4)
 end
 
+--- How a value reads after "got" in a message: its type, or `no value`
+-- for nil (as Lua's own messages say): for the `why` of `fail` when an
+-- argument must be more than a type.
+-- @param value the argument
+-- @treturn string
+-- @usage args.fail(1, "get", "run id expected, got " .. args.got(id))
+function args.got(value)
+  return value == nil and "no value" or type(value)
+end
+
 -- "table expected, got number"; an optional argument ("nil" among the
 -- types) reads as Lua's own: its other types are named.
-local function expected(value, types)
+local function expected_types(value, types)
   local named = {}
   for _, t in ipairs(types) do
     if t ~= "nil" then named[#named + 1] = t end
   end
-  local got = value == nil and "no value" or type(value)
-  return ("%s expected, got %s"):format(table.concat(named, " or "), got)
+  return ("%s expected, got %s"):format(table.concat(named, " or "),
+    args.got(value))
 end
 
 --- Returns `value` when its type is one of `...`, else raises naming the
@@ -46,7 +56,7 @@ function args.check(n, fname, value, ...)
   for i = 1, select("#", ...) do
     if t == select(i, ...) then return value end
   end
-  raise(n, fname, expected(value, { ... }))
+  raise(n, fname, expected_types(value, { ... }))
 end
 
 --- Returns the options table `opts` (or a new empty one for nil); raises
@@ -61,7 +71,7 @@ end
 function args.options(n, fname, opts, known)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
-    raise(n, fname, expected(opts, { "table" }))
+    raise(n, fname, expected_types(opts, { "table" }))
   end
   for k in pairs(opts) do
     if not known[k] then
