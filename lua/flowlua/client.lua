@@ -301,9 +301,10 @@ local SEARCHABLE = { connections = true, flows = true, flowSpecs = true }
 --   count = true, fields = projectionFields}`
 -- @treturn table a list of items (all pages), or with `count` a number
 function Client:search(kind, opts)
+  args.check(1, "search", kind, "string")
   if not SEARCHABLE[kind] then
-    error("bad argument #1 to 'search' (\"connections\", \"flows\" or "
-      .. "\"flowSpecs\" expected)", 2)
+    args.fail(1, "search", ('"connections", "flows" or "flowSpecs" '
+      .. "expected, got %q"):format(kind))
   end
   opts = opts or {}
   local body = { queryString = opts.query, orderby = opts.orderby,
@@ -395,12 +396,14 @@ local function fly(self, which, cache_key, key, query)
   return flight.spec
 end
 
+-- What connection_spec and flow_spec take: an id or `{name = "..."}`.
+local function is_spec_key(key)
+  return type(key) == "string"
+    or (type(key) == "table" and type(key.name) == "string")
+end
+
 local function fetch_spec(self, which, key)
   local query = type(key) == "table" and key or nil
-  if query and type(query.name) ~= "string" then
-    error(("bad argument #1 to '%s_spec' (id or {name=} expected)")
-      :format(which), 3)
-  end
   local cache_key = query and ("name:" .. query.name) or key
   local cached = self.specs[which][cache_key]
   if cached then return cached end
@@ -413,8 +416,9 @@ end
 -- @tparam string|table key the id or `{name=}`
 -- @treturn table the spec (as the service returns it)
 function Client:connection_spec(key)
-  if type(key) ~= "string" and type(key) ~= "table" then
-    error("bad argument #1 to 'connection_spec' (id or {name=} expected)", 2)
+  if not is_spec_key(key) then
+    args.fail(1, "connection_spec", "id or {name=} expected, got "
+      .. args.got(key))
   end
   return fetch_spec(self, "connection", key)
 end
@@ -423,8 +427,9 @@ end
 -- @tparam string|table key the id or `{name=}`
 -- @treturn table the spec
 function Client:flow_spec(key)
-  if type(key) ~= "string" and type(key) ~= "table" then
-    error("bad argument #1 to 'flow_spec' (id or {name=} expected)", 2)
+  if not is_spec_key(key) then
+    args.fail(1, "flow_spec", "id or {name=} expected, got "
+      .. args.got(key))
   end
   return fetch_spec(self, "flow", key)
 end
