@@ -4,6 +4,7 @@
 -- Loading this module installs them on the entity class.
 -- @module flowlua.entity.explore
 
+local args = require "flowlua.args"
 local url = require "flowlua.url"
 local base = require "flowlua.entity.base"
 
@@ -58,10 +59,12 @@ end
 
 local function check_file(name, path, opts)
   if type(path) ~= "string" then
-    error(("bad argument #1 to '%s' (file path expected)"):format(name), 3)
+    error(("bad argument #1 to '%s' (file path expected, got %s)")
+      :format(name, args.got(path)), 3)
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #2 to '%s' (table expected)"):format(name), 3)
+    error(("bad argument #2 to '%s' (table expected, got %s)")
+      :format(name, args.got(opts)), 3)
   end
   return opts or {}
 end

@@ -10,6 +10,7 @@
 -- (flowlua.entity.base).
 -- @module flowlua.entity.methods
 
+local args = require "flowlua.args"
 local json = require "flowlua.json"
 local errors = require "flowlua.errors"
 local validate = require "flowlua.entity.validate"
@@ -84,8 +85,9 @@ end
 
 local function check_ops(ops)
   if type(ops) ~= "table" or #ops == 0 then
-    error("bad argument #1 to 'update' (non-empty list of JSON Patch "
-      .. "operations expected)", 3)
+    error(("bad argument #1 to 'update' (non-empty list of JSON Patch "
+      .. "operations expected, got %s)"):format(type(ops) == "table"
+        and "an empty list" or args.got(ops)), 3)
   end
   for i, op in ipairs(ops) do
     if type(op) ~= "table" or type(op.op) ~= "string"

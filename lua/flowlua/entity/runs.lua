@@ -11,6 +11,7 @@
 -- error is raised, so a run is never started twice by one call.
 -- @module flowlua.entity.runs
 
+local args = require "flowlua.args"
 local errors = require "flowlua.errors"
 local plan = require "flowlua.plan"
 local url = require "flowlua.url"
@@ -52,7 +53,7 @@ end
 
 local function check_run(self, name)
   if not runs.is(self) then
-    error(("bad argument #1 to '%s' (run expected, got %s)")
+    error(("bad self to '%s' (run expected, got %s)")
       :format(name, type(self)), 3)
   end
 end
@@ -268,7 +269,7 @@ end
 
 local function check_opts(self, name, opts)
   if getmetatable(self) ~= Runs then
-    error(("bad argument #1 to '%s' (use aep.runs:%s)"):format(name, name), 3)
+    error(("bad self to '%s' (use aep.runs:%s(...))"):format(name, name), 3)
   end
   if opts ~= nil and type(opts) ~= "table" then
     error(("bad argument #1 to '%s' (table expected, got %s)")
@@ -311,7 +312,7 @@ end
 function Runs:get(id)
   check_opts(self, "get")
   if type(id) ~= "string" then
-    error("bad argument #1 to 'get' (run id expected)", 2)
+    args.fail(1, "get", "run id expected, got " .. args.got(id))
   end
   return fetch(self.client, id)
 end
@@ -414,7 +415,8 @@ function base.methods:wait_for_run(opts)
   opts = opts or {}
   local timeout, max_delay = opts.timeout or 600, opts.interval or 10
   if type(timeout) ~= "number" or timeout < 0 then
-    error("bad argument #1 to 'wait_for_run' (timeout must be seconds)", 2)
+    args.fail(1, "wait_for_run", ("timeout must be seconds, got %s")
+      :format(type(timeout) == "number" and timeout or type(timeout)))
   end
   local sys, task = require("flowlua.core").sys, require "flowlua.task"
   local deadline = sys.monotime() + timeout
