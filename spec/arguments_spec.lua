@@ -120,9 +120,10 @@ describe("a mistake in a call to the script API", function()
   local flow = base.wrap(aep, "flow", { id = "f1", name = "f" })
   local conn = base.wrap(aep, "connection", { id = "c1", name = "c" })
 
-  -- Runs `code` as the line 2 of a chunk named "caller" with these locals.
+  -- Runs `code` as the line 2 of a chunk named "caller" with these locals
+  -- (`other`: the value given besides them).
   local function error_at(code, ...)
-    local call = assert(load("local flow, conn, aep, wf = ...\n"
+    local call = assert(load("local flow, conn, aep, other = ...\n"
       .. "local r = " .. code .. "\nreturn r", "=caller"))
     local ok, err = pcall(call, flow, conn, aep, ...)
     return not ok and tostring(err) or nil
@@ -137,6 +138,35 @@ describe("a mistake in a call to the script API", function()
       .. "got number)", error_at("aep:request('GET', '/flows', 3)"))
   end)
 
+  it("says what it got: spec lookups and search", function()
+    assert.equal("caller:2: bad argument #1 to 'connection_spec' (id or "
+      .. "{name=} expected, got number)", error_at("aep:connection_spec(1)"))
+    assert.equal("caller:2: bad argument #1 to 'flow_spec' (id or {name=} "
+      .. "expected, got table)", error_at("aep:flow_spec{ id = 'x' }"))
+    assert.equal("caller:2: bad argument #1 to 'search' (\"connections\", "
+      .. "\"flows\" or \"flowSpecs\" expected, got \"runs\")",
+      error_at("aep:search('runs')"))
+    assert.equal("caller:2: bad argument #1 to 'search' (string expected, "
+      .. "got no value)", error_at("aep:search()"))
+  end)
+
+  it("says what it got: runs, files to explore, patches", function()
+    assert.equal("caller:2: bad argument #1 to 'get' (run id expected, got "
+      .. "number)", error_at("aep.runs:get(7)"))
+    assert.equal("caller:2: bad argument #1 to 'wait_for_run' (timeout must "
+      .. "be seconds, got -1)", error_at("flow:wait_for_run{ timeout = -1 }"))
+    assert.equal("caller:2: bad argument #1 to 'preview' (file path "
+      .. "expected, got no value)", error_at("conn:preview()"))
+    assert.equal("caller:2: bad argument #2 to 'structure' (table expected, "
+      .. "got string)", error_at("conn:structure('/a.csv', 'json')"))
+    assert.equal("caller:2: bad argument #1 to 'update' (non-empty list of "
+      .. "JSON Patch operations expected, got an empty list)",
+      error_at("flow:update{}"))
+    assert.equal("caller:2: bad argument #1 to 'update' (non-empty list of "
+      .. "JSON Patch operations expected, got string)",
+      error_at("flow:update('replace')"))
+  end)
+
   it("says what it got: flowlua.workflow and wf:step", function()
     assert.equal("caller:2: bad argument #1 to 'workflow' (non-empty string "
       .. "expected, got empty string)", error_at("require('flowlua')"
@@ -145,9 +175,9 @@ describe("a mistake in a call to the script API", function()
     local wf = require("flowlua").workflow("arguments", { client = aep,
       dir = dir })
     assert.equal("caller:2: bad argument #1 to 'step' (string expected, "
-      .. "got number)", error_at("wf:step(1, print)", wf))
+      .. "got number)", error_at("other:step(1, print)", wf))
     assert.equal("caller:2: bad argument #2 to 'step' (function expected, "
-      .. "got string)", error_at("wf:step('one', 'print')", wf))
+      .. "got string)", error_at("other:step('one', 'print')", wf))
     wf:forget()
     fs.remove(dir)
   end)
@@ -179,6 +209,11 @@ describe("a mistake in a call to the script API", function()
       assert.equal(("caller:2: bad self to '%s' (%s expected, got %s)")
         :format(case[2], case[3], case[4]), error_at(case[1]))
     end
+    local run = require("flowlua.entity.runs").wrap(aep, { id = "r1" })
+    assert.equal("caller:2: bad self to 'refresh' (run expected, got "
+      .. "table)", error_at("other.refresh(flow)", run))
+    assert.equal("caller:2: bad self to 'list' (use aep.runs:list(...))",
+      error_at("aep.runs.list()"))
   end)
 
   it("names the state store method and the key's bad part", function()
