@@ -129,43 +129,37 @@ describe("a mistake in a call to the script API", function()
     return not ok and tostring(err) or nil
   end
 
-  it("numbers the argument and says what it got: client:request", function()
-    assert.equal("caller:2: bad argument #1 to 'request' (string expected, "
-      .. "got number)", error_at("aep:request(1, '/flows')"))
-    assert.equal("caller:2: bad argument #2 to 'request' (string expected, "
-      .. "got no value)", error_at("aep:request('GET')"))
-    assert.equal("caller:2: bad argument #3 to 'request' (table expected, "
-      .. "got number)", error_at("aep:request('GET', '/flows', 3)"))
-  end)
-
-  it("says what it got: spec lookups and search", function()
-    assert.equal("caller:2: bad argument #1 to 'connection_spec' (id or "
-      .. "{name=} expected, got number)", error_at("aep:connection_spec(1)"))
-    assert.equal("caller:2: bad argument #1 to 'flow_spec' (id or {name=} "
-      .. "expected, got table)", error_at("aep:flow_spec{ id = 'x' }"))
-    assert.equal("caller:2: bad argument #1 to 'search' (\"connections\", "
-      .. "\"flows\" or \"flowSpecs\" expected, got \"runs\")",
-      error_at("aep:search('runs')"))
-    assert.equal("caller:2: bad argument #1 to 'search' (string expected, "
-      .. "got no value)", error_at("aep:search()"))
-  end)
-
-  it("says what it got: runs, files to explore, patches", function()
-    assert.equal("caller:2: bad argument #1 to 'get' (run id expected, got "
-      .. "number)", error_at("aep.runs:get(7)"))
-    assert.equal("caller:2: bad argument #1 to 'wait_for_run' (timeout must "
-      .. "be seconds, got -1)", error_at("flow:wait_for_run{ timeout = -1 }"))
-    assert.equal("caller:2: bad argument #1 to 'preview' (file path "
-      .. "expected, got no value)", error_at("conn:preview()"))
-    assert.equal("caller:2: bad argument #2 to 'structure' (table expected, "
-      .. "got string)", error_at("conn:structure('/a.csv', 'json')"))
-    assert.equal("caller:2: bad argument #1 to 'update' (non-empty list of "
-      .. "JSON Patch operations expected, got an empty list)",
-      error_at("flow:update{}"))
-    assert.equal("caller:2: bad argument #1 to 'update' (non-empty list of "
-      .. "JSON Patch operations expected, got string)",
-      error_at("flow:update('replace')"))
-  end)
+  -- A call (line 2 of "caller"), the argument it names, the function,
+  -- and why.
+  local MISTAKES = {
+    { "aep:request(1, '/flows')", 1, "request", "string expected, got number" },
+    { "aep:request('GET')", 2, "request", "string expected, got no value" },
+    { "aep:request('GET', '/f', 3)", 3, "request",
+      "table expected, got number" },
+    { "aep:connection_spec(1)", 1, "connection_spec",
+      "id or {name=} expected, got number" },
+    { "aep:flow_spec{ id = 'x' }", 1, "flow_spec",
+      "id or {name=} expected, got table" },
+    { "aep:search('runs')", 1, "search",
+      '"connections", "flows" or "flowSpecs" expected, got "runs"' },
+    { "aep:search()", 1, "search", "string expected, got no value" },
+    { "aep.runs:get(7)", 1, "get", "run id expected, got number" },
+    { "flow:wait_for_run{ timeout = -1 }", 1, "wait_for_run",
+      "timeout must be seconds, got -1" },
+    { "conn:preview()", 1, "preview", "file path expected, got no value" },
+    { "conn:structure('/a.csv', 'json')", 2, "structure",
+      "table expected, got string" },
+    { "flow:update{}", 1, "update",
+      "non-empty list of JSON Patch operations expected, got an empty list" },
+    { "flow:update('replace')", 1, "update",
+      "non-empty list of JSON Patch operations expected, got string" },
+  }
+  for _, case in ipairs(MISTAKES) do
+    it("numbers the argument and says what it got: " .. case[1], function()
+      assert.equal(("caller:2: bad argument #%d to '%s' (%s)"):format(
+        case[2], case[3], case[4]), error_at(case[1]))
+    end)
+  end
 
   it("says what it got: flowlua.workflow and wf:step", function()
     assert.equal("caller:2: bad argument #1 to 'workflow' (non-empty string "
