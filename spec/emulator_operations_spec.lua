@@ -5,7 +5,6 @@
 local emu = require "support.emulator"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
-local fs = require "support.fs"
 
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
 local PROVIDER = "0ed90a81-07f4-4586-8190-b40eccef1c5a"
@@ -21,21 +20,21 @@ local function wait_run(c, flow_id)
   until sys.monotime() > deadline
 end
 
+-- What the emulator's cloud storage holds (--files).
+local FILES = {
+  ["acme/accounts.csv"] = "id;name\n1;Ann\n2;Bo\n",
+  ["acme/events.json"] = '{"id":1,"tags":["a"]}\n{"id":2}\n',
+  ["top.csv"] = "a\n1\n",
+}
+
 describe("emulator operations", function()
-  local e, c, dir
+  local e, c
 
   setup(function()
-    e, c, dir = emu.spawn_storage({
-      ["acme/accounts.csv"] = "id;name\n1;Ann\n2;Bo\n",
-      ["acme/events.json"] = '{"id":1,"tags":["a"]}\n{"id":2}\n',
-      ["top.csv"] = "a\n1\n",
-    }, { "--time-scale", "3600" })
+    e, c = emu.spawn_storage(FILES, { "--time-scale", "3600" })
   end)
 
-  teardown(function()
-    e:stop()
-    fs.remove(dir)
-  end)
+  teardown(function() e:stop() end)
 
   it("tests a connection: true, false for a credential marked wrong", function()
     local good = c:post("/connections", emu.base_body()).json

@@ -45,21 +45,21 @@ local function finished(n)
   end
 end
 
+-- What the emulator's cloud storage holds (--files).
+local FILES = {
+  ["acme/accounts.csv"] = "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n",
+  ["acme/broken.csv"] = "id,name\n1,Ann,extra\n",
+  ["acme/events.json"] = '[{"id":1,"ok":true},{"id":2,"ok":false}]',
+}
+
 describe("emulator runs (--time-scale 3600)", function()
-  local e, c, dir
+  local e, c
 
   setup(function()
-    e, c, dir = emu.spawn_storage({
-      ["acme/accounts.csv"] = "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n",
-      ["acme/broken.csv"] = "id,name\n1,Ann,extra\n",
-      ["acme/events.json"] = '[{"id":1,"ok":true},{"id":2,"ok":false}]',
-    }, { "--time-scale", "3600" })
+    e, c = emu.spawn_storage(FILES, { "--time-scale", "3600" })
   end)
 
-  teardown(function()
-    e:stop()
-    fs.remove(dir)
-  end)
+  teardown(function() e:stop() end)
 
   it("gives an enabled 15-minute flow at least 3 runs within 5 s, with metrics", function()
     local id = flow_on(c, "/acme/accounts.csv",

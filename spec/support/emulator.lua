@@ -23,7 +23,7 @@ local Process = {}
 Process.__index = Process
 
 --- Stops the process with SIGTERM (or `signal`) and returns its exit
--- status and stderr.
+-- status and stderr; the folder it served (spawn_storage) is removed.
 function Process:stop(signal)
   if self.pipe == nil then return self.status, self.stderr end
   os.execute(("kill -%s %d 2>/dev/null"):format(signal or "TERM", self.pid))
@@ -33,6 +33,7 @@ function Process:stop(signal)
   self.status, self.rest = code, rest
   self.stderr = fs.read(self.errfile) or ""
   os.remove(self.errfile)
+  if self.files_dir then fs.remove(self.files_dir) end
   return code, self.stderr
 end
 
@@ -69,14 +70,15 @@ InProcess.__index = InProcess
 function InProcess:stop() self.handle:close() end
 
 --- Spawns `flowlua emulator ARGS... --files DIR` serving a fresh folder
--- DIR that holds `files` (path -> text, as fs.tree); returns the process,
--- a client of it and DIR (to remove after `e:stop()`).
+-- DIR that holds `files` (path -> text, as fs.tree); returns the process
+-- (whose `stop` removes DIR too) and a client of it.
 function emu.spawn_storage(files, args)
   local dir = fs.tree(files)
   local all = table.move(args or {}, 1, #(args or {}), 1, {})
   all[#all + 1], all[#all + 2] = "--files", dir
   local e = assert(emu.spawn(all))
-  return e, emu.client(e.url), dir
+  e.files_dir = dir
+  return e, emu.client(e.url)
 end
 
 --- Starts the emulator inside this process and returns it with a client
