@@ -209,30 +209,6 @@ describe("a mistake in a call to the script API", function()
     assert.equal("caller:2: bad self to 'list' (use aep.runs:list(...))",
       error_at("aep.runs.list()"))
   end)
-
-  it("names the state store method and the key's bad part", function()
-    local dir = fs.tmpdir()
-    local store = require("flowlua.state").open(dir .. "/state.db")
-    local key = { endpoint = "e", org = "o", sandbox = "s", workflow = "" }
-    local function store_error(code, k)
-      local call = assert(load("local store, key = ...\n"
-        .. "local r = " .. code .. "\nreturn r", "=caller"))
-      local ok, err = pcall(call, store, k)
-      return not ok and tostring(err) or nil
-    end
-    assert.equal("caller:2: bad argument #1 to 'load' (state key expected, "
-      .. "got number)", store_error("store:load(key)", 42))
-    assert.equal("caller:2: bad argument #1 to 'put' (key.workflow is empty)",
-      store_error("store:put(key, {})", key))
-    key.workflow, key.sandbox = "w", 1
-    assert.equal("caller:2: bad argument #1 to 'lock' (key.sandbox: string "
-      .. "expected, got number)", store_error("store:lock(key)", key))
-    key.sandbox = "s\0"
-    assert.equal("caller:2: bad argument #1 to 'forget' (key.sandbox must "
-      .. "be UTF-8 text without NUL)", store_error("store:forget(key)", key))
-    store:close()
-    fs.remove(dir)
-  end)
 end)
 
 describe("a failure of the world on a script's behalf", function()
