@@ -226,6 +226,25 @@ function Store:put(key, doc)
     doc = json.encode(doc, { sort_keys = true }) }
 end
 
+-- Records per statement: a commit of many records costs PostgreSQL a
+-- few round trips, not two per record.
+local BATCH = 100
+
+-- Replaces the records of order[first..last] with their queued documents.
+local function write_records(db, queue, order, first, last, now)
+  local wheres, rows = {}, {}
+  for i = first, last do
+    local q = queue[order[i]]
+    wheres[#wheres + 1] = "(" .. where_key(db, q.key) .. ")"
+    rows[#rows + 1] = ("(%s, %s, %s)"):format(key_values(db, q.key),
+      db:quote(q.doc), db:number(now))
+  end
+  db:exec("DELETE FROM flowlua_records WHERE "
+    .. table.concat(wheres, " OR "))
+  db:exec("INSERT INTO flowlua_records (endpoint, org, sandbox, workflow, "
+    .. "doc, updated) VALUES " .. table.concat(rows, ", "))
+end
+
 --- Writes everything queued in one transaction.
 function Store:flush()
   if #self.order == 0 and next(self.held) == nil then return end
@@ -234,12 +253,9 @@ function Store:flush()
   local db, now = self.db, sys.time()
   db:transaction(self.backend.BEGIN_WRITE, function()
     renew_leases(self)
-    for _, text in ipairs(order) do
-      local q = queue[text]
-      db:exec("DELETE FROM flowlua_records WHERE " .. where_key(db, q.key))
-      db:exec(("INSERT INTO flowlua_records (endpoint, org, sandbox, "
-        .. "workflow, doc, updated) VALUES (%s, %s, %s)"):format(
-          key_values(db, q.key), db:quote(q.doc), db:number(now)))
+    for first = 1, #order, BATCH do
+      write_records(db, queue, order, first,
+        math.min(first + BATCH - 1, #order), now)
     end
   end)
 end
