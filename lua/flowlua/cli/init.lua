@@ -2,7 +2,8 @@
 -- main.c hands argv here; every command is a module under flowlua.cli.
 -- Exit codes: 0 success, 1 failure (a script error, an invalid document),
 -- 2 usage error or unreadable input (1 under `plan --detailed-exitcode`,
--- where 2 means "changes").
+-- where 2 means "changes"), 3 a workflow left untouched because another
+-- process runs it (a "locked" error: `--wait-lock` waits instead).
 -- @module flowlua.cli
 
 local cli = {}
@@ -105,7 +106,7 @@ function cli.main(argv)
     return result.status or 2
   end
   io.stderr:write("flowlua: ", tostring(result), "\n")
-  return 1
+  return require("flowlua.errors").is(result, "locked") and 3 or 1
 end
 
 return cli

@@ -1,7 +1,8 @@
 --- What the commands that talk to the Flow Service share (`inventory`,
 -- `delete-tree`, `enable`, `disable`): the options that say which service
 -- and sandbox to reach (`--emulator`, `--profile`, `--config`,
--- `--sandbox`, `--state`, `--cacert`, `--insecure`, `--timeout`, `-v`),
+-- `--sandbox`, `--state`, `--wait-lock`, `--cacert`, `--insecure`,
+-- `--timeout`, `-v`),
 -- applied to flowlua.runtime as `flowlua run` applies them, and the
 -- client they give.
 -- @module flowlua.cli.service
@@ -26,6 +27,9 @@ service.SPECS = {
     help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
       .. "postgresql://... (default FLOWLUA_STATE, the profile's "
       .. "\"state\", else .flowlua/state.db)" },
+  { long = "--wait-lock", key = "wait_lock", value = "optional",
+    arg = "SECONDS", help = "wait for a workflow another process runs "
+      .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
   { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
     help = "trust the CA certificates (PEM) in FILE for HTTPS" },
   { long = "--insecure", key = "insecure",
@@ -69,6 +73,10 @@ function service.configure(opts, usage)
   if opts.sandbox then runtime.overrides.sandbox = opts.sandbox end
   if opts.cacert then runtime.overrides.cafile = opts.cacert end
   if opts.state then runtime.state = opts.state end
+  if opts.wait_lock then
+    runtime.wait_lock = opts.wait_lock == true and 600
+      or options.positive_number(opts.wait_lock, "--wait-lock", usage)
+  end
   if opts.insecure then runtime.overrides.insecure = true end
   if opts.timeout then
     local n = tonumber(opts.timeout)
