@@ -23,6 +23,18 @@ local function last_lines(text, n)
   return table.concat(lines, "\n", math.max(1, #lines - n + 1))
 end
 
+-- One create of a base connection, outside any workflow.
+local CREATE = [[
+  local flowlua = require "flowlua"
+  flowlua.connect().connections:create({
+    name = "ACME Azure File Storage Base Connection",
+    auth = { specName = "Basic Authentication", params = {
+      host = "acme.file.core.windows.net", userid = "acme",
+      password = "s3cret" } },
+    connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
+      version = "1.0" } }, { draft = true })
+]]
+
 local SUMMARY = "^flowlua: stopped, (.-): (%d+) finished, (%d+) failed, "
   .. "(%d+) not finished %((%d+) of them not started%); the state is saved\n"
   .. "flowlua: to resume, run the same command: (.*)$"
@@ -50,6 +62,34 @@ describe("flowlua run --deadline", function()
       assert.equal(20, tonumber(failed) + tonumber(unfinished))
       assert.equal(tonumber(unfinished) > 0 and 4 or 1, code)
     end)
+
+  it("says the deadline left no time for another attempt when a retry "
+    .. "it forbade ended the run before it passed", function()
+    -- every create is answered 429 with Retry-After: 30, which would
+    -- start the next attempt past the deadline (20 s, plus its 3 s grace)
+    local srv = assert(require("flowlua.core").server.start{
+      module = "support.handlers.hostile_service" })
+    finally(function() srv:close() end)
+    local env = { FLOWLUA_ENDPOINT = srv.url, FLOWLUA_IMS_URL = srv.url,
+      FLOWLUA_CLIENT_ID = "c", FLOWLUA_CLIENT_SECRET = "s",
+      FLOWLUA_ORG_ID = "O@AdobeOrg", FLOWLUA_SCOPES = "openid",
+      FLOWLUA_SANDBOX = "busy@POST" }
+    local started = os.time()
+    local _, err, code = proc.run({ "run", "--deadline", "20s",
+      proc.tempfile(CREATE) }, { env = env })
+    assert.equal(4, code)
+    local h, m, sec = err:match("\nflowlua: stopped, the deadline %(20s, at "
+      .. "(%d%d):(%d%d):(%d%d)%) leaves no time for another attempt: no "
+      .. "workflow had started\nflowlua: to run it again: flowlua run "
+      .. "%-%-deadline 20s [^\n]+\n$")
+    assert.is_string(h, err)
+    -- the time named is the deadline's, 20 s after the start (local time)
+    local named = (h * 3600 + m * 60 + sec) % 86400
+    local t = os.date("*t", started + 20)
+    local expected = (t.hour * 3600 + t.min * 60 + t.sec) % 86400
+    local off = (named - expected + 43200) % 86400 - 43200
+    assert.is_true(off >= -1 and off <= 2, err)
+  end)
 
   it("refuses a deadline that is not a duration", function()
     local _, err, code = proc.run{ "run", "--deadline", "soon", "x.lua" }

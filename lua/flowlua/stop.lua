@@ -132,10 +132,22 @@ function stop.caused()
   return stop.reason ~= nil or cut[coroutine.running()] == true
 end
 
---- Why nothing new starts, in words.
+-- The deadline as the clock on the wall reads it: "21:40:12".
+local function wall_clock(monotonic)
+  return os.date("%H:%M:%S", math.floor(sys.time() + monotonic
+    - sys.monotime() + 0.5))
+end
+
+--- Why nothing new starts, in words. A run that `settle` stopped before
+-- its deadline (its next attempt would have started past it) says so.
 -- @treturn string
 function stop.why()
   if stop.reason == "deadline" then
+    if stop.deadline and stop.at < stop.deadline then
+      return ("the deadline (%s, at %s) leaves no time for another "
+        .. "attempt"):format(stop.deadline_text or "?",
+        wall_clock(stop.deadline))
+    end
     return ("the deadline (%s) passed"):format(stop.deadline_text or "?")
   end
   return ("interrupted by %s"):format(tostring(stop.reason))

@@ -13,7 +13,8 @@
 -- arrays), reset (the connection is closed, no answer), empty (a 200
 -- without a body), redirect (a 302 to another host, with a token in the
 -- Location's query), down (a 502 proxy page, and the request never
--- reaches the service: nothing happens), blackhole (never answered
+-- reaches the service: nothing happens), busy (429 with Retry-After: 30,
+-- and the request never reaches the service), blackhole (never answered
 -- within an hour, and never done: the emulator only counts the request
 -- in its tally, /emulator/requests; serve it from its own process,
 -- spec/support/serve.lua, which can be killed). METHOD may also be
@@ -29,6 +30,8 @@ local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
 
 local LOGIN = "<!DOCTYPE html>\n<html><body><form action=\"/login\">"
   .. "<input name=\"user\"></form></body></html>\n"
+
+local BUSY = '{"error_code":"429001","message":"Too many requests"}'
 
 local function spoilers(huge)
   return {
@@ -112,6 +115,10 @@ return function(config)
       local res = { headers = {} }
       spoil.html(res)
       return res
+    end
+    if kind == "busy" then  -- rate limited before the service sees it
+      return { status = 429, body = BUSY, headers = {
+        ["Content-Type"] = "application/json", ["Retry-After"] = "30" } }
     end
     if kind == "blackhole" then  -- counted in the emulator's tally
       emulator.tally:count(req)
