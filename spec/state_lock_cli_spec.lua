@@ -24,7 +24,7 @@ describe("a service command refused a workflow's lock", function()
       sandbox = "locked", workflow = "apply:flows" }
     assert.is_true(store:lock(key))
     for _, extra in ipairs{ {}, { "--wait-lock=0.3" } } do
-      local argv = { "apply", w.file }
+      local argv = { "apply", "--auto-approve", w.file }
       table.move(extra, 1, #extra, #argv + 1, argv)
       local out, err, code = w:flowlua(argv)
       assert.equal(3, code, out .. err)
@@ -35,7 +35,8 @@ describe("a service command refused a workflow's lock", function()
     end
     assert.is_nil(w:find("flows", "acme flow"))
     store:unlock(key)
-    local out, err, code = w:flowlua{ "apply", "--wait-lock", w.file }
+    local out, err, code = w:flowlua{ "apply", "--auto-approve",
+      "--wait-lock", w.file }
     assert.equal(0, code, out .. err)
     assert.truthy(w:find("flows", "acme flow"))
   end)
