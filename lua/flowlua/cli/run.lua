@@ -28,9 +28,7 @@ local SPECS = {
   shared "--config",
   shared "--sandbox",
   shared "--state",
-  { long = "--wait-lock", key = "wait_lock", value = "optional",
-    arg = "SECONDS", help = "wait for a workflow another process runs "
-      .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
+  shared "--wait-lock",
   shared "--cacert",
   shared "--timeout",
   { long = "--deadline", key = "deadline", value = "required",
@@ -73,10 +71,6 @@ local function configure(opts)
   runtime.log_format = opts.log_format or "text"
   runtime.log_level = opts.verbose and "debug"
     or opts.quiet and "warn" or "info"
-  if opts.wait_lock then
-    runtime.wait_lock = opts.wait_lock == true and 600
-      or options.positive_number(opts.wait_lock, "--wait-lock", USAGE)
-  end
 end
 
 -- Under --dry-run, what the script would have changed (flowlua.plan),
