@@ -1,12 +1,15 @@
 --- Text tables for the terminal: rows of strings in columns padded to
 -- their widest cell (counted in UTF-8 characters); the last column is not
--- padded, so lines carry no trailing blanks.
+-- padded, so lines carry no trailing blanks. A cell may be coloured
+-- after its width is counted, so escape codes never upset the columns.
 -- @module flowlua.cli.columns
 
 --- The rows as lines, cells two spaces apart.
 -- @tparam {{string,...},...} rows
+-- @tparam[opt] function paint `paint(cell, column, row)` → the cell as
+--   printed (e.g. coloured; same width on screen)
 -- @treturn string the lines joined by newlines
-return function(rows)
+return function(rows, paint)
   local width = {}
   for _, r in ipairs(rows) do
     for i, cell in ipairs(r) do
@@ -14,11 +17,11 @@ return function(rows)
     end
   end
   local lines = {}
-  for _, r in ipairs(rows) do
+  for n, r in ipairs(rows) do
     local cells = {}
     for i, cell in ipairs(r) do
       local pad = i < #r and width[i] - (utf8.len(cell) or #cell) or 0
-      cells[i] = cell .. (" "):rep(pad)
+      cells[i] = (paint and paint(cell, i, n) or cell) .. (" "):rep(pad)
     end
     lines[#lines + 1] = table.concat(cells, "  ")
   end

@@ -6,6 +6,8 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local term = require "flowlua.cli.term"
+local tree_view = require "flowlua.cli.tree_view"
 local inventory = require "flowlua.fleet.inventory"
 local json = require "flowlua.json"
 
@@ -35,6 +37,9 @@ their base connection, its target connections; with each entity's state
 workflow of flowlua's state that knows the tree ("-": made elsewhere: the
 UI, another tool). Orphans follow: connections no flow uses and drafts
 older than --older-than. Each collection is listed once, page by page.
+
+On a terminal each tree is drawn with branches, in colour unless NO_COLOR
+is set; through a pipe or into a file, a plain table.
 
 Options:
 ]] .. options.help(SPECS) .. [[
@@ -137,27 +142,34 @@ local function days(seconds)
   return plural(seconds, "second")
 end
 
+local PLAIN = { trees = columns, table = columns,
+  line = function(text) return text end }
+
 --- The inventory as text: the trees, the orphans, a count line.
 -- @tparam table inv flowlua.fleet.inventory.assemble's result
 -- @tparam string sandbox the sandbox's name
+-- @tparam[opt] table style how to draw: `{trees = fn(rows), table =
+--   fn(rows), line = fn(text)}` (flowlua.cli.tree_view.style; default
+--   plain tables)
 -- @treturn string
-function cmd.render(inv, sandbox)
+function cmd.render(inv, sandbox, style)
+  style = style or PLAIN
   local out = {}
   if #inv.trees > 0 then
     local rows = { HEADER }
     for _, t in ipairs(inv.trees) do tree_rows(t, rows) end
-    out[#out + 1] = columns(rows)
+    out[#out + 1] = style.trees(rows)
   end
   if #inv.orphans > 0 then
     out[#out + 1] = ("Orphans (connections no flow uses, drafts older than "
-      .. "%s):\n%s"):format(days(inv.older_than), columns(orphan_rows(
+      .. "%s):\n%s"):format(days(inv.older_than), style.table(orphan_rows(
         inv.orphans)))
   end
   local n = inv.counts
-  out[#out + 1] = ("sandbox %s: %s (%d draft, %d enabled, %d disabled), "
+  out[#out + 1] = style.line(("sandbox %s: %s (%d draft, %d enabled, %d disabled), "
     .. "%d known to flowlua, %d made elsewhere; %s"):format(clean(sandbox),
     plural(n.flows, "flow"), n.draft, n.enabled, n.disabled, n.known,
-    n.elsewhere, plural(n.orphans, "orphan"))
+    n.elsewhere, plural(n.orphans, "orphan")))
   return table.concat(out, "\n\n")
 end
 
@@ -181,7 +193,8 @@ function cmd.main(args)
       inv.sandbox, inv.requests = c.settings.sandbox, requests
       io.stdout:write(json.encode(inv, { sort_keys = true }), "\n")
     else
-      io.stdout:write(cmd.render(inv, c.settings.sandbox), "\n")
+      io.stdout:write(cmd.render(inv, c.settings.sandbox, term.is_tty()
+        and tree_view.style(term.painter(term.colour())) or nil), "\n")
     end
     service.report_requests(c, ("inventory of %d entities"):format(
       inv.counts.entities))

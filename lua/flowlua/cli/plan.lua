@@ -13,6 +13,8 @@ local managed = require "flowlua.fleet.managed"
 local retire = require "flowlua.fleet.retire"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
+local term = require "flowlua.cli.term"
+local plan_view = require "flowlua.cli.plan_view"
 
 local cmd = {}
 
@@ -50,6 +52,9 @@ an earlier apply of the workspace made or took over that FILE no longer
 has (flow first, never a shared connection). Live entities are matched by
 the ids the workspace's record in flowlua's state holds, else by kind and
 name. Nothing is changed.
+
+On a terminal the steps are grouped by tree, in colour unless NO_COLOR is
+set; through a pipe or into a file, one step a line.
 
 Options:
 ]] .. options.help(SPECS) .. [[
@@ -104,6 +109,17 @@ function cmd.render(steps, kept)
   end
   lines[#lines + 1] = cmd.count_line(desired.counts(steps))
   return table.concat(lines, "\n")
+end
+
+--- A plan as text for stdout: by tree, marked and coloured on a
+-- terminal (flowlua.cli.plan_view), else `cmd.render`'s lines.
+-- @tparam table steps
+-- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @treturn string
+function cmd.show(steps, kept)
+  if not term.is_tty() then return cmd.render(steps, kept) end
+  return plan_view.render(steps, kept, cmd.count_line(desired.counts(steps)),
+    term.painter(term.colour()))
 end
 
 --- A plan as a JSON document.
@@ -249,7 +265,7 @@ local function run(args)
     local p = cmd.make_plan(c, opts, USAGE)
     if opts.out then save(opts.out, opts.operands[1], p) end
     io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept)
-      or cmd.render(p.steps, p.kept), "\n")
+      or cmd.show(p.steps, p.kept), "\n")
     service.report_requests(c, "plan")
     if opts.detailed and #p.steps > 0 then return 2 end
     return 0
