@@ -183,8 +183,8 @@ describe("terminal views", function()
   it("groups the planner's steps by tree, marked as Terraform marks them, "
     .. "with the JSON Patch of an update", function()
     -- beta applied by the executable, then drifted by raw calls
-    local _, err, code = proc.run({ "apply", "--target", "beta", file,
-      "--sandbox", "views" }, { cwd = dir,
+    local _, err, code = proc.run({ "apply", "--auto-approve", "--target",
+      "beta", file, "--sandbox", "views" }, { cwd = dir,
       env = fsvc.env(settings, { AFS_KEY = "v1ews-s3cret" }) })
     assert.equal(0, code, err)
     local r = fsvc.raw(settings)
