@@ -154,6 +154,89 @@ echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
     end)
 end)
 
+-- Waits for the run to stop (writing `ready` first), at most 30 s (then
+-- exits 9); with "connect", a client is made first, so the profile's
+-- settings apply.
+local WAIT_FOR_STOP = [[
+  local stop = require "flowlua.stop"
+  local sys = require("flowlua.core").sys
+  if arg[1] == "connect" then require("flowlua").connect() end
+  assert(io.open("ready", "w")):close()
+  local give_up = sys.monotime() + 30
+  while not stop.check() do
+    if sys.monotime() > give_up then os.exit(9) end
+    sys.sleep(0.05)
+  end
+]]
+
+describe("flowlua run's deadline setting", function()
+  local dir, script, config
+
+  setup(function()
+    dir = fsvc.tmpdir()
+    script = dir .. "/wait.lua"
+    assert(io.open(script, "w")):write(WAIT_FOR_STOP):close()
+    config = dir .. "/config.json"
+    assert(io.open(config, "w")):write('{"profiles": {'
+      .. '"long": {"deadline": "1h"}, "short": {"deadline": "1s"}}}'):close()
+  end)
+  teardown(function() os.execute("rm -rf " .. proc.quote(dir)) end)
+
+  -- The deadline the summary names, and the exit status.
+  local function deadline_of(words, env)
+    local _, err, code = proc.run(words, { cwd = dir, env = env })
+    return err:match("^flowlua: stopped, the deadline %((%w+)%) passed: no "
+      .. "workflow had started\nflowlua: to run it again: [^\n]+\n$"), code
+  end
+
+  it("comes from FLOWLUA_DEADLINE", function()
+    assert.same({ "1s", 4 }, { deadline_of({ "run", "wait.lua" },
+      { FLOWLUA_DEADLINE = "1s" }) })
+  end)
+
+  it("comes from the profile's key 'deadline'", function()
+    assert.same({ "1s", 4 }, { deadline_of{ "run", "--config", config,
+      "--profile", "short", "wait.lua", "connect" } })
+  end)
+
+  it("is --deadline's over FLOWLUA_DEADLINE's over the profile's",
+    function()
+      assert.same({ "1s", 4 }, { deadline_of({ "run", "--config", config,
+        "--profile", "long", "--deadline", "1s", "wait.lua", "connect" },
+        { FLOWLUA_DEADLINE = "1h" }) })
+      assert.same({ "1s", 4 }, { deadline_of({ "run", "--config", config,
+        "--profile", "long", "wait.lua", "connect" },
+        { FLOWLUA_DEADLINE = "1s" }) })
+    end)
+end)
+
+describe("flowlua run on SIGTERM", function()
+  it("prints the summary last and exits 143", function()
+    local dir = fsvc.tmpdir()
+    assert(io.open(dir .. "/wait.lua", "w")):write(WAIT_FOR_STOP):close()
+    local sh = ([[cd %s || exit 1
+%s run wait.lua 2>err &
+pid=$!
+n=0
+while [ ! -e ready ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
+kill -TERM $pid
+wait $pid
+echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN))
+    os.execute("sh -c " .. proc.quote(sh))
+    local function read(name)
+      local f = assert(io.open(dir .. "/" .. name))
+      local text = f:read("a")
+      f:close()
+      return text
+    end
+    local status, err = read("status"), read("err")
+    os.execute("rm -rf " .. proc.quote(dir))
+    assert.equal("143\n", status)
+    assert.equal("flowlua: stopped, interrupted by SIGTERM: no workflow had "
+      .. "started\nflowlua: to run it again: flowlua run wait.lua\n", err)
+  end)
+end)
+
 describe("flowlua run on a second SIGINT", function()
   it("exits at once, even while the script does not look", function()
     local dir = fsvc.tmpdir()
