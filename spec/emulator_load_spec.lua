@@ -35,6 +35,23 @@ local function release(dir)
   os.execute("sleep 0.2; rm -rf " .. proc.quote(dir))
 end
 
+describe("the emulator started with a low soft descriptor limit", function()
+  it("raises it to the hard limit at start", function()
+    local p = assert(io.popen(("sh -c 'ulimit -Sn 256; echo $$; exec \"$0\" "
+      .. "emulator --port 0' %s 2>/dev/null </dev/null")
+      :format(proc.quote(proc.BIN))))
+    local pid = tonumber(p:read("l"))
+    local first = p:read("l")
+    local limits = fs.read(("/proc/%d/limits"):format(pid)) or ""
+    os.execute(("kill -TERM %d"):format(pid))
+    p:close()
+    assert.matches("^listening on ", first)
+    local soft, hard = limits:match("Max open files%s+(%S+)%s+(%S+)")
+    assert.is_string(hard, limits)
+    assert.equal(hard, soft)
+  end)
+end)
+
 local enough = hard_nofile >= HELD + 300
 local it_enough = enough and it or pending
 
