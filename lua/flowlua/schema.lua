@@ -17,6 +17,13 @@ local schema = {}
 local Validator = { __name = "flowlua.schema.validator" }
 Validator.__index = Validator
 
+-- The methods below document the C functions compile stores in each
+-- validator; they run only when called on something else.
+local function not_a_validator(name)
+  error(("bad self to '%s' (validator made by schema.compile expected)")
+    :format(name), 3)
+end
+
 --- Validates a Lua value.
 -- @param value the instance: tables (arrays marked with `json.array` or
 -- sequences; an unmarked empty table is both `[]` and `{}`), strings,
@@ -25,14 +32,14 @@ Validator.__index = Validator
 -- `{path=, schema_path=, keyword=, message=}` (JSON Pointers)
 -- (the C function compile stores in the object; this documents it)
 function Validator:validate(value) -- luacheck: ignore
-  error("a validator made by schema.compile has its own validate", 2)
+  not_a_validator("validate")
 end
 
 --- Validates JSON text without building Lua values.
 -- @tparam string text a JSON document
 -- @return `true`, or `false` and the errors, or `nil` and a decode error
 function Validator:validate_json(text) -- luacheck: ignore
-  error("a validator made by schema.compile has its own validate_json", 2)
+  not_a_validator("validate_json")
 end
 
 --- Whether a Lua value is valid, without the list of errors: the answer
@@ -42,14 +49,14 @@ end
 -- @param value the instance, as for `validate`
 -- @treturn boolean
 function Validator:is_valid(value) -- luacheck: ignore
-  error("a validator made by schema.compile has its own is_valid", 2)
+  not_a_validator("is_valid")
 end
 
 --- Whether JSON text is valid, without the list of errors.
 -- @tparam string text a JSON document
 -- @return `true` or `false`, or `nil` and a decode error
 function Validator:is_valid_json(text) -- luacheck: ignore
-  error("a validator made by schema.compile has its own is_valid_json", 2)
+  not_a_validator("is_valid_json")
 end
 
 --- Frees the compiled schema now (the garbage collector does it otherwise).
