@@ -17,6 +17,7 @@ local json = require "flowlua.json"
 local log = require "flowlua.log"
 local task = require "flowlua.task"
 local sys = require("flowlua.core").sys
+local url_escape = require("flowlua.url").escape
 
 local auth = {}
 
@@ -44,12 +45,6 @@ function auth.new(settings, http_client)
     waiters = {}, fetches = 0 }, Auth)
 end
 
-local function form_escape(s)
-  return (s:gsub("[^%w%-%._~]", function(c)
-    return ("%%%02X"):format(c:byte())
-  end))
-end
-
 --- Encodes fields as application/x-www-form-urlencoded, in the given
 -- order.
 -- @tparam table pairs `{ {name, value}, ... }`
@@ -58,7 +53,7 @@ function auth.form(pairs_list)
   args.check(1, "form", pairs_list, "table")
   local out = {}
   for i, p in ipairs(pairs_list) do
-    out[i] = form_escape(p[1]) .. "=" .. form_escape(p[2])
+    out[i] = url_escape(p[1]) .. "=" .. url_escape(p[2])
   end
   return table.concat(out, "&")
 end

@@ -10,6 +10,7 @@
 local args = require "flowlua.args"
 local runtime = require "flowlua.runtime"
 local sys = require("flowlua.core").sys
+local url_escape = require("flowlua.url").escape
 
 local log = {}
 
@@ -35,12 +36,6 @@ local function json_escape(s)
   end))
 end
 
-local function form_encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c)
-    return ("%%%02X"):format(c:byte())
-  end))
-end
-
 local function remember(spelling)
   if secrets[spelling] then return end
   secrets[spelling] = true
@@ -60,8 +55,8 @@ function log.secret(value)
     remember(value)
     remember(json_escape(value))
     remember(json_escape(value):gsub("/", "\\/"))
-    remember(form_encode(value))
-    remember((form_encode(value):gsub("%%20", "+")))
+    remember(url_escape(value))
+    remember((url_escape(value):gsub("%%20", "+")))
   end
   return value
 end
