@@ -17,7 +17,7 @@ local json = require "flowlua.json"
 local log = require "flowlua.log"
 local task = require "flowlua.task"
 local sys = require("flowlua.core").sys
-local url_escape = require("flowlua.url").escape
+local url_form = require("flowlua.url").form
 
 local auth = {}
 
@@ -51,11 +51,7 @@ end
 -- @treturn string the body
 function auth.form(pairs_list)
   args.check(1, "form", pairs_list, "table")
-  local out = {}
-  for i, p in ipairs(pairs_list) do
-    out[i] = url_escape(p[1]) .. "=" .. url_escape(p[2])
-  end
-  return table.concat(out, "&")
+  return url_form(pairs_list)
 end
 
 local function token_url(s)

@@ -30,17 +30,31 @@ function url.unescape(s)
   end))
 end
 
+local function encode(pairs_list)
+  local parts = {}
+  for _, p in ipairs(pairs_list) do
+    parts[#parts + 1] = url.escape(p[1]) .. "=" .. url.escape(p[2])
+  end
+  return table.concat(parts, "&")
+end
+
+--- Encodes `{name, value}` pairs as application/x-www-form-urlencoded
+-- (a query string without its `?`, or a form body), in the given order.
+-- @tparam table pairs_list the pairs, in order (repeats allowed)
+-- @treturn string `""` or `"a=b&c=d"`
+function url.form(pairs_list)
+  args.check(1, "form", pairs_list, "table")
+  return encode(pairs_list)
+end
+
 --- Builds a query string from a list of `{name, value}` pairs.
 -- @tparam table pairs_list the pairs, in order (repeats allowed)
 -- @treturn string `""` or `"?a=b&c=d"`
 -- @usage url.query{ { "property", "state==draft" }, { "limit", "2" } }
 function url.query(pairs_list)
   args.check(1, "query", pairs_list, "table")
-  local parts = {}
-  for _, p in ipairs(pairs_list) do
-    parts[#parts + 1] = url.escape(p[1]) .. "=" .. url.escape(p[2])
-  end
-  return #parts > 0 and ("?" .. table.concat(parts, "&")) or ""
+  local form = encode(pairs_list)
+  return form ~= "" and ("?" .. form) or ""
 end
 
 --- Appends path segments to a path, each one escaped.
