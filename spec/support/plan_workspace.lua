@@ -10,10 +10,12 @@
 --   local out, err, code = w:flowlua{ "plan", w.file }
 --   w:find("flows", "acme flow").state
 --   w:close()
+local fs = require "support.fs"
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
+local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local pw = {}
@@ -74,9 +76,7 @@ end
 --- Writes a desired-state file (default the workspace's `flows.lua`).
 function Workspace:write(text, path)
   path = path or self.file
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
+  fs.write(path, text)
   return path
 end
 
@@ -94,12 +94,9 @@ function Workspace:flowlua(args)
   return proc.run(argv, { cwd = self.dir, env = self:env() })
 end
 
---- Runs flowlua as `Workspace:flowlua` does, on a terminal (a
--- pseudo-terminal of script(1)) that `input` is typed into; what the
--- program wrote there (stdout and stderr, with "\n" line ends) and the
--- exit status. The terminal echoes the input as soon as it is typed,
--- wherever the program's output then stands: that echo is taken out.
-function Workspace:flowlua_tty(args, input)
+-- The shell words of a run (as `Workspace:flowlua`): the environment
+-- assignments, and the command with its arguments.
+local function shell_words(self, args)
   local words = { proc.quote(proc.BIN) }
   for _, a in ipairs(args) do words[#words + 1] = proc.quote(a) end
   words[#words + 1] = "--sandbox " .. proc.quote(self.sandbox)
@@ -107,19 +104,49 @@ function Workspace:flowlua_tty(args, input)
   for k, v in pairs(self:env()) do
     vars[#vars + 1] = k .. "=" .. proc.quote(v)
   end
+  return table.concat(vars, " "), table.concat(words, " ")
+end
+
+--- Runs flowlua as `Workspace:flowlua` does, on a terminal (a
+-- pseudo-terminal of script(1)) that `input` is typed into; what the
+-- program wrote there (stdout and stderr, with "\n" line ends) and the
+-- exit status. The terminal echoes the input as soon as it is typed,
+-- wherever the program's output then stands: that echo is taken out.
+function Workspace:flowlua_tty(args, input)
+  local vars, words = shell_words(self, args)
   local shown = os.tmpname()
   local cmd = ("cd %s && printf %%s %s | env %s script -qec %s /dev/null >%s")
-    :format(proc.quote(self.dir), proc.quote(input), table.concat(vars, " "),
-      proc.quote(table.concat(words, " ")), shown)
+    :format(proc.quote(self.dir), proc.quote(input), vars,
+      proc.quote(words), shown)
   local _, _, code = os.execute(cmd)
-  local f = assert(io.open(shown, "rb"))
-  local text = f:read("a")
-  f:close()
-  os.remove(shown)
-  text = text:gsub("\r\n", "\n")
+  local text = fs.take(shown):gsub("\r\n", "\n")
   local at = input ~= "" and text:find(input, 1, true)
   if at then text = text:sub(1, at - 1) .. text:sub(at + #input) end
   return text, code
+end
+
+--- Starts flowlua with `args` (as `Workspace:flowlua`) in the
+-- background, waits until its stdout holds `n` lines starting with
+-- `prefix`, then kills it with SIGKILL; its stdout so far.
+function Workspace:flowlua_killed(args, prefix, n)
+  local vars, words = shell_words(self, args)
+  local out = os.tmpname()
+  os.execute(("cd %s || exit 1; env %s %s >%s 2>/dev/null </dev/null & "
+    .. "pid=$!; i=0; while [ $i -lt 2000 ]; do "
+    .. "[ \"$(grep -c %s %s)\" -ge %d ] && break; sleep 0.01; i=$((i+1)); "
+    .. "done; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; true")
+    :format(proc.quote(self.dir), vars,
+      words, out, proc.quote("^" .. prefix), out, n))
+  return fs.take(out)
+end
+
+--- The emulator's request tally (`GET /emulator/requests`, which draws
+-- no fault): `{total =, requests = {KIND = n}}`.
+function Workspace:tally()
+  local c = http.client{ retry = false }
+  local res = assert(c:request{ url = self.server.url .. "/emulator/requests" })
+  c:close()
+  return json.decode(res.body)
 end
 
 --- A raw request below the Flow Service base, as the UI would send it;
@@ -165,6 +192,32 @@ function Workspace:counts()
   local n = self:census()
   return { n.connections, n.sourceConnections, n.targetConnections,
     n.flows }
+end
+
+--- What the emulator holds, read from its state file (written before
+-- each change is answered; reading it draws no fault): the entities of
+-- the workspace's sandbox by collection ("flows", ...).
+function Workspace:stored()
+  local doc = json.decode(fs.read(self.dir .. "/emulator.json") or "{}")
+  local box = doc.sandboxes and doc.sandboxes[self.sandbox] or {}
+  local out = {}
+  for _, kind in ipairs{ "connections", "sourceConnections",
+      "targetConnections", "flows" } do
+    out[kind] = box[kind] or {}
+  end
+  return out
+end
+
+--- `Workspace:counts` from the state file (`Workspace:stored`), and the
+-- stored entity of each name, by collection.
+function Workspace:stored_counts()
+  local all, named = self:stored(), {}
+  for kind, list in pairs(all) do
+    named[kind] = {}
+    for _, e in ipairs(list) do named[kind][e.name] = e end
+  end
+  return { #all.connections, #all.sourceConnections,
+    #all.targetConnections, #all.flows }, named
 end
 
 --- Stops the emulator and removes the directory.
