@@ -133,6 +133,23 @@ describe("flowlua apply records its trees", function()
     assert.equal(0, code, err .. out)
   end)
 
+  it("refuses to manage a tree another workflow of flowlua's state knows",
+    function()
+    local flow = w:find("flows", "ui flow")
+    local base = w:find("connections", "ui base")
+    local _, err, code = w:flowlua{ "adopt", flow.id, "--as", "onboarding-ui" }
+    assert.equal(0, code, err)
+    local file = w:write(pw.flows{ { "ui" } }, w.dir .. "/ui.lua")
+    local out
+    out, err, code = w:flowlua{ "plan", file }
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.equal('flowlua: tree "ui" base "ui base" is live as ' .. base.id
+      .. ', which workflow "onboarding-ui" of flowlua\'s state manages: '
+      .. "rename it in the file, or `flowlua state forget` that workflow\n",
+      err)
+  end)
+
   it("refuses a saved plan that deletes without --allow-delete", function()
     w:write(pw.flows{})
     local saved = w.dir .. "/plan.json"
@@ -146,6 +163,6 @@ describe("flowlua apply records its trees", function()
     out, err, code = w:flowlua{ "apply", "--allow-delete", "--plan", saved }
     assert.equal(0, code, err)
     assert.matches("0 created, 0 updated, 4 deleted\n$", out)
-    assert.same({ ["ui flow"] = "-" }, workflows(w))
+    assert.same({ ["ui flow"] = "onboarding-ui" }, workflows(w))
   end)
 end)
