@@ -112,6 +112,7 @@ describe("flowlua promote", function()
     local dev = trees.seeder(trees.settings_for(server.url), "dev")
     t = { t1 = mapped_tree(dev, "t1"), t2 = dev:tree{ name = "t2" },
       t4 = dev:tree{ name = "t4" }, t5 = dev:tree{ name = "t5" } }
+    for k = 1, 4 do t["k" .. k] = dev:tree{ name = "k" .. k } end
     -- t3 shares t2's base, and its files are encrypted
     t.t3 = mapped_tree(dev, "t3", t.t2.base, "key-dev-1")
     dev:close()
@@ -242,8 +243,8 @@ describe("flowlua promote", function()
       publicKeyId = "key-prod-1" } }, p.flows["t3 mapped flow"]
       .transformations[2])
     -- dev is as it was
-    assert.same({ connections = 4, sourceConnections = 5,
-      targetConnections = 5, flows = 5 }, (census("dev")))
+    assert.same({ connections = 8, sourceConnections = 9,
+      targetConnections = 9, flows = 9 }, (census("dev")))
     -- the secrets were sent: those drafts publish; t4's waits for its own
     local prod = trees.seeder(trees.settings_for(server.url), "prod")
     for _, n in ipairs{ "t1", "t2" } do
@@ -314,6 +315,61 @@ describe("flowlua promote", function()
     local p = by_name(items)   -- no name twice
     assert.equal(p.connections["t5 base"].id,
       p.sourceConnections["t5 source"].baseConnectionId)
+  end)
+
+  -- How many create intents workflow "promote from dev" has journaled.
+  local function intents()
+    local pipe = io.popen(("lua5.4 %s %s %s"):format(
+      proc.quote(fsvc.ROOT .. "/spec/support/count_intents.lua"),
+      proc.quote(dir .. "/.flowlua/state.db"),
+      proc.quote("promote from dev")))
+    local n = tonumber(pipe:read("a"))
+    pipe:close()
+    return n
+  end
+
+  -- Starts promote of one flow, waits until `creates` more intents are
+  -- journaled and `extra` seconds more, then kills it with SIGKILL.
+  local function promote_killed(flow, creates, extra)
+    local vars = {}
+    for k, v in pairs(fsvc.env(trees.settings_for(server.url))) do
+      vars[#vars + 1] = k .. "=" .. proc.quote(v)
+    end
+    local count = ("lua5.4 %s .flowlua/state.db %s"):format(
+      proc.quote(fsvc.ROOT .. "/spec/support/count_intents.lua"),
+      proc.quote("promote from dev"))
+    os.execute(("cd %s || exit 1; %s %s promote --from dev --to prod %s "
+      .. ">/dev/null 2>&1 & pid=$!; i=0; while [ $i -lt 1000 ]; do "
+      .. "n=$(%s 2>/dev/null || echo 0); [ \"$n\" -ge %d ] && break; "
+      .. "sleep 0.01; i=$((i+1)); done; sleep %.3f; kill -9 $pid 2>/dev/null; "
+      .. "wait $pid 2>/dev/null; true"):format(proc.quote(dir),
+      table.concat(vars, " "), proc.quote(proc.BIN), proc.quote(flow), count,
+      intents() + creates, extra))
+  end
+
+  it("creates each entity once when killed with SIGKILL and run again",
+    function()
+    restart{ "--faults", "latency=25ms" }
+    local midway = 0   -- re-runs that found the tree half promoted
+    for k, point in ipairs{ { 1, 0 }, { 1, 0.03 }, { 2, 0 }, { 2, 0.02 } } do
+      local flow = t["k" .. k].flow
+      promote_killed(flow, point[1], point[2])
+      local out, err, code = promote{ "--json", flow }
+      assert.equal(0, code, err)
+      local n = json.decode(out).counts
+      assert.equal(4, n.created + n.existed)
+      if n.created > 0 and n.existed > 0 then midway = midway + 1 end
+      local _, items = census("prod")
+      local p = by_name(items)   -- no name twice
+      local name = "k" .. k
+      assert.equal(p.connections[name .. " base"].id,
+        p.sourceConnections[name .. " source"].baseConnectionId)
+      assert.same({ p.targetConnections[name .. " target"].id },
+        p.flows[name .. " flow"].targetConnectionIds)
+    end
+    assert.is_true(midway >= 2, "kills landed mid-run only " .. midway
+      .. " times")
+    restart()
   end)
 
   it("exits 3 for a flow the source sandbox lacks, creating nothing, and "

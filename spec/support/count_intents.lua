@@ -1,6 +1,6 @@
 -- lua5.4 spec/support/count_intents.lua DB WORKFLOW
--- Prints how many create intents the workflow's record in the SQLite
--- state store DB holds (0 when there is no store or record yet): the
+-- Prints how many create intents the workflow's records in the SQLite
+-- state store DB hold (0 when there is no store or record yet): the
 -- kill -9 spec polls it while a run goes on.
 local db, workflow = arg[1], arg[2]
 local env = require("luasql.sqlite3").sqlite3()
@@ -14,8 +14,9 @@ if f then
   local cur = conn:execute(("SELECT doc FROM flowlua_records WHERE "
     .. "workflow = '%s'"):format(conn:escape(workflow)))
   local row = cur and cur:fetch()
-  if row then
+  while row do   -- every record of that name (one per endpoint and sandbox)
     for _ in row:gmatch('"spec"') do n = n + 1 end
+    row = cur:fetch()
   end
   if cur then cur:close() end
   conn:close()
