@@ -4,6 +4,7 @@
 -- (schedule.json, the same schema as the emulator's catalogue and
 -- ../shared/bench/schedule/schema.json).
 local proc = require "support.proc"
+local json = require "flowlua.json"
 
 local FIX = "spec/fixtures/schema/"
 local SCHEDULE = FIX .. "schedule.json"
@@ -82,6 +83,51 @@ describe("flowlua validate", function()
     assert.same("flowlua: " .. bad .. ": invalid schema at "
       .. "'/properties/a/minimum': must be a number\n", err)
     assert.same(2, code)
+  end)
+
+  it("prints one JSON document with --json, the same exit status",
+    function()
+    local bad = proc.tempfile("{\n  nope", ".json")
+    local out, err, code = proc.run{ "validate", "--json",
+      FIX .. "auth-basic.json", FIX .. "auth-ok.json", FIX .. "auth-bad.json",
+      bad }
+    os.remove(bad)
+    assert.same(2, code)
+    assert.same("flowlua: " .. bad .. ": invalid JSON: expected a string key "
+      .. "at line 2 column 3\n", err)
+    assert.same({ schema = FIX .. "auth-basic.json", valid = false,
+      documents = {
+        { document = FIX .. "auth-ok.json", valid = true, errors = {} },
+        { document = FIX .. "auth-bad.json", valid = false, errors = {
+          { path = "/host", message = "must be string" },
+          { path = "/", message = "missing required property 'password'" } } },
+        { document = bad, valid = false, errors = {}, error = bad
+          .. ": invalid JSON: expected a string key at line 2 column 3" } } },
+      json.decode(out))
+    out, err, code = proc.run{ "validate", "--json", FIX .. "auth-basic.json",
+      FIX .. "auth-ok.json" }
+    assert.same(0, code, err)
+    assert.same('{"documents":[{"document":"' .. FIX .. 'auth-ok.json",'
+      .. '"errors":[],"valid":true}],"schema":"' .. FIX .. 'auth-basic.json",'
+      .. '"valid":true}\n', out)
+  end)
+
+  it("checks a schema alone with --json, and names an invalid one",
+    function()
+    local out, _, code = proc.run{ "validate", "--json",
+      FIX .. "auth-basic.json" }
+    assert.same(0, code)
+    assert.same({ schema = FIX .. "auth-basic.json", valid = true,
+      documents = { { document = FIX .. "auth-basic.json", valid = true,
+        errors = {} } } }, json.decode(out))
+    local bad = proc.tempfile('{"properties": {"a": {"minimum": "x"}}}',
+      ".json")
+    out, _, code = proc.run{ "validate", "--json", bad, FIX .. "auth-ok.json" }
+    os.remove(bad)
+    assert.same(2, code)
+    assert.same({ schema = bad, valid = false, documents = {},
+      error = "invalid schema at '/properties/a/minimum': must be a number" },
+      json.decode(out))
   end)
 
   it("exits 2 with the usage line when no schema is given", function()

@@ -3,11 +3,12 @@
 -- Each error is printed as `DOC: /path: message` (`/` for the document
 -- itself); a valid document as `DOC: valid`. `$ref`s to other files are
 -- read relative to the schema's folder (or as file:// URIs); nothing is
--- fetched from the network.
+-- fetched from the network. `--json` prints one JSON document instead.
 -- @module flowlua.cli.validate
 
 local options = require "flowlua.cli.options"
 local schema = require "flowlua.schema"
+local json = require "flowlua.json"
 
 local validate = {}
 
@@ -18,6 +19,9 @@ local SPECS = {
     help = "report only the first error of each document" },
   { long = "--no-formats", key = "no_formats",
     help = "do not check \"format\" (date-time, email, uri...)" },
+  { long = "--json", key = "json",
+    help = "print one JSON document (schema, valid, documents and their "
+      .. "errors)" },
   { long = "--help", short = "-h", key = "help", help = "show this help" },
 }
 
@@ -55,14 +59,42 @@ end
 
 local check_schema
 
+-- Where the outcomes go: lines on stdout, or, under --json, the entries
+-- of the document printed at the end (`documents`). A file that cannot
+-- be read or parsed is named on stderr either way.
+local documents
+
+local function entry(name, valid, errors)
+  documents[#documents + 1] = { document = name, valid = valid,
+    errors = json.array(errors or {}) }
+  return documents[#documents]
+end
+
+local function say_valid(name, what)
+  if documents then entry(name, true) else print(name .. ": " .. what) end
+end
+
+local function failed(name, message)
+  io.stderr:write("flowlua: ", message, "\n")
+  if documents then entry(name, false).error = message end
+  return 2
+end
+
 -- What validate_json answered for the file `name`, as the exit status:
 -- 2 for text that is not JSON, 1 with a line per error, 0 when valid.
 local function report(name, ok, errors)
   if ok == nil then
-    io.stderr:write(("flowlua: %s: invalid JSON: %s\n"):format(name, errors))
-    return 2
+    return failed(name, ("%s: invalid JSON: %s"):format(name, errors))
   end
   if ok then return 0 end
+  if documents then
+    local list = {}
+    for i, e in ipairs(errors) do
+      list[i] = { path = e.path == "" and "/" or e.path, message = e.message }
+    end
+    entry(name, false, list)
+    return 1
+  end
   for _, e in ipairs(errors) do
     print(("%s: %s: %s"):format(name, e.path == "" and "/" or e.path,
       e.message))
@@ -72,12 +104,9 @@ end
 
 local function check(v, doc)
   local text, err = read(doc)
-  if not text then
-    io.stderr:write("flowlua: cannot read ", err, "\n")
-    return 2
-  end
+  if not text then return failed(doc, "cannot read " .. err) end
   local ok, errors = v:validate_json(text)
-  if ok then print(doc .. ": valid") end
+  if ok then say_valid(doc, "valid") end
   return report(doc, ok, errors)
 end
 
@@ -89,6 +118,8 @@ function check_schema(path, text)
   return report(path, meta:validate_json(text))
 end
 
+local run
+
 --- Runs the command.
 -- @tparam table args the arguments after `validate`
 -- @treturn integer exit status
@@ -99,10 +130,23 @@ function validate.main(args)
   if spec_path == nil then
     options.usage_error("no schema given", USAGE)
   end
+  documents = opts.json and json.array() or nil
+  local status, schema_error = run(opts, spec_path)
+  if opts.json then
+    print(json.encode({ schema = spec_path, valid = status == 0,
+      documents = documents, error = schema_error }, { sort_keys = true }))
+  end
+  documents = nil
+  return status
+end
+
+-- Checks the schema, then each document: the exit status, and what was
+-- wrong with the schema itself (nil when it compiled).
+function run(opts, spec_path)
   local text, err = read(spec_path)
   if not text then
     io.stderr:write("flowlua: cannot read ", err, "\n")
-    return 2
+    return 2, "cannot read " .. err
   end
   local alone = opts.operands[2] == nil
   if alone then
@@ -113,10 +157,10 @@ function validate.main(args)
     all_errors = not opts.first, formats = not opts.no_formats })
   if not v then
     io.stderr:write(("flowlua: %s: %s\n"):format(spec_path, cerr))
-    return alone and 1 or 2
+    return alone and 1 or 2, cerr
   end
   if alone then
-    print(spec_path .. ": valid schema")
+    say_valid(spec_path, "valid schema")
     return 0
   end
   local status = 0
