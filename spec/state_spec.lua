@@ -201,6 +201,40 @@ describe("the SQLite store's file", function()
     assert.same("wal", s.db:rows("PRAGMA journal_mode")[1].journal_mode)
   end)
 
+  -- Two processes creating one new store: the one that loses the race
+  -- to create the file must not replace it (the winner's first records
+  -- went to a file no longer in the directory: lost, or 'disk I/O
+  -- error'). Twenty new stores, two writers each, every record kept.
+  it("keeps every record when two processes create it at once", function()
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write([[
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.cpath = "build/lib/?.so;" .. package.cpath
+local state = require "flowlua.state"
+local s = state.open(arg[1])
+for i = 1, 20 do
+  local name = arg[2] .. i
+  s:save({ endpoint = "e", org = "o", sandbox = "s", workflow = name },
+    state.fresh(name))
+end
+s:close()
+]])
+    f:close()
+    local base = temp_dir()
+    for round = 1, 20 do
+      local path = ("%s/%d/.flowlua/state.db"):format(base, round)
+      local p = io.popen(("(lua5.4 %s %s a & lua5.4 %s %s b & wait) 2>&1")
+        :format(script, path, script, path))
+      local out = p:read("a")
+      p:close()
+      assert.same("", out)
+      local s <close> = state.open(path)
+      assert.same(40, #s:list(), "round " .. round)
+    end
+    os.remove(script)
+  end)
+
   it("refuses a database that holds other tables of ours", function()
     local path = temp_dir() .. "/state.db"
     local s = state.open(path)

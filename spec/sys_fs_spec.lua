@@ -1,4 +1,4 @@
--- flowlua.core.sys.listdir and sys.stat, on real files.
+-- flowlua.core.sys.listdir, sys.stat and sys.create_file, on real files.
 local sys = require("flowlua.core").sys
 
 describe("sys.listdir and sys.stat", function()
@@ -46,5 +46,23 @@ describe("sys.listdir and sys.stat", function()
     assert.same("cannot list " .. dir .. "/none: No such file or directory", lmsg)
     assert.same(2, lcode)
     assert.has_error(function() sys.listdir() end)
+  end)
+
+  it("creates a private empty file once, never over one that is there",
+      function()
+    local path = dir .. "/state.db"
+    assert.is_true(sys.create_file(path))
+    assert.same(tonumber("600", 8), sys.stat_mode(path) & tonumber("777", 8))
+    assert.same(0, sys.stat(path).size)
+    local f = assert(io.open(path, "wb"))
+    f:write("the winner's data")
+    f:close()
+    assert.is_false(sys.create_file(path, tonumber("644", 8)))
+    assert.same(17, sys.stat(path).size)
+    assert.same(tonumber("600", 8), sys.stat_mode(path) & tonumber("777", 8))
+    local ok, msg = sys.create_file(dir .. "/none/x")
+    assert.is_nil(ok)
+    assert.same("cannot create " .. dir .. "/none/x: No such file or "
+      .. "directory", msg)
   end)
 end)

@@ -235,9 +235,40 @@ static int sys_wait_signal (lua_State *L) {
   return 1;
 }
 
+/*
+** create_file(path [, mode]): creates an empty file with the given mode
+** (default 0600) unless something is there already: true when it made
+** it, false when the path existed. Unlike write_file it never replaces a
+** file, so processes racing to create the same file all end up with the
+** one that won (a database another process has begun to fill stays).
+*/
+static int sys_create_file (lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  mode_t mode = (mode_t)luaL_optinteger(L, 2, 0600);
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0 && errno == EEXIST) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (fd < 0) return push_errno(L, "cannot create", path);
+  if (fchmod(fd, mode) != 0) {  /* the umask narrowed it */
+    int e = errno;
+    close(fd);
+    unlink(path);
+    errno = e;
+    return push_errno(L, "cannot create", path);
+  }
+  close(fd);
+  sync_parent_dir(path);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+
 
 static const luaL_Reg sys_funcs[] = {
   {"allow_core", sys_allow_core},
+  {"create_file", sys_create_file},
   {"getpid", sys_getpid},
   {"isatty", sys_isatty},
   {"listdir", sys_listdir},

@@ -45,14 +45,15 @@ local function make_dirs(path)
 end
 
 -- SQLite would create the file with the umask's mode; create it first,
--- empty (an empty file is an empty database), with mode 0600. Two
--- processes racing here both write an empty file, before either has
--- opened it, so whichever rename wins, nothing is lost.
+-- empty (an empty file is an empty database), with mode 0600. Never by
+-- replacing: a process that lost the race to create it must not put an
+-- empty file over the one the winner has begun to fill (the winner would
+-- go on writing to a file no longer in the directory, and lose it).
 local function create_private(path)
   if sys.stat_mode(path) then return end
   make_dirs(path)
-  local ok, err = sys.write_file(path, "", tonumber("600", 8))
-  if not ok and not sys.stat_mode(path) then
+  local ok, err = sys.create_file(path, tonumber("600", 8))
+  if ok == nil then
     error(("cannot create the state store %s: %s")
       :format(path, tostring(err)), 0)
   end
