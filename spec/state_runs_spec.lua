@@ -120,20 +120,29 @@ describe("two runs of one bulk onboarding at once", function()
   end
 end)
 
+-- Against an emulator in its own process whose create answers are
+-- dropped (after committing) one time in five, as issue 15 asks.
 describe("one directory, two targets", function()
-  local dir
+  local dir, server, env
 
-  setup(function() dir = fsvc.tmpdir() end)
+  setup(function()
+    dir = fsvc.tmpdir()
+    server = assert(emu.spawn{ "--faults", FAULTS, "--state",
+      dir .. "/emulator.json" })
+    env = fsvc.env(settings_for(server.url))
+  end)
+
+  teardown(function() server:stop("KILL") end)
 
   local function run(args)
-    local out, err, code = proc.run(args, { cwd = dir })
+    local out, err, code = proc.run(args, { cwd = dir, env = env })
     assert.equal(0, code, out .. err)
     return out
   end
 
   it("onboards dev then prod fully, and cleans both", function()
-    run{ "run", "--emulator", "--sandbox", "dev", ONBOARDING }
-    local out = run{ "run", "--emulator", "--sandbox", "prod", ONBOARDING }
+    run{ "run", "--sandbox", "dev", ONBOARDING }
+    local out = run{ "run", "--sandbox", "prod", ONBOARDING }
     assert.matches("flow +ACME Azure File Storage Dataflow +[%x%-]+ +enabled",
       out)
     local list = json.decode(run{ "state", "list", "--json" })
@@ -144,7 +153,7 @@ describe("one directory, two targets", function()
       assert.same({ 7, 7, 4 }, { r.steps, r.done, r.entities })
     end
     for _, sandbox in ipairs{ "dev", "prod" } do
-      local gone = run{ "run", "--emulator", "--sandbox", sandbox, CLEANUP,
+      local gone = run{ "run", "--sandbox", sandbox, CLEANUP,
         "onboarding-ACME" }
       assert.matches("cleanup: 4 entities deleted from 1 workflow", gone)
     end
@@ -156,13 +165,15 @@ describe("one directory, two targets", function()
     local f = assert(io.open(csv, "w"))
     f:write("name,path\nsales eu,/eu/a.csv\nsales/eu,/eu/b.csv\n")
     f:close()
-    local out = run{ "run", "--emulator", BULK, csv }
+    local out = run{ "run", BULK, csv }
     assert.matches("2 sources: 2 onboarded, 0 already done, 0 failed", out)
-    local again = run{ "run", "--emulator", BULK, csv }
+    local again = run{ "run", BULK, csv }
     assert.matches("2 sources: 0 onboarded, 2 already done", again)
     local list = json.decode(run{ "state", "list", "--json", "bulk-sales" })
     local names = {}
     for i, r in ipairs(list) do names[i] = r.key.workflow end
     assert.same({ "bulk-sales eu", "bulk-sales/eu" }, names)
+    server:stop("KILL")
+    assert_one_set(dir .. "/emulator.json", 2)
   end)
 end)
