@@ -108,6 +108,22 @@ describe("flowlua apply records its trees", function()
       ["gamma flow"] = "apply:flows", ["ui flow"] = "-" }, workflows(w))
   end)
 
+  it("deletes nothing a tree renamed in the file still uses", function()
+    local both = pw.flows{ { "acme" }, { "gamma" } }
+    w:write((both:gsub("\n  acme = {", "\n  acme2 = {")))
+    local out, err, code = w:flowlua{ "plan", "--detailed-exitcode", w.file }
+    assert.equal(0, code, err .. out)
+    assert.equal("No changes: the sandbox matches the file.\n", out)
+    out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
+    assert.equal(0, code, err)
+    assert.matches("Apply complete: 0 created, 0 updated, 0 deleted\n$", out)
+    w:write(both)
+    out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
+    assert.equal(0, code, err)
+    assert.matches("Apply complete: 0 created, 0 updated, 0 deleted\n$", out)
+    assert.same({ 3, 3, 3, 3 }, w:counts())
+  end)
+
   it("keeps a connection something else uses, and never deletes a tree "
     .. "it did not make", function()
     local base = w:find("connections", "gamma base")

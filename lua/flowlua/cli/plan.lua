@@ -214,6 +214,7 @@ function cmd.plan_text(c, text, path, sel, usage)
   local ctx = { live = desired.read_live(c), recorded = recorded,
     owners = known.workflows(), workflow = managed.workflow(workspace) }
   local steps, ids = desired.plan(c, all, names, ctx)
+  ctx.in_use = desired.matched_ids(all, ctx)
   local deletes, kept, gone_ids = retire.plan(c, recorded, gone, ctx)
   table.move(deletes, 1, #deletes, #steps + 1, steps)
   for name, v in pairs(gone_ids) do ids[name] = v end

@@ -218,6 +218,25 @@ local function match(live, kind, name, recorded)
   return live[kind][name]
 end
 
+--- The ids of the live entities the file's trees match (recorded id or
+-- name, as the plan matches them): a tree the file no longer has must
+-- not delete an entity another of its trees now uses (a tree renamed in
+-- the file).
+-- @tparam table trees `desired.load`'s trees (all of them)
+-- @tparam table ctx as `desired.plan`'s
+-- @treturn table set of ids → tree name
+function desired.matched_ids(trees, ctx)
+  local out = {}
+  for name, tree in pairs(trees) do
+    local recorded = ctx.recorded and ctx.recorded[name] or {}
+    for _, kind in ipairs(desired.KINDS) do
+      local e = match(ctx.live, kind, tree[kind].name, recorded[kind])
+      if e then out[e.id] = name end
+    end
+  end
+  return out
+end
+
 -- An entity another workflow of flowlua's state knows is not the file's
 -- to change.
 local function check_owner(where, current, ctx)

@@ -3,8 +3,9 @@
 -- flowlua.fleet.trees (the flow first, then the connections no other flow
 -- uses, then their base connections; never a shared one), limited to the
 -- entities the workspace's record holds. An entity the record does not
--- hold, or that another workflow of flowlua's state knows, is kept, and
--- so is the base connection under a kept connection.
+-- hold, that another workflow of flowlua's state knows, or that a tree
+-- of the file matches (a tree renamed in the file) is kept, and so is
+-- the base connection under a kept connection.
 -- @module flowlua.fleet.retire
 
 local trees = require "flowlua.fleet.trees"
@@ -18,14 +19,16 @@ local KINDS = { "base", "source", "target", "flow" }
 
 -- The recorded entities of the trees, by id: `{tree, kind}`. An entity
 -- recorded without an id (its create was cut short) is the live one of
--- its name and kind, if any.
-local function ours(recorded, names, live)
+-- its name and kind, if any. One a tree of the file matches is left out.
+local function ours(recorded, names, ctx)
   local mine = {}
   for _, name in ipairs(names) do
     for _, kind in ipairs(KINDS) do
       local r = recorded[name][kind]
-      local id = r and (r.id or (live[kind][r.name] or {}).id)
-      if id then mine[id] = { tree = name, kind = kind } end
+      local id = r and (r.id or (ctx.live[kind][r.name] or {}).id)
+      if id and not (ctx.in_use and ctx.in_use[id]) then
+        mine[id] = { tree = name, kind = kind }
+      end
     end
   end
   return mine
@@ -48,6 +51,8 @@ end
 -- Why an entity in the deletion order is not ours to delete, or nil.
 local function not_ours(e, mine, ctx, kept_ids)
   if kept_ids[e.id] then return kept_ids[e.id] end
+  local used = ctx.in_use and ctx.in_use[e.id]
+  if used then return ("tree %s of the file uses it"):format(used) end
   if mine[e.id] == nil then
     return "not recorded by workspace " .. ctx.workflow
   end
@@ -62,14 +67,15 @@ end
 -- @tparam table recorded the workspace's trees (flowlua.fleet.managed)
 -- @tparam table names the trees to delete, sorted
 -- @tparam table ctx `{live = flowlua.fleet.desired.read_live's result,
---   owners = id → workflow, workflow = the workspace's workflow name}`
+--   owners = id → workflow, workflow = the workspace's workflow name,
+--   in_use = id → the file's tree that matches it}`
 -- @treturn table steps `{tree, kind, name, action = "delete", id, etag,
 --   entity}`, in deletion order
 -- @treturn table kept `{tree, kind, name, id, reason}`: entities of the
 --   trees left alone
 -- @treturn table `ids[tree].etags[kind]` of the entities to delete
 function retire.plan(c, recorded, names, ctx)
-  local mine = ours(recorded, names, ctx.live)
+  local mine = ours(recorded, names, ctx)
   local steps, kept, ids, kept_ids = {}, {}, {}, {}
   for _, name in ipairs(names) do ids[name] = { etags = {} } end
   if next(mine) == nil then return steps, kept, ids end
