@@ -145,8 +145,8 @@ describe("flowlua promote", function()
       ('  mappings "%s": flow "t1 mapped flow" '
         .. 'transformations[0].params.mappingId'):format(MAPPING), "" },
       "\n"), err)
-    assert.same({ datasets = { [DATASET] = "" }, schemas = { [SCHEMA] = "" },
-      mappings = { [MAPPING] = "" }, keys = {} },
+    assert.same({ from = "dev", to = "prod", datasets = { [DATASET] = "" },
+      schemas = { [SCHEMA] = "" }, mappings = { [MAPPING] = "" }, keys = {} },
       json.decode(fs.read(dir .. "/promote-map.json")))
     assert.same({ connections = 0, sourceConnections = 0,
       targetConnections = 0, flows = 0 }, census("prod"))
@@ -390,6 +390,12 @@ describe("flowlua promote", function()
     assert.equal(1, code)
     assert.equal('flowlua: bad-map.json: unknown category "dataset" (known: '
       .. 'datasets, schemas, mappings, keys)\n', err)
+    -- a mapping file made for other sandboxes is refused
+    fs.write(dir .. "/qa-map.json", '{"from": "dev", "to": "qa"}')
+    _, err, code = promote{ "--map", "qa-map.json", t.t1.flow }
+    assert.equal(1, code)
+    assert.equal("flowlua: qa-map.json: maps ids from sandbox dev to sandbox "
+      .. "qa, not from dev to prod: give another file with --map\n", err)
     -- a broken secrets file is named, never quoted
     fs.write(dir .. "/broken.lua", ("return { [%q] = { password = %q }")
       :format("t1 base", T1_KEY))

@@ -67,7 +67,8 @@ params and data, mapping sets and encryption keys in flow transformations)
 are replaced through the mapping file (--map). When an id has no value
 there, promote adds it to the file with an empty value, creates nothing
 and exits 5: fill the values in (a mapping set may be {"id": ...,
-"version": N}) and run it again.
+"version": N}) and run it again. A mapping file is for one pair of
+sandboxes (it holds "from" and "to"): give each pair its own.
 
 Secret fields (those the connection spec marks "format": "password"),
 which the service never returns, are taken by the entity's name in --from
@@ -276,7 +277,7 @@ local function run(src, opts)
   local set, missing, dangling = promote.read(src, opts.operands)
   local refused = refuse_unread(src, missing, dangling)
   if refused then return refused end
-  local map = promote_map.load(opts.map)
+  local map = promote_map.load(opts.map, opts.from, opts.to)
   local unmapped = promote_map.missing(map, map_uses(set))
   if #unmapped > 0 then return ask_for_ids(map, unmapped, opts) end
   local dst = require("flowlua").connect{ sandbox = opts.to,

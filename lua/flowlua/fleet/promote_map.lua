@@ -1,9 +1,10 @@
 --- The ids a promoted tree cannot keep: datasets, schemas, mapping sets
 -- and encryption keys live in one sandbox, so the copy of a tree in
 -- another sandbox must name that sandbox's own. The mapping file says
--- which id stands for which, by category:
+-- which id stands for which, by category, for one pair of sandboxes:
 --
---     {"datasets": {"5f3c3cedb2805c194ff0b69a": "64b7..."},
+--     {"from": "dev", "to": "prod",
+--      "datasets": {"5f3c3cedb2805c194ff0b69a": "64b7..."},
 --      "mappings": {"bf5286a9c1ad4266baca76ba3adc9366":
 --                   {"id": "0f2e...", "version": 0}},
 --      "schemas":  {"https://ns.adobe.com/acme/schemas/1": "https://..."},
@@ -109,13 +110,39 @@ local function check_value(path, category, id, v)
     category == "mappings" and ' or {"id": ..., "version": ...}' or ""))
 end
 
+local function check_category(path, category, ids)
+  if not CATEGORIES[category] then
+    bad(path, ("unknown category %q (known: datasets, schemas, mappings, "
+      .. "keys)"):format(tostring(category)))
+  end
+  if type(ids) ~= "table" then
+    bad(path, ("%s must be an object of ids"):format(category))
+  end
+  for id, v in pairs(ids) do check_value(path, category, id, v) end
+end
+
+-- The sandboxes a file maps between (`from`, `to`: written with the
+-- file) must be the command's: one sandbox's ids mean nothing in another.
+local function check_sandboxes(path, doc, from, to)
+  for key, want in pairs{ from = from, to = to } do
+    local v = doc[key]
+    if v ~= nil and v ~= want then
+      bad(path, ("maps ids from sandbox %s to sandbox %s, not from %s to "
+        .. "%s: give another file with --map"):format(tostring(doc.from),
+        tostring(doc.to), from, to))
+    end
+  end
+end
+
 --- Reads a mapping file; an absent file is an empty mapping.
 -- @tparam string path
--- @treturn table `{category = {source id = value}}`
-function promote_map.load(path)
+-- @tparam string from the source sandbox
+-- @tparam string to the target sandbox
+-- @treturn table `{from =, to =, category = {source id = value}}`
+function promote_map.load(path, from, to)
   local text, err, code = files.read(path)
   if text == nil then
-    if code == 2 then return {} end
+    if code == 2 then return { from = from, to = to } end
     error(err, 0)
   end
   local doc = json.decode(text)
@@ -123,15 +150,12 @@ function promote_map.load(path)
     bad(path, "not a JSON object of categories (datasets, schemas, "
       .. "mappings, keys)")
   end
+  check_sandboxes(path, doc, from, to)
+  doc.from, doc.to = from, to
   for category, ids in pairs(doc) do
-    if not CATEGORIES[category] then
-      bad(path, ("unknown category %q (known: datasets, schemas, mappings, "
-        .. "keys)"):format(tostring(category)))
+    if category ~= "from" and category ~= "to" then
+      check_category(path, category, ids)
     end
-    if type(ids) ~= "table" then
-      bad(path, ("%s must be an object of ids"):format(category))
-    end
-    for id, v in pairs(ids) do check_value(path, category, id, v) end
   end
   return doc
 end
