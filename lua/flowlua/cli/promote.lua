@@ -84,8 +84,9 @@ Options:
 
 
 Exit status: 0 the drafts exist; 1 an error; 2 usage error; 3 a FLOW_ID
-is not in sandbox --from; 5 ids to map were added to the mapping file
-(nothing was created in either case).]]
+is not in sandbox --from, or another process is promoting from --from
+into --to (--wait-lock waits for it); 5 ids to map were added to the
+mapping file (nothing was created in any of these cases).]]
 
 local clean = service.clean
 
