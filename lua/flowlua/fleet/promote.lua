@@ -94,7 +94,7 @@ local function children(c, flows, kind, field)
   return index(trees.list_where(c, kind, "id", unique_sorted(ids)))
 end
 
---- Reads the trees of these flows: five filtered lists (per 40 ids),
+--- Reads the trees of these flows: four filtered lists (per 40 ids),
 -- whatever their number.
 -- @tparam table c the source sandbox's client
 -- @tparam table flow_ids flow ids
