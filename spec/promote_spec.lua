@@ -10,6 +10,7 @@ local fsvc = require "support.flow_service"
 local trees = require "support.trees"
 local fs = require "support.fs"
 local http = require "flowlua.http"
+local state = require "flowlua.state"
 local json = require "flowlua.json"
 
 local B = "/data/foundation/flowservice"
@@ -370,6 +371,29 @@ describe("flowlua promote", function()
     assert.is_true(midway >= 2, "kills landed mid-run only " .. midway
       .. " times")
     restart()
+  end)
+
+  it("exits 3 while another process promotes from the sandbox into the "
+    .. "target, creating nothing", function()
+    local settings = trees.settings_for(server.url)
+    local store <close> = state.open(dir .. "/.flowlua/state.db")
+    local key = { endpoint = server.url, org = settings.org_id,
+      sandbox = "prod", workflow = "promote from dev" }
+    assert.is_true(store:lock(key))       -- held by this (live) process
+    local dev = trees.seeder(settings, "dev")
+    local lone = dev:tree{ name = "lone" }
+    dev:close()
+    local _, err, code = promote{ lone.flow }
+    assert.equal(3, code)
+    assert.truthy(err:find('workflow "promote from dev" in sandbox "prod" is '
+      .. "being run by another process", 1, true), err)
+    local _, items = census("prod")
+    assert.is_nil(by_name(items).flows["lone flow"])
+    store:unlock(key)
+    local out
+    out, err, code = promote{ lone.flow }
+    assert.equal(0, code, err)
+    assert.truthy(out:find("4 created, 0 existed\n$"), out)
   end)
 
   it("exits 3 for a flow the source sandbox lacks, creating nothing, and "
