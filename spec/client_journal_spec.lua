@@ -6,6 +6,7 @@ local json = require "flowlua.json"
 local errors = require "flowlua.errors"
 local state_record = require "support.state_record"
 local sys = require("flowlua.core").sys
+local write = require("support.fs").write
 
 local function tmpdir()
   local d = os.tmpname()
@@ -16,12 +17,6 @@ end
 local function key(name, sandbox)
   return { endpoint = "https://platform.adobe.io", org = "O@AdobeOrg",
     sandbox = sandbox or "dev", workflow = name }
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
 end
 
 -- A JSON journal as an older flowlua wrote it, in dir (created).

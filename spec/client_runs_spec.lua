@@ -8,17 +8,12 @@ local emu = require "support.emulator"
 local json = require "flowlua.json"
 local proc = require "support.proc"
 local sys = require("flowlua.core").sys
+local write = require("support.fs").write
 
 local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 local FLOW_SPEC = "9753525b-82c7-4dce-8a9b-5ccfce2b9876"
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
 
 describe("the client's runs and source operations", function()
   local e, dir, aep, n = nil, nil, nil, 0
