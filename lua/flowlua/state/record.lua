@@ -27,25 +27,30 @@ record.FIELDS = { "endpoint", "org", "sandbox", "workflow" }
 local KINDS = { connection = true, source = true, target = true, flow = true }
 local STATES = { pending = true, running = true, failed = true, done = true }
 
+--- What is wrong with a key, or nil when nothing is: `"workflow must be
+-- UTF-8 text without NUL"` (for a caller that words its own message).
+-- @param key the key
+-- @treturn string|nil
+function record.key_problem(key)
+  if type(key) ~= "table" then return "table expected, got " .. type(key) end
+  for _, f in ipairs(record.FIELDS) do
+    local v = key[f]
+    if type(v) ~= "string" then
+      return ("%s must be a string"):format(f)
+    elseif v:find("\0", 1, true) or utf8.len(v) == nil then
+      return ("%s must be UTF-8 text without NUL"):format(f)
+    end
+  end
+  if key.workflow == "" then return "empty workflow name" end
+end
+
 --- Checks a key; raises at `level` naming the bad part.
 -- @tparam table key
 -- @tparam[opt] integer level
 -- @treturn table the key
 function record.check_key(key, level)
-  level = (level or 1) + 1
-  if type(key) ~= "table" then
-    error("state key: table expected, got " .. type(key), level)
-  end
-  for _, f in ipairs(record.FIELDS) do
-    local v = key[f]
-    if type(v) ~= "string" then
-      error(("state key: %s must be a string"):format(f), level)
-    elseif v:find("\0", 1, true) or utf8.len(v) == nil then
-      error(("state key: %s must be UTF-8 text without NUL"):format(f),
-        level)
-    end
-  end
-  if key.workflow == "" then error("state key: empty workflow name", level) end
+  local problem = record.key_problem(key)
+  if problem then error("state key: " .. problem, (level or 1) + 1) end
   return key
 end
 
