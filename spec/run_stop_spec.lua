@@ -154,6 +154,26 @@ echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
     end)
 end)
 
+describe("flowlua run that fails", function()
+  it("ends with the summary of its workflows and how to resume", function()
+    -- every create is answered with a redirect: each source fails at once
+    local srv = assert(require("flowlua.core").server.start{
+      module = "support.handlers.hostile_service" })
+    finally(function() srv:close() end)
+    local dir = fsvc.tmpdir()
+    local out, err, code = proc.run({ "run", BULK, "--count", "3" },
+      { cwd = dir, env = fsvc.env(settings_for(srv.url),
+        { FLOWLUA_SANDBOX = "redirect@POST" }) })
+    os.execute("rm -rf " .. proc.quote(dir))
+    assert.equal(1, code)
+    assert.matches("3 failed", out)
+    assert.equal("flowlua: the run failed: 0 finished, 3 failed, 0 not "
+      .. "finished (0 of them not started); the state is saved\n"
+      .. "flowlua: to resume, run the same command: flowlua run " .. BULK
+      .. " --count 3", last_lines(err, 2))
+  end)
+end)
+
 -- Waits for the run to stop (writing `ready` first), at most 30 s (then
 -- exits 9); with "connect", a client is made first, so the profile's
 -- settings apply.

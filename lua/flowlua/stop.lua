@@ -201,21 +201,24 @@ local function quote(word)
   return "'" .. word:gsub("'", "'\\''") .. "'"
 end
 
---- The summary of a stopped run: two lines, the last for resuming.
+--- The summary of a stopped run, or with `failed` of a run that ended
+-- in failure with failed workflows: two lines, the last for resuming.
 -- @tparam table argv the command's words (`{"flowlua", "run", ...}`)
+-- @tparam[opt] boolean failed the run was not stopped but failed
 -- @treturn string
-function stop.summary(argv)
+function stop.summary(argv, failed)
   local c = stop.counts()
   local words = {}
   for i, w in ipairs(argv) do words[i] = quote(w) end
+  local head = failed and "the run failed" or "stopped, " .. stop.why()
   if #order == 0 then  -- a script without workflows: nothing to count
-    return ("flowlua: stopped, %s: no workflow had started\n"
-      .. "flowlua: to run it again: %s\n"):format(stop.why(),
+    return ("flowlua: %s: no workflow had started\n"
+      .. "flowlua: to run it again: %s\n"):format(head,
       table.concat(words, " "))
   end
-  return ("flowlua: stopped, %s: %d finished, %d failed, %d not finished "
+  return ("flowlua: %s: %d finished, %d failed, %d not finished "
     .. "(%d of them not started); the state is saved\n"
-    .. "flowlua: to resume, run the same command: %s\n"):format(stop.why(),
+    .. "flowlua: to resume, run the same command: %s\n"):format(head,
     c.finished, c.failed, c.interrupted + c.not_started, c.not_started,
     table.concat(words, " "))
 end

@@ -56,8 +56,9 @@ local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
 Exit status: 0 success, 1 the script failed, 2 usage error or unreadable
 script, 3 a workflow was left untouched because another process runs it,
 4 the deadline passed before the work was done, 130/143 stopped by
-SIGINT/SIGTERM (a second one exits at once). A stopped run prints what
-finished, what did not and the command that resumes it.]]
+SIGINT/SIGTERM (a second one exits at once). A stopped run, and a failed
+one whose workflows failed, prints what finished, what did not and the
+command that resumes it.]]
 
 local function configure(opts)
   if opts.log_format and opts.log_format ~= "text"
@@ -81,15 +82,35 @@ local function print_plan()
   io.stdout:flush()
 end
 
+-- The command's words, for the line that resumes it.
+local function command_words(args)
+  local argv = { "flowlua", "run" }
+  table.move(args, 1, #args, 3, argv)
+  return argv
+end
+
+-- A run that fails with failed workflows ends with their summary (as a
+-- stopped run does): what finished, what failed, how to resume.
+local function failed_summary(args)
+  if stop.counts().failed == 0 then return end
+  io.stdout:flush()
+  io.stderr:write(stop.summary(command_words(args), true))
+  io.stderr:flush()
+end
+
 -- os.exit called by a script while the run stops: unwinds to run.main,
 -- so the summary is still printed (last) and the exit status is the
--- stop's. Otherwise os.exit is Lua's own.
+-- stop's. Otherwise os.exit is Lua's own, after the summary of a
+-- failure (a status other than 0 or true).
 local ExitRequest = { __name = "flowlua.cli.run.ExitRequest" }
 
-local function guard_exit()
+local function guard_exit(args)
   local exit = os.exit
   os.exit = function(code, close)  -- luacheck: ignore 122
     if stop.reason then error(setmetatable({ code = code }, ExitRequest), 0) end
+    if code == false or (math.type(code) == "integer" and code ~= 0) then
+      failed_summary(args)
+    end
     return exit(code, close)
   end
 end
@@ -140,9 +161,7 @@ end
 local function stopped(msg, args)
   io.stdout:flush()
   if msg then io.stderr:write("flowlua: ", msg, "\n") end
-  local argv = { "flowlua", "run" }
-  table.move(args, 1, #args, 3, argv)
-  io.stderr:write(stop.summary(argv))
+  io.stderr:write(stop.summary(command_words(args)))
   io.stderr:flush()
   return stop.exit_status()
 end
@@ -174,7 +193,7 @@ function run.main(args)
     opts.time_scale and options.positive_number(
       opts.time_scale, "--time-scale", USAGE))
   stop.trap()
-  guard_exit()
+  guard_exit(args)
   local ok, msg, err = call_script(chunk, script_args)
   if runtime.dry_run then print_plan() end
   if emulator then emulator:close() end
@@ -182,6 +201,7 @@ function run.main(args)
   if not ok then io.stderr:write("flowlua: ", msg, "\n") end
   local refused = refused_status(ok, err)
   if refused then return refused end
+  if not ok then failed_summary(args) end
   return ok and 0 or 1
 end
 
