@@ -7,6 +7,7 @@
 -- @module flowlua.stop
 
 local errors = require "flowlua.errors"
+local log = require "flowlua.log"
 local sys = require("flowlua.core").sys
 
 local stop = {
@@ -201,6 +202,23 @@ local function quote(word)
   return "'" .. word:gsub("'", "'\\''") .. "'"
 end
 
+-- Argument names that say their value is a secret.
+local SECRET_NAMES = { "password", "secret", "token", "key" }
+
+-- A word of the command as the summary shows it: secrets never (the
+-- resume line is printed, and may be logged): a NAME=VALUE argument whose
+-- name says it holds one shows NAME=***, a registered secret (flowlua.log)
+-- shows ***.
+local function shown(word)
+  local name = word:match("^%-*([^=]+)=")
+  for _, s in ipairs(SECRET_NAMES) do
+    if name and name:lower():find(s, 1, true) then
+      return quote(word:match("^[^=]*=") .. "***")
+    end
+  end
+  return quote(log.redact(word))
+end
+
 --- The summary of a stopped run, or with `failed` of a run that ended
 -- in failure with failed workflows: two lines, the last for resuming.
 -- @tparam table argv the command's words (`{"flowlua", "run", ...}`)
@@ -209,7 +227,7 @@ end
 function stop.summary(argv, failed)
   local c = stop.counts()
   local words = {}
-  for i, w in ipairs(argv) do words[i] = quote(w) end
+  for i, w in ipairs(argv) do words[i] = shown(w) end
   local head = failed and "the run failed" or "stopped, " .. stop.why()
   if #order == 0 then  -- a script without workflows: nothing to count
     return ("flowlua: %s: no workflow had started\n"
