@@ -414,6 +414,39 @@ describe("flowlua promote", function()
     assert.equal(1, code)
     assert.equal('flowlua: bad-map.json: unknown category "dataset" (known: '
       .. 'datasets, schemas, mappings, keys)\n', err)
+    -- a tree naming an entity gone from the sandbox, a target connection
+    -- without a name (as the service allows): refused before anything
+    local dev = trees.seeder(trees.settings_for(server.url), "dev")
+    local gone, anon = dev:tree{ name = "gone" }, dev:tree{ name = "anon" }
+    dev:close()
+    server:stop()
+    trees.edit_state(dir .. "/emulator.json", "dev", function(_, e)
+      if e.id == anon.target then e.name = nil end
+    end)
+    trees.edit_state(dir .. "/emulator.json", "dev", function(kind, e)
+      if kind == "sourceConnections" and e.id == gone.source then
+        e.id = "renamed-away"
+      end
+    end)
+    server = nil
+    restart()
+    _, err, code = promote{ gone.flow }
+    assert.equal(1, code)
+    assert.equal(('flowlua: flow %s "gone flow" names %s, which sandbox dev '
+      .. "does not hold; nothing was created\n"):format(gone.flow,
+      gone.source), err)
+    _, err, code = promote{ anon.flow }
+    assert.equal(1, code)
+    assert.equal(("flowlua: target connection %s has no name, and flowlua "
+      .. "finds a copy again by its name after a lost answer: name it in "
+      .. "sandbox dev first (its update, /name); nothing was created\n")
+      :format(anon.target), err)
+    local _, items = census("prod")
+    local p = by_name(items)
+    for _, name in ipairs{ "gone", "anon" } do
+      assert.is_nil(p.connections[name .. " base"], name)
+      assert.is_nil(p.flows[name .. " flow"], name)
+    end
     -- a mapping file made for other sandboxes is refused
     fs.write(dir .. "/qa-map.json", '{"from": "dev", "to": "qa"}')
     _, err, code = promote{ "--map", "qa-map.json", t.t1.flow }

@@ -116,7 +116,7 @@ local function table_text(rows, opts)
   local out = { { "KIND", "FROM " .. clean(opts.from), "TO "
     .. clean(opts.to), "OUTCOME", "NAME" } }
   for _, r in ipairs(rows) do
-    out[#out + 1] = { KIND_WORDS[r.kind], r.from_id,
+    out[#out + 1] = { KIND_WORDS[r.kind], clean(r.from_id),
       r.outcome == "planned" and "-" or clean(r.id), r.outcome,
       clean(r.name) }
   end
@@ -132,7 +132,7 @@ local function plan_text(rows)
     if r.outcome == "planned" then
       n = n + 1
       lines[#lines + 1] = ('%3d. create draft %s "%s" (from %s)'):format(
-        n, trees.WORDS[r.kind], clean(r.name), r.from_id)
+        n, trees.WORDS[r.kind], clean(r.name), clean(r.from_id))
       lines[#lines + 1] = "       " .. r.request
       lines[#lines + 1] = "       " .. json.encode(r.body,
         { sort_keys = true })
@@ -176,8 +176,22 @@ local function refuse_unread(c, missing, dangling)
   if first then
     error(("%s %s \"%s\" names %s, which sandbox %s does not hold; "
       .. "nothing was created"):format(trees.WORDS[first.by.kind],
-      first.by.id, clean(first.by.name), clean(first.id),
+      clean(first.by.id), clean(first.by.name), clean(first.id),
       clean(c.settings.sandbox)), 0)
+  end
+end
+
+-- Every copy needs a name: a lost answer is settled by finding the
+-- entity again by its name (the service lets a target connection have
+-- none).
+local function refuse_nameless(set, sandbox)
+  for _, e in ipairs(promote.order(set)) do
+    if type(e.name) ~= "string" or e.name == "" then
+      error(("%s %s has no name, and flowlua finds a copy again by its "
+        .. "name after a lost answer: name it in sandbox %s first (its "
+        .. "update, /name); nothing was created"):format(trees.WORDS[e.kind],
+        clean(e.id), clean(sandbox)), 0)
+    end
   end
 end
 
@@ -278,6 +292,7 @@ local function run(src, opts)
   local set, missing, dangling = promote.read(src, opts.operands)
   local refused = refuse_unread(src, missing, dangling)
   if refused then return refused end
+  refuse_nameless(set, src.settings.sandbox)
   local map = promote_map.load(opts.map, opts.from, opts.to)
   local unmapped = promote_map.missing(map, map_uses(set))
   if #unmapped > 0 then return ask_for_ids(map, unmapped, opts) end
