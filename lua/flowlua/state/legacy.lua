@@ -28,9 +28,8 @@ local function bad_name(name)
   if type(name) ~= "string" then
     return ("workflow %s is not a name"):format(json.encode(name))
   end
-  local ok, err = pcall(record.check_key, { endpoint = "", org = "",
-    sandbox = "", workflow = name })
-  if not ok then return (err:gsub("^.-state key: ", "")) end
+  return record.key_problem{ endpoint = "", org = "", sandbox = "",
+    workflow = name }
 end
 
 --- Decodes and checks a journal's text.
