@@ -88,7 +88,7 @@ describe("flowlua run --deadline", function()
     local t = os.date("*t", started + 20)
     local expected = (t.hour * 3600 + t.min * 60 + t.sec) % 86400
     local off = (named - expected + 43200) % 86400 - 43200
-    assert.is_true(off >= -1 and off <= 2, err)
+    assert.is_true(off >= -1 and off <= 5, err)  -- the child's start, rounded
   end)
 
   it("refuses a deadline that is not a duration", function()
