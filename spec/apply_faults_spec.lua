@@ -89,4 +89,21 @@ describe("flowlua apply killed with SIGKILL, then run again", function()
     local out, err, code = w:flowlua{ "state", "check" }
     assert.equal(0, code, err .. out)
   end)
+
+  it("resumes deletions cut short, deleting each entity once", function()
+    local file = w:write(pw.flows{}, w.dir .. "/k3.lua")
+    local first = w:flowlua_killed({ "apply", "--auto-approve",
+      "--allow-delete", file }, "deleted ", 2)
+    assert.falsy(first:find("Apply complete", 1, true), first)
+    local out, err, code = w:flowlua{ "apply", "--auto-approve",
+      "--allow-delete", file }
+    assert.equal(0, code, err)
+    assert.matches("Apply complete: 0 created, 0 updated, %d+ deleted\n$", out)
+    assert.same({ 4, 4, 4, 4 }, (w:stored_counts()))
+    out, err, code = w:flowlua{ "plan", "--detailed-exitcode", file }
+    assert.equal(0, code, err .. out)
+    out, err, code = w:flowlua{ "state", "show", "apply:k3" }
+    assert.equal(1, code, out)
+    assert.matches("no record of workflow \"apply:k3\"", err, 1, true)
+  end)
 end)

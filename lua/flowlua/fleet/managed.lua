@@ -150,9 +150,12 @@ function Record:forget(tree, kind)
   end
 end
 
---- Writes the record (durable when it returns).
+--- Writes the record (durable when it returns); a record left with no
+-- tree is dropped from the store.
 function Record:save()
-  self.journal:save()
+  local j = self.journal
+  if #j.data.steps == 0 then j.store:forget(j.key) return end
+  j:save()
 end
 
 --- Releases the record's lock.
