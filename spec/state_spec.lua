@@ -121,6 +121,22 @@ local function contract(name, location_of)
       assert.is_true(s:lock(key("dead"), { wait = 10 }))
     end)
 
+    it("writes nothing once another process took a lock it held", function()
+      local a <close> = state.open(location)
+      local b <close> = state.open(location)
+      assert.is_true(a:lock(key("other")))
+      assert.is_true(a:lock(key("taken")))
+      a:save(key("taken"), doc_with("taken", "first"))
+      assert.equal(1, b:drop_lock(key("taken")))  -- `flowlua state unlock`
+      assert.has_error(function()
+        a:save(key("taken"), doc_with("taken", "second"))
+      end, ("state store %s: lost the lock of %s (its lease ran out or its "
+        .. "connection dropped, and another process took it); stopping "
+        .. "before writing"):format(state.describe(location),
+          state.describe_key(key("taken"))))
+      assert.same("first", b:load(key("taken")).steps[1].intents[1].id)
+    end)
+
     it("commits the saves of one scheduler turn together", function()
       local s <close> = state.open(location)
       for i = 1, 50 do

@@ -13,7 +13,8 @@ Db.__index = Db
 -- @tparam string where the store's description, for messages
 -- @treturn table
 function db.wrap(env, conn, where)
-  return setmetatable({ env = env, conn = conn, where = where }, Db)
+  return setmetatable({ env = env, conn = conn, where = where,
+    key_sql = {} }, Db)
 end
 
 local function fail(self, err)

@@ -81,15 +81,29 @@ function state.open(location)
   return self
 end
 
+-- A key's SQL pieces, built once per key and connection: a bulk run
+-- writes each workflow's record several times, and quoting its four
+-- fields each time was a tenth of the client's work.
+local function key_sql(db, key)
+  local text = record.key_text(key)
+  local sql = db.key_sql[text]
+  if sql == nil then
+    local e, o, s, w = db:quote(key.endpoint), db:quote(key.org),
+      db:quote(key.sandbox), db:quote(key.workflow)
+    sql = { where = ("endpoint = %s AND org = %s AND sandbox = %s AND "
+      .. "workflow = %s"):format(e, o, s, w),
+      values = ("%s, %s, %s, %s"):format(e, o, s, w) }
+    db.key_sql[text] = sql
+  end
+  return sql
+end
+
 local function where_key(db, key)
-  return ("endpoint = %s AND org = %s AND sandbox = %s AND workflow = %s")
-    :format(db:quote(key.endpoint), db:quote(key.org),
-      db:quote(key.sandbox), db:quote(key.workflow))
+  return key_sql(db, key).where
 end
 
 local function key_values(db, key)
-  return ("%s, %s, %s, %s"):format(db:quote(key.endpoint),
-    db:quote(key.org), db:quote(key.sandbox), db:quote(key.workflow))
+  return key_sql(db, key).values
 end
 
 ----------------------------------------------------------------------
@@ -127,7 +141,10 @@ function Store:try_lock(key)
     write_lock_row(db, key, me)
     return true
   end)
-  if got then self.held[record.key_text(key)] = { key = key, me = me } end
+  if got then
+    self.held[record.key_text(key)] = { key = key, me = me }
+    self.held_sql = nil
+  end
   return got, row
 end
 
@@ -170,6 +187,7 @@ function Store:unlock(key)
     backend.release(db, text)
   end)
   self.held[text] = nil
+  self.held_sql = nil
 end
 
 --- Whether this store object holds the instance's lock.
@@ -179,23 +197,50 @@ function Store:holds(key)
   return self.held[record.key_text(key)] ~= nil
 end
 
+-- The tokens of the locks we hold, as an SQL list, built when the set of
+-- held locks changes rather than at every commit. A token is random and
+-- written only into the row of its own key, so it names that row.
+local function held_sql(self)
+  if self.held_sql == nil then
+    local db, tokens, n = self.db, {}, 0
+    for _, h in pairs(self.held) do
+      n = n + 1
+      tokens[n] = db:quote(h.me.token)
+    end
+    self.held_sql, self.held_count = table.concat(tokens, ", "), n
+  end
+  return self.held_sql, self.held_count
+end
+
+-- Names the first held lock whose row is no longer ours.
+local function lost_lock(self)
+  local db = self.db
+  for _, h in pairs(self.held) do
+    local row = db:rows(("SELECT token FROM flowlua_locks WHERE %s AND "
+      .. "token = %s"):format(where_key(db, h.key), db:quote(h.me.token)))[1]
+    if row == nil then return h end
+  end
+end
+
 -- Inside a commit: our lock rows are still ours (a holder whose lease ran
--- out may have been replaced) and their leases move on.
+-- out may have been replaced) and their leases move on; one statement
+-- for all of them.
 local function renew_leases(self)
+  local sql, n = held_sql(self)
+  if n == 0 then return end
   local db = self.db
   local lease = sys.time() + holder_mod.LEASE
-  for _, h in pairs(self.held) do
-    local n = db:exec(("UPDATE flowlua_locks SET lease = %s WHERE %s AND "
-      .. "token = %s"):format(db:number(lease), where_key(db, h.key),
-        db:quote(h.me.token)))
-    -- PostgreSQL: our row replaced means our session (and with it the
-    -- advisory lock) was lost and another process took over.
-    if n == 0 then
-      error(("state store %s: lost the lock of %s (its lease ran out "
-        .. "or its connection dropped, and another process took it); "
-        .. "stopping before writing")
-        :format(self.where, record.describe(h.key)), 0)
-    end
+  local changed = db:exec(("UPDATE flowlua_locks SET lease = %s WHERE "
+    .. "token IN (%s)"):format(db:number(lease), sql))
+  -- PostgreSQL: our row replaced means our session (and with it the
+  -- advisory lock) was lost and another process took over.
+  if changed < n then
+    local h = lost_lock(self) or {}
+    error(("state store %s: lost the lock of %s (its lease ran out "
+      .. "or its connection dropped, and another process took it); "
+      .. "stopping before writing")
+      :format(self.where, h.key and record.describe(h.key) or "a workflow"),
+      0)
   end
 end
 
@@ -230,19 +275,20 @@ end
 -- few round trips, not two per record.
 local BATCH = 100
 
--- Replaces the records of order[first..last] with their queued documents.
+-- Replaces the records of order[first..last] with their queued documents:
+-- one upsert (SQLite 3.24+, PostgreSQL 9.5+; each key once in it, as the
+-- queue holds one document a key), parsed with its documents each time.
 local function write_records(db, queue, order, first, last, now)
-  local wheres, rows = {}, {}
+  local rows = {}
   for i = first, last do
     local q = queue[order[i]]
-    wheres[#wheres + 1] = "(" .. where_key(db, q.key) .. ")"
     rows[#rows + 1] = ("(%s, %s, %s)"):format(key_values(db, q.key),
       db:quote(q.doc), db:number(now))
   end
-  db:exec("DELETE FROM flowlua_records WHERE "
-    .. table.concat(wheres, " OR "))
   db:exec("INSERT INTO flowlua_records (endpoint, org, sandbox, workflow, "
-    .. "doc, updated) VALUES " .. table.concat(rows, ", "))
+    .. "doc, updated) VALUES " .. table.concat(rows, ", ")
+    .. " ON CONFLICT (endpoint, org, sandbox, workflow) DO UPDATE SET "
+    .. "doc = excluded.doc, updated = excluded.updated")
 end
 
 --- Writes everything queued in one transaction.
