@@ -21,6 +21,7 @@
 #include "lauxlib.h"
 
 #include "flowlua.h"
+#include "http_cloexec.h"
 #include "http_int.h"
 
 
@@ -70,6 +71,17 @@ static int multi_tostring (lua_State *L) {
 }
 
 
+/* A CURLM whose wakeup socketpair children do not inherit. */
+static CURLM *new_multi (void) {
+  FdList before;
+  CURLM *cm;
+  http_fds_open(&before);
+  cm = curl_multi_init();
+  http_fds_cloexec_new(&before);
+  return cm;
+}
+
+
 /* multi([{max_connections = 50, headers_mt = table}]) -> a pool of
 ** connections and transfers; response headers get headers_mt. */
 static int http_multi (lua_State *L) {
@@ -90,7 +102,7 @@ static int http_multi (lua_State *L) {
   lua_setiuservalue(L, -2, 1);
   memset(m, 0, sizeof *m);  /* closed until the CURLM exists */
   luaL_setmetatable(L, MULTI_MT);
-  m->cm = curl_multi_init();
+  m->cm = new_multi();
   if (m->cm == NULL) return luaL_error(L, "cannot create a curl multi");
   curl_multi_setopt(m->cm, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)maxconn);
   curl_multi_setopt(m->cm, CURLMOPT_MAXCONNECTS, (long)maxconn);

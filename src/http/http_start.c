@@ -16,6 +16,7 @@
 #include "lua.h"
 #include "lauxlib.h"
 
+#include "http_cloexec.h"
 #include "http_int.h"
 
 #define DEFAULT_MAX_BODY ((curl_off_t)64 * 1024 * 1024)
@@ -221,6 +222,7 @@ static CURLcode set_fixed (CURL *e, Transfer *t) {
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_TCP_KEEPALIVE, 1L);
   SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);  /* close-on-exec */
   return rc;
 }
 
