@@ -180,6 +180,38 @@ describe("flowlua.http", function()
       assert.equal("caller:2: bad argument #1 to 'client' (unknown option 'x')", err)
     end)
 
+    it("sends a POST or PATCH with a body on the kept-alive connection",
+        function()
+      local function remote(method, body)
+        local res = assert(c:request{ method = method, url = srv.url .. "/echo",
+          body = body })
+        return json.decode(res.body).remote
+      end
+      local first = remote("GET")
+      assert.equal(first, remote("POST", '{"a":1}'))
+      assert.equal(first, remote("PATCH", "[]"))
+      -- without a body there is nothing to refuse to rewind: a fresh one
+      assert.not_equal(first, remote("POST"))
+    end)
+
+    it("never sends a POST twice when its kept-alive connection closes "
+        .. "before the answer", function()
+      assert(c:request{ url = srv.url .. "/hello" })  -- a connection to reuse
+      local res, err, info = c:request{ method = "POST",
+        url = srv.url .. "/abort?key=post", body = '{"a":1}' }
+      assert.is_nil(res)
+      assert.matches(": the kept%-alive connection closed before an answer "
+        .. "%(not sent again: the server may have acted on it%)$", err)
+      assert.same({ kind = "reset", sent = true, attempts = 1, code = 65 },
+        info)
+      assert.same(1, stats("post").count)
+      -- libcurl itself sends an idempotent request again on a new
+      -- connection: the same case with a GET reaches the server twice
+      assert(c:request{ url = srv.url .. "/hello" })
+      assert.is_nil((c:request{ url = srv.url .. "/abort?key=get" }))
+      assert.same(2, stats("get").count)
+    end)
+
     it("refuses schemes other than http and https", function()
       local res, _, info = c:request{ url = "file:///etc/passwd" }
       assert.is_nil(res)

@@ -13,8 +13,9 @@ local sys = require("flowlua.core").sys
 local url, n, conc = arg[1], math.tointeger(tonumber(arg[2])),
   math.tointeger(tonumber(arg[3]))
 -- "keep-alive": every request on a kept-alive connection; by default a
--- POST or PATCH opens a fresh one, as flowlua.http does for requests
--- that are not idempotent (so libcurl can never resend them).
+-- POST or PATCH is sent `once`, as flowlua.http sends requests that are
+-- not idempotent (so libcurl can never resend them): a fresh connection
+-- for one without a body (docs/http.md, "Sent at most once").
 local keep_alive = arg[4] == "keep-alive"
 assert(url and n and conc, "usage: floor.lua URL N CONCURRENCY [keep-alive]")
 local BASE = url .. "/data/foundation/flowservice"

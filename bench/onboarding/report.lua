@@ -118,8 +118,8 @@ local function latency_table()
     MIN_SOURCE))
   print("   floor: bench/onboarding/floor.lua, a bare client sending only "
     .. "the minimum, same emulator, same run; goal bulk/floor <= 1.10")
-  print("   (fresh connections for POST and PATCH, as flowlua.http opens "
-    .. "them; k-a: the same floor, every request kept alive)")
+  print("   (fresh connections for the publishes, POSTs without a body, "
+    .. "as flowlua.http opens them; k-a: every request kept alive)")
 end
 
 -- Length of the union of [a, b] intervals.

@@ -123,12 +123,12 @@ end
 -- One transfer; returns the multi's result table. The client's scratch
 -- request table is filled and read by start() with no yield in between,
 -- so tasks can share it; this saves a table per attempt.
-local function transfer(c, req, method, headers, fresh, left)
+local function transfer(c, req, method, headers, once, left)
   local creq = c.creq
   creq.method, creq.url, creq.body = method, req.url, req.body
   creq.headers, creq.timeout = headers, req.timeout or c.timeout
   if left and left < creq.timeout then creq.timeout = left end
-  creq.fresh_connect = fresh
+  creq.once = once
   local id, err = c.multi:start(creq)
   if not id then return { error = err, kind = "other", sent = false } end
   local t = task.current()

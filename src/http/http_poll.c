@@ -55,7 +55,7 @@ static const char *error_kind (const Transfer *t) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
     case CURLE_GOT_NOTHING: case CURLE_SEND_ERROR: case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
+    case CURLE_PARTIAL_FILE: case CURLE_SEND_FAIL_REWIND:
       return "reset";
     case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:
@@ -87,6 +87,8 @@ static int may_have_sent (const Transfer *t, const char *kind) {
   long reqsize = 0;
   double pretransfer = 0;
   if (strcmp(kind, "connect") == 0 || strcmp(kind, "tls") == 0) return 0;
+  /* a resend refused (http_start.c): the first sending may have landed */
+  if (t->result == CURLE_SEND_FAIL_REWIND) return 1;
   curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &reqsize);
   curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME, &pretransfer);
   return reqsize > 0 || pretransfer > 0;
@@ -102,6 +104,9 @@ static void push_error (lua_State *L, const Transfer *t) {
     lua_pushliteral(L, "response headers larger than 1 MiB");
   else if (t->no_memory)
     lua_pushliteral(L, "out of memory for the response");
+  else if (t->result == CURLE_SEND_FAIL_REWIND)
+    lua_pushliteral(L, "the kept-alive connection closed before an answer "
+                    "(not sent again: the server may have acted on it)");
   else
     lua_pushstring(L, t->errbuf[0] ? t->errbuf
                                    : curl_easy_strerror(t->result));

@@ -7,6 +7,7 @@
 ** and the easy handle's options are set here. The write and header
 ** callbacks live here too, since set_fixed installs them.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,7 +72,7 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
 typedef struct Request {
   const char *method, *url, *body, *cafile, *noproxy;
   size_t body_len;
-  int has_body, insecure, fresh, compress, nheaders;
+  int has_body, insecure, once, compress, nheaders;
   long timeout_ms, connect_timeout_ms;
   curl_off_t max_body;
 } Request;
@@ -134,8 +135,8 @@ static void read_request (lua_State *L, Request *r) {
   r->connect_timeout_ms = opt_ms(L, 2, "connect_timeout");
   lua_getfield(L, 2, "insecure");
   r->insecure = lua_toboolean(L, -1);
-  lua_getfield(L, 2, "fresh_connect");
-  r->fresh = lua_toboolean(L, -1);
+  lua_getfield(L, 2, "once");
+  r->once = lua_toboolean(L, -1);
   lua_getfield(L, 2, "compress");
   r->compress = lua_toboolean(L, -1);
   lua_pop(L, 3);
@@ -172,6 +173,66 @@ static int build_headers (lua_State *L, int idx, int n, int body,
 }
 
 
+/* ---------------------------------------------------------------------
+** Requests sent at most once
+**
+** libcurl resends a request by itself when the kept-alive connection it
+** reused closes before any byte of the answer, even when the whole
+** request went out and the server may have acted on it (7.88's
+** Curl_retry_request). A request sent `once` (flowlua.http: POST and
+** PATCH) must never be resent behind the caller's back. libcurl 8.16+
+** says so with CURLOPT_FORBID_RETRY_ON_REUSE. Older ones resend a body
+** only after rewinding it: a body given by a read callback whose seek
+** refuses to go back once bytes were read makes that resend fail
+** (CURLE_SEND_FAIL_REWIND, an answer lost after sending), so such a
+** request may use a kept-alive connection. A request without a body has
+** nothing to rewind and takes a fresh connection.
+** ------------------------------------------------------------------- */
+
+static size_t read_body (char *buf, size_t size, size_t n, void *ud) {
+  Transfer *t = (Transfer *)ud;
+  size_t len = t->sent.len - t->sent_pos;
+  if (len > size * n) len = size * n;
+  memcpy(buf, t->sent.p + t->sent_pos, len);
+  t->sent_pos += len;
+  return len;
+}
+
+
+/* Rewinding is harmless before any byte was read, and refused after. */
+static int seek_body (void *ud, curl_off_t offset, int origin) {
+  Transfer *t = (Transfer *)ud;
+  if (origin == SEEK_SET && offset == 0 && t->sent_pos == 0)
+    return CURL_SEEKFUNC_OK;
+  return CURL_SEEKFUNC_FAIL;
+}
+
+
+#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+
+/* Sets how a `once` request escapes libcurl's resend; *read_cb tells
+** whether its body now comes from read_body. */
+static CURLcode set_once (CURL *e, Transfer *t, const Request *r,
+                          int *read_cb) {
+  CURLcode rc = CURLE_OK;
+  *read_cb = 0;
+#if LIBCURL_VERSION_NUM >= 0x081000
+  if (curl_easy_setopt(e, CURLOPT_FORBID_RETRY_ON_REUSE, 1L) == CURLE_OK)
+    return CURLE_OK;  /* else an older libcurl at run time */
+#endif
+  if (r->body_len == 0) return curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  *read_cb = 1;
+  t->sent_pos = 0;
+  SET(CURLOPT_POST, 1L);
+  SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+  SET(CURLOPT_READFUNCTION, read_body);
+  SET(CURLOPT_READDATA, (void *)t);
+  SET(CURLOPT_SEEKFUNCTION, seek_body);
+  SET(CURLOPT_SEEKDATA, (void *)t);
+  return rc;
+}
+
+
 static CURLcode set_method (CURL *e, Transfer *t, const Request *r) {
   CURLcode rc = CURLE_OK;
   if (strcmp(r->method, "HEAD") == 0)
@@ -180,6 +241,11 @@ static CURLcode set_method (CURL *e, Transfer *t, const Request *r) {
     return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
   if (strcmp(r->method, "POST") != 0)
     rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+  if (rc == CURLE_OK && r->once) {
+    int read_cb;
+    rc = set_once(e, t, r, &read_cb);
+    if (read_cb) return rc;
+  }
   if (rc == CURLE_OK && (r->has_body || strcmp(r->method, "POST") == 0)) {
     rc = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                           (curl_off_t)r->body_len);
@@ -211,7 +277,6 @@ static CURLcode set_tls (CURL *e, const Request *r) {
 ** Transfer, which is reused together with its easy handle). */
 static CURLcode set_fixed (CURL *e, Transfer *t) {
   CURLcode rc = CURLE_OK;
-#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
   SET(CURLOPT_PRIVATE, (void *)t);
   SET(CURLOPT_ERRORBUFFER, t->errbuf);
   SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -247,10 +312,6 @@ static CURLcode set_special (CURL *e, Transfer *t, const Request *r) {
   if (rc == CURLE_OK) rc = set_tls(e, r);
   /* Decoding costs per request: only when asked (large JSON pages). */
   if (r->compress) SET(CURLOPT_ACCEPT_ENCODING, "");
-  /* libcurl silently resends a request whose reused connection died
-  ** before any answer; a fresh connection rules that out for requests
-  ** that must not be sent twice. */
-  if (r->fresh) SET(CURLOPT_FRESH_CONNECT, 1L);
 #undef SET
   return rc;
 }
@@ -258,7 +319,7 @@ static CURLcode set_special (CURL *e, Transfer *t, const Request *r) {
 
 static int is_plain (const Request *r) {
   return strcmp(r->method, "GET") == 0 && !r->has_body && !r->insecure &&
-         r->cafile == NULL && !r->compress && !r->fresh;
+         r->cafile == NULL && !r->compress && !r->once;
 }
 
 

@@ -23,6 +23,7 @@ typedef struct Transfer {
   lua_Integer id;
   Buf body, head;  /* the response; wiped before reuse or free */
   Buf sent;        /* the request body libcurl sends; wiped likewise */
+  size_t sent_pos; /* bytes of `sent` the read callback gave libcurl */
   size_t max_body;
   int too_large;   /* the body passed max_body: the write callback refused */
   int head_too_large;  /* the headers passed MAX_HEAD */
