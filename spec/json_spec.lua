@@ -258,6 +258,36 @@ describe("flowlua.json", function()
       end
     end)
 
+    it("prints each of thousands of floats the same whenever it meets it",
+        function()
+      -- the encoder remembers the text of recent floats (a record is
+      -- encoded whole at every save); more floats than it has slots, met
+      -- again in another order, must each still print as themselves
+      local function shortest(x)
+        local s
+        for prec = 15, 17 do
+          s = ("%." .. prec .. "g"):format(x)
+          if tonumber(s) == x then break end
+        end
+        return s:find("[.e]") and s or s .. ".0"
+      end
+      local floats, want = {}, {}
+      local seed = 12345
+      for i = 1, 3000 do
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        floats[i] = i % 2 == 0 and 1796505113 + seed / 2147483648
+          or (seed - 1073741824) * 1e-3 / 7
+        want[i] = shortest(floats[i])
+      end
+      local list = "[" .. table.concat(want, ",") .. "]"
+      assert.equal(list, json.encode(floats))
+      assert.equal(list, json.encode(floats))
+      for i = 3000, 1, -7 do
+        assert.equal(want[i], json.encode(floats[i]))
+        assert.equal(floats[i], json.decode(want[i]))
+      end
+    end)
+
     it("escapes strings and leaves / and UTF-8 alone", function()
       assert.equal([["a\"b\\c/d"]], json.encode('a"b\\c/d'))
       assert.equal([["\b\f\n\r\t"]], json.encode("\b\f\n\r\t"))

@@ -6,6 +6,8 @@
 ** Settings travel in per-call structs; there is no global mutable state.
 */
 
+#include <string.h>
+
 #include "lua.h"
 #include "lauxlib.h"
 
@@ -63,7 +65,9 @@ int luaopen_flowlua_core_json (lua_State *L) {
   push_mark(L, "flowlua.json.object");
   lua_pushvalue(L, -1);
   lua_setfield(L, -5, "object");
-  luaL_setfuncs(L, json_funcs, 3);   /* ARRAY_MT, BUF_MT, OBJECT_MT */
+  memset(lua_newuserdatauv(L, sizeof(JsonFloatMemo), 0), 0,
+         sizeof(JsonFloatMemo));
+  luaL_setfuncs(L, json_funcs, 4);   /* ARRAY_MT, BUF_MT, OBJECT_MT, memo */
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");
   return 1;

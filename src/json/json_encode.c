@@ -86,6 +86,7 @@ typedef struct Enc {
   size_t indentlen;
   const void *array_mt;  /* json.array, compared by address */
   const void *object_mt; /* json.object, likewise */
+  JsonFloatMemo *memo;
 } Enc;
 
 static void enc_value (Enc *e, int idx);
@@ -173,8 +174,17 @@ static void enc_integer (Enc *e, lua_Integer v) {
 static void enc_float (Enc *e, lua_Number x) {
   char s[40];
   int n = 0, prec, i, fl = 0;
+  unsigned long long bits;
+  size_t slot;
+  double d = (double)x;
   if (x != x) enc_error(e, "NaN");
   if (x == HUGE_VAL || x == -HUGE_VAL) enc_error(e, "inf");
+  memcpy(&bits, &d, sizeof bits);
+  slot = (size_t)(((bits ^ (bits >> 29)) * 0x9E3779B97F4A7C15ULL) >> 55);
+  if (e->memo->len[slot] != 0 && e->memo->bits[slot] == bits) {
+    buf_add(e->L, e->buf, e->memo->text[slot], e->memo->len[slot]);
+    return;
+  }
   for (prec = 15; prec <= 17; prec++) {
     n = snprintf(s, 32, "%.*g", prec, (double)x);
     if (strtod(s, NULL) == (double)x) break;
@@ -188,6 +198,11 @@ static void enc_float (Enc *e, lua_Number x) {
     }
   }
   if (!fl) { s[n++] = '.'; s[n++] = '0'; }
+  if (n > 0 && n < (int)sizeof e->memo->text[0]) {
+    e->memo->bits[slot] = bits;
+    e->memo->len[slot] = (unsigned char)n;
+    memcpy(e->memo->text[slot], s, (size_t)n);
+  }
   buf_add(e->L, e->buf, s, (size_t)n);
 }
 
@@ -558,6 +573,7 @@ int json_encode (lua_State *L) {
   e.slot = 3;
   e.array_mt = lua_topointer(L, ARRAY_MT);
   e.object_mt = lua_topointer(L, OBJECT_MT);
+  e.memo = (JsonFloatMemo *)lua_touserdata(L, FLOAT_MEMO);
   enc_value(&e, 1);
   lua_pushlstring(L, e.buf->b, e.buf->n);
   free(e.buf->b);
