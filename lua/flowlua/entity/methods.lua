@@ -53,6 +53,16 @@ function methods:body()
   return out
 end
 
+-- The entity's body for reading only (the checks before a publish): its
+-- fields without the service's, not copied.
+local function body_view(e)
+  local out = {}
+  for k, v in pairs(e) do
+    if not META[k] then out[k] = v end
+  end
+  return out
+end
+
 local function entity_path(e)
   return info(e).path .. "/" .. e.id
 end
@@ -261,7 +271,7 @@ end
 local function check_publishable(e, ps)
   local c, kind = client_of(e), private[e].kind
   local spec = spec_of(e)
-  local body = e:body()
+  local body = body_view(e)
   local spec_of_ids
   if kind == "flow" and ps then
     spec_of_ids = {}

@@ -73,12 +73,19 @@ local function is_secret_schema(sch)
   return type(sch) == "table" and sch.format == "password"
 end
 
+-- Secret paths per schema table and prefix: every create, update and
+-- publish asks, and a spec's schemas do not change (specs are cached per
+-- client). Weak keys: a schema nobody holds is forgotten.
+local secrets_memo = setmetatable({}, { __mode = "k" })
+
 --- Lists the dotted paths of `"format": "password"` properties of a
--- schema, below `prefix`.
+-- schema, below `prefix`. The list is shared: read it, do not change it.
 -- @tparam table sch an object schema
 -- @tparam string prefix e.g. `"auth.params"`
 -- @treturn table list of paths
 function validate.secret_fields(sch, prefix)
+  local memo = type(sch) == "table" and secrets_memo[sch]
+  if memo and memo[prefix] then return memo[prefix] end
   local out = {}
   local function walk(s, path)
     if type(s) ~= "table" then return end
@@ -91,6 +98,10 @@ function validate.secret_fields(sch, prefix)
   end
   walk(sch, prefix)
   table.sort(out)
+  if type(sch) == "table" then
+    secrets_memo[sch] = memo or {}
+    secrets_memo[sch][prefix] = out
+  end
   return out
 end
 
@@ -188,10 +199,18 @@ local function add(list, field, rule, fix)
   list[#list + 1] = { field = field, rule = rule, fix = fix }
 end
 
+-- The parts of a dotted field name ("data.schema.id"), split once: the
+-- checks below name the same few fields for every body.
+local field_parts = setmetatable({}, { __index = function(t, field)
+  local parts = pointer_parts((field:gsub("%.", "/")))
+  t[field] = parts
+  return parts
+end })
+
 -- A top-level field the client or the service needs; drafts may defer
 -- it unless `always`.
 local function need(out, body, field, why, always)
-  local v = value_at(body, pointer_parts(field:gsub("%.", "/")))
+  local v = value_at(body, field_parts[field])
   if v ~= nil then return true end
   local list = (out.draft and not always) and out.deferred or out.errors
   add(list, field, "required " .. why, ("add '%s'"):format(field))
@@ -219,7 +238,7 @@ local function find_named(list, name)
 end
 
 local function spec_id_matches(out, body, spec, field)
-  local id = value_at(body, pointer_parts(field:gsub("%.", "/")))
+  local id = value_at(body, field_parts[field])
   if id ~= nil and spec and spec.id and id ~= spec.id then
     add(out.errors, field, ("is '%s' but the spec given is '%s'")
       :format(tostring(id), spec.id), "pass the spec this body names")
