@@ -39,6 +39,12 @@ local function tally(url)
   return json.decode(res.body).requests
 end
 
+local function reset_tally(url)
+  local c = http.client{}
+  assert(c:request{ method = "DELETE", url = url .. "/emulator/requests" })
+  c:close()
+end
+
 -- Items of a census by name (a name twice fails).
 local function by_name(items)
   local out = {}
@@ -266,9 +272,17 @@ describe("flowlua promote", function()
   end)
 
   it("creates nothing when run again, and lists what exists", function()
+    reset_tally(server.url)
     local out, err, code = promote{ "--json", t.t1.flow, t.t2.flow,
       t.t3.flow, t.t4.flow }
     assert.equal(0, code, err)
+    -- one list per kind in each sandbox: the trees in dev, the copies the
+    -- state store records in prod; nothing read by id, nothing sent
+    local n = tally(server.url)
+    n["POST /ims/token/v3"] = nil
+    assert.same({ ["GET /connections?query"] = 2,
+      ["GET /sourceConnections?query"] = 2,
+      ["GET /targetConnections?query"] = 2, ["GET /flows?query"] = 2 }, n)
     local doc = json.decode(out)
     assert.same({ created = 0, existed = 15, planned = 0 }, doc.counts)
     -- what a draft was made without is journaled with it (names only)

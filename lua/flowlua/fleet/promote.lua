@@ -273,6 +273,35 @@ end
 -- Creating
 ----------------------------------------------------------------------
 
+-- The step that makes the copy of a source entity.
+local function step_name(e)
+  return ("%s %s"):format(e.kind, e.id)
+end
+
+-- What the finished steps of these entities made, read with filtered
+-- lists (per kind, 40 ids a request) rather than one GET each when the
+-- steps resume.
+local function prime(wf, dst, entities)
+  local wanted, ids = {}, {}
+  for _, e in ipairs(entities) do wanted[step_name(e)] = true end
+  for _, s in ipairs(wf:status()) do
+    if s.state == "done" and wanted[s.name] then
+      for _, e in ipairs(s.entities) do
+        ids[e.kind] = ids[e.kind] or {}
+        ids[e.kind][#ids[e.kind] + 1] = e.id
+      end
+    end
+  end
+  for kind, list in pairs(ids) do
+    local found, gone = trees.list_where(dst, kind, "id", list), {}
+    local have = index(found)
+    for _, id in ipairs(list) do
+      if not have[id] then gone[#gone + 1] = id end
+    end
+    wf:prime(found, gone)
+  end
+end
+
 --- Makes the trees again in the target sandbox, as drafts, parents
 -- first, each entity once (see the module's description).
 -- @tparam table dst the target sandbox's client (in dry-run, nothing is
@@ -289,21 +318,21 @@ end
 function promote.run(dst, set, opts)
   local wf = workflow.new(promote.workflow_name(opts.from), { client = dst,
     dir = opts.dir, dry_run = dst.dry_run })
-  local made = {}
+  local made, order = {}, promote.order(set)
   local ok, err = pcall(function()
-    for _, e in ipairs(promote.order(set)) do
+    prime(wf, dst, order)
+    for _, e in ipairs(order) do
       local ran = false
       -- the fields left out are journaled with the copy (names only), so
       -- a re-run still says what the draft was made without
-      local copy, left_out = wf:step(("%s %s"):format(e.kind, e.id),
-        function()
-          ran = true
-          local spec = promote.spec_of(opts.spec_client or dst, e)
-          local body = promote.body(e, made, spec)
-          local left = opts.prepare and opts.prepare(e, body, spec) or {}
-          return dst[COLLECTION[e.kind]]:create(body, { draft = true }),
-            #left > 0 and table.concat(left, "\n") or nil
-        end)
+      local copy, left_out = wf:step(step_name(e), function()
+        ran = true
+        local spec = promote.spec_of(opts.spec_client or dst, e)
+        local body = promote.body(e, made, spec)
+        local left = opts.prepare and opts.prepare(e, body, spec) or {}
+        return dst[COLLECTION[e.kind]]:create(body, { draft = true }),
+          #left > 0 and table.concat(left, "\n") or nil
+      end)
       made[e.id] = copy.id
       if opts.report then
         local fields = {}

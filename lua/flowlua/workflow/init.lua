@@ -255,6 +255,16 @@ function Workflow:step(name, fn)
   return table.unpack(results, 1, results.n)
 end
 
+--- Tells the workflow what this run has read already (say, many
+-- entities with one filtered list), so that resuming finished steps
+-- uses it instead of reading each entity by id.
+-- @tparam table entities entities as read (each `kind`, `id`)
+-- @tparam[opt] table gone ids read and found absent
+function Workflow:prime(entities, gone)
+  for _, e in ipairs(entities) do self.seen[e.id] = e end
+  for _, id in ipairs(gone or {}) do self.seen[id] = false end
+end
+
 --- The steps and their states, in order.
 -- @treturn table list of `{name=, state=, entities = { {kind=, id=} },
 --   error=}`
