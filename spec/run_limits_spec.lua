@@ -99,7 +99,7 @@ end)
 local HUNG_CREATE = [[
   local flowlua = require "flowlua"
   local aep = flowlua.connect()
-  aep.connections:create({
+  local base = aep.connections:create({
     name = "ACME Azure File Storage Base Connection",
     auth = { specName = "Basic Authentication", params = {
       host = "acme.file.core.windows.net", userid = "acme",
@@ -108,16 +108,20 @@ local HUNG_CREATE = [[
       version = "1.0" } }, { draft = true })
 ]]
 
-describe("a create that never answers", function()
+-- The same create (answered), then its delete.
+local HUNG_DELETE = HUNG_CREATE .. "  base:delete()\n"
+
+describe("a change that never answers", function()
   -- The hostile service in its own process (its requests are held for an
-  -- hour, so it is killed, not closed); creates vanish in it unanswered.
+  -- hour, so it is killed, not closed); the changes its sandbox names
+  -- (blackhole@METHOD) vanish in it unanswered.
   local pipe, pid, url
 
-  local function hung_env()
+  local function hung_env(sandbox)
     return { FLOWLUA_ENDPOINT = url, FLOWLUA_IMS_URL = url,
       FLOWLUA_CLIENT_ID = "c", FLOWLUA_CLIENT_SECRET = "s",
       FLOWLUA_ORG_ID = emu.ORG, FLOWLUA_SCOPES = "openid",
-      FLOWLUA_SANDBOX = "blackhole@POST" }
+      FLOWLUA_SANDBOX = sandbox or "blackhole@POST" }
   end
 
   setup(function()
@@ -160,6 +164,27 @@ describe("a create that never answers", function()
       assert.equal(1, code)
       assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
         .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
+    end)
+
+  it("ends a delete with --timeout 2 after the same attempts and within "
+    .. "the same bound (flowlua.http does not repeat it underneath)",
+    function()
+      local tally = url .. "/emulator/requests"
+      emu.request{ method = "DELETE", url = tally }
+      local policy = client_policy()
+      local started = require("flowlua.core").sys.monotime()
+      local _, err, code = proc.run({ "run", "--timeout", "2",
+        proc.tempfile(HUNG_DELETE) }, { env = hung_env("blackhole@DELETE") })
+      local took = require("flowlua.core").sys.monotime() - started
+      assert.equal(policy.timeout_attempts,
+        emu.request{ url = tally }.json.requests["DELETE /connections/{id}"])
+      -- as for the create, plus the create itself, within the 3 s margin
+      local bound = policy:hung_bound(2) + 3
+      assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
+        :format(took, bound))
+      assert.equal(1, code)
+      assert.matches("^flowlua: DELETE /data/foundation/flowservice/"
+        .. "connections/[%x-]+: .*timed out after 2%d%d%d milli", err)
     end)
 
   it("ends at the deadline, not after the retries, pauses included",

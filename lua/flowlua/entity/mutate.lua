@@ -18,10 +18,12 @@
 -- 4. any other failure is raised at once, unless `op.repair(err)` fixes
 --    its cause and returns true (then it is sent again at once).
 --
--- flowlua.http below it already retries, under the same policy, what
--- certainly was not processed (a refused connection, 429, 503) and what
--- is safe to repeat (reads, DELETE); this routine handles what only a
--- read can settle.
+-- Every `send` asks flowlua.http for a request that is not idempotent
+-- (a DELETE too): below it, flowlua.http retries, under the same policy,
+-- only what certainly was not processed (a refused connection, 429, 503);
+-- this routine handles what only a read can settle. So each attempt
+-- counted here is one request at the service, and a change that never
+-- answers costs at most `Policy:hung_bound(timeout)`, whatever its kind.
 -- @module flowlua.entity.mutate
 
 local sys = require("flowlua.core").sys
