@@ -1,6 +1,7 @@
 -- `flowlua apply` asks before it changes anything, as Terraform's does:
--- on a terminal (a real pseudo-terminal, script(1)) it shows the plan and
--- takes only "yes"; `--auto-approve` and a saved plan skip the question;
+-- on a terminal (a real pseudo-terminal, script(1)) it shows the plan as
+-- `flowlua plan` does there (by tree, coloured unless NO_COLOR) and takes
+-- only "yes"; `--auto-approve` and a saved plan skip the question;
 -- with no terminal (CI) and no --auto-approve it refuses before sending
 -- anything.
 local pw = require "support.plan_workspace"
@@ -32,21 +33,39 @@ describe("flowlua apply asks before changing", function()
     assert.same({ 0, 0, 0, 0 }, w:counts())
   end)
 
-  it("on a terminal shows the plan and changes nothing unless the answer "
-    .. "is yes", function()
-    local shown, code = w:flowlua_tty({ "apply", w.file }, "no\n")
+  local ASKED = table.concat({ "",
+    "Do you want to apply this plan? Only 'yes' will be accepted.",
+    "  Enter a value: ",
+    "flowlua: apply cancelled: the answer was not 'yes'; nothing was "
+      .. "changed", "" }, "\n")
+
+  it("on a terminal shows the plan as `flowlua plan` does (by tree) and "
+    .. "changes nothing unless the answer is yes", function()
+    local shown, code = w:flowlua_tty({ "apply", w.file }, "no\n",
+      { NO_COLOR = "1" })
     assert.equal(1, code, shown)
     assert.equal(table.concat({
-      '+ create base connection "acme base" (tree acme)',
-      '+ create source connection "acme source" (tree acme)',
-      '+ create target connection "acme target" (tree acme)',
-      '+ create flow "acme flow" (tree acme)',
-      "4 to create, 0 to update, 0 to delete",
+      "Actions: + create, ~ update (its JSON Patch below), - delete, "
+        .. "> publish, enable or disable, = kept",
       "",
-      "Do you want to apply this plan? Only 'yes' will be accepted.",
-      "  Enter a value: ",
-      "flowlua: apply cancelled: the answer was not 'yes'; nothing was "
-        .. "changed", "" }, "\n"), shown)
+      "tree acme",
+      '  + create base connection "acme base"',
+      '  + create source connection "acme source"',
+      '  + create target connection "acme target"',
+      '  + create flow "acme flow"',
+      "",
+      "4 to create, 0 to update, 0 to delete",
+      ASKED }, "\n"), shown)
+    assert.same({ 0, 0, 0, 0 }, w:counts())
+  end)
+
+  it("colours the plan on a terminal unless NO_COLOR is set", function()
+    local shown, code = w:flowlua_tty({ "apply", w.file }, "no\n")
+    assert.equal(1, code, shown)
+    assert.matches('\n  \27[32m+\27[0m \27[32mcreate\27[0m flow '
+      .. '"acme flow"\n', shown, 1, true)
+    assert.matches("\n\27[1m4 to create, 0 to update, 0 to delete\27[0m\n"
+      .. ASKED, shown, 1, true)
     assert.same({ 0, 0, 0, 0 }, w:counts())
   end)
 
@@ -61,7 +80,7 @@ describe("flowlua apply asks before changing", function()
     assert.same({ 1, 1, 1, 1 }, w:counts())
     shown, code = w:flowlua_tty({ "apply", w.file }, "")
     assert.equal(0, code, shown)
-    assert.equal("No changes: the sandbox matches the file.\nApply "
-      .. "complete: 0 created, 0 updated, 0 deleted\n", shown)
+    assert.equal("\27[32mNo changes: the sandbox matches the file.\27[0m\n"
+      .. "Apply complete: 0 created, 0 updated, 0 deleted\n", shown)
   end)
 end)

@@ -112,11 +112,15 @@ end
 -- program wrote there (stdout and stderr, with "\n" line ends) and the
 -- exit status. The terminal echoes the input as soon as it is typed,
 -- wherever the program's output then stands: that echo is taken out.
-function Workspace:flowlua_tty(args, input)
+-- `NO_COLOR` is unset unless `extra` (more environment) sets it.
+function Workspace:flowlua_tty(args, input, extra)
   local vars, words = shell_words(self, args)
+  for k, v in pairs(extra or {}) do
+    vars = vars .. " " .. k .. "=" .. proc.quote(v)
+  end
   local shown = os.tmpname()
-  local cmd = ("cd %s && printf %%s %s | env %s script -qec %s /dev/null >%s")
-    :format(proc.quote(self.dir), proc.quote(input), vars,
+  local cmd = ("cd %s && printf %%s %s | env -u NO_COLOR %s script -qec %s "
+    .. "/dev/null >%s"):format(proc.quote(self.dir), proc.quote(input), vars,
       proc.quote(words), shown)
   local _, _, code = os.execute(cmd)
   local text = fs.take(shown):gsub("\r\n", "\n")

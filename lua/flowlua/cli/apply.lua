@@ -38,9 +38,10 @@ local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
 local HELP = USAGE .. [[
 
 
-Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan,
-asks for "yes" on the terminal (not with --auto-approve, nor for a saved
---plan, which was reviewed when saved), then creates, updates, publishes,
+Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan
+(on a terminal by tree, as `flowlua plan` does), asks for "yes" on the
+terminal (not with --auto-approve, nor for a saved --plan, which was
+reviewed when saved), then creates, updates, publishes,
 enables, disables and deletes, parents first (deletes: the flow first). A
 plan that deletes is refused unless --allow-delete is given. Secret
 references ("env:NAME") are read from the environment here. Each change
@@ -146,7 +147,7 @@ local function run(c, opts, saved, rec)
   local p = saved and replan_saved(c, saved, rec:trees())
     or plan_cmd.make_plan(c, opts, USAGE, rec:trees())
   if not opts.json then
-    io.stdout:write(plan_cmd.render(p.steps, p.kept), "\n")
+    io.stdout:write(plan_cmd.show(p.steps, p.kept), "\n")
     io.stdout:flush()
   end
   check_deletes(p, opts)
