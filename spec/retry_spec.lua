@@ -303,6 +303,26 @@ describe("flowlua.retry", function()
       assert.same({ 200, 2 }, { res.status, res.attempts })
     end)
 
+    it("retries a DELETE with retry_sent = false as a POST: after 503, not "
+      .. "after 502 or a timeout", function()
+      local function delete(query, timeout)
+        return c:request{ method = "DELETE", retry_sent = false,
+          url = srv.url .. query, timeout = timeout }
+      end
+      local a = assert(delete("/fail?key=rs1&n=1&status=503"))
+      assert.same({ 200, 2 }, { a.status, a.attempts })
+      local b = assert(delete("/fail?key=rs2&n=1&status=502"))
+      assert.same({ 502, 1 }, { b.status, b.attempts })
+      local slow, _, info = delete("/delay?s=2&key=rs3", 0.2)
+      assert.is_nil(slow)
+      assert.same({ kind = "timeout", sent = true, attempts = 1, code = 28 },
+        info)
+      -- without it, a DELETE is retried like a GET
+      local d = assert(c:request{ method = "DELETE",
+        url = srv.url .. "/fail?key=rs4&n=1&status=502" })
+      assert.same({ 200, 2 }, { d.status, d.attempts })
+    end)
+
     it("never retries when retry = false", function()
       local plain = http.client{ retry = false }
       local res = assert(plain:request{ url = srv.url .. "/fail?key=o&n=1&status=503" })

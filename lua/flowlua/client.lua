@@ -146,7 +146,7 @@ local function send(self, method, url, opts)
   if body == nil and method == "POST" then body = "" end
   local res, err, info = self.http:request{ method = method, url = url,
     headers = headers(self, has_body, opts.headers), body = body,
-    idempotent = opts.idempotent }
+    idempotent = opts.idempotent, retry_sent = opts.retry_sent }
   count(self, method, res and res.attempts or 1)
   return res, err, info
 end
@@ -193,7 +193,8 @@ end
 --- Sends a request; never raises for outcomes of the world.
 -- @tparam string method HTTP method
 -- @tparam string path path below the Flow Service base, with its query
--- @tparam[opt] table opts `{body=, headers=, idempotent=}`
+-- @tparam[opt] table opts `{body=, headers=, idempotent=, retry_sent=}`
+--   (the last two as flowlua.http's request takes them)
 -- @treturn table|nil the decoded body (or `{}`), and the response
 -- @treturn table|nil the structured error (`service` or `network`)
 function Client:call(method, path, opts)

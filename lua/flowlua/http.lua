@@ -251,8 +251,12 @@ end
 
 --- Sends a request, with the client's retry policy.
 -- @param req `{method = "GET", url =, headers = {name = value}, body =,
---   timeout = seconds, idempotent = bool}`; `idempotent` defaults to
---   false for POST and PATCH, true otherwise
+--   timeout = seconds, idempotent = bool, retry_sent = bool}`;
+--   `idempotent` defaults to false for POST and PATCH, true otherwise;
+--   `retry_sent = false` retries an idempotent request only when it
+--   certainly was not processed, as one that is not (its caller settles
+--   the rest by reading back), while it still rides a kept-alive
+--   connection; it defaults to `idempotent`
 -- @return response `{status, headers, body, time, attempts,
 --   http_version}` (any HTTP status); or nil, message and
 --   `{kind, sent, attempts, code}` (`sent`: some attempt may have reached
@@ -269,6 +273,7 @@ function Client:request(req)
   if idempotent == nil then
     idempotent = method ~= "POST" and method ~= "PATCH"
   end
+  local retry_sent = idempotent and req.retry_sent ~= false
   local started = sys.monotime()
   local n, sent = 0, false
   while true do
@@ -287,7 +292,7 @@ function Client:request(req)
       return finish(r, method, req.url, n, sent)
     end
     local delay, source = policy:decide(
-      outcome(r, idempotent, n, sys.monotime() - started))
+      outcome(r, retry_sent, n, sys.monotime() - started))
     if not delay or stop_refuses(self, delay) then
       return finish(r, method, req.url, n, sent)
     end

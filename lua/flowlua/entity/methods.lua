@@ -217,12 +217,13 @@ function methods:delete()
   end
   return mutate.run(c, {
     send = function()
-      -- sent as a create is (idempotent = false): flowlua.http then
-      -- repeats only what surely did not reach the service, and the
-      -- routine, reading back between attempts, owns the rest, so a
-      -- hung delete costs what a hung create does (Policy:hung_bound)
+      -- retry_sent = false: flowlua.http repeats only what surely did not
+      -- reach the service, as for a create, and the routine, reading
+      -- back between attempts, owns the rest, so a hung delete costs
+      -- what a hung create does (Policy:hung_bound); idempotent, it
+      -- still rides a kept-alive connection
       local data, err = c:call("DELETE", entity_path(self),
-        { idempotent = false })
+        { idempotent = true, retry_sent = false })
       if err and err.kind == "service" and err.status == 404 then
         return true  -- already gone
       end

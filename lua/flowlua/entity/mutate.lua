@@ -19,7 +19,7 @@
 --    its cause and returns true (then it is sent again at once).
 --
 -- Every `send` asks flowlua.http for a request that is not idempotent
--- (a DELETE too): below it, flowlua.http retries, under the same policy,
+-- (a DELETE: `retry_sent = false`): below it, flowlua.http retries, under the same policy,
 -- only what certainly was not processed (a refused connection, 429, 503);
 -- this routine handles what only a read can settle. So each attempt
 -- counted here is one request at the service, and a change that never
