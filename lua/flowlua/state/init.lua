@@ -188,6 +188,7 @@ function Store:unlock(key)
   end)
   self.held[text] = nil
   self.held_sql = nil
+  db.key_sql[text] = nil  -- a finished workflow's SQL is not kept
 end
 
 --- Whether this store object holds the instance's lock.
