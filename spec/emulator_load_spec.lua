@@ -73,7 +73,8 @@ describe("the emulator with " .. HELD .. " held connections", function()
     assert.is_true(res.status > 0 and res.status < 500)
   end)
 
-  it_enough("answers a normal GET while they send a request a byte at a time",
+  it_enough("answers a normal GET while they send a request a byte at a "
+    .. "time, and closes them once their headers took 10 s",
     function()
       local dir = hold(e.port, HELD, "slowloris")
       assert.same(HELD .. "\n", fs.read(dir .. "/ready"))
@@ -82,7 +83,19 @@ describe("the emulator with " .. HELD .. " held connections", function()
         headers = { Authorization = "Bearer " .. token,
           ["x-api-key"] = "spec-client", ["x-gw-ims-org-id"] = emu.ORG,
           ["x-sandbox-name"] = "prod" }, timeout = 20 }
-      release(dir)
       assert.same(200, res.status)
+      -- each dripped byte restarts the idle timeout: only the bound on a
+      -- request's headers (10 s from its first byte) closes them
+      local closed
+      for _ = 1, 1200 do
+        closed = tonumber(fs.read(dir .. "/closed") or "")
+        if closed == HELD then break end
+        os.execute("sleep 0.05")
+      end
+      local after = emu.request{ url = e.url .. "/ims/keys", timeout = 20 }
+      release(dir)
+      assert.same(HELD, closed)
+      assert.same(0, after.exit)
+      assert.is_true(after.status > 0 and after.status < 500)
     end)
 end)

@@ -384,6 +384,66 @@ describe("flowlua.core.server", function()
       assert.equal("closed", err)
     end)
 
+    -- Drips a request's header one byte every `gap` seconds until the
+    -- server closes the connection; returns how it ended and bytes sent.
+    local function drip(port, gap, max)
+      local s = assert(socket.tcp())
+      assert(s:connect("127.0.0.1", port))
+      assert(s:send("GET /created HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+      s:settimeout(gap)
+      local sent, err = 0, nil
+      while sent < max do
+        _, err = s:receive(1)
+        if err ~= "timeout" then break end
+        local ok, serr = s:send("a")
+        if not ok then err = serr break end
+        sent = sent + 1
+      end
+      s:close()
+      return err, sent
+    end
+
+    it("closes a connection whose headers take over header_timeout seconds",
+      function()
+        local srv <close> = start{ header_timeout = 1, idle_timeout = 60 }
+        -- each byte restarts the idle timeout; only the header bound ends it
+        local err, sent = drip(srv.port, 0.2, 200)
+        assert.equal("closed", err)
+        assert.is_true(sent < 200)
+        assert.equal(201, assert(fetch(srv.url .. "/created")).status)
+      end)
+
+    it("leaves header_timeout = 0 connections to the idle timeout", function()
+      local srv <close> = start{ header_timeout = 0, idle_timeout = 60 }
+      local err, sent = drip(srv.port, 0.1, 30)
+      assert.equal("timeout", err)
+      assert.equal(30, sent)
+    end)
+
+    it("starts a request's header_timeout at its first byte", function()
+      local srv <close> = start{ header_timeout = 1, idle_timeout = 60 }
+      local s = assert(socket.tcp())
+      assert(s:connect("127.0.0.1", srv.port))
+      s:settimeout(10)
+      local function get()
+        assert(s:send("GET /created HTTP/1.1\r\nHost: x\r\n\r\n"))
+        local line = s:receive("*l")
+        local len
+        repeat
+          local h = assert(s:receive("*l"))
+          len = len or tonumber(h:match("^[Cc]ontent%-[Ll]ength: (%d+)"))
+        until h == ""
+        assert.equal(0, len)  -- /created has an empty body
+        return line
+      end
+      -- silent longer than the bound before each request: not slow, idle
+      require("flowlua.core").sys.sleep(2.5)
+      assert.matches("^HTTP/1.1 201", get())
+      require("flowlua.core").sys.sleep(2.5)
+      assert.matches("^HTTP/1.1 201", get())
+      s:close()
+    end)
+
     it("defaults to a cap from the descriptor limit, above 1100 when it can",
       function()
         local srv <close> = start{}

@@ -38,6 +38,9 @@
 #define SERVER_MT "flowlua.server"
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define IDLE_TIMEOUT 60   /* seconds before an idle connection is closed */
+#define HEADER_TIMEOUT 10 /* seconds from a request's first byte to its
+                             last header */
+#define BODY_TIMEOUT 30   /* seconds from its headers to its last body byte */
 #define MAX_CONNS_LIMIT 1000000
 
 
@@ -103,8 +106,10 @@ static int open_handler (lua_State *L) {
 
 
 static void server_free (Server *s) {
+  watchdog_stop(s->watchdog);    /* shuts nothing down from now on */
   if (s->daemon != NULL)
     MHD_stop_daemon(s->daemon);  /* joins every connection thread */
+  watchdog_free(s->watchdog);
   if (s->hl != NULL)
     lua_close(s->hl);
   if (s->lock_ready)
@@ -220,9 +225,9 @@ static struct MHD_Daemon *start_daemon (Server *s, struct sockaddr *sa,
   size_t i, n = 0;
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, sa};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK,
-                                     (intptr_t)server_on_uri, NULL};
+                                     (intptr_t)server_on_uri, s};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-                                     (intptr_t)server_on_completed, NULL};
+                                     (intptr_t)server_on_completed, s};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
                                      (intptr_t)server_on_connection, s};
   ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
@@ -317,6 +322,13 @@ static int listen_on (lua_State *L, Box *box, const char *host, int port) {
     lua_pushfstring(L, "cannot resolve %s: %s", host, gai_strerror(rc));
     return 0;
   }
+  if (s->header_timeout > 0 || s->body_timeout > 0) {
+    s->watchdog = watchdog_start(s->header_timeout, s->body_timeout);
+    if (s->watchdog == NULL) {
+      lua_pushliteral(L, "cannot start the connection watchdog");
+      return 0;
+    }
+  }
   errno = 0;
   s->daemon = start_daemon(s, (struct sockaddr *)&ss, v6);
   if (s->daemon == NULL) {
@@ -348,14 +360,18 @@ static Box *new_box (lua_State *L) {
 }
 
 
-/* The cap (default: from the descriptor limit, which is raised first)
-** and the idle timeout. */
+/* The cap (default: from the descriptor limit, which is raised first),
+** the idle timeout and the bounds on a request's arrival (0: none). */
 static void limit_connections (lua_State *L, Box *box) {
   size_t def = server_default_max_conns();
   lua_Integer cap = opt_integer(L, "max_connections", 0, MAX_CONNS_LIMIT);
   box->s->max_conns = cap > 0 ? (size_t)cap : def;
   box->s->idle_timeout = (unsigned)opt_integer(L, "idle_timeout",
                                                IDLE_TIMEOUT, 86400);
+  box->s->header_timeout = (unsigned)opt_integer(L, "header_timeout",
+                                                 HEADER_TIMEOUT, 86400);
+  box->s->body_timeout = (unsigned)opt_integer(L, "body_timeout",
+                                               BODY_TIMEOUT, 86400);
   atomic_init(&box->s->conns, 0);
   box->max_conns = box->s->max_conns;
 }
@@ -363,7 +379,8 @@ static void limit_connections (lua_State *L, Box *box) {
 
 /*
 ** server.start{host=, port=, module=, config=, max_body=, tls=,
-**              max_connections=, idle_timeout=}
+**              max_connections=, idle_timeout=, header_timeout=,
+**              body_timeout=}
 ** -> server, or nil, message when the address, the TLS files or the
 ** handler module fail.
 */

@@ -112,15 +112,20 @@ static enum MHD_Result collect_header (void *cls, enum MHD_ValueKind kind,
 }
 
 
-/* Counts open connections, for the cap (server_on_request). */
+/* Counts open connections, for the cap (server_on_request), and tells the
+** watchdog, which keeps its entry in the socket context. */
 void server_on_connection (void *cls, struct MHD_Connection *c,
                            void **socket_context,
                            enum MHD_ConnectionNotificationCode toe) {
   Server *s = (Server *)cls;
-  (void)c;
-  (void)socket_context;
-  if (toe == MHD_CONNECTION_NOTIFY_STARTED) atomic_fetch_add(&s->conns, 1);
-  else atomic_fetch_sub(&s->conns, 1);
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    atomic_fetch_add(&s->conns, 1);
+    watchdog_opened(s->watchdog, c, socket_context);
+  }
+  else {
+    watchdog_closed(s->watchdog, socket_context);
+    atomic_fetch_sub(&s->conns, 1);
+  }
 }
 
 
@@ -142,8 +147,7 @@ static enum MHD_Result overloaded (struct MHD_Connection *conn) {
 /* Keeps the raw request target: MHD hands the handler a decoded path. */
 void *server_on_uri (void *cls, const char *uri, struct MHD_Connection *c) {
   Request *r = (Request *)calloc(1, sizeof *r);
-  (void)cls;
-  (void)c;
+  watchdog_request_line(((Server *)cls)->watchdog, c);
   if (r != NULL)
     r->uri = strdup(uri);
   return r;
@@ -154,9 +158,8 @@ void server_on_completed (void *cls, struct MHD_Connection *c,
                    void **con_cls,
                    enum MHD_RequestTerminationCode toe) {
   Request *r = (Request *)*con_cls;
-  (void)cls;
-  (void)c;
   (void)toe;
+  watchdog_request_done(((Server *)cls)->watchdog, c);
   if (r != NULL) {
     free(r->uri);
     wipe_free(r->body, r->len);
@@ -185,8 +188,10 @@ static enum MHD_Result on_headers (struct MHD_Connection *conn, Server *s) {
                                                    "Expect");
   if (cl != NULL && expect != NULL &&
       strcasecmp(expect, "100-continue") == 0 &&
-      strtoull(cl, NULL, 10) > (unsigned long long)s->max_body)
+      strtoull(cl, NULL, 10) > (unsigned long long)s->max_body) {
+    watchdog_request_in(s->watchdog, conn);
     return too_large(conn, s);
+  }
   return MHD_YES;
 }
 
@@ -264,7 +269,11 @@ enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
   }
   if (!r->started) {
     r->started = 1;
-    if (atomic_load(&s->conns) > s->max_conns) return overloaded(conn);
+    watchdog_headers_in(s->watchdog, conn);
+    if (atomic_load(&s->conns) > s->max_conns) {
+      watchdog_request_in(s->watchdog, conn);
+      return overloaded(conn);
+    }
     return on_headers(conn, s);
   }
   if (*upload_size > 0) {
@@ -272,6 +281,7 @@ enum MHD_Result server_on_request (void *cls, struct MHD_Connection *conn,
     *upload_size = 0;
     return kept ? MHD_YES : MHD_NO;
   }
+  watchdog_request_in(s->watchdog, conn);
   if (r->too_large)
     return too_large(conn, s);
   return respond(conn, s, r, url, method);

@@ -17,6 +17,8 @@
 
 #include "lua.h"
 
+#include "server_watchdog.h"
+
 typedef struct Server {
   struct MHD_Daemon *daemon;
   lua_State *hl;            /* the handler's own state */
@@ -28,6 +30,9 @@ typedef struct Server {
   unsigned idle_timeout;    /* seconds without a byte before closing */
   size_t max_conns;         /* beyond this many, requests get 503 */
   atomic_size_t conns;      /* connections open now */
+  unsigned header_timeout;  /* seconds for a request's headers to arrive */
+  unsigned body_timeout;    /* seconds more for its body */
+  Watchdog *watchdog;       /* closes requests past those; may be NULL */
 } Server;
 
 /* Connections past max_conns that libmicrohttpd still accepts, so they
