@@ -393,7 +393,7 @@ describe("flowlua.core.server", function()
       s:settimeout(gap)
       local sent, err = 0, nil
       while sent < max do
-        _, err = s:receive(1)
+        err = select(2, s:receive(1))
         if err ~= "timeout" then break end
         local ok, serr = s:send("a")
         if not ok then err = serr break end
