@@ -21,7 +21,8 @@ void watchdog_stop (Watchdog *w);
 /* After the daemon has stopped (every connection closed). */
 void watchdog_free (Watchdog *w);
 
-/* libmicrohttpd's notifications, from the connection's own thread. */
+/* libmicrohttpd's notifications, from its threads; the close comes after
+** the connection's thread ended, before its socket is closed. */
 void watchdog_opened (Watchdog *w, struct MHD_Connection *c,
                       void **socket_context);
 void watchdog_closed (Watchdog *w, void **socket_context);
