@@ -85,17 +85,13 @@ local function run(c, ids, opts, concurrency)
     if e.kind == "flow" then p.flows = p.flows + 1 end
   end
   local deleted, shown = {}, not opts.json and not opts.dry_run
-  local progress = tree_progress.new("delete-tree", #p.order)
-  local ok, err = pcall(trees.delete, p, function(e)
-    deleted[e] = true
-    if shown then
-      progress:print(("deleted %s %s \"%s\""):format(trees.WORDS[e.kind],
-        e.id, clean(e.name)))
-    end
-    progress:tick()
-  end, concurrency)
-  progress:finish()
-  if not ok then error(err, 0) end
+  tree_progress.around("delete-tree", #p.order, function(step)
+    trees.delete(p, function(e)
+      deleted[e] = true
+      step(shown and ("deleted %s %s \"%s\""):format(trees.WORDS[e.kind],
+        e.id, clean(e.name)) or nil)
+    end, concurrency)
+  end)
   local done = deleted_steps(p, deleted)
   local steps = service.steps(opts.dry_run and plan.steps() or done)
   if opts.json then

@@ -80,17 +80,13 @@ end
 
 local function change(flows, verb, opts, concurrency)
   local outcome_of, shown = {}, not opts.json and not opts.dry_run
-  local progress = tree_progress.new(verb, #flows)
-  local ok, err = pcall(trees.set_state, flows, STATE[verb], function(f, what)
-    outcome_of[f] = what
-    if what == "changed" and shown then
-      progress:print(("%s flow %s \"%s\""):format(STATE[verb], f.id,
-        clean(f.name)))
-    end
-    progress:tick()
-  end, concurrency)
-  progress:finish()
-  if not ok then error(err, 0) end
+  tree_progress.around(verb, #flows, function(step)
+    trees.set_state(flows, STATE[verb], function(f, what)
+      outcome_of[f] = what
+      step(what == "changed" and shown and ("%s flow %s \"%s\""):format(
+        STATE[verb], f.id, clean(f.name)) or nil)
+    end, concurrency)
+  end)
   return by_outcome(flows, outcome_of)
 end
 

@@ -101,18 +101,13 @@ end
 
 local function change(flows, want, opts, concurrency)
   local ops_of, shown = {}, not opts.json and not opts.dry_run
-  local progress = tree_progress.new("reschedule", #flows)
-  local ok, err = pcall(trees.reschedule, flows, want, function(f, outcome,
-      ops)
-    ops_of[f] = outcome == "changed" and ops
-    if outcome == "changed" and shown then
-      progress:print(("rescheduled flow %s \"%s\""):format(f.id,
-        service.clean(f.name)))
-    end
-    progress:tick()
-  end, concurrency)
-  progress:finish()
-  if not ok then error(err, 0) end
+  tree_progress.around("reschedule", #flows, function(step)
+    trees.reschedule(flows, want, function(f, outcome, ops)
+      ops_of[f] = outcome == "changed" and ops
+      step(outcome == "changed" and shown and ("rescheduled flow %s \"%s\"")
+        :format(f.id, service.clean(f.name)) or nil)
+    end, concurrency)
+  end)
   return by_outcome(flows, ops_of)
 end
 

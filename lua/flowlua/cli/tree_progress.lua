@@ -71,4 +71,22 @@ end
 --- Ends the progress: the live line is erased.
 Progress.finish = Progress.clear
 
+--- Runs `operation(step)` under a progress for `total` items: each
+-- `step(line)` counts one item done, writing `line` to stdout first when
+-- there is one. The live line is erased even when `operation` raises
+-- (its error is raised again), so an error never lands after it.
+-- @tparam string what the command's name, e.g. "delete-tree"
+-- @tparam integer total the number of items
+-- @tparam function operation receives `step`
+-- @tparam[opt] table opts as for `new`
+function tree_progress.around(what, total, operation, opts)
+  local progress = tree_progress.new(what, total, opts)
+  local ok, err = pcall(operation, function(line)
+    if line then progress:print(line) end
+    progress:tick()
+  end)
+  progress:finish()
+  if not ok then error(err, 0) end
+end
+
 return tree_progress
