@@ -50,6 +50,25 @@ local function deep_copy(v)
 end
 base.deep_copy = deep_copy
 
+--- The query of a list request: the `property` filters of `opts` (one
+-- or a list), then `filters` (more property filters), `orderby`, `limit`
+-- and the `extra` pairs, in that order.
+-- @tparam table opts `{property = ..., orderby = ..., limit = ...}`
+-- @tparam[opt] table extra `{name, value}` pairs
+-- @tparam[opt] table filters property filters the caller derived
+-- @treturn table the pairs, for flowlua.url.query
+function base.list_query(opts, extra, filters)
+  local q = {}
+  local prop = opts.property
+  if type(prop) == "string" then prop = { prop } end
+  for _, p in ipairs(prop or {}) do q[#q + 1] = { "property", p } end
+  for _, p in ipairs(filters or {}) do q[#q + 1] = { "property", p } end
+  if opts.orderby then q[#q + 1] = { "orderby", opts.orderby } end
+  if opts.limit then q[#q + 1] = { "limit", tostring(opts.limit) } end
+  for _, p in ipairs(extra or {}) do q[#q + 1] = p end
+  return q
+end
+
 --- Wraps a service item as an entity of a kind.
 -- @tparam table c the client
 -- @tparam string kind the kind

@@ -284,17 +284,6 @@ function Collection:get(id)
   return fetch(self.client, self.kind, id)
 end
 
-local function list_query(opts, extra)
-  local q = {}
-  local prop = opts.property
-  if type(prop) == "string" then prop = { prop } end
-  for _, p in ipairs(prop or {}) do q[#q + 1] = { "property", p } end
-  if opts.orderby then q[#q + 1] = { "orderby", opts.orderby } end
-  if opts.limit then q[#q + 1] = { "limit", tostring(opts.limit) } end
-  for _, p in ipairs(extra or {}) do q[#q + 1] = p end
-  return q
-end
-
 --- Iterates over the entities of the collection, page by page
 -- (following continuation tokens).
 -- @tparam[opt] table opts `{property = "state==enabled" or a list (all
@@ -304,7 +293,7 @@ end
 function Collection:list(opts)
   check_self(self, "list")
   local c, kind = self.client, self.kind
-  local next_item = each_item(c, kind, list_query(opts or {}))
+  local next_item = each_item(c, kind, base.list_query(opts or {}))
   return function()
     local item = next_item()
     return item and entity.wrap(c, kind, item) or nil
@@ -317,7 +306,7 @@ end
 function Collection:count(opts)
   check_self(self, "count")
   opts = opts or {}
-  local q = list_query({ property = opts.property },
+  local q = base.list_query({ property = opts.property },
     { { "count", "true" } })
   local data = self.client:request("GET", KINDS[self.kind].path
     .. url.query(q))

@@ -245,26 +245,24 @@ function runs.collection(c)
   return setmetatable({ client = c }, Runs)
 end
 
-local function list_query(opts, extra)
-  local q = {}
-  local prop = opts.property
-  if type(prop) == "string" then prop = { prop } end
-  for _, p in ipairs(prop or {}) do q[#q + 1] = { "property", p } end
+-- The property filters the run options name (`flow`, `status`, `since`).
+local function run_filters(opts)
+  local f = {}
   if opts.flow then
     local id = type(opts.flow) == "table" and opts.flow.id or opts.flow
-    q[#q + 1] = { "property", "flowId==" .. tostring(id) }
+    f[#f + 1] = "flowId==" .. tostring(id)
   end
   if opts.status then
-    q[#q + 1] = { "property", "metrics.statusSummary.status==" .. opts.status }
+    f[#f + 1] = "metrics.statusSummary.status==" .. opts.status
   end
   if opts.since then
-    q[#q + 1] = { "property", ("metrics.durationSummary.startedAtUTC>%d")
-      :format(opts.since) }
+    f[#f + 1] = ("metrics.durationSummary.startedAtUTC>%d"):format(opts.since)
   end
-  if opts.orderby then q[#q + 1] = { "orderby", opts.orderby } end
-  if opts.limit then q[#q + 1] = { "limit", tostring(opts.limit) } end
-  for _, p in ipairs(extra or {}) do q[#q + 1] = p end
-  return q
+  return f
+end
+
+local function list_query(opts, extra)
+  return base.list_query(opts, extra, run_filters(opts))
 end
 
 local function check_opts(self, name, opts)
