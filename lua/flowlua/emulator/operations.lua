@@ -23,7 +23,7 @@ local ROUTES = {
   { "GET", "connections", true, "explore", "explore" },
   { "GET", "connections", true, "configs", "configs" },
   { "GET", "connectionSpecs", true, "explore", "spec_explore" },
-  { "GET", "connectionSpecs", true, "configs", "spec_configs" },
+  { "GET", "connectionSpecs", true, "configs", "configs" },
   { "POST", "connections", "search", "", "search" },
   { "POST", "flows", "search", "", "search" },
   { "POST", "flowSpecs", "search", "", "search" },
@@ -82,17 +82,23 @@ function H.entity_action(_, ctx, op, req, _, q)
   return entities.action(ctx, op.kind, op.id, q.op, req.headers["if-match"])
 end
 
-function H.run_create(_, ctx, _, req, read_body)
-  local body, err = read_body(req)
-  if body == nil then return err end
-  return runs.create(ctx, body)
+-- A handler of an operation with a JSON body: the body is read first, and
+-- one that does not read is answered with its error.
+local function with_body(answer)
+  return function(_, ctx, op, req, read_body, q)
+    local body, err = read_body(req)
+    if body == nil then return err end
+    return answer(ctx, op, body, req, q)
+  end
 end
 
-function H.run_update(_, ctx, op, req, read_body)
-  local body, err = read_body(req)
-  if body == nil then return err end
+H.run_create = with_body(function(ctx, _, body)
+  return runs.create(ctx, body)
+end)
+
+H.run_update = with_body(function(ctx, op, body, req)
   return runs.update(ctx, op.id, body, req.headers["if-match"])
-end
+end)
 
 function H.run_action(_, ctx, op, _, _, q)
   return runs.action(ctx, op.id, q.op)
@@ -106,35 +112,26 @@ function H.explore(env, ctx, op, _, _, q)
   return explore.connection(env, ctx, op.id, q)
 end
 
-function H.configs(_, ctx, op)
-  return explore.configs(ctx, "connections", op.id)
-end
-
 function H.spec_explore(env, ctx, op, _, _, q)
   return explore.spec(env, ctx, op.id, q)
 end
 
-function H.spec_configs(_, ctx, op)
-  return explore.configs(ctx, "connectionSpecs", op.id)
+-- A connection's or a connection spec's configs (op.kind says which).
+function H.configs(_, ctx, op)
+  return explore.configs(ctx, op.kind, op.id)
 end
 
-function H.search(_, ctx, op, req, read_body, q)
-  local body, err = read_body(req)
-  if body == nil then return err end
+H.search = with_body(function(ctx, op, body, _, q)
   return search.respond(ctx, op.kind, body, q.continuationToken)
-end
+end)
 
-function H.spec_create(_, ctx, op, req, read_body)
-  local body, err = read_body(req)
-  if body == nil then return err end
+H.spec_create = with_body(function(ctx, op, body)
   return spec_authoring.create(ctx, op.kind, body)
-end
+end)
 
-function H.spec_update(_, ctx, op, req, read_body)
-  local body, err = read_body(req)
-  if body == nil then return err end
+H.spec_update = with_body(function(ctx, op, body)
   return spec_authoring.update(ctx, op.kind, op.id, body)
-end
+end)
 
 --- Answers an operation.
 -- @tparam table env `{storage=, clock=}`
