@@ -8,7 +8,6 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
-local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local TREES = 12
@@ -26,18 +25,10 @@ local function seed(s)
   return t
 end
 
-local function request(method, url)
-  local c = http.client{}
-  local res = assert(c:request{ method = method, url = url })
-  c:close()
-  return res
-end
-
 -- The tally of requests by route, the token requests left out (how many
 -- tokens a process fetches is not what is compared).
 local function tally(url)
-  local n = json.decode(request("GET", url .. "/emulator/requests").body)
-    .requests
+  local n = emu.tally(url).requests
   n["POST /ims/token/v3"] = nil
   return n
 end
@@ -80,7 +71,7 @@ describe("tree operations at --concurrency 1 and 8", function()
       table.move(args, 1, #args, 3, a)
       s.server = assert(emu.spawn(a))
     end
-    request("DELETE", s.server.url .. "/emulator/requests")
+    emu.reset_tally(s.server.url)
     function s.flowlua(argv)
       local all = table.move(argv, 1, #argv, 1, {})
       table.move({ "--sandbox", "conc" }, 1, 2, #all + 1, all)
@@ -109,7 +100,7 @@ describe("tree operations at --concurrency 1 and 8", function()
       end
       outs[c] = { names = names, tally = tally(s.server.url),
         holdings = holdings(s.server.url) }
-      request("DELETE", s.server.url .. "/emulator/requests")
+      emu.reset_tally(s.server.url)
     end
     assert.same(outs[1].names, outs[8].names)
     assert.same(outs[1].tally, outs[8].tally)

@@ -8,7 +8,6 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
-local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local FAULTS = "drop=0.3,reset=0.05,500=0.05,503=0.05,seed=19"
@@ -26,23 +25,6 @@ local function seed(s)
   t.lonely = s:source{ name = "lonely source", base = t.t5.base }
   t.d1 = s:tree{ name = "d1", draft = true }
   return t
-end
-
--- One request on a client closed afterwards: no connection is left open
--- in the busted process for the processes later specs start to inherit.
-local function request(method, url)
-  local c = http.client{}
-  local res = assert(c:request{ method = method, url = url })
-  c:close()
-  return res
-end
-
-local function tally(url)
-  return json.decode(request("GET", url .. "/emulator/requests").body)
-end
-
-local function reset_tally(url)
-  request("DELETE", url .. "/emulator/requests")
 end
 
 -- Which of these ids each collection still holds, read fault-free.
@@ -94,7 +76,7 @@ describe("tree operations", function()
 
   it("delete-tree --dry-run shows each request it would send, and sends "
     .. "only reads", function()
-    reset_tally(server.url)
+    emu.reset_tally(server.url)
     local out, err, code = flowlua{ "delete-tree", "--dry-run", t.t1.flow,
       t.t2.flow, t.t3.flow }
     assert.equal(0, code, err)
@@ -126,7 +108,7 @@ describe("tree operations", function()
       "delete-tree: 3 trees, 9 entities to delete, 2 kept (shared), 0 not "
         .. "found", "" }
     assert.equal(table.concat(expected, "\n"), out)
-    local seen = tally(server.url)
+    local seen = emu.tally(server.url)
     for kind in pairs(seen.requests) do
       assert.truthy(kind:find("^GET ") or kind == "POST /ims/token/v3", kind)
     end
@@ -158,7 +140,7 @@ describe("tree operations", function()
       t.t3.flow }
     assert.equal(0, code, err)
     -- the faults did hit the deletes: some were sent again
-    local n, deletes = tally(server.url).requests, 0
+    local n, deletes = emu.tally(server.url).requests, 0
     for kind, count in pairs(n) do
       if kind:find("^DELETE ") then deletes = deletes + count end
     end
@@ -188,10 +170,10 @@ describe("tree operations", function()
   end)
 
   it("sends one DELETE per entity when nothing fails", function()
-    reset_tally(server.url)
+    emu.reset_tally(server.url)
     local _, err, code = flowlua{ "delete-tree", t.t6.flow }
     assert.equal(0, code, err)
-    local n = tally(server.url).requests
+    local n = emu.tally(server.url).requests
     assert.equal(1, n["DELETE /flows/{id}"])
     assert.equal(1, n["DELETE /sourceConnections/{id}"])
     assert.equal(1, n["DELETE /targetConnections/{id}"])
@@ -204,7 +186,7 @@ describe("tree operations", function()
     local out, err, code = flowlua{ "disable", "--filter", "state==enabled" }
     assert.equal(0, code, err)
     -- lost answers were settled by reading the flow back
-    local n = tally(server.url).requests
+    local n = emu.tally(server.url).requests
     assert.is_true(n["GET /flows/{id}"] >= 1, json.encode(n))
     assert.is_true(n["POST /flows/{id}/action?op=disable"] > 3, json.encode(n))
     assert.truthy(out:find("\ndisable: 3 flows disabled, 0 already "
@@ -226,7 +208,7 @@ describe("tree operations", function()
 
   it("reschedule --dry-run shows each PATCH and its body, and sends none",
     function()
-    reset_tally(server.url)
+    emu.reset_tally(server.url)
     local out, err, code = flowlua{ "reschedule", "--dry-run", "--frequency",
       "day", "--interval", "1", "--start", "2030-01-02T03:04:05Z", t.t5.flow }
     assert.equal(0, code, err)
@@ -238,7 +220,7 @@ describe("tree operations", function()
         .. '"day","interval":1,"startTime":1893553445}}]',
       "reschedule: 1 flow to reschedule, 0 already on it, 0 not found", "" },
       "\n"), out)
-    assert.is_nil(tally(server.url).requests["PATCH /flows/{id}"])
+    assert.is_nil(emu.tally(server.url).requests["PATCH /flows/{id}"])
   end)
 
   it("reschedules by filter exactly once under faults; a second run sends "
@@ -251,7 +233,7 @@ describe("tree operations", function()
     assert.truthy(out:find("\nreschedule: 2 flows rescheduled, 0 already on "
       .. "it, 0 not found\n$"), out)
     -- a lost answer was settled by reading the flow back: no PATCH twice
-    local n = tally(server.url).requests
+    local n = emu.tally(server.url).requests
     assert.equal(2, n["PATCH /flows/{id}"], json.encode(n))
     assert.is_true(n["GET /flows/{id}"] >= 1, json.encode(n))
     out, err, code = flowlua{ "reschedule", "--filter", "state==enabled",
@@ -275,14 +257,14 @@ describe("tree operations", function()
   end)
 
   it("enable --dry-run names each request; --all goes alone", function()
-    reset_tally(server.url)
+    emu.reset_tally(server.url)
     local _
     local out, err, code = flowlua{ "enable", "--dry-run", "--all" }
     assert.equal(3, code, err)   -- d1 is a draft
     assert.truthy(out:find(("POST /data/foundation/flowservice/flows/%s/"
       .. "action%%?op=enable\n"):format(t["share-a"].flow:gsub("%p", "%%%0"))),
       out)
-    assert.is_nil(tally(server.url).requests
+    assert.is_nil(emu.tally(server.url).requests
       ["POST /flows/{id}/action?op=enable"])
     _, err, code = flowlua{ "enable", "--all", t.t4.flow }
     assert.equal(2, code)

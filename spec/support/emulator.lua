@@ -12,6 +12,7 @@
 -- HTTP client (which the emulator helps test).
 local fs = require "support.fs"
 local proc = require "support.proc"
+local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local emu = {}
@@ -147,6 +148,28 @@ function emu.request(opts)
   if infile then os.remove(infile) end
   res.json = json.decode(res.body)
   return res
+end
+
+-- One request to the emulator's own routes, on a client closed
+-- afterwards: no connection is left open in the busted process for the
+-- processes later specs start to inherit.
+local function own_route(method, url)
+  local c = http.client{ retry = false }
+  local res = assert(c:request{ method = method,
+    url = url .. "/emulator/requests" })
+  c:close()
+  return res
+end
+
+--- The emulator's request tally (`GET /emulator/requests`, which draws
+-- no fault): `{total =, requests = {KIND = n}}`.
+function emu.tally(url)
+  return json.decode(own_route("GET", url).body)
+end
+
+--- Clears the emulator's request tally.
+function emu.reset_tally(url)
+  own_route("DELETE", url)
 end
 
 --- The catalogue code of a Flow Service error ("1439-404"), read from the

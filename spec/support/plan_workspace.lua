@@ -15,7 +15,6 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
-local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local pw = {}
@@ -147,10 +146,7 @@ end
 --- The emulator's request tally (`GET /emulator/requests`, which draws
 -- no fault): `{total =, requests = {KIND = n}}`.
 function Workspace:tally()
-  local c = http.client{ retry = false }
-  local res = assert(c:request{ url = self.server.url .. "/emulator/requests" })
-  c:close()
-  return json.decode(res.body)
+  return emu.tally(self.server.url)
 end
 
 --- A raw request below the Flow Service base, as the UI would send it;
