@@ -7,6 +7,7 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
+local pw = require "support.plan_workspace"
 local json = require "flowlua.json"
 local flowlua = require "flowlua"
 local inventory = require "flowlua.fleet.inventory"
@@ -18,37 +19,8 @@ local plan_view = require "flowlua.cli.plan_view"
 local term = require "flowlua.cli.term"
 local runtime = require "flowlua.runtime"
 
-local FLOWS = [[
-return {
-  acme = {
-    base = { name = "acme base", spec = "%s",
-      auth = { specName = "Basic Authentication",
-        params = { host = "acme.file.core.windows.net", userid = "acme",
-          password = "env:AFS_KEY" } } },
-    source = { name = "acme source", data = { format = "delimited" },
-      params = { path = "/acme/account.csv", type = "file" } },
-    target = { name = "acme target", spec = "%s",
-      data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
-        version = "application/vnd.adobe.xed-full+json;version=1" } },
-      params = { dataSetId = "5f3c3cedb2805c194ff0b69a" } },
-    flow = { name = "acme flow", spec = "CloudStorageToAEP" },
-  },
-  beta = {
-    state = "disabled",
-    base = { name = "beta base", spec = "%s",
-      auth = { specName = "Basic Authentication",
-        params = { host = "beta.file.core.windows.net", userid = "beta",
-          password = "env:AFS_KEY" } } },
-    source = { name = "beta source", data = { format = "delimited" },
-      params = { path = "/beta/account.csv", type = "file" } },
-    target = { name = "beta target", spec = "%s",
-      data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
-        version = "application/vnd.adobe.xed-full+json;version=1" } },
-      params = { dataSetId = "5f3c3cedb2805c194ff0b69a" } },
-    flow = { name = "beta flow", spec = "CloudStorageToAEP" },
-  },
-}
-]]
+-- Two trees, beta disabled (support.plan_workspace's desired-state text).
+local FLOWS = pw.flows{ { "acme" }, { "beta", state = "disabled" } }
 
 local ESC = "\27%[[%d;]*m"
 
@@ -102,7 +74,7 @@ describe("terminal views", function()
     made.d1 = seeder:tree{ name = "d1", draft = true }
     seeder:close()
     file = dir .. "/flows.lua"
-    text = FLOWS:format(emu.AZURE, emu.DATA_LAKE, emu.AZURE, emu.DATA_LAKE)
+    text = FLOWS
     local f = assert(io.open(file, "wb"))
     f:write(text)
     f:close()
