@@ -37,6 +37,44 @@ local function once_flow(aep)
   return aep.flows:create(body)
 end
 
+-- A raw create of a base connection under `fault`: its answer, the POSTs
+-- sent and the connections the sandbox holds afterwards.
+local function raw_create(fault)
+  local aep = connect(fault)
+  local answer
+  local n = sent(aep, "POST", function()
+    answer = aep:request("POST", "/connections", { body = emu.base_body() })
+  end)
+  return answer, n, stored(fault, "/connections").items
+end
+
+-- A raw PATCH renaming a new base connection under `fault`: the
+-- connection, the answer, the PATCHes sent and the connection as stored.
+local function raw_rename(fault)
+  local aep = connect(fault)
+  local base = aep.connections:create(emu.base_body())
+  local answer
+  local n = sent(aep, "PATCH", function()
+    answer = aep:request("PATCH", "/connections/" .. base.id, {
+      body = { { op = "replace", path = "/name", value = "renamed" } },
+      headers = { ["If-Match"] = base.etag } })
+  end)
+  return base, answer, n, stored(fault, "/connections/" .. base.id).items[1]
+end
+
+-- A once flow's run, marked by a provider as `summary` says
+-- (PUT /runs/{id}, If-Match): the flow and the run, refreshed.
+local function finished_run(aep, summary)
+  local flow = once_flow(aep)
+  local run = flow:run_now()
+  local metrics = run.metrics
+  metrics.statusSummary = summary
+  aep:request("PUT", "/runs/" .. run.id, { body = { metrics = metrics },
+    headers = { ["If-Match"] = run.etag } })
+  run:refresh()
+  return flow, run
+end
+
 local function runs_of(sandbox, flow)
   return stored(sandbox, "/runs?property=flowId==" .. flow.id).items
 end
@@ -47,26 +85,15 @@ teardown(function() srv:close() end)
 
 describe("a raw mutation whose answer is lost", function()
   it("a create is found by reading, sent once", function()
-    local aep = connect("reset@POST/1")
-    local answer
-    assert.equal(1, sent(aep, "POST", function()
-      answer = aep:request("POST", "/connections", { body = emu.base_body() })
-    end))
-    local items = stored("reset@POST/1", "/connections").items
+    local answer, n, items = raw_create("reset@POST/1")
+    assert.equal(1, n)
     assert.equal(1, #items)
     assert.same({ id = items[1].id, etag = items[1].etag }, answer)
   end)
 
   it("a PATCH is read back and taken as done, sent once", function()
-    local aep = connect("reset@PATCH/1")
-    local base = aep.connections:create(emu.base_body())
-    local answer
-    assert.equal(1, sent(aep, "PATCH", function()
-      answer = aep:request("PATCH", "/connections/" .. base.id, {
-        body = { { op = "replace", path = "/name", value = "renamed" } },
-        headers = { ["If-Match"] = base.etag } })
-    end))
-    local item = stored("reset@PATCH/1", "/connections/" .. base.id).items[1]
+    local base, answer, n, item = raw_rename("reset@PATCH/1")
+    assert.equal(1, n)
     assert.equal("renamed", item.name)
     assert.same({ id = base.id, etag = item.etag }, answer)
   end)
@@ -113,25 +140,15 @@ end)
 
 describe("a raw mutation lost before it reached the service", function()
   it("a create is sent again and made once", function()
-    local aep = connect("down@POST/1")
-    local answer
-    assert.equal(2, sent(aep, "POST", function()
-      answer = aep:request("POST", "/connections", { body = emu.base_body() })
-    end))
-    local items = stored("down@POST/1", "/connections").items
+    local answer, n, items = raw_create("down@POST/1")
+    assert.equal(2, n)
     assert.equal(1, #items)
     assert.equal(items[1].id, answer.id)
   end)
 
   it("a PATCH is sent again and lands once", function()
-    local aep = connect("down@PATCH/1")
-    local base = aep.connections:create(emu.base_body())
-    assert.equal(2, sent(aep, "PATCH", function()
-      aep:request("PATCH", "/connections/" .. base.id, {
-        body = { { op = "replace", path = "/name", value = "renamed" } },
-        headers = { ["If-Match"] = base.etag } })
-    end))
-    local item = stored("down@PATCH/1", "/connections/" .. base.id).items[1]
+    local _, _, n, item = raw_rename("down@PATCH/1")
+    assert.equal(2, n)
     assert.equal("renamed", item.name)
   end)
 end)
@@ -162,15 +179,8 @@ describe("a run start whose answer is lost", function()
 
   it("retrigger finds the run it started, and starts one", function()
     local aep = connect("reset@ACTION/2")
-    local flow = once_flow(aep)
-    local run = flow:run_now()
-    -- a provider marks the run failed (PUT /runs/{id}, If-Match)
-    local metrics = run.metrics
-    metrics.statusSummary = { status = "failed", errors = { {
-      code = "CONNECTOR-1001-500", message = "injected by the spec" } } }
-    aep:request("PUT", "/runs/" .. run.id, { body = { metrics = metrics },
-      headers = { ["If-Match"] = run.etag } })
-    run:refresh()
+    local flow, run = finished_run(aep, { status = "failed", errors = { {
+      code = "CONNECTOR-1001-500", message = "injected by the spec" } } })
     assert.equal("failed", run:status())
     local again
     assert.equal(1, sent(aep, "POST", function() again = run:retrigger() end))
@@ -184,13 +194,7 @@ end)
 describe("a run start lost before it reached the service", function()
   it("retrigger is sent again and starts one run", function()
     local aep = connect("down@ACTION/1")
-    local flow = once_flow(aep)
-    local run = flow:run_now()
-    local metrics = run.metrics
-    metrics.statusSummary = { status = "failed" }
-    aep:request("PUT", "/runs/" .. run.id, { body = { metrics = metrics },
-      headers = { ["If-Match"] = run.etag } })
-    run:refresh()
+    local flow, run = finished_run(aep, { status = "failed" })
     local again
     assert.equal(2, sent(aep, "POST", function() again = run:retrigger() end))
     local items = runs_of("down@ACTION/1", flow)
