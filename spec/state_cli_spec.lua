@@ -6,17 +6,14 @@ local fsvc = require "support.flow_service"
 local json = require "flowlua.json"
 local proc = require "support.proc"
 local state = require "flowlua.state"
+local state_record = require "support.state_record"
 local sys = require("flowlua.core").sys
 
-local function key(workflow, sandbox)
-  return { endpoint = "https://platform.adobe.io", org = "O@AdobeOrg",
-    sandbox = sandbox, workflow = workflow }
-end
+local key = state_record.key
 
+-- A record with a done step and a running one.
 local function doc(workflow, id)
-  local d = state.fresh(workflow)
-  d.steps[1] = { name = "base", state = "done", intents = json.array{
-    { kind = "connection", name = "b", spec = "s", started = 1, id = id } } }
+  local d = state_record.doc_with(workflow, id)
   d.steps[2] = { name = "flow", state = "running", intents = json.array() }
   return d
 end

@@ -3,38 +3,17 @@
 -- the real executable, as the records of the target the profile and the
 -- options name; hostile content, a record already there, an id another
 -- record holds and a live holder each refused, naming the file.
+local fs = require "support.fs"
 local fsvc = require "support.flow_service"
 local json = require "flowlua.json"
 local pg = require "support.postgres"
 local proc = require "support.proc"
 local state = require "flowlua.state"
+local state_record = require "support.state_record"
 local sys = require("flowlua.core").sys
 
-local ENDPOINT = "https://platform.adobe.io"
-
-local function key(workflow, sandbox, org)
-  return { endpoint = ENDPOINT, org = org or "O@AdobeOrg",
-    sandbox = sandbox or "dev", workflow = workflow }
-end
-
-local function doc(workflow, id)
-  local d = state.fresh(workflow)
-  d.steps[1] = { name = "base", state = "done", intents = json.array{
-    { kind = "connection", name = "b", spec = "s", started = 1, id = id } } }
-  return d
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function exists(path)
-  local f = io.open(path)
-  if f then f:close() end
-  return f ~= nil
-end
+local key, doc = state_record.key, state_record.doc_with
+local write, exists = fs.write, fs.exists
 
 local function contract(name, location_of)
   describe("flowlua state import on " .. name, function()

@@ -2,6 +2,7 @@
 -- the profile's "state", else the workflow's `{dir = ...}`, else
 -- .flowlua/state.db. The real executable in a temporary directory with
 -- its own config file; a real run against the embedded emulator.
+local fs = require "support.fs"
 local fsvc = require "support.flow_service"
 local journal = require "flowlua.workflow.journal"
 local json = require "flowlua.json"
@@ -9,11 +10,7 @@ local proc = require "support.proc"
 local runtime = require "flowlua.runtime"
 local state = require "flowlua.state"
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = fs.write
 
 describe("the state store's location", function()
   local dir

@@ -4,22 +4,12 @@
 -- by real processes (lua5.4 children) that live, die or hold on.
 local state = require "flowlua.state"
 local holder = require "flowlua.state.holder"
-local json = require "flowlua.json"
 local task = require "flowlua.task"
 local sys = require("flowlua.core").sys
 local pg = require "support.postgres"
+local state_record = require "support.state_record"
 
-local function key(workflow, sandbox)
-  return { endpoint = "https://platform.adobe.io", org = "ORG@AdobeOrg",
-    sandbox = sandbox or "dev", workflow = workflow }
-end
-
-local function doc_with(workflow, id)
-  local doc = state.fresh(workflow)
-  doc.steps[1] = { name = "base", state = "done", intents = json.array{
-    { kind = "connection", name = "b", spec = "s", started = 1, id = id } } }
-  return doc
-end
+local key, doc_with = state_record.key, state_record.doc_with
 
 local made = {}
 
@@ -44,7 +34,7 @@ package.cpath = "build/lib/?.so;" .. package.cpath
 local state = require "flowlua.state"
 local s = state.open(%q)
 assert(s:lock({ endpoint = "https://platform.adobe.io",
-  org = "ORG@AdobeOrg", sandbox = "dev", workflow = %q }))
+  org = "O@AdobeOrg", sandbox = "dev", workflow = %q }))
 io.write("locked\n") io.flush()
 require("flowlua.core").sys.sleep(%d)
 os.exit(0, false)

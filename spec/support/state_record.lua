@@ -2,8 +2,25 @@
 -- straight from the file through LuaSQL, not through flowlua.state's
 -- cached store object (so a spec sees only what was committed).
 local json = require "flowlua.json"
+local state = require "flowlua.state"
 
 local state_record = {}
+
+--- A record's key on the production endpoint: org "O@AdobeOrg" and
+-- sandbox "dev" unless given.
+function state_record.key(workflow, sandbox, org)
+  return { endpoint = "https://platform.adobe.io", org = org or "O@AdobeOrg",
+    sandbox = sandbox or "dev", workflow = workflow }
+end
+
+--- A fresh document of `workflow` whose one step, done, made connection
+-- "b" with `id`.
+function state_record.doc_with(workflow, id)
+  local doc = state.fresh(workflow)
+  doc.steps[1] = { name = "base", state = "done", intents = json.array{
+    { kind = "connection", name = "b", spec = "s", started = 1, id = id } } }
+  return doc
+end
 
 --- The raw JSON text of every record of `workflow` in the store at
 -- `path` (one per target), or an empty list when there is none.
