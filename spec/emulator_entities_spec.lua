@@ -59,8 +59,7 @@ describe("emulator entities", function()
       local body = emu.base_body()
       body.connectionSpec.id = "00000000-0000-0000-0000-000000000000"
       local res = c:post("/connections", body)
-      assert.equal(400, res.status)
-      assert.equal("1413-400", emu.code(res))
+      emu.refusal(res, "1413-400")
       assert.equal("Invalid connectionSpec id "
         .. "'00000000-0000-0000-0000-000000000000': no such spec",
         emu.message(res))
@@ -70,16 +69,14 @@ describe("emulator entities", function()
       local body = emu.base_body()
       body.auth.specName = "OAuth"
       local res = c:post("/connections", body)
-      assert.equal(400, res.status)
-      assert.equal("1415-400", emu.code(res))
+      emu.refusal(res, "1415-400")
       assert.matches("authSpec 'OAuth' not found", emu.message(res), 1, true)
     end)
 
     it("checks auth params in full without ?mode=draft", function()
       local res = c:post("/connections", emu.base_body({ host = "h",
         userId = "u", password = "p" }))
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       assert.equal("auth.params.userid is required", emu.message(res))
       assert.equal(400, res.json.status)
     end)
@@ -87,8 +84,7 @@ describe("emulator entities", function()
     it("checks present fields of a draft at once", function()
       local res = c:post("/connections?mode=draft",
         emu.base_body({ host = false }))
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       assert.matches("^auth%.params%.host: ", emu.message(res))
     end)
 
@@ -107,8 +103,7 @@ describe("emulator entities", function()
           id = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb", version = "1.0" },
         auth = { specName = "Streaming Connection",
           params = { sourceId = "s", dataType = "xdm" } } })
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       assert.matches("Draft mode is not supported", emu.message(res), 1, true)
     end)
 
@@ -117,8 +112,7 @@ describe("emulator entities", function()
       local body = emu.flow_body(ch.source.id, ch.target.id)
       body.state = "enabled"
       local res = c:post("/flows", body)
-      assert.equal(400, res.status)
-      assert.equal("1410-400", emu.code(res))
+      emu.refusal(res, "1410-400")
     end)
 
     it("refuses a flow whose spec does not take the source spec", function()
@@ -130,8 +124,7 @@ describe("emulator entities", function()
       local body = emu.flow_body(src.id, tgt.id)
       body.flowSpec.id = "d8a6f005-7eaf-4153-983e-e8574508b877"
       local res = c:post("/flows", body)
-      assert.equal(400, res.status)
-      assert.equal("1413-400", emu.code(res))
+      emu.refusal(res, "1413-400")
       assert.matches("does not accept sourceConnection " .. src.id,
         emu.message(res), 1, true)
     end)
@@ -140,8 +133,7 @@ describe("emulator entities", function()
       local tgt = c:post("/targetConnections", emu.target_body()).json
       local res = c:post("/flows", emu.flow_body(
         "11111111-1111-4111-8111-111111111111", tgt.id))
-      assert.equal(400, res.status)
-      assert.equal("1439-400", emu.code(res))
+      emu.refusal(res, "1439-400")
     end)
 
     it("checks scheduleParams against the flow spec's schedule", function()
@@ -150,8 +142,7 @@ describe("emulator entities", function()
       body.scheduleParams = { startTime = 1597784298, frequency = "minute",
         interval = 5 }
       local res = c:post("/flows", body)
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       assert.matches("^scheduleParams%.interval: ", emu.message(res))
       body.scheduleParams.interval = 15
       assert.equal(201, c:post("/flows", body).status)
@@ -214,8 +205,7 @@ describe("emulator entities", function()
     it("refuses an enabled flow over draft connections", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows", emu.flow_body(ch.source.id, ch.target.id))
-      assert.equal(400, res.status)
-      assert.equal("1409-400", emu.code(res))
+      emu.refusal(res, "1409-400")
     end)
 
     it("refuses unknown fields and service-owned fields", function()
@@ -233,8 +223,7 @@ describe("emulator entities", function()
     it("publishes in order and refuses out of order with 1409-400", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows/" .. ch.flow.id .. "/action?op=publish")
-      assert.equal(400, res.status)
-      assert.equal("1409-400", emu.code(res))
+      emu.refusal(res, "1409-400")
       assert.matches("source connection " .. ch.source.id, emu.message(res),
         1, true)
       assert.matches("target connection " .. ch.target.id, emu.message(res),
@@ -259,8 +248,7 @@ describe("emulator entities", function()
     it("refuses to publish a published entity with 1422-400", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:post("/connections/" .. r.id .. "/action?op=publish")
-      assert.equal(400, res.status)
-      assert.equal("1422-400", emu.code(res))
+      emu.refusal(res, "1422-400")
     end)
 
     it("names every missing field when a draft is incomplete", function()
@@ -268,8 +256,7 @@ describe("emulator entities", function()
         auth = { specName = "Basic Authentication", params = {} },
         connectionSpec = { id = emu.AZURE } }).json
       local res = c:post("/connections/" .. r.id .. "/action?op=publish")
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       local fields = {}
       for _, s in ipairs(res.json.report["sub-errors"]) do
         fields[#fields + 1] = s.field
@@ -295,8 +282,7 @@ describe("emulator entities", function()
     it("refuses an unknown op with 1434-400", function()
       local r = c:post("/connections", emu.base_body()).json
       local res = c:post("/connections/" .. r.id .. "/action?op=enable")
-      assert.equal(400, res.status)
-      assert.equal("1434-400", emu.code(res))
+      emu.refusal(res, "1434-400")
     end)
   end)
 
@@ -330,8 +316,7 @@ describe("emulator entities", function()
           local res = c:patch("/connections/" .. r.id, ops{
             { op = "replace", path = "/name", value = "n" } },
             { ["If-Match"] = supplied })
-          assert.equal(412, res.status)
-          assert.equal("1404-412", emu.code(res))
+          emu.refusal(res, "1404-412")
           assert.equal(("Supplied version=[%s] does not match the current "
             .. "version on entity=[%s]"):format(supplied, r.etag),
             res.json.errorMessage)
@@ -346,8 +331,7 @@ describe("emulator entities", function()
         local res = c:patch("/connections/" .. r.id,
           { op = "replace", path = "/name", value = "n" },
           { ["If-Match"] = r.etag })
-        assert.equal(400, res.status)
-        assert.equal("1100-400", emu.code(res))
+        emu.refusal(res, "1100-400")
         assert.equal("Invalid PATCH: the body must be a JSON Patch array of "
           .. "{op, path, value}", emu.message(res))
       end)
@@ -356,13 +340,11 @@ describe("emulator entities", function()
       local r = c:post("/connections", emu.base_body()).json
       local body = ops{ { op = "replace", path = "/name", value = "n" } }
       local res = c:patch("/connections/" .. r.id, body)
-      assert.equal(400, res.status)
-      assert.equal("1403-400", emu.code(res))
+      emu.refusal(res, "1403-400")
       res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
       assert.equal(200, res.status)
       res = c:patch("/connections/" .. r.id, body, { ["If-Match"] = r.etag })
-      assert.equal(412, res.status)
-      assert.equal("1404-412", emu.code(res))
+      emu.refusal(res, "1404-412")
     end)
 
     it("refuses to change the connection spec with 1414-400", function()
@@ -370,8 +352,7 @@ describe("emulator entities", function()
       local res = c:patch("/connections/" .. r.id, ops{ { op = "replace",
         path = "/connectionSpec/id", value = emu.DATA_LAKE } },
         { ["If-Match"] = r.etag })
-      assert.equal(400, res.status)
-      assert.equal("1414-400", emu.code(res))
+      emu.refusal(res, "1414-400")
     end)
 
     it("re-validates and leaves the entity unchanged on failure", function()
@@ -422,16 +403,14 @@ describe("emulator entities", function()
       assert.equal(204, res.status)
       assert.equal("", res.body)
       res = c:get("/connections/" .. r.id)
-      assert.equal(404, res.status)
-      assert.equal("1439-404", emu.code(res))
+      emu.refusal(res, "1439-404")
       assert.equal(404, c:delete("/connections/" .. r.id).status)
     end)
 
     it("refuses a base connection used by a flow with 1418-400", function()
       local ch = emu.chain(c, true)
       local res = c:delete("/connections/" .. ch.base.id)
-      assert.equal(400, res.status)
-      assert.equal("1418-400", emu.code(res))
+      emu.refusal(res, "1418-400")
       assert.equal(204, c:delete("/flows/" .. ch.flow.id).status)
       assert.equal(204, c:delete("/connections/" .. ch.base.id).status)
     end)

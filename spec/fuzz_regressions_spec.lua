@@ -148,8 +148,7 @@ describe("fuzz regressions", function()
 
     it("answers an id that is not UTF-8 with a 404, not a 500", function()
       local res = c:get("/connections/%FFab")
-      assert.equal(404, res.status)
-      assert.equal("1439-404", emu.code(res))
+      emu.refusal(res, "1439-404")
       assert.equal("The requested connections resource \u{FFFD}ab is not "
         .. "found. Verify the resource ID before trying again.",
         emu.message(res))
@@ -157,8 +156,7 @@ describe("fuzz regressions", function()
 
     it("refuses a list filter that is not UTF-8 with a 400", function()
       local res = c:get("/connectionSpecs?property=name!=%FF&limit=1")
-      assert.equal(400, res.status)
-      assert.equal("1100-400", emu.code(res))
+      emu.refusal(res, "1100-400")
       assert.equal("The property and orderby parameters must be UTF-8",
         emu.message(res))
       res = c:get("/connectionSpecs?orderby=%C3&limit=1")

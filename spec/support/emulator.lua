@@ -182,6 +182,16 @@ function emu.code(res)
     or nil
 end
 
+--- Asserts that `res` is the Flow Service error `code` ("1413-400"), with
+-- the status the code ends with.
+-- (Plain assert: busted's assert.* reach spec files, not their modules.)
+function emu.refusal(res, code)
+  local status = tonumber(code:match("%-(%d%d%d)$"))
+  assert(res.status == status and emu.code(res) == code,
+    ("expected %s (status %d), got status %s, code %s: %s"):format(code,
+      status, res.status, emu.code(res), res.body))
+end
+
 --- The message of a Flow Service error: `report["detailed-message"]`,
 -- which `errorDetails` repeats.
 function emu.message(res)
