@@ -14,10 +14,7 @@ local function tmpdir()
   return d .. "/nested/journal"
 end
 
-local function key(name, sandbox)
-  return { endpoint = "https://platform.adobe.io", org = "O@AdobeOrg",
-    sandbox = sandbox or "dev", workflow = name }
-end
+local key = state_record.key
 
 -- A JSON journal as an older flowlua wrote it, in dir (created).
 local function legacy(dir, name, id)
@@ -28,6 +25,22 @@ local function legacy(dir, name, id)
       name = "b", spec = "cs", started = 1.5, id = id } },
       values = { { kind = "connection", id = id } } } } }))
   return path
+end
+
+-- The error journal.open raises for workflow "x" in `dir`.
+local function open_error(dir)
+  local ok, err = pcall(journal.open, key("x"), { dir = dir })
+  assert.is_false(ok)
+  return err
+end
+
+-- The error journal.open raises for an older journal of "x" holding
+-- `text`, and that journal's path.
+local function legacy_error(text)
+  local dir = tmpdir()
+  local path = legacy(dir, "x", "id")
+  write(path, text)
+  return open_error(dir), path
 end
 
 describe("flowlua.workflow.journal", function()
@@ -102,21 +115,13 @@ describe("flowlua.workflow.journal", function()
   end)
 
   it("refuses an unreadable older journal, naming the file", function()
-    local dir = tmpdir()
-    local path = legacy(dir, "x", "id")
-    write(path, "{not json")
-    local ok, err = pcall(journal.open, key("x"), { dir = dir })
-    assert.is_false(ok)
+    local err, path = legacy_error("{not json")
     assert.truthy(err:find("journal " .. path .. " is unreadable (not JSON",
       1, true), err)
   end)
 
   it("refuses an older journal of the wrong shape, naming what", function()
-    local dir = tmpdir()
-    local path = legacy(dir, "x", "id")
-    write(path, '{"workflow":"x","format":1,"steps":[42]}')
-    local ok, err = pcall(journal.open, key("x"), { dir = dir })
-    assert.is_false(ok)
+    local err, path = legacy_error('{"workflow":"x","format":1,"steps":[42]}')
     assert.equal("journal " .. path .. " is unreadable (steps[1] is not an "
       .. "object); move it away to start the workflow afresh", err)
   end)
@@ -126,8 +131,7 @@ describe("flowlua.workflow.journal", function()
     os.execute("mkdir -p '" .. dir .. "'")
     local path = dir .. "/x.json"
     assert(sys.mkdir(path))     -- a directory where the journal should be
-    local ok, err = pcall(journal.open, key("x"), { dir = dir })
-    assert.is_false(ok)
+    local err = open_error(dir)
     assert.equal("journal " .. path .. " is unreadable (" .. path
       .. ": Is a directory); move it away to start the workflow afresh", err)
   end)
