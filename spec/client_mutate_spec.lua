@@ -19,13 +19,7 @@ local hostile = require "support.hostile"
 local BASE = "/data/foundation/flowservice"
 local ATTEMPTS = 3
 
-local SCHEDULE = {
-  { op = "add", path = "/transformations", value = { { name = "Mapping",
-    params = { mappingId = "bf5286a9c1ad4266baca76ba3adc9366",
-      mappingVersion = "0" } } } },
-  { op = "add", path = "/scheduleParams", value = { startTime = 1900000000,
-    frequency = "hour", interval = 1 } },
-}
+local SCHEDULE = emu.schedule_patch("hour", 1)
 
 local srv  -- support.hostile's server
 local sent = hostile.sent

@@ -41,13 +41,7 @@ local function flow_body(name, fs_id, src, tgt)
     { tgt }, flowSpec = { id = fs_id, version = "1.0" } }
 end
 
-local SCHEDULE = {
-  { op = "add", path = "/transformations", value = { { name = "Mapping",
-    params = { mappingId = "bf5286a9c1ad4266baca76ba3adc9366",
-      mappingVersion = "0" } } } },
-  { op = "add", path = "/scheduleParams", value = { startTime = 1900000000,
-    frequency = "minute", interval = 15 } },
-}
+local SCHEDULE = require("support.emulator").schedule_patch("minute", 15)
 
 local function capture_log()
   local lines = {}

@@ -172,6 +172,18 @@ function emu.reset_tally(url)
   own_route("DELETE", url)
 end
 
+--- The JSON Patch that makes a draft flow schedulable: the mapping, and
+-- a schedule from 2030 every `interval` `frequency` ("hour", 1).
+function emu.schedule_patch(frequency, interval)
+  return {
+    { op = "add", path = "/transformations", value = { { name = "Mapping",
+      params = { mappingId = "bf5286a9c1ad4266baca76ba3adc9366",
+        mappingVersion = "0" } } } },
+    { op = "add", path = "/scheduleParams", value = { startTime = 1900000000,
+      frequency = frequency, interval = interval } },
+  }
+end
+
 --- The catalogue code of a Flow Service error ("1439-404"), read from the
 -- documented `type` (`https://ns.adobe.com/aep/errors/FLOW-1439-404`);
 -- nil for any other body.
