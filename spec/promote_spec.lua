@@ -105,6 +105,37 @@ describe("flowlua promote", function()
     return flowlua(argv, extra_env)
   end
 
+  -- promote under a pseudo-terminal (script(1)): what it wrote there
+  -- (stdout and stderr, "\n" line ends) and the exit status; NO_COLOR
+  -- unset unless `extra_env` sets it.
+  local function promote_tty(args, extra_env)
+    local cmd = { "cd", proc.quote(dir), "&&", "env", "-u", "NO_COLOR" }
+    for k, v in pairs(fsvc.env(trees.settings_for(server.url), extra_env)) do
+      cmd[#cmd + 1] = proc.quote(k .. "=" .. v)
+    end
+    for _, a in ipairs{ proc.BIN, "promote", "--from", "dev", "--to",
+        "prod", table.unpack(args) } do
+      cmd[#cmd + 1] = proc.quote(a)
+    end
+    local out = os.tmpname()
+    local _, _, code = os.execute(("script -qec %s /dev/null >%s 2>&1 "
+      .. "</dev/null"):format(proc.quote(table.concat(cmd, " ")), out))
+    local text = fs.read(out):gsub("\r\n", "\n")
+    os.remove(out)
+    no_secret_in(text, "the terminal")
+    return text, code
+  end
+
+  -- Each line's first cell (branches and the kind word), "" for a blank
+  -- line, escape codes taken out.
+  local function first_cells(text)
+    local out, plain = {}, text:gsub("\27%[[%d;]*m", ""):gsub("\n$", "")
+    for line in (plain .. "\n"):gmatch("(.-)\n") do
+      out[#out + 1] = line:match("^([^%a]*%a+)") or line
+    end
+    return out
+  end
+
   local function census(sandbox)
     return trees.census(trees.settings_for(server.url, sandbox))
   end
@@ -309,6 +340,41 @@ describe("flowlua promote", function()
     end
   end)
 
+  it("draws the outcome as trees on a terminal, in colour unless NO_COLOR, "
+    .. "and one row an entity elsewhere", function()
+    local args = { "--secrets", "secrets.json", t.t2.flow, t.t3.flow }
+    -- t3 shares t2's base: a plain row once, drawn in both trees
+    local out, err, code = promote(args)
+    assert.equal(0, code, err)
+    assert.same({ "KIND", "base", "source", "target", "flow", "source",
+      "target", "flow", "promote" }, first_cells(out))
+    local shown
+    shown, code = promote_tty(args, { NO_COLOR = "1" })
+    assert.equal(0, code, shown)
+    assert.is_nil(shown:find("\27", 1, true), shown)
+    assert.same({ "KIND", "flow", "├─ source", "│  └─ base", "└─ target", "",
+      "flow", "├─ source", "│  └─ base", "└─ target", "promote" },
+      first_cells(shown))
+    local lines = {}
+    for l in shown:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    local flow, base = t.t2.flow:gsub("%p", "%%%0"),
+      t.t2.base:gsub("%p", "%%%0")
+    assert.matches("^flow +" .. flow .. " +%S+ +existed +t2 flow$", lines[2])
+    assert.matches("^│  └─ base +" .. base .. " +%S+ +existed +t2 base$",
+      lines[4])
+    assert.matches("^│  └─ base +" .. base .. " +%S+ +existed +t2 base$",
+      lines[8])
+    assert.equal("promote dev -> prod: 2 trees, 7 entities: 0 created, "
+      .. "7 existed", lines[10])
+    shown, code = promote_tty(args)
+    assert.equal(0, code, shown)
+    assert.same(first_cells(shown), { "KIND", "flow", "├─ source",
+      "│  └─ base", "└─ target", "", "flow", "├─ source", "│  └─ base",
+      "└─ target", "promote" })
+    assert.truthy(shown:find("\27[1mKIND", 1, true), shown)
+    assert.truthy(shown:find("  \27[2mexisted\27[0m  ", 1, true), shown)
+  end)
+
   it("creates each entity once when answers are lost", function()
     restart{ "--faults", "drop=0.4,seed=8" }
     local out, err, code = promote{ "-v", t.t5.flow }
@@ -410,11 +476,11 @@ describe("flowlua promote", function()
     assert.truthy(out:find("4 created, 0 existed\n$"), out)
   end)
 
-  it("exits 3 for a flow the source sandbox lacks, creating nothing, and "
-    .. "2 on a usage error", function()
+  it("exits 1 for a flow the source sandbox lacks (3 is a held lock), "
+    .. "creating nothing, and 2 on a usage error", function()
     local _, err, code = flowlua{ "promote", "--from", "dev", "--to",
       "stage", t.t1.flow, "no-such-flow" }
-    assert.equal(3, code)
+    assert.equal(1, code)
     assert.equal("flowlua: no flow no-such-flow in sandbox dev; nothing was "
       .. "created\n", err)
     assert.same({ connections = 0, sourceConnections = 0,

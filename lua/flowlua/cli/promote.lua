@@ -6,6 +6,8 @@
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local columns = require "flowlua.cli.columns"
+local promote_view = require "flowlua.cli.promote_view"
+local term = require "flowlua.cli.term"
 local promote = require "flowlua.fleet.promote"
 local promote_map = require "flowlua.fleet.promote_map"
 local promote_secrets = require "flowlua.fleet.promote_secrets"
@@ -79,14 +81,18 @@ of other characters than letters and digits as one _ (a base connection
 secret not given is left out: the draft waits for it, and the summary
 names it. Secrets are never printed or stored.
 
+On a terminal the entities are drawn as their trees (flow, its source
+and target connections, their base connections), outcomes in colour
+unless NO_COLOR is set; through a pipe or into a file, a plain table.
+
 Options:
 ]] .. options.help(SPECS) .. [[
 
 
-Exit status: 0 the drafts exist; 1 an error; 2 usage error; 3 a FLOW_ID
-is not in sandbox --from, or another process is promoting from --from
-into --to (--wait-lock waits for it); 5 ids to map were added to the
-mapping file (nothing was created in any of these cases).]]
+Exit status: 0 the drafts exist; 1 an error (a FLOW_ID not in sandbox
+--from among them); 2 usage error; 3 another process is promoting from
+--from into --to (--wait-lock waits for it); 5 ids to map were added to
+the mapping file (nothing was created in any of these cases).]]
 
 local clean = service.clean
 
@@ -112,14 +118,23 @@ end
 local KIND_WORDS = { connection = "base", source = "source",
   target = "target", flow = "flow" }
 
-local function table_text(rows, opts)
-  local out = { { "KIND", "FROM " .. clean(opts.from), "TO "
-    .. clean(opts.to), "OUTCOME", "NAME" } }
-  for _, r in ipairs(rows) do
-    out[#out + 1] = { KIND_WORDS[r.kind], clean(r.from_id),
-      r.outcome == "planned" and "-" or clean(r.id), r.outcome,
-      clean(r.name) }
+local function cells(r)
+  return { KIND_WORDS[r.kind], clean(r.from_id),
+    r.outcome == "planned" and "-" or clean(r.id), r.outcome, clean(r.name) }
+end
+
+-- The outcome by entity: on a terminal drawn as trees
+-- (flowlua.cli.promote_view), else one row an entity, parents first.
+local function table_text(set, rows, opts)
+  local header = { "KIND", "FROM " .. clean(opts.from), "TO "
+    .. clean(opts.to), "OUTCOME", "NAME" }
+  if term.is_tty() then
+    local tree = promote_view.tree_rows(set, rows)
+    for _, t in ipairs(tree) do t.cells = cells(t.row) end
+    return promote_view.render(header, tree, term.painter(term.colour()))
   end
+  local out = { header }
+  for _, r in ipairs(rows) do out[#out + 1] = cells(r) end
   return columns(out)
 end
 
@@ -164,13 +179,13 @@ local function write_json(set, rows, waiting, opts)
     "\n")
 end
 
+-- A FLOW_ID --from lacks is an error like any other (exit 1): 3 means a
+-- held lock, as for every command that keeps a workflow's state.
 local function refuse_unread(c, missing, dangling)
   if #missing > 0 then
     for i, id in ipairs(missing) do missing[i] = clean(id) end
-    io.stderr:write(("flowlua: no flow %s in sandbox %s; nothing was "
-      .. "created\n"):format(table.concat(missing, ", "),
-      clean(c.settings.sandbox)))
-    return 3
+    error(("no flow %s in sandbox %s; nothing was created"):format(
+      table.concat(missing, ", "), clean(c.settings.sandbox)), 0)
   end
   local first = dangling[1]
   if first then
@@ -290,8 +305,7 @@ local function run(src, opts)
   quiet_progress()
   local secrets = opts.secrets and promote_secrets.load(opts.secrets)
   local set, missing, dangling = promote.read(src, opts.operands)
-  local refused = refuse_unread(src, missing, dangling)
-  if refused then return refused end
+  refuse_unread(src, missing, dangling)
   refuse_nameless(set, src.settings.sandbox)
   local map = promote_map.load(opts.map, opts.from, opts.to)
   local unmapped = promote_map.missing(map, map_uses(set))
@@ -317,7 +331,7 @@ local function run(src, opts)
   if opts.json then write_json(set, rows, waiting, opts)
   else
     if opts.dry_run then io.stdout:write(plan_text(rows), "\n") end
-    io.stdout:write(table_text(rows, opts), "\n", waiting_text(waiting),
+    io.stdout:write(table_text(set, rows, opts), "\n", waiting_text(waiting),
       summary(set, rows, opts), "\n")
   end
   service.report_requests(src, "promote (reads in " .. opts.from .. ")")

@@ -55,22 +55,22 @@ local function first_word(cell)
   return cell:match("^(%S+)")
 end
 
---- The tree rows (header first, as flowlua.cli.inventory makes them)
--- drawn as trees.
--- @tparam table rows `{{KIND, ID, STATE, SPEC, LAST RUN, WORKFLOW, NAME},
---   ...}`, the KIND cell indented two spaces a level
+--- Rows (header first) drawn as trees: the first cell's indentation
+-- (two spaces a level) made branches, the header and each root bold, a
+-- blank line between trees.
+-- @tparam table rows `{{FIRST, ...}, ...}`, FIRST indented
 -- @tparam function paint flowlua.cli.term.painter's function
+-- @tparam[opt] function style `style(cell, column)` → a style name for
+--   the other cells of the body (nil: none)
 -- @treturn string
-function tree_view.trees(rows, paint)
+function tree_view.draw(rows, paint, style)
   local drawn, depths = branch(rows)
   local text = columns(drawn, function(cell, col, n)
     if n == 1 then return paint(cell, "bold") end
-    if col == 1 and depths[n - 1] == 0 then return paint(cell, "bold") end
-    if col == 3 or col == 5 then
-      return paint(cell, tree_view.STATE_STYLE[first_word(cell) or ""])
+    if col == 1 then
+      return depths[n - 1] == 0 and paint(cell, "bold") or cell
     end
-    if col == 6 then return paint(cell, cell == "-" and "dim" or "blue") end
-    return cell
+    return paint(cell, style and style(cell, col))
   end)
   local lines, n = {}, 0
   for line in text:gmatch("[^\n]+") do
@@ -79,6 +79,25 @@ function tree_view.trees(rows, paint)
     lines[#lines + 1] = line
   end
   return table.concat(lines, "\n")
+end
+
+-- Inventory's colours: states and last runs, the workflow that knows a
+-- tree (or "-").
+local function inventory_style(cell, col)
+  if col == 3 or col == 5 then
+    return tree_view.STATE_STYLE[first_word(cell) or ""]
+  end
+  if col == 6 then return cell == "-" and "dim" or "blue" end
+end
+
+--- The tree rows (header first, as flowlua.cli.inventory makes them)
+-- drawn as trees.
+-- @tparam table rows `{{KIND, ID, STATE, SPEC, LAST RUN, WORKFLOW, NAME},
+--   ...}`, the KIND cell indented two spaces a level
+-- @tparam function paint flowlua.cli.term.painter's function
+-- @treturn string
+function tree_view.trees(rows, paint)
+  return tree_view.draw(rows, paint, inventory_style)
 end
 
 --- The orphans' table (header first), their reasons coloured.
