@@ -12,7 +12,6 @@
 -- HTTP client (which the emulator helps test).
 local fs = require "support.fs"
 local proc = require "support.proc"
-local http = require "flowlua.http"
 local json = require "flowlua.json"
 
 local emu = {}
@@ -150,26 +149,19 @@ function emu.request(opts)
   return res
 end
 
--- One request to the emulator's own routes, on a client closed
--- afterwards: no connection is left open in the busted process for the
--- processes later specs start to inherit.
-local function own_route(method, url)
-  local c = http.client{ retry = false }
-  local res = assert(c:request{ method = method,
-    url = url .. "/emulator/requests" })
-  c:close()
-  return res
-end
+-- The emulator's own route is asked through curl(1) (emu.request), so no
+-- connection is left open in the busted process for the processes later
+-- specs start to inherit.
 
 --- The emulator's request tally (`GET /emulator/requests`, which draws
 -- no fault): `{total =, requests = {KIND = n}}`.
 function emu.tally(url)
-  return json.decode(own_route("GET", url).body)
+  return emu.request{ url = url .. "/emulator/requests" }.json
 end
 
 --- Clears the emulator's request tally.
 function emu.reset_tally(url)
-  own_route("DELETE", url)
+  emu.request{ method = "DELETE", url = url .. "/emulator/requests" }
 end
 
 --- The JSON Patch that makes a draft flow schedulable: the mapping, and
