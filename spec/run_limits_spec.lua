@@ -141,18 +141,25 @@ describe("a change that never answers", function()
       sandbox = "prod" }:retry_policy()
   end
 
+  -- `script` run with --timeout 2 against the hung service (`sandbox` as
+  -- for hung_env): the requests `route` got, the seconds the run took,
+  -- its stderr and its exit status.
+  local function hung_run(script, sandbox, route)
+    emu.reset_tally(url)
+    local started = require("flowlua.core").sys.monotime()
+    local _, err, code = proc.run({ "run", "--timeout", "2",
+      proc.tempfile(script) }, { env = hung_env(sandbox) })
+    local took = require("flowlua.core").sys.monotime() - started
+    return emu.tally(url).requests[route], took, err, code
+  end
+
   it("ends a run with --timeout 2 after the documented attempts and "
     .. "within their bound, naming the timeout",
     function()
-      local tally = url .. "/emulator/requests"
-      emu.request{ method = "DELETE", url = tally }
       local policy = client_policy()
-      local started = require("flowlua.core").sys.monotime()
-      local _, err, code = proc.run({ "run", "--timeout", "2",
-        proc.tempfile(HUNG_CREATE) }, { env = hung_env() })
-      local took = require("flowlua.core").sys.monotime() - started
-      assert.equal(policy.timeout_attempts,
-        emu.request{ url = tally }.json.requests["POST /connections?mode=draft"])
+      local sent, took, err, code = hung_run(HUNG_CREATE, nil,
+        "POST /connections?mode=draft")
+      assert.equal(policy.timeout_attempts, sent)
       -- docs/client.md's bound (Policy:hung_bound): attempts x timeout
       -- plus the backoff ceilings; the process's start and the quick
       -- reads that look for the connection between attempts get 3 s
@@ -167,15 +174,10 @@ describe("a change that never answers", function()
   it("ends a delete with --timeout 2 after the same attempts and within "
     .. "the same bound (flowlua.http does not repeat it underneath)",
     function()
-      local tally = url .. "/emulator/requests"
-      emu.request{ method = "DELETE", url = tally }
       local policy = client_policy()
-      local started = require("flowlua.core").sys.monotime()
-      local _, err, code = proc.run({ "run", "--timeout", "2",
-        proc.tempfile(HUNG_DELETE) }, { env = hung_env("blackhole@DELETE") })
-      local took = require("flowlua.core").sys.monotime() - started
-      assert.equal(policy.timeout_attempts,
-        emu.request{ url = tally }.json.requests["DELETE /connections/{id}"])
+      local sent, took, err, code = hung_run(HUNG_DELETE, "blackhole@DELETE",
+        "DELETE /connections/{id}")
+      assert.equal(policy.timeout_attempts, sent)
       -- as for the create, plus the create itself, within the 3 s margin
       local bound = policy:hung_bound(2) + 3
       assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
