@@ -142,31 +142,31 @@ describe("a change that never answers", function()
   end
 
   -- `script` run with --timeout 2 against the hung service (`sandbox` as
-  -- for hung_env): the requests `route` got, the seconds the run took,
-  -- its stderr and its exit status.
+  -- for hung_env), asserted to send `route` the documented attempts, to
+  -- end within their bound and to exit 1; its stderr.
   local function hung_run(script, sandbox, route)
+    local policy = client_policy()
     emu.reset_tally(url)
     local started = require("flowlua.core").sys.monotime()
     local _, err, code = proc.run({ "run", "--timeout", "2",
       proc.tempfile(script) }, { env = hung_env(sandbox) })
     local took = require("flowlua.core").sys.monotime() - started
-    return emu.tally(url).requests[route], took, err, code
+    assert.equal(policy.timeout_attempts, emu.tally(url).requests[route])
+    -- docs/client.md's bound (Policy:hung_bound): attempts x timeout
+    -- plus the backoff ceilings; the process's start and the quick
+    -- reads that look for the connection between attempts (and a
+    -- delete's create) get 3 s
+    local bound = policy:hung_bound(2) + 3
+    assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
+      :format(took, bound))
+    assert.equal(1, code)
+    return err
   end
 
   it("ends a run with --timeout 2 after the documented attempts and "
     .. "within their bound, naming the timeout",
     function()
-      local policy = client_policy()
-      local sent, took, err, code = hung_run(HUNG_CREATE, nil,
-        "POST /connections?mode=draft")
-      assert.equal(policy.timeout_attempts, sent)
-      -- docs/client.md's bound (Policy:hung_bound): attempts x timeout
-      -- plus the backoff ceilings; the process's start and the quick
-      -- reads that look for the connection between attempts get 3 s
-      local bound = policy:hung_bound(2) + 3
-      assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
-        :format(took, bound))
-      assert.equal(1, code)
+      local err = hung_run(HUNG_CREATE, nil, "POST /connections?mode=draft")
       assert.matches("^flowlua: POST /data/foundation/flowservice/connections"
         .. "%?mode=draft: .*timed out after 2%d%d%d milli", err)
     end)
@@ -174,15 +174,8 @@ describe("a change that never answers", function()
   it("ends a delete with --timeout 2 after the same attempts and within "
     .. "the same bound (flowlua.http does not repeat it underneath)",
     function()
-      local policy = client_policy()
-      local sent, took, err, code = hung_run(HUNG_DELETE, "blackhole@DELETE",
+      local err = hung_run(HUNG_DELETE, "blackhole@DELETE",
         "DELETE /connections/{id}")
-      assert.equal(policy.timeout_attempts, sent)
-      -- as for the create, plus the create itself, within the 3 s margin
-      local bound = policy:hung_bound(2) + 3
-      assert.is_true(took < bound, ("took %.1f s, bound %.1f s")
-        :format(took, bound))
-      assert.equal(1, code)
       assert.matches("^flowlua: DELETE /data/foundation/flowservice/"
         .. "connections/[%x-]+: .*timed out after 2%d%d%d milli", err)
     end)
