@@ -7,6 +7,7 @@
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
+local tables = require "support.tables"
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
@@ -14,11 +15,7 @@ local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
 
 local settings_for = emu.settings_for
 
-local function by_id(list)
-  local map = {}
-  for _, it in ipairs(list) do map[it.id] = it end
-  return map
-end
+local by_id = tables.by_id
 
 describe("scripts/bulk-onboarding.lua", function()
   local dir, state

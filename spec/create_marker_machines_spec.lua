@@ -13,6 +13,7 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local state_record = require "support.state_record"
+local tables = require "support.tables"
 local emulator = require "flowlua.emulator"
 
 local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
@@ -85,17 +86,7 @@ local function recorded(dir)
   return ids
 end
 
-local function size(set)
-  local n = 0
-  for _ in pairs(set) do n = n + 1 end
-  return n
-end
-
-local function by_id(list)
-  local map = {}
-  for _, it in ipairs(list) do map[it.id] = it end
-  return map
-end
+local size, by_id = tables.count, tables.by_id
 
 describe("lost create answers", function()
   local root

@@ -9,6 +9,7 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local trees = require "support.trees"
 local json = require "flowlua.json"
+local tables = require "support.tables"
 
 local TREES = 12
 
@@ -48,11 +49,7 @@ local function holdings(url)
   return out
 end
 
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
-end
+local count = tables.count
 
 describe("tree operations at --concurrency 1 and 8", function()
   local dir, side = nil, {}
