@@ -28,9 +28,12 @@ local stop = {
 }
 
 -- Outcome of each workflow of this run: "finished", "failed",
--- "interrupted" (stopped while running) or "not_started".
+-- "interrupted" (stopped while running) or "not_started". Weak keys and
+-- running counts: a finished workflow, its journal and its entities are
+-- not kept until the run ends (a bulk run of 5,000 kept 40 MB of them).
 local outcomes = setmetatable({}, { __mode = "k" })
-local order = {}
+local tally = { finished = 0, failed = 0, interrupted = 0, not_started = 0 }
+local noted = 0
 
 local UNITS = { s = 1, m = 60, h = 3600, ms = 0.001 }
 
@@ -167,8 +170,11 @@ end
 -- @param wf the workflow
 -- @tparam string outcome "finished", "failed", "interrupted", "not_started"
 function stop.note(wf, outcome)
-  if outcomes[wf] == nil then order[#order + 1] = wf end
-  if outcomes[wf] == nil or outcome == "finished" then
+  local was = outcomes[wf]
+  if was == nil then noted = noted + 1 end
+  if was == nil or outcome == "finished" then
+    if was then tally[was] = tally[was] - 1 end
+    tally[outcome] = tally[outcome] + 1
     outcomes[wf] = outcome
   end
 end
@@ -176,12 +182,8 @@ end
 --- Counts of the recorded outcomes.
 -- @treturn table `{finished=, failed=, interrupted=, not_started=}`
 function stop.counts()
-  local c = { finished = 0, failed = 0, interrupted = 0, not_started = 0 }
-  for _, wf in ipairs(order) do
-    local o = outcomes[wf]
-    if o then c[o] = c[o] + 1 end
-  end
-  return c
+  return { finished = tally.finished, failed = tally.failed,
+    interrupted = tally.interrupted, not_started = tally.not_started }
 end
 
 --- The exit status of a stopped run: 130 (SIGINT), 143 (SIGTERM), 4 (the
@@ -229,7 +231,7 @@ function stop.summary(argv, failed)
   local words = {}
   for i, w in ipairs(argv) do words[i] = shown(w) end
   local head = failed and "the run failed" or "stopped, " .. stop.why()
-  if #order == 0 then  -- a script without workflows: nothing to count
+  if noted == 0 then  -- a script without workflows: nothing to count
     return ("flowlua: %s: no workflow had started\n"
       .. "flowlua: to run it again: %s\n"):format(head,
       table.concat(words, " "))
