@@ -53,6 +53,33 @@ local function hold_in_child(location, workflow, secs)
   return pid, p, path
 end
 
+-- A child that opens the store at `location`, takes the lock of
+-- `workflow`, saves its record and lets go; it prints only on failure.
+local OPEN_AND_SAVE = [[
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.cpath = "build/lib/?.so;" .. package.cpath
+local state = require "flowlua.state"
+local key = { endpoint = "e", org = "o", sandbox = "s", workflow = arg[2] }
+local s = state.open(arg[1])
+assert(s:lock(key))
+s:save(key, state.fresh(arg[2]))
+s:unlock(key)
+s:close()
+]]
+
+-- Starts `n` children of OPEN_AND_SAVE on one location at once, waits
+-- for all; returns what they wrote on stdout and stderr.
+local function open_and_save_at_once(script, location, n)
+  local parts = {}
+  for i = 1, n do
+    parts[i] = ("lua5.4 %s '%s' w%d &"):format(script, location, i)
+  end
+  local p = io.popen("(" .. table.concat(parts, " ") .. " wait) 2>&1")
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
 local function contract(name, location_of)
   describe("the " .. name .. " store", function()
     local location
@@ -125,6 +152,29 @@ local function contract(name, location_of)
         .. "before writing"):format(state.describe(location),
           state.describe_key(key("taken"))))
       assert.same("first", b:load(key("taken")).steps[1].intents[1].id)
+    end)
+
+    -- However many processes open a new store at once, each finds the
+    -- whole schema (its lock row goes to flowlua_locks) and every record
+    -- is kept: five new stores, twenty processes each.
+    it("serves twenty processes that create it at once", function()
+      local script = os.tmpname()
+      local f = assert(io.open(script, "w"))
+      f:write(OPEN_AND_SAVE)
+      f:close()
+      for round = 1, 5 do
+        local fresh = round == 1 and location or location_of()
+        assert.same("", open_and_save_at_once(script, fresh, 20))
+        local s <close> = state.open(fresh)
+        local names = {}
+        for i, r in ipairs(s:list()) do names[i] = r.key.workflow end
+        table.sort(names)
+        local want = {}
+        for i = 1, 20 do want[i] = "w" .. i end
+        table.sort(want)
+        assert.same(want, names, "round " .. round)
+      end
+      os.remove(script)
     end)
 
     it("commits the saves of one scheduler turn together", function()

@@ -64,7 +64,12 @@ local function check_format(db)
 end
 
 --- Creates the tables in an empty store, or checks an existing one's
--- format and shape. Runs inside a write transaction.
+-- format and shape. Runs inside a write transaction, in every process
+-- that opens the store: the transaction (SQLite's BEGIN IMMEDIATE) or
+-- `exclusive` (PostgreSQL's advisory lock, taken before the tables are
+-- read) lets one opener at a time in, so of processes opening a new
+-- store at once the first creates the tables and the others find them
+-- (never two CREATE TABLE at once: PostgreSQL can fail those on pg_type).
 -- @tparam table db the connection
 -- @tparam table backend its backend (tables, exclusive)
 function schema.ensure(db, backend)
