@@ -96,6 +96,19 @@ static int push_errno (lua_State *L, const char *what, const char *path) {
 }
 
 
+/* A failed write: close fd (when open), remove the file it made and
+** report `what` on `named` with the errno of the failure, not of the
+** clean-up. */
+static int push_removed (lua_State *L, int fd, const char *file,
+                         const char *what, const char *named) {
+  int e = errno;
+  if (fd >= 0) close(fd);
+  unlink(file);
+  errno = e;
+  return push_errno(L, what, named);
+}
+
+
 static int write_all (int fd, const char *data, size_t len) {
   while (len > 0) {
     ssize_t w = write(fd, data, len);
@@ -139,20 +152,11 @@ static int sys_write_file (lua_State *L) {
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return push_errno(L, "cannot create", tmp);
   if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
-      fsync(fd) != 0) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    errno = e;
-    return push_errno(L, "cannot write", tmp);
-  }
+      fsync(fd) != 0)
+    return push_removed(L, fd, tmp, "cannot write", tmp);
   close(fd);
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    errno = e;
-    return push_errno(L, "cannot rename to", path);
-  }
+  if (rename(tmp, path) != 0)
+    return push_removed(L, -1, tmp, "cannot rename to", path);
   sync_parent_dir(path);
   lua_pushboolean(L, 1);
   return 1;
@@ -251,13 +255,8 @@ static int sys_create_file (lua_State *L) {
     return 1;
   }
   if (fd < 0) return push_errno(L, "cannot create", path);
-  if (fchmod(fd, mode) != 0) {  /* the umask narrowed it */
-    int e = errno;
-    close(fd);
-    unlink(path);
-    errno = e;
-    return push_errno(L, "cannot create", path);
-  }
+  if (fchmod(fd, mode) != 0)  /* the umask narrowed it */
+    return push_removed(L, fd, path, "cannot create", path);
   close(fd);
   sync_parent_dir(path);
   lua_pushboolean(L, 1);
