@@ -30,10 +30,7 @@ static int item_valid (walk *w, const sc_node *n, const lval *arr, size_t i,
                   &item);
     if (item.slot) item.slot = lua_gettop(L);
   }
-  p.up = path;
-  p.key = NULL;
-  p.len = i;
-  p.skey = NULL;
+  p = (sc_path){ .up = path, .key = NULL, .len = i, .skey = NULL };
   if (quiet) w->c->mute++;
   r = w->valid(w, n, &item, &p);
   if (quiet) w->c->mute--;
@@ -91,11 +88,7 @@ int lw_check_array (walk *w, const sc_node *n, lval *v,
 static int member_valid (walk *w, const sc_node *n, lval *v,
                          const char *key, size_t klen,
                          const sc_path *path) {
-  sc_path p;
-  p.up = path;
-  p.key = key;
-  p.len = klen;
-  p.skey = NULL;
+  sc_path p = { .up = path, .key = key, .len = klen, .skey = NULL };
   return w->valid(w, n, v, &p);
 }
 

@@ -140,10 +140,7 @@ static int item_valid (sc_vctx *c, const sc_node *n, sc_ref v, size_t i,
   sc_path p;
   sc_ref item = c->acc->index(c->ud, v, i);
   int r;
-  p.up = path;
-  p.key = NULL;
-  p.len = i;
-  p.skey = NULL;
+  p = (sc_path){ .up = path, .key = NULL, .len = i, .skey = NULL };
   r = quiet ? quietly(c, n, item, -1, &p)
     : node_valid(c, n, item, -1, &p);
   c->acc->release(c->ud, item);
@@ -224,11 +221,7 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
 static int child_valid (sc_vctx *c, const sc_node *n, sc_ref val,
                         const char *key, size_t klen, const sc_path *path,
                         const sc_key *skey) {
-  sc_path p;
-  p.up = path;
-  p.key = key;
-  p.len = klen;
-  p.skey = skey;
+  sc_path p = { .up = path, .key = key, .len = klen, .skey = skey };
   return node_valid(c, n, val, -1, &p);
 }
 
