@@ -112,8 +112,11 @@ describe("flowlua run on SIGINT", function()
     function()
       local dir = fsvc.tmpdir()
       local state = dir .. "/emulator.json"
-      -- slow enough that the signal lands mid-run (after three steps)
-      local server = assert(emu.spawn{ "--faults", "latency=40ms",
+      -- The signal is sent once three steps are done (their progress
+      -- lines on stderr); the run's ~75 requests, two at a time, 100 ms
+      -- each, leave it more than 3 s of waiting on the network after that,
+      -- however loaded the machine: the signal always lands mid-run.
+      local server = assert(emu.spawn{ "--faults", "latency=100ms",
         "--state", state })
       finally(function() server:stop() end)
       local env = fsvc.env(settings_for(server.url))

@@ -217,8 +217,11 @@ describe("kill -9 during a run, then a re-run", function()
 
   setup(function()
     root = fsvc.tmpdir()
-    -- Each request takes 25 ms, so the kills land inside the run.
-    server = assert(emu.spawn{ "--faults", "latency=25ms", "--state",
+    -- Each request takes 100 ms: after the fourth create intent the run
+    -- still waits on the network longer than the last kill's 0.2 s plus
+    -- the polling's lag on a loaded machine, so the kills land inside the
+    -- run whatever the load.
+    server = assert(emu.spawn{ "--faults", "latency=100ms", "--state",
       root .. "/emulator.json" })
     raw = fsvc.raw(settings_for(server.url))
     script = fsvc.ROOT .. "/scripts/onboarding.lua"
