@@ -126,10 +126,10 @@ describe("flowlua adopt", function()
     end
   end)
 
-  it("exits 3 for a flow the sandbox lacks and 2 on a usage error",
+  it("exits 1 for a flow the sandbox lacks and 2 on a usage error",
     function()
     local _, err, code = flowlua{ "adopt", "no-such-flow", "--as", "x" }
-    assert.equal(3, code)
+    assert.equal(1, code)
     assert.truthy(err:find("flowlua: no flow no-such-flow in sandbox prod",
       1, true), err)
     _, err, code = flowlua{ "adopt", ui.flow }

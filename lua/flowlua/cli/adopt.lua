@@ -42,9 +42,10 @@ Options:
 ]] .. options.help(SPECS) .. [[
 
 
-Exit status: 0 adopted (or adopted before); 1 an error, or an entity of
-the tree is already known to another workflow, or NAME already has
-entities of its own; 2 usage error; 3 FLOW_ID is not in the sandbox.]]
+Exit status: 0 adopted (or adopted before); 1 an error: FLOW_ID is not
+in the sandbox, an entity of the tree is already known to another
+workflow, or NAME already has entities of its own; 2 usage error; 3
+another process holds NAME's workflow (--wait-lock waits).]]
 
 local clean = service.clean
 
@@ -92,7 +93,8 @@ function cmd.main(args)
     if entries == nil then
       io.stderr:write(("flowlua: no flow %s in sandbox %s\n"):format(
         clean(flow_id), clean(c.settings.sandbox)))
-      return 3
+      -- 1 like any error naming what was wrong: 3 means a held lock.
+      return 1
     end
     local fresh = adopt.record(c, entries, opts.as,
       { dry_run = opts.dry_run })
