@@ -13,15 +13,9 @@
 -- @module flowlua.fleet.apply
 
 local desired = require "flowlua.fleet.desired"
+local deep_copy = require("flowlua.entity.base").deep_copy
 
 local apply = {}
-
-local function deep_copy(v)
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = deep_copy(x) end
-  return setmetatable(out, getmetatable(v))
-end
 
 local function spec_key(tree, kind)
   return tree[kind].spec or (kind == "source" and tree.base.spec)

@@ -20,6 +20,8 @@
 
 local json = require "flowlua.json"
 local validate = require "flowlua.entity.validate"
+local deep_copy = require("flowlua.entity.base").deep_copy
+local split_dots = require("flowlua.entity.check").split_dots
 
 local desired = {}
 
@@ -115,19 +117,6 @@ local function spec_of(c, kind, key)
   local lookup = key:match(UUID) and key or { name = key }
   if kind == "flow" then return c:flow_spec(lookup) end
   return c:connection_spec(lookup)
-end
-
-local function deep_copy(v)
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = deep_copy(x) end
-  return setmetatable(out, getmetatable(v))
-end
-
-local function split_dots(path)
-  local parts = {}
-  for p in path:gmatch("[^.]+") do parts[#parts + 1] = p end
-  return parts
 end
 
 -- Each secret field of the body: a reference "env:NAME", or an error.

@@ -22,6 +22,8 @@
 local trees = require "flowlua.fleet.trees"
 local workflow = require "flowlua.workflow"
 local validate = require "flowlua.entity.validate"
+local deep_copy = require("flowlua.entity.base").deep_copy
+local split_dots = require("flowlua.entity.check").split_dots
 local json = require "flowlua.json"
 
 local promote = {}
@@ -46,13 +48,6 @@ local FIELDS = {
   flow = { "name", "description", "flowSpec", "transformations",
     "scheduleParams", "options" },
 }
-
-local function deep_copy(v)
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = deep_copy(x) end
-  return setmetatable(out, getmetatable(v))
-end
 
 local function list_of(v)
   return type(v) == "table" and v or {}
@@ -187,12 +182,6 @@ end
 ----------------------------------------------------------------------
 -- Bodies
 ----------------------------------------------------------------------
-
-local function split_dots(path)
-  local parts = {}
-  for p in path:gmatch("[^.]+") do parts[#parts + 1] = p end
-  return parts
-end
 
 --- The secret fields of an entity's create body (as its spec marks
 -- them: `"format": "password"`), as dotted paths.

@@ -17,6 +17,7 @@
 local json = require "flowlua.json"
 local files = require "flowlua.files"
 local sys = require("flowlua.core").sys
+local split_dots = require("flowlua.entity.check").split_dots
 
 local promote_map = {}
 
@@ -39,12 +40,6 @@ promote_map.PLACES = {
 
 local CATEGORIES = { datasets = true, schemas = true, mappings = true,
   keys = true }
-
-local function split_dots(path)
-  local parts = {}
-  for p in path:gmatch("[^.]+") do parts[#parts + 1] = p end
-  return parts
-end
 
 -- The table holding the last part of `path` below `t`, and that part.
 local function holder(t, path)
