@@ -334,6 +334,33 @@ describe("flowlua.core.server", function()
       assert.equal(60, curl({ srv.url .. "/created" }).exit)
     end)
 
+    it("closes a TLS connection whose headers take over header_timeout",
+      function()
+        local socket, ssl = require "socket", require "ssl"
+        local srv <close> = start{ tls = { cert = cert, key = key },
+          header_timeout = 1, idle_timeout = 60 }
+        local s = assert(socket.tcp())
+        assert(s:connect("127.0.0.1", srv.port))
+        s = assert(ssl.wrap(s, { mode = "client", protocol = "any",
+          verify = "none" }))
+        s:settimeout(10)
+        assert(s:dohandshake())
+        assert(s:send("GET /created HTTP/1.1\r\nHost: x\r\nX-Slow: "))
+        s:settimeout(0.2)
+        local sent, err = 0, "timeout"
+        while sent < 200 and err == "timeout" do
+          err = select(2, s:receive(1))
+          if err == "wantread" then err = "timeout" end  -- luasec's wait
+          if err == "timeout" and not s:send("a") then err = "send" end
+          sent = sent + 1
+        end
+        s:close()
+        -- dripped a while, then ended by the server (an eof without TLS
+        -- close_notify: the socket was shut down under the session)
+        assert.is_true(sent > 3 and sent < 200, sent)
+        assert.is_string(err)
+      end)
+
     it("reports an unreadable certificate", function()
       local srv, err = server.start{ module = "support.handlers.server_cases",
         tls = { cert = dir .. ".missing", key = key } }
@@ -411,6 +438,25 @@ describe("flowlua.core.server", function()
         assert.equal("closed", err)
         assert.is_true(sent < 200)
         assert.equal(201, assert(fetch(srv.url .. "/created")).status)
+      end)
+
+    it("closes a connection whose body takes over body_timeout seconds",
+      function()
+        local srv <close> = start{ body_timeout = 1, idle_timeout = 60 }
+        local s = assert(socket.tcp())
+        assert(s:connect("127.0.0.1", srv.port))
+        assert(s:send("POST /created HTTP/1.1\r\nHost: x\r\n"
+          .. "Content-Length: 1000\r\n\r\n"))
+        s:settimeout(0.2)
+        local sent, err = 0, "timeout"
+        while sent < 200 and err == "timeout" do
+          err = select(2, s:receive(1))
+          if err == "timeout" and not s:send("a") then err = "send" end
+          sent = sent + 1
+        end
+        s:close()
+        assert.is_true(sent > 3 and sent < 200, sent)
+        assert.is_true(err == "closed" or err == "send", err)
       end)
 
     it("leaves header_timeout = 0 connections to the idle timeout", function()
