@@ -53,18 +53,6 @@ local function list_of(v)
   return type(v) == "table" and v or {}
 end
 
-local function unique_sorted(list)
-  local set, out = {}, {}
-  for _, id in ipairs(list) do
-    if type(id) == "string" and not set[id] then
-      set[id] = true
-      out[#out + 1] = id
-    end
-  end
-  table.sort(out)
-  return out
-end
-
 local function index(list)
   local out = {}
   for _, e in ipairs(list) do out[e.id] = e end
@@ -86,7 +74,7 @@ local function children(c, flows, kind, field)
   for _, f in ipairs(flows) do
     for _, id in ipairs(list_of(f[field])) do ids[#ids + 1] = id end
   end
-  return index(trees.list_where(c, kind, "id", unique_sorted(ids)))
+  return trees.by_id(c, kind, ids)
 end
 
 --- Reads the trees of these flows: four filtered lists (per 40 ids),
@@ -99,8 +87,7 @@ end
 -- @treturn table `{{id =, by = entity}}`: ids a tree names that the
 --   sandbox does not hold
 function promote.read(c, flow_ids)
-  local found = index(trees.list_where(c, "flow", "id",
-    unique_sorted(flow_ids)))
+  local found = trees.by_id(c, "flow", flow_ids)
   local out, missing, seen = { flows = {}, by_id = {} }, {}, {}
   for _, id in ipairs(flow_ids) do
     if found[id] == nil then missing[#missing + 1] = id
@@ -120,8 +107,7 @@ function promote.read(c, flow_ids)
       bases[#bases + 1] = base_of(e)
     end
   end
-  for id, e in pairs(index(trees.list_where(c, "connection", "id",
-      unique_sorted(bases)))) do
+  for id, e in pairs(trees.by_id(c, "connection", bases)) do
     by_id[id] = e
   end
   return out, missing, promote.dangling(out)
