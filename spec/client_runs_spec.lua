@@ -10,10 +10,6 @@ local proc = require "support.proc"
 local sys = require("flowlua.core").sys
 local write = require("support.fs").write
 
-local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
-local FLOW_SPEC = "9753525b-82c7-4dce-8a9b-5ccfce2b9876"
-local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
 
 describe("the client's runs and source operations", function()
   local e, dir, aep, n = nil, nil, nil, 0
@@ -46,22 +42,22 @@ describe("the client's runs and source operations", function()
       auth = { specName = "Basic Authentication", params = {
         host = "acme.file.core.windows.net", userid = userid or "acme",
         password = "pw-" .. n } },
-      connectionSpec = { id = AFS, version = "1.0" } })
+      connectionSpec = { id = emu.AZURE, version = "1.0" } })
   end
 
   local function flow_on(path, schedule)
     local base = base_conn()
     local src = aep.source_connections:create({ name = "R source " .. n,
       baseConnectionId = base.id, data = { format = "delimited" },
-      params = { path = path }, connectionSpec = { id = AFS, version = "1.0" } })
+      params = { path = path }, connectionSpec = { id = emu.AZURE, version = "1.0" } })
     local tgt = aep.target_connections:create({ name = "R target " .. n,
       data = { schema = { id = "https://ns.adobe.com/acme/s",
         version = "application/vnd.adobe.xed-full+json;version=1" } },
       params = { dataSetId = "5f3c3cedb2805c194ff0b69a" },
-      connectionSpec = { id = LAKE, version = "1.0" } })
+      connectionSpec = { id = emu.DATA_LAKE, version = "1.0" } })
     return aep.flows:create({ name = "R flow " .. n,
       sourceConnectionIds = { src.id }, targetConnectionIds = { tgt.id },
-      flowSpec = { id = FLOW_SPEC, version = "1.0" },
+      flowSpec = { id = emu.CLOUD_TO_AEP, version = "1.0" },
       scheduleParams = schedule })
   end
 
@@ -183,8 +179,8 @@ describe("the client's runs and source operations", function()
     local p = good:preview("/acme/good.csv", { rows = 2 })
     assert.same({ { id = "1", name = "Ann" }, { id = "2", name = "Bo" } }, p.data)
     assert.same({}, good:configs())
-    assert.same("acme", aep:explore_spec(DLZ)[1].name)
-    assert.same({}, aep:spec_configs(AFS))
+    assert.same("acme", aep:explore_spec(emu.DLZ)[1].name)
+    assert.same({}, aep:spec_configs(emu.AZURE))
     local ok, err = pcall(bad.explore, bad)
     assert.is_false(ok)
     assert.same("1100-400", err.code)
@@ -257,8 +253,8 @@ describe("the client's runs and source operations", function()
     end)
 
   it("sends any operation raw, and plans a raw mutation under dry run", function()
-    local data = aep:request("GET", "/connectionSpecs/" .. AFS)
-    assert.same(AFS, data.items[1].id)
+    local data = aep:request("GET", "/connectionSpecs/" .. emu.AZURE)
+    assert.same(emu.AZURE, data.items[1].id)
     local b = base_conn()
     local posts = aep:request_counts().POST
     local ok, err = pcall(aep.request, aep, "POST", "/connections/" .. b.id

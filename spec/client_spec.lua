@@ -2,15 +2,13 @@
 -- What the service holds is read back with plain HTTP requests
 -- (support.flow_service), not through the client under test.
 local flowlua = require "flowlua"
-local emulator = require "flowlua.emulator"
 local errors = require "flowlua.errors"
 local plan = require "flowlua.plan"
 local marker = require "flowlua.entity.marker"
 local log = require "flowlua.log"
 local fsvc = require "support.flow_service"
+local emu = require "support.emulator"
 
-local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 local HTTP_API = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb"
 local PASSWORD = "tutorial-storage-key-5e1"
 
@@ -19,21 +17,21 @@ local function base_body(name, params)
     auth = { specName = "Basic Authentication", params = params or {
       host = "acme.file.core.windows.net", userid = "acme",
       password = PASSWORD } },
-    connectionSpec = { id = AFS, version = "1.0" } }
+    connectionSpec = { id = emu.AZURE, version = "1.0" } }
 end
 
 local function source_body(name, base_id)
   return { name = name, baseConnectionId = base_id,
     data = { format = "delimited" },
     params = { path = "/acme/summerCampaign/account.csv", type = "file" },
-    connectionSpec = { id = AFS, version = "1.0" } }
+    connectionSpec = { id = emu.AZURE, version = "1.0" } }
 end
 
 local function target_body(name)
   return { name = name, data = { schema = { id = "https://ns.adobe.com/acme/s",
     version = "application/vnd.adobe.xed-full+json;version=1" } },
     params = { dataSetId = "5f3c3cedb2805c194ff0b69a" },
-    connectionSpec = { id = LAKE, version = "1.0" } }
+    connectionSpec = { id = emu.DATA_LAKE, version = "1.0" } }
 end
 
 local function flow_body(name, fs_id, src, tgt)
@@ -41,7 +39,7 @@ local function flow_body(name, fs_id, src, tgt)
     { tgt }, flowSpec = { id = fs_id, version = "1.0" } }
 end
 
-local SCHEDULE = require("support.emulator").schedule_patch("minute", 15)
+local SCHEDULE = emu.schedule_patch("minute", 15)
 
 local function capture_log()
   local lines = {}
@@ -57,18 +55,15 @@ local function raised(fn, ...)
 end
 
 describe("the Flow Service client against the emulator", function()
-  local emu, settings, aep, raw
+  local server, settings, aep, raw
 
   setup(function()
-    emu = emulator.start{}
-    settings = emu:client_settings()
-    aep = flowlua.connect(settings)
-    raw = fsvc.raw(settings)
+    server, aep, raw, settings = fsvc.connected_emulator()
   end)
 
   teardown(function()
     log.configure{}
-    emu:close()
+    server:close()
   end)
 
   local function state_of(path, id)
@@ -76,7 +71,7 @@ describe("the Flow Service client against the emulator", function()
   end
 
   it("runs the tutorial: drafts, an update, publish in order", function()
-    local cs = aep:connection_spec(AFS)
+    local cs = aep:connection_spec(emu.AZURE)
     local fs = aep:flow_spec{ name = "CloudStorageToAEP" }
     assert.is_true(aep:supports_drafts(cs, fs))
     local base = aep.connections:create(base_body("T base"), { draft = true })
@@ -109,8 +104,8 @@ describe("the Flow Service client against the emulator", function()
   end)
 
   it("caches specs per client", function()
-    local a = aep:connection_spec(AFS)
-    assert.equal(a, aep:connection_spec(AFS))
+    local a = aep:connection_spec(emu.AZURE)
+    assert.equal(a, aep:connection_spec(emu.AZURE))
     local f = aep:flow_spec{ name = "CloudStorageToAEP" }
     assert.equal(f, aep:flow_spec(f.id))
     local e = raised(aep.connection_spec, aep, "00000000-0000-0000-0000-0000")

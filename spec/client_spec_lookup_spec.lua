@@ -11,8 +11,6 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local proc = require "support.proc"
 
-local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
 local function settings_for(url) return emu.settings_for(url, "prod") end
 
@@ -40,14 +38,14 @@ describe("spec lookups", function()
     reset()
     local aep = flowlua.connect(settings_for(e.url))
     local got = task.parallel({ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, function()
-      return { aep:connection_spec(AFS), aep:connection_spec(LAKE),
+      return { aep:connection_spec(emu.AZURE), aep:connection_spec(emu.DATA_LAKE),
         aep:flow_spec{ name = "CloudStorageToAEP" } }
     end, { concurrency = 10 })
     for i = 2, 10 do
       for j = 1, 3 do assert.equal(got[1][j], got[i][j]) end
     end
-    assert.equal(AFS, got[1][1].id)
-    assert.equal(LAKE, got[1][2].id)
+    assert.equal(emu.AZURE, got[1][1].id)
+    assert.equal(emu.DATA_LAKE, got[1][2].id)
     assert.equal(got[1][3], aep:flow_spec(got[1][3].id))
     assert.same({ ["POST /ims/token/v3"] = 1,
       ["GET /connectionSpecs/{id}"] = 2, ["GET /flowSpecs?query"] = 1 },

@@ -4,7 +4,6 @@
 -- `kill -9` at several points of a real run, then a re-run, ends with
 -- exactly one of each entity.
 local flowlua = require "flowlua"
-local emulator = require "flowlua.emulator"
 local journal = require "flowlua.workflow.journal"
 local errors = require "flowlua.errors"
 local json = require "flowlua.json"
@@ -12,9 +11,6 @@ local sys = require("flowlua.core").sys
 local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
-
-local AFS = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
 local settings_for = emu.settings_for
 
@@ -37,19 +33,19 @@ local function onboard(aep, dir, prefix, fail_at)
     return aep.connections:create({ name = prefix .. " base",
       auth = { specName = "Basic Authentication", params = { host = "h",
         userid = "u", password = "wf-secret-pw" } },
-      connectionSpec = { id = AFS, version = "1.0" } }, { draft = true })
+      connectionSpec = { id = emu.AZURE, version = "1.0" } }, { draft = true })
   end)
   local src = wf:step("source", function()
     return aep.source_connections:create({ name = prefix .. " source",
       baseConnectionId = base.id, data = { format = "delimited" },
-      params = { path = "/p.csv" }, connectionSpec = { id = AFS,
+      params = { path = "/p.csv" }, connectionSpec = { id = emu.AZURE,
         version = "1.0" } }, { draft = true })
   end)
   local tgt = wf:step("target", function()
     local t = aep.target_connections:create({ name = prefix .. " target",
       data = { schema = { id = "https://ns.adobe.com/x/s",
         version = "application/vnd.adobe.xed-full+json;version=1" } },
-      params = { dataSetId = "ds" }, connectionSpec = { id = LAKE,
+      params = { dataSetId = "ds" }, connectionSpec = { id = emu.DATA_LAKE,
         version = "1.0" } }, { draft = true })
     maybe_fail(3)
     return t
@@ -71,10 +67,7 @@ describe("workflows", function()
     -- Progress lines would interleave with busted's output.
     require("flowlua.workflow.progress").configure{ live = false,
       stream = { write = function() end, flush = function() end } }
-    server = emulator.start{}
-    local settings = server:client_settings()
-    aep = flowlua.connect(settings)
-    raw = fsvc.raw(settings)
+    server, aep, raw = fsvc.connected_emulator()
     dir = fsvc.tmpdir()
   end)
 
@@ -120,7 +113,7 @@ describe("workflows", function()
         return aep.connections:create({ name = "NC base",
           auth = { specName = "Basic Authentication", params = { host = "h",
             userid = "u", password = "nc-secret-pw" } },
-          connectionSpec = { id = AFS, version = "1.0" } }, { draft = true })
+          connectionSpec = { id = emu.AZURE, version = "1.0" } }, { draft = true })
       end)
     end
     local first = base_step(flowlua.workflow("NC", { dir = dir }))
@@ -152,7 +145,7 @@ describe("workflows", function()
     end
     local data = json.decode(text)
     assert.equal("J1 base", data.steps[1].intents[1].name)
-    assert.equal(AFS, data.steps[1].intents[1].spec)
+    assert.equal(emu.AZURE, data.steps[1].intents[1].spec)
   end)
 
   for _, prefix in ipairs{ "L1", "L2, Inc." } do
@@ -165,14 +158,14 @@ describe("workflows", function()
       s.state = "running"
       -- The create carried the intent's marker in its description.
       s.intents[1] = { kind = "connection", name = prefix .. " base",
-        spec = AFS, started = sys.time() - 1,
+        spec = emu.AZURE, started = sys.time() - 1,
         marker = "flowlua:0123456789abcdef" }
       j:save()
       local created = emu.client(server.url):post("/connections?mode=draft", {
         name = prefix .. " base", description = "[flowlua:0123456789abcdef]",
         auth = { specName = "Basic Authentication",
           params = { host = "h", userid = "u", password = "wf-secret-pw" } },
-        connectionSpec = { id = AFS, version = "1.0" } })
+        connectionSpec = { id = emu.AZURE, version = "1.0" } })
       assert.equal(201, created.status)
       local wf = onboard(aep, dir, prefix)
       assert.same({ connections = 1, sourceConnections = 1,

@@ -48,6 +48,17 @@ function Raw:get(path)
   return json.decode(res.body)
 end
 
+--- POST a body below the Flow Service base, expecting 201; the decoded
+-- answer.
+function Raw:post(path, body)
+  local h = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(self.headers) do h[k] = v end
+  local res = assert(self.http:request{ method = "POST", url = self.url .. path,
+    headers = h, body = json.encode(body) })
+  assert(res.status == 201, path .. ": " .. res.status .. " " .. res.body)
+  return json.decode(res.body)
+end
+
 --- Every item of a collection ("/flows", ...), across pages.
 function Raw:all(path)
   local out, next_path = {}, path .. "?limit=100"
@@ -69,6 +80,15 @@ function Raw:census()
     counts[kind] = #items[kind]
   end
   return counts, items
+end
+
+--- An emulator in this process, the client under test connected to it,
+-- a raw view of it and the settings: server, aep, raw, settings.
+function fsvc.connected_emulator()
+  local server = require("flowlua.emulator").start{}
+  local settings = server:client_settings()
+  return server, require("flowlua").connect(settings), fsvc.raw(settings),
+    settings
 end
 
 --- Environment variables pointing a `flowlua run` at the emulator.
