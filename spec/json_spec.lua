@@ -1,6 +1,7 @@
 -- flowlua.json: the exact JSON codec of the C core.
 local json = require "flowlua.json"
 local cjson = require "cjson"
+local same = require "support.json_same"
 
 local function decode_err(text, opts)
   local v, err = json.decode(text, opts)
@@ -8,28 +9,12 @@ local function decode_err(text, opts)
   return err
 end
 
--- Equality that also compares number subtypes and array marks.
 -- v with its empty objects marked json.object, as decode returns them.
 local function marked(v)
   if type(v) ~= "table" then return v end
   if getmetatable(v) == nil and next(v) == nil then return json.object(v) end
   for _, x in pairs(v) do marked(x) end
   return v
-end
-
-local function same(a, b)
-  if type(a) ~= type(b) or math.type(a) ~= math.type(b) then return false end
-  if type(a) ~= "table" then
-    return a == b or (a ~= a and b ~= b)
-  end
-  if getmetatable(a) ~= getmetatable(b) then return false end
-  for k, v in pairs(a) do
-    if not same(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
 end
 
 describe("flowlua.json", function()
