@@ -10,9 +10,6 @@ local trees = require "support.trees"
 local state_record = require "support.state_record"
 local json = require "flowlua.json"
 
-local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
-local CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
-
 describe("flowlua adopt", function()
   local dir, server, s, ui
 
@@ -59,7 +56,7 @@ describe("flowlua adopt", function()
       "onboarding-ACME" }
     assert.equal(0, code, err)
     local out
-    out, err, code = flowlua{ "run", ONBOARDING }
+    out, err, code = flowlua{ "run", fsvc.ONBOARDING }
     assert.equal(0, code, err)
     assert.truthy((out .. err):find("onboarding-ACME: done (7 steps: 7 run, "
       .. "0 resumed)", 1, true), out .. err)
@@ -114,7 +111,7 @@ describe("flowlua adopt", function()
     local _, err, code = flowlua{ "adopt", other.flow, "--as", "dropped" }
     assert.equal(0, code, err)
     local out
-    out, err, code = flowlua{ "run", CLEANUP, "dropped" }
+    out, err, code = flowlua{ "run", fsvc.CLEANUP, "dropped" }
     assert.equal(0, code, err)
     assert.truthy(out:find("cleanup: 4 entities deleted from 1 workflow",
       1, true), out)

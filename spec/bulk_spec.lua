@@ -9,7 +9,6 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local tables = require "support.tables"
 
-local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
   .. "reset=0.02,drop=0.04,seed=11"
 
@@ -32,7 +31,7 @@ describe("scripts/bulk-onboarding.lua", function()
     local server = assert(emu.spawn{ "--faults", FAULTS, "--state", state,
       "--port", tostring(port or 0) })
     port = server.port
-    local argv = { "run", BULK }
+    local argv = { "run", fsvc.BULK }
     for _, a in ipairs(args) do argv[#argv + 1] = a end
     local out, err, code = proc.run(argv, { cwd = dir,
       env = fsvc.env(settings_for(server.url)) })
@@ -97,7 +96,7 @@ describe("scripts/bulk-onboarding.lua", function()
   end)
 
   it("explains its usage", function()
-    local _, err, code = proc.run({ "run", BULK }, { cwd = dir })
+    local _, err, code = proc.run({ "run", fsvc.BULK }, { cwd = dir })
     assert.equal(2, code)
     assert.truthy(err:find("give either --count N or a CSV file", 1, true))
   end)

@@ -10,7 +10,6 @@ local proc = require "support.proc"
 local sys = require("flowlua.core").sys
 local write = require("support.fs").write
 
-
 describe("the client's runs and source operations", function()
   local e, dir, aep, n = nil, nil, nil, 0
 

@@ -11,7 +11,6 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local proc = require "support.proc"
 
-
 local function settings_for(url) return emu.settings_for(url, "prod") end
 
 describe("spec lookups", function()
@@ -73,7 +72,7 @@ describe("spec lookups", function()
     reset()
     local dir = fsvc.tmpdir()
     local _, err, code = proc.run({ "run",
-      fsvc.ROOT .. "/scripts/bulk-onboarding.lua", "--count", "20",
+      fsvc.BULK, "--count", "20",
       "--concurrency", "10", "--prefix", "lookup" },
       { cwd = dir, env = fsvc.env(settings_for(e.url)) })
     assert.equal(0, code, err)

@@ -14,18 +14,13 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local state_record = require "support.state_record"
 local tables = require "support.tables"
-local emulator = require "flowlua.emulator"
+local read = require("support.fs").read
 
-local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
 local COUNT = 6
 local KINDS = { "connections", "sourceConnections", "targetConnections",
   "flows" }
 
-local function settings_for(url)
-  return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
-    client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
-    scopes = emulator.SCOPES, access_token = false }
-end
+local settings_for = emu.settings_for
 
 -- The shell command of one `flowlua run` in `dir`, its output and exit
 -- status left in files there; `prefix` (a list) goes before the binary.
@@ -41,13 +36,6 @@ local function command(dir, env, args, prefix)
     q(dir .. "/code"))
 end
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
-
 -- Runs the commands at the same time; each dir's {out, err, code}.
 local function run_together(runs)
   local cmds = {}
@@ -55,8 +43,9 @@ local function run_together(runs)
   assert(os.execute(table.concat(cmds, " & ") .. " & wait"))
   local out = {}
   for i, r in ipairs(runs) do
-    out[i] = { out = slurp(r.dir .. "/out"), err = slurp(r.dir .. "/err"),
-      code = tonumber(slurp(r.dir .. "/code")) }
+    out[i] = { out = assert(read(r.dir .. "/out")),
+      err = assert(read(r.dir .. "/err")),
+      code = tonumber(assert(read(r.dir .. "/code"))) }
   end
   return out
 end
@@ -113,7 +102,7 @@ describe("lost create answers", function()
     local server, state = faulty("twins", 3)
     local env = fsvc.env(settings_for(server.url))
     local a, b = machine("machine-a"), machine("machine-b")
-    local args = { "run", BULK, "--count", tostring(COUNT), "--prefix",
+    local args = { "run", fsvc.BULK, "--count", tostring(COUNT), "--prefix",
       "twin", "--concurrency", "3" }
     local res = run_together{ { dir = a, env = env, args = args },
       { dir = b, env = env, args = args } }
@@ -180,7 +169,7 @@ describe("lost create answers", function()
       local dir = machine(name)
       local env = fsvc.env(settings_for(server.url), extra)
       local res = run_together{ { dir = dir, env = env, prefix = {
-        "faketime", "-f", offset }, args = { "run", BULK, "--count",
+        "faketime", "-f", offset }, args = { "run", fsvc.BULK, "--count",
         tostring(COUNT), "--prefix", "twin", "--concurrency", "3" } } }
       server:stop()
       assert.equal(0, res[1].code, res[1].out .. res[1].err)

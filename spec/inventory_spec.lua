@@ -9,7 +9,6 @@ local fsvc = require "support.flow_service"
 local trees = require "support.trees"
 local json = require "flowlua.json"
 
-local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
 local DAY_MS = 86400 * 1000
 
 local function seed(s)
@@ -85,7 +84,7 @@ describe("flowlua inventory", function()
     local seeder = trees.seeder(settings, "inv")
     made = seed(seeder)
     seeder:close()
-    local _, err, code = proc.run({ "run", ONBOARDING }, { cwd = dir,
+    local _, err, code = proc.run({ "run", fsvc.ONBOARDING }, { cwd = dir,
       env = fsvc.env(settings, { FLOWLUA_SANDBOX = "inv" }) })
     assert(code == 0, err)
     seeding:stop()

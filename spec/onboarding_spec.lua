@@ -5,9 +5,6 @@ local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 local state_record = require "support.state_record"
 
-local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
-local CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
-
 local function rows(out)
   local list = {}
   for kind, id, state in out:gmatch("\n(%a+) +.- +(%x+%-[%x%-]+) +(%a+)") do
@@ -30,7 +27,7 @@ describe("scripts/onboarding.lua", function()
   before_each(function() dir = fsvc.tmpdir() end)
 
   it("runs the tutorial on the embedded emulator, then resumes", function()
-    local out, err, code = proc.run({ "run", "--emulator", ONBOARDING },
+    local out, err, code = proc.run({ "run", "--emulator", fsvc.ONBOARDING },
       { cwd = dir })
     assert.equal(0, code, err)
     local first = rows(out)
@@ -41,7 +38,7 @@ describe("scripts/onboarding.lua", function()
     assert.same({ "enabled", "enabled", "enabled", "enabled" }, states)
     assert.falsy((out .. err):find("demo-storage-key", 1, true))
     assert.truthy(err:find("onboarding-ACME: publish done", 1, true))
-    local out2, err2, code2 = proc.run({ "run", "--emulator", ONBOARDING },
+    local out2, err2, code2 = proc.run({ "run", "--emulator", fsvc.ONBOARDING },
       { cwd = dir })
     assert.equal(0, code2, err2)
     local second = rows(out2)
@@ -53,11 +50,11 @@ describe("scripts/onboarding.lua", function()
   end)
 
   it("takes KEY=VALUE arguments over its demo values", function()
-    local out, err, code = proc.run({ "run", "--emulator", ONBOARDING,
+    local out, err, code = proc.run({ "run", "--emulator", fsvc.ONBOARDING,
       "name=Globex", "path=/globex/a.csv" }, { cwd = dir })
     assert.equal(0, code, err)
     assert.truthy(out:find("Globex Azure File Storage Dataflow", 1, true))
-    local _, err2, code2 = proc.run({ "run", "--emulator", ONBOARDING,
+    local _, err2, code2 = proc.run({ "run", "--emulator", fsvc.ONBOARDING,
       "colour=red" }, { cwd = dir })
     assert.equal(1, code2)
     assert.truthy(err2:find('unknown argument "colour=red"', 1, true))
@@ -65,7 +62,7 @@ describe("scripts/onboarding.lua", function()
 
   it("prints the plan under --dry-run and changes nothing", function()
     local out, err, code = proc.run({ "run", "--emulator", "--dry-run",
-      ONBOARDING }, { cwd = dir })
+      fsvc.ONBOARDING }, { cwd = dir })
     assert.equal(0, code, err)
     local actions = {}
     for a in out:gmatch("\n +%d+%. (%a+)") do actions[#actions + 1] = a end
@@ -82,10 +79,10 @@ describe("scripts/onboarding.lua", function()
   end)
 
   it("is undone by scripts/cleanup.lua, children first", function()
-    local _, err, code = proc.run({ "run", "--emulator", ONBOARDING },
+    local _, err, code = proc.run({ "run", "--emulator", fsvc.ONBOARDING },
       { cwd = dir })
     assert.equal(0, code, err)
-    local out, err2, code2 = proc.run({ "run", "--emulator", CLEANUP,
+    local out, err2, code2 = proc.run({ "run", "--emulator", fsvc.CLEANUP,
       "onboarding-ACME" }, { cwd = dir })
     assert.equal(0, code2, err2)
     local kinds = {}

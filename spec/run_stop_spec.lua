@@ -8,8 +8,6 @@ local proc = require "support.proc"
 local fs = require "support.fs"
 local sys = require("flowlua.core").sys
 
-local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
-
 local settings_for = emu.settings_for
 
 -- A file the shell script wrote into `dir`.
@@ -47,7 +45,7 @@ describe("flowlua run --deadline", function()
       down:stop()   -- nothing listens there now
       local dir = fsvc.tmpdir()
       local started = sys.monotime()
-      local _, err, code = proc.run({ "run", "--deadline", "20s", BULK,
+      local _, err, code = proc.run({ "run", "--deadline", "20s", fsvc.BULK,
         "--count", "20" }, { cwd = dir, env = fsvc.env(settings_for(url)) })
       local took = sys.monotime() - started
       os.execute("rm -rf " .. proc.quote(dir))
@@ -131,7 +129,7 @@ while [ "$(grep -c ' done$' err 2>/dev/null)" -lt 3 ] && [ $n -lt 600 ]; do
 kill -INT $pid
 wait $pid
 echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
-        proc.quote(proc.BIN), proc.quote(BULK))
+        proc.quote(proc.BIN), proc.quote(fsvc.BULK))
       os.execute("sh -c " .. proc.quote(sh))
       assert.equal("130\n", written(dir, "status"))
       local why, finished, failed, unfinished =
@@ -141,7 +139,7 @@ echo $? > status]]):format(proc.quote(dir), table.concat(words, " "),
       assert.is_true(tonumber(unfinished) > 0)
       assert.is_true(tonumber(finished) < 8)
 
-      local out, err, code = proc.run({ "run", BULK, "--count", "8",
+      local out, err, code = proc.run({ "run", fsvc.BULK, "--count", "8",
         "--concurrency", "2" }, { cwd = dir, env = env })
       server:stop()
       assert.equal(0, code, err)
@@ -164,7 +162,7 @@ describe("flowlua run that fails", function()
       module = "support.handlers.hostile_service" })
     finally(function() srv:close() end)
     local dir = fsvc.tmpdir()
-    local out, err, code = proc.run({ "run", BULK, "--count", "3" },
+    local out, err, code = proc.run({ "run", fsvc.BULK, "--count", "3" },
       { cwd = dir, env = fsvc.env(settings_for(srv.url),
         { FLOWLUA_SANDBOX = "redirect@POST" }) })
     os.execute("rm -rf " .. proc.quote(dir))
@@ -172,7 +170,7 @@ describe("flowlua run that fails", function()
     assert.matches("3 failed", out)
     assert.equal("flowlua: the run failed: 0 finished, 3 failed, 0 not "
       .. "finished (0 of them not started); the state is saved\n"
-      .. "flowlua: to resume, run the same command: flowlua run " .. BULK
+      .. "flowlua: to resume, run the same command: flowlua run " .. fsvc.BULK
       .. " --count 3", last_lines(err, 2))
   end)
 end)

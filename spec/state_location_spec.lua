@@ -56,7 +56,7 @@ describe("the state store's location", function()
 
   it("keeps a run's workflow in the profile's store", function()
     local out, err, code = run{ "run", "--emulator", "--profile", "other",
-      fsvc.ROOT .. "/scripts/onboarding.lua" }
+      fsvc.ONBOARDING }
     assert.equal(0, code, out .. err)
     local s <close> = state.open(dir .. "/other.db")
     local list = s:list()

@@ -7,9 +7,6 @@ local json = require "flowlua.json"
 local pg = require "support.postgres"
 local proc = require "support.proc"
 
-local BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
-local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
-local CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
 local FAULTS = "drop=0.2,latency=5ms"
 
 local settings_for = emu.settings_for
@@ -82,7 +79,7 @@ local function two_at_once(cwds, extra)
   local env = fsvc.env(settings_for(server.url))
   local argv = { "run" }
   for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
-  for _, a in ipairs{ BULK, "--count", "20", "--concurrency", "4",
+  for _, a in ipairs{ fsvc.BULK, "--count", "20", "--concurrency", "4",
       "--prefix", "twice" } do
     argv[#argv + 1] = a
   end
@@ -141,8 +138,8 @@ describe("one directory, two targets", function()
   end
 
   it("onboards dev then prod fully, and cleans both", function()
-    run{ "run", "--sandbox", "dev", ONBOARDING }
-    local out = run{ "run", "--sandbox", "prod", ONBOARDING }
+    run{ "run", "--sandbox", "dev", fsvc.ONBOARDING }
+    local out = run{ "run", "--sandbox", "prod", fsvc.ONBOARDING }
     assert.matches("flow +ACME Azure File Storage Dataflow +[%x%-]+ +enabled",
       out)
     local list = json.decode(run{ "state", "list", "--json" })
@@ -153,7 +150,7 @@ describe("one directory, two targets", function()
       assert.same({ 7, 7, 4 }, { r.steps, r.done, r.entities })
     end
     for _, sandbox in ipairs{ "dev", "prod" } do
-      local gone = run{ "run", "--sandbox", sandbox, CLEANUP,
+      local gone = run{ "run", "--sandbox", sandbox, fsvc.CLEANUP,
         "onboarding-ACME" }
       assert.matches("cleanup: 4 entities deleted from 1 workflow", gone)
     end
@@ -165,9 +162,9 @@ describe("one directory, two targets", function()
     local f = assert(io.open(csv, "w"))
     f:write("name,path\nsales eu,/eu/a.csv\nsales/eu,/eu/b.csv\n")
     f:close()
-    local out = run{ "run", BULK, csv }
+    local out = run{ "run", fsvc.BULK, csv }
     assert.matches("2 sources: 2 onboarded, 0 already done, 0 failed", out)
-    local again = run{ "run", BULK, csv }
+    local again = run{ "run", fsvc.BULK, csv }
     assert.matches("2 sources: 0 onboarded, 2 already done", again)
     local list = json.decode(run{ "state", "list", "--json", "bulk-sales" })
     local names = {}

@@ -65,7 +65,7 @@ describe("TLS", function()
     for k, v in pairs(extra_env or {}) do e[k] = v end
     local argv = { "run" }
     for _, a in ipairs(args) do argv[#argv + 1] = a end
-    argv[#argv + 1] = fsvc.ROOT .. "/scripts/onboarding.lua"
+    argv[#argv + 1] = fsvc.ONBOARDING
     argv[#argv + 1] = "name=" .. name
     return proc.run(argv, { env = e, cwd = dir })
   end

@@ -217,7 +217,7 @@ describe("kill -9 during a run, then a re-run", function()
     server = assert(emu.spawn{ "--faults", "latency=100ms", "--state",
       root .. "/emulator.json" })
     raw = fsvc.raw(settings_for(server.url))
-    script = fsvc.ROOT .. "/scripts/onboarding.lua"
+    script = fsvc.ONBOARDING
   end)
 
   teardown(function() server:stop() end)

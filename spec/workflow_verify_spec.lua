@@ -5,8 +5,6 @@ local proc = require "support.proc"
 local emu = require "support.emulator"
 local fsvc = require "support.flow_service"
 
-local ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
-
 -- Runs `fn(client)` against the run's emulator state, in this process.
 local function with_state(dir, fn)
   local e = emu.start{ state = dir .. "/.flowlua/emulator.json" }
@@ -25,7 +23,7 @@ end
 
 local function onboard(dir, ...)
   local argv = { "run", "--emulator", ... }
-  argv[#argv + 1] = ONBOARDING
+  argv[#argv + 1] = fsvc.ONBOARDING
   local _, err, code = proc.run(argv, { cwd = dir })
   assert.equal(0, code, err)
   return err

@@ -113,4 +113,9 @@ end
 --- The repository root (specs run from it).
 fsvc.ROOT = os.getenv("PWD")
 
+--- The scripts the specs run, by path.
+fsvc.ONBOARDING = fsvc.ROOT .. "/scripts/onboarding.lua"
+fsvc.CLEANUP = fsvc.ROOT .. "/scripts/cleanup.lua"
+fsvc.BULK = fsvc.ROOT .. "/scripts/bulk-onboarding.lua"
+
 return fsvc
