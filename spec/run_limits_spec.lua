@@ -54,29 +54,11 @@ describe("flowlua run --timeout", function()
   end)
 end)
 
--- A script that creates one draft base connection (`base`) on a client
--- connected with `settings` (Lua table text, or "" for the defaults),
--- then runs `tail`.
-local function create_script(settings, tail)
-  return ([[
-local flowlua = require "flowlua"
-local aep = flowlua.connect(%s)
-local base = aep.connections:create({
-  name = "ACME Azure File Storage Base Connection",
-  auth = { specName = "Basic Authentication", params = {
-    host = "acme.file.core.windows.net", userid = "acme",
-    password = "s3cret" } },
-  connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
-    version = "1.0" } }, { draft = true })
-%s
-]]):format(settings, tail)
-end
-
 describe("flowlua run with http_proxy set", function()
   -- Port 9 refuses connections: a request sent through this proxy fails.
   local PROXY = { http_proxy = "http://127.0.0.1:9" }
   -- One attempt per request, so a refused proxy fails at once.
-  local CREATE = create_script("{ http = { retry = false } }",
+  local CREATE = emu.create_base_script("{ http = { retry = false } }",
     "print(base.state)")
 
   it("never sends the embedded emulator's traffic through it", function()
@@ -104,10 +86,10 @@ describe("flowlua run with http_proxy set", function()
   end)
 end)
 
-local HUNG_CREATE = create_script("", "")
+local HUNG_CREATE = emu.create_base_script("", "")
 
 -- The same create (answered), then its delete.
-local HUNG_DELETE = create_script("", "base:delete()")
+local HUNG_DELETE = emu.create_base_script("", "base:delete()")
 
 describe("a change that never answers", function()
   -- The hostile service in its own process (its requests are held for an

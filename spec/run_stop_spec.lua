@@ -22,16 +22,7 @@ local function last_lines(text, n)
 end
 
 -- One create of a base connection, outside any workflow.
-local CREATE = [[
-  local flowlua = require "flowlua"
-  flowlua.connect().connections:create({
-    name = "ACME Azure File Storage Base Connection",
-    auth = { specName = "Basic Authentication", params = {
-      host = "acme.file.core.windows.net", userid = "acme",
-      password = "s3cret" } },
-    connectionSpec = { id = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
-      version = "1.0" } }, { draft = true })
-]]
+local CREATE = emu.create_base_script("", "")
 
 local SUMMARY = "^flowlua: stopped, (.-): (%d+) finished, (%d+) failed, "
   .. "(%d+) not finished %((%d+) of them not started%); the state is saved\n"

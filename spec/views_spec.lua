@@ -180,16 +180,7 @@ describe("terminal views", function()
     r.http:close()
     local steps = plan_cmd.plan_text(client, text, file, {}, "usage").steps
     local count = plan_cmd.count_line(desired.counts(steps))
-    assert.equal(table.concat({
-      "Actions: + create, ~ update (its JSON Patch below), - delete, > "
-        .. "publish, enable or disable, = kept",
-      "",
-      "tree acme",
-      '  + create base connection "acme base"',
-      '  + create source connection "acme source"',
-      '  + create target connection "acme target"',
-      '  + create flow "acme flow"',
-      "",
+    assert.equal(table.concat({ pw.LEGEND, "", pw.created_tree "acme", "",
       "tree beta",
       '  ~ update source connection "beta source" ' .. src.id,
       '      {"op":"replace","path":"/params","value":{"path":'

@@ -292,6 +292,23 @@ function emu.flow_body(src, tgt)
     flowSpec = { id = emu.CLOUD_TO_AEP, version = "1.0" } }
 end
 
+--- The text of a `flowlua run` script that creates one draft base
+-- connection (`base`, as emu.base_body's) on a client connected with
+-- `settings` (Lua table text, or "" for the defaults), then runs `tail`.
+function emu.create_base_script(settings, tail)
+  return ([[
+local flowlua = require "flowlua"
+local aep = flowlua.connect(%s)
+local base = aep.connections:create({
+  name = "ACME Azure File Storage Base Connection",
+  auth = { specName = "Basic Authentication", params = {
+    host = "acme.file.core.windows.net", userid = "acme",
+    password = "s3cret" } },
+  connectionSpec = { id = "%s", version = "1.0" } }, { draft = true })
+%s
+]]):format(settings, emu.AZURE, tail)
+end
+
 --- Creates base, source, target and flow (drafts unless `published`);
 -- returns their {id, etag} responses' json by name.
 function emu.chain(c, published)

@@ -54,6 +54,20 @@ function pw.flows(list)
   return table.concat(parts)
 end
 
+--- The legend `flowlua plan` shows on a terminal, above the trees.
+pw.LEGEND = "Actions: + create, ~ update (its JSON Patch below), - delete, "
+  .. "> publish, enable or disable, = kept"
+
+--- What `flowlua plan` shows on a terminal for tree `name` (as `pw.tree`)
+-- when it creates the whole tree: its heading and four creates.
+function pw.created_tree(name)
+  return table.concat({ "tree " .. name,
+    ('  + create base connection "%s base"'):format(name),
+    ('  + create source connection "%s source"'):format(name),
+    ('  + create target connection "%s target"'):format(name),
+    ('  + create flow "%s flow"'):format(name) }, "\n")
+end
+
 local Workspace = {}
 Workspace.__index = Workspace
 
