@@ -13,17 +13,13 @@ local json = require "flowlua.json"
 local cmd = {}
 
 local USAGE = "usage: flowlua adopt --as NAME [--dry-run] [--json] "
-  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
-  .. "FLOW_ID"
+  .. service.USAGE .. " FLOW_ID"
 
 local SPECS = service.specs{
-  { long = "--as", key = "as", value = "required", arg = "NAME",
-    help = "the workflow that adopts the tree (the name its script gives "
-      .. "flowlua.workflow)" },
-  { long = "--dry-run", key = "dry_run",
-    help = "show what would be adopted; write nothing" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (workflow, entities, missing)" },
+  { "--as NAME", "the workflow that adopts the tree (the name its script "
+    .. "gives flowlua.workflow)" },
+  { "--dry-run", "show what would be adopted; write nothing" },
+  options.json "workflow, entities, missing",
 }
 
 local HELP = USAGE .. [[

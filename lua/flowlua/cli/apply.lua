@@ -19,20 +19,16 @@ local cmd = {}
 
 local USAGE = "usage: flowlua apply [--auto-approve] [--json] "
   .. "[--allow-delete] [--target NAME]... [--workspace NAME] "
-  .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
-  .. "FILE | --plan PLAN"
+  .. service.USAGE .. " FILE | --plan PLAN"
 
 local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
   plan_cmd.OWN[3],
-  { long = "--plan", key = "plan", value = "required", arg = "PLAN",
-    help = "apply a plan saved by `flowlua plan --out PLAN` (no FILE), "
-      .. "only if no entity it read has changed since" },
-  { long = "--allow-delete", key = "allow_delete",
-    help = "carry out a plan that deletes trees (without it, such a plan "
-      .. "is refused and nothing is changed)" },
-  { long = "--auto-approve", key = "auto_approve",
-    help = "apply without asking (needed where stdin is no terminal, as "
-      .. "in CI, and with --json)" },
+  { "--plan PLAN", "apply a plan saved by `flowlua plan --out PLAN` (no "
+    .. "FILE), only if no entity it read has changed since" },
+  { "--allow-delete", "carry out a plan that deletes trees (without it, "
+    .. "such a plan is refused and nothing is changed)" },
+  { "--auto-approve", "apply without asking (needed where stdin is no "
+    .. "terminal, as in CI, and with --json)" },
 }
 
 local HELP = USAGE .. [[

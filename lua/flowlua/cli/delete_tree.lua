@@ -15,7 +15,7 @@ local json = require "flowlua.json"
 local cmd = {}
 
 local USAGE = "usage: flowlua delete-tree " .. tree_options.USAGE
-  .. " [--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+  .. " " .. service.USAGE .. " "
   .. "FLOW_ID..."
 
 local SPECS = service.specs(tree_options.specs{

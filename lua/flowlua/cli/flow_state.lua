@@ -18,9 +18,8 @@ local flow_state = {}
 local STATE = { enable = "enabled", disable = "disabled" }
 
 local function usage_of(verb)
-  return ("usage: flowlua %s [--filter EXPR]... [--all] %s "
-    .. "[--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
-    .. "[FLOW_ID...]"):format(verb, tree_options.USAGE)
+  return ("usage: flowlua %s [--filter EXPR]... [--all] %s %s [FLOW_ID...]")
+    :format(verb, tree_options.USAGE, service.USAGE)
 end
 
 local SPECS = service.specs{ tree_options.SELECTION[1],

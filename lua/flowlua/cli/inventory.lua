@@ -14,18 +14,14 @@ local json = require "flowlua.json"
 local cmd = {}
 
 local USAGE = "usage: flowlua inventory [--json] [--older-than AGE] "
-  .. "[--page-size N] [--emulator[=STATE]] [--sandbox S] [--profile P] "
-  .. "[--config FILE] [-v]"
+  .. "[--page-size N] " .. service.USAGE
 
 local SPECS = service.specs{
-  { long = "--json", key = "json",
-    help = "print one JSON document (trees, orphans, counts)" },
-  { long = "--older-than", key = "older_than", value = "required",
-    arg = "AGE", default = "7d", help = "flag drafts created longer ago "
-      .. "than AGE: 30d, 12h, 90m, 45s (default 7d)" },
-  { long = "--page-size", key = "page_size", value = "required", arg = "N",
-    help = ("items asked for per page, 1 to 1000 (default %d)")
-      :format(inventory.PAGE_SIZE) },
+  options.json "trees, orphans, counts",
+  { "--older-than AGE", "flag drafts created longer ago than AGE: 30d, "
+    .. "12h, 90m, 45s (default 7d)", default = "7d" },
+  { "--page-size N", ("items asked for per page, 1 to 1000 (default %d)")
+    :format(inventory.PAGE_SIZE) },
 }
 
 local HELP = USAGE .. [[

@@ -39,6 +39,61 @@ function options.is_usage_error(value)
   return getmetatable(value) == UsageError
 end
 
+----------------------------------------------------------------------
+-- Declaring options
+
+--- How a command writes an option: its names and argument as `--help`
+-- shows them, then its help text. `{ "-v, --verbose", HELP }` is a flag,
+-- `{ "--as NAME", HELP }` needs a value, `{ "--emulator[=STATE]", HELP }`
+-- may have one; `multiple = true` gathers every use in a list,
+-- `default = VALUE` stands when the option is not given. The key of its
+-- value in the parsed options is the long name without its dashes, each
+-- `-` as `_` (`--dry-run`: `dry_run`).
+-- @tparam table spec the option as written, or one `define` made already
+-- @treturn table `{long, short, key, value = "required" | "optional" |
+--   nil (a flag), arg, help, default, multiple}`
+function options.define(spec)
+  if spec.long then return spec end
+  local short, rest = spec[1]:match("^(%-%w), (.+)$")
+  local long, tail = (rest or spec[1]):match("^(%-%-[%w-]+)(.*)$")
+  local optional, required = tail and tail:match("^%[=(%S+)%]$"),
+    tail and tail:match("^ (%S+)$")
+  if long == nil or (tail ~= "" and not optional and not required) then
+    error(("malformed option '%s'"):format(spec[1]), 2)
+  end
+  return { long = long, short = short, key = (long:sub(3):gsub("-", "_")),
+    value = optional and "optional" or required and "required" or nil,
+    arg = optional or required, help = spec[2], default = spec.default,
+    multiple = spec.multiple }
+end
+
+--- Every option of a list through `define`.
+-- @tparam table specs options as written
+-- @treturn table a new list
+function options.define_all(specs)
+  local out = {}
+  for i, spec in ipairs(specs) do out[i] = options.define(spec) end
+  return out
+end
+
+--- `-h, --help`, which every command takes.
+options.HELP = options.define{ "-h, --help", "show this help" }
+
+--- `--allow-core`, for the commands that may run long enough to crash.
+options.ALLOW_CORE = options.define{ "--allow-core",
+  "let a crash write a core file (debugging; it holds secrets)" }
+
+--- `--json` for a command that prints one JSON document instead of text.
+-- @tparam string holds what the document holds, e.g. "steps, counts"
+-- @treturn table the option
+function options.json(holds)
+  return options.define{ "--json", "print one JSON document (" .. holds
+    .. ")" }
+end
+
+----------------------------------------------------------------------
+-- Parsing
+
 local function find_spec(specs, name)
   for _, spec in ipairs(specs) do
     if spec.long == name or spec.short == name then return spec end
@@ -56,14 +111,13 @@ local function store(result, spec, value)
 end
 
 --- Parses `args` against `specs`.
--- Each spec: `{long = "--port", short = "-p", key = "port",
--- value = "required" | "optional" | nil (a flag), default = ...}`.
 -- @tparam table args the arguments after the command name
--- @tparam table specs the option specs
+-- @tparam table specs the options, as written or defined (`define`)
 -- @tparam string usage the command's usage line, for errors
 -- @tparam[opt] boolean stop_at_operand stop at the first operand
 -- @treturn table options by key, with `operands` the remaining arguments
 function options.parse(args, specs, usage, stop_at_operand)
+  specs = options.define_all(specs)
   local result = { operands = {} }
   local operands = result.operands
   for _, spec in ipairs(specs) do
@@ -111,16 +165,16 @@ function options.parse(args, specs, usage, stop_at_operand)
 end
 
 --- Formats the option list for `--help`.
--- @tparam table specs the option specs (each may have `help` and `arg`)
+-- @tparam table specs the options, as written or defined (`define`)
 -- @treturn string one line per option
 function options.help(specs)
   local lines = {}
-  for _, spec in ipairs(specs) do
+  for _, spec in ipairs(options.define_all(specs)) do
     local names = spec.short and (spec.short .. ", " .. spec.long) or spec.long
     if spec.value == "required" then
-      names = names .. " " .. (spec.arg or "VALUE")
+      names = names .. " " .. spec.arg
     elseif spec.value == "optional" then
-      names = names .. "[=" .. (spec.arg or "VALUE") .. "]"
+      names = names .. "[=" .. spec.arg .. "]"
     end
     lines[#lines + 1] = ("  %-26s %s"):format(names, spec.help or "")
   end

@@ -19,25 +19,21 @@ local plan_view = require "flowlua.cli.plan_view"
 local cmd = {}
 
 local USAGE = "usage: flowlua plan [--json] [--detailed-exitcode] "
-  .. "[--target NAME]... [--workspace NAME] [--emulator[=STATE]] "
-  .. "[--sandbox S] [--profile P] [--config FILE] [-v] FILE"
+  .. "[--target NAME]... [--workspace NAME] " .. service.USAGE .. " FILE"
 
 --- The options plan and apply share.
 cmd.OWN = {
-  { long = "--json", key = "json",
-    help = "print one JSON document (steps, counts)" },
-  { long = "--target", key = "target", value = "required", arg = "NAME",
-    multiple = true, help = "only the tree NAME (repeatable)" },
-  { long = "--workspace", key = "workspace", value = "required",
-    arg = "NAME", help = "the trees applied before under NAME (default: "
-      .. "FILE's name without directory and .lua)" },
+  options.json "steps, counts",
+  { "--target NAME", "only the tree NAME (repeatable)", multiple = true },
+  { "--workspace NAME", "the trees applied before under NAME (default: "
+    .. "FILE's name without directory and .lua)" },
 }
 
 local SPECS = service.specs{ cmd.OWN[1], cmd.OWN[2], cmd.OWN[3],
-  { long = "--detailed-exitcode", key = "detailed",
-    help = "exit 0 when there are no changes, 2 when there are, 1 on error" },
-  { long = "--out", key = "out", value = "required", arg = "PLAN",
-    help = "save the plan to PLAN (JSON), for `flowlua apply --plan PLAN`" },
+  { "--detailed-exitcode",
+    "exit 0 when there are no changes, 2 when there are, 1 on error" },
+  { "--out PLAN",
+    "save the plan to PLAN (JSON), for `flowlua apply --plan PLAN`" },
 }
 
 local HELP = USAGE .. [[
@@ -268,7 +264,7 @@ local function run(args)
     io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept)
       or cmd.show(p.steps, p.kept), "\n")
     service.report_requests(c, "plan")
-    if opts.detailed and #p.steps > 0 then return 2 end
+    if opts.detailed_exitcode and #p.steps > 0 then return 2 end
     return 0
   end)
 end

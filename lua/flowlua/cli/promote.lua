@@ -25,21 +25,17 @@ local USAGE = "usage: flowlua promote --from SANDBOX --to SANDBOX "
   .. "[--config FILE] [-v] FLOW_ID..."
 
 local OWN = {
-  { long = "--from", key = "from", value = "required", arg = "SANDBOX",
-    help = "the sandbox the trees are read in" },
-  { long = "--to", key = "to", value = "required", arg = "SANDBOX",
-    help = "the sandbox the drafts are made in" },
-  { long = "--map", key = "map", value = "required", arg = "FILE",
-    default = promote_map.DEFAULT, help = "the ids of datasets, schemas, "
-      .. "mapping sets and keys in --to for those in --from (default "
-      .. promote_map.DEFAULT .. "; missing ids are added to it, empty)" },
-  { long = "--secrets", key = "secrets", value = "required", arg = "FILE",
-    help = "secrets by entity name and field (JSON, or Lua returning a "
-      .. "table); else FLOWLUA_SECRET_<NAME>_<FIELD> from the environment" },
-  { long = "--dry-run", key = "dry_run",
-    help = "print every request it would send, with its body; send none" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (entities, counts)" },
+  { "--from SANDBOX", "the sandbox the trees are read in" },
+  { "--to SANDBOX", "the sandbox the drafts are made in" },
+  { "--map FILE", "the ids of datasets, schemas, mapping sets and keys in "
+    .. "--to for those in --from (default " .. promote_map.DEFAULT
+    .. "; missing ids are added to it, empty)", default = promote_map.DEFAULT },
+  { "--secrets FILE", "secrets by entity name and field (JSON, or Lua "
+    .. "returning a table); else FLOWLUA_SECRET_<NAME>_<FIELD> from the "
+    .. "environment" },
+  { "--dry-run",
+    "print every request it would send, with its body; send none" },
+  options.json "entities, counts",
 }
 
 -- The service options but --sandbox: --from and --to name both.

@@ -16,17 +16,15 @@ local cmd = {}
 
 local USAGE = "usage: flowlua reschedule --frequency F --interval N "
   .. "[--start TIME] [--filter EXPR]... [--all] " .. tree_options.USAGE
-  .. " [--emulator[=STATE]] [--sandbox S] [--profile P] [--config FILE] [-v] "
+  .. " " .. service.USAGE .. " "
   .. "[FLOW_ID...]"
 
 local SPECS = service.specs{
-  { long = "--frequency", key = "frequency", value = "required",
-    arg = "F", help = "once, minute, hour, day or week" },
-  { long = "--interval", key = "interval", value = "required", arg = "N",
-    help = "runs every N FREQUENCY (a positive integer)" },
-  { long = "--start", key = "start", value = "required", arg = "TIME",
-    help = "startTime: epoch seconds or YYYY-MM-DDTHH:MM:SSZ (default: "
-      .. "each flow keeps its own; one without a schedule starts now)" },
+  { "--frequency F", "once, minute, hour, day or week" },
+  { "--interval N", "runs every N FREQUENCY (a positive integer)" },
+  { "--start TIME", "startTime: epoch seconds or YYYY-MM-DDTHH:MM:SSZ "
+    .. "(default: each flow keeps its own; one without a schedule starts "
+    .. "now)" },
   tree_options.SELECTION[1], tree_options.SELECTION[2],
   table.unpack(tree_options.specs{
     dry_run = "print every request it would send, with its body; send no "

@@ -20,10 +20,9 @@ local shared = service.option
 
 local SPECS = {
   shared "--emulator",
-  { long = "--time-scale", key = "time_scale", value = "required", arg = "N",
-    help = "with --emulator: N simulated seconds pass per real second" },
-  { long = "--dry-run", key = "dry_run",
-    help = "validate everything and print the plan; send no changes" },
+  { "--time-scale N",
+    "with --emulator: N simulated seconds pass per real second" },
+  { "--dry-run", "validate everything and print the plan; send no changes" },
   shared "--profile",
   shared "--config",
   shared "--sandbox",
@@ -31,21 +30,15 @@ local SPECS = {
   shared "--wait-lock",
   shared "--cacert",
   shared "--timeout",
-  { long = "--deadline", key = "deadline", value = "required",
-    arg = "DURATION", help = "stop starting work after DURATION (e.g. "
-      .. "90s, 20m, 2h), save the state, print a summary, exit 4" },
-  { long = "--trust-state", key = "trust_state",
-    help = "on resume, do not check that finished steps' changes are "
-      .. "still in place (faster, riskier)" },
+  { "--deadline DURATION", "stop starting work after DURATION (e.g. 90s, "
+    .. "20m, 2h), save the state, print a summary, exit 4" },
+  { "--trust-state", "on resume, do not check that finished steps' changes "
+    .. "are still in place (faster, riskier)" },
   shared "--insecure",
-  { long = "--log-format", key = "log_format", value = "required",
-    arg = "text|json", help = "log line format (default text)" },
-  { long = "--verbose", short = "-v", key = "verbose",
-    help = "debug logs and tracebacks on errors" },
-  { long = "--quiet", short = "-q", key = "quiet",
-    help = "only warnings and errors" },
-  { long = "--allow-core", key = "allow_core",
-    help = "let a crash write a core file (debugging; it holds secrets)" },
+  { "--log-format text|json", "log line format (default text)" },
+  shared("--verbose", "debug logs and tracebacks on errors"),
+  { "-q, --quiet", "only warnings and errors" },
+  options.ALLOW_CORE,
   shared "--help",
 }
 

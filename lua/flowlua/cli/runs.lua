@@ -13,14 +13,11 @@ local USAGE = "usage: flowlua runs [--json] [--watch] [--limit N] "
   .. "[--timeout SECONDS] [--profile P] [--config FILE] [--sandbox S] FLOW_ID"
 
 local SPECS = {
-  { long = "--json", key = "json",
-    help = "print one JSON document: {\"flow\": ..., \"runs\": [...]}" },
-  { long = "--watch", key = "watch",
-    help = "wait for the flow's next run to finish, then show the runs" },
-  { long = "--limit", key = "limit", value = "required", arg = "N",
-    default = "10", help = "how many recent runs (default 10)" },
-  { long = "--timeout", key = "timeout", value = "required", arg = "SECONDS",
-    default = "3600", help = "--watch gives up after this (default 3600)" },
+  { "--json", "print one JSON document: {\"flow\": ..., \"runs\": [...]}" },
+  { "--watch", "wait for the flow's next run to finish, then show the runs" },
+  { "--limit N", "how many recent runs (default 10)", default = "10" },
+  { "--timeout SECONDS", "--watch gives up after this (default 3600)",
+    default = "3600" },
   service.option "--profile",
   service.option "--config",
   service.option "--sandbox",

@@ -12,52 +12,55 @@ local runtime = require "flowlua.runtime"
 
 local service = {}
 
---- The option specs, to append to a command's own.
-service.SPECS = {
-  { long = "--emulator", key = "emulator", value = "optional", arg = "STATE",
-    help = "start the embedded Flow Service emulator and use it "
-      .. "(state in .flowlua/emulator.json unless STATE is given)" },
-  { long = "--profile", key = "profile", value = "required", arg = "NAME",
-    help = "use this profile of the config file" },
-  { long = "--config", key = "config", value = "required", arg = "FILE",
-    help = "config file (default ~/.config/flowlua/config.json)" },
-  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
-    help = "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
-  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
-    help = "workflow state store: a SQLite file (PATH or sqlite:PATH) or "
-      .. "postgresql://... (default FLOWLUA_STATE, the profile's "
-      .. "\"state\", else .flowlua/state.db)" },
-  { long = "--wait-lock", key = "wait_lock", value = "optional",
-    arg = "SECONDS", help = "wait for a workflow another process runs "
-      .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
-  { long = "--cacert", key = "cacert", value = "required", arg = "FILE",
-    help = "trust the CA certificates (PEM) in FILE for HTTPS" },
-  { long = "--insecure", key = "insecure",
-    help = "do not verify TLS certificates (testing only; logs a warning)" },
-  { long = "--timeout", key = "timeout", value = "required",
-    arg = "SECONDS", help = "each attempt of a request gives up after "
-      .. "SECONDS (default 30; connecting at most 10)" },
-  { long = "--verbose", short = "-v", key = "verbose",
-    help = "debug logs and the number of requests sent" },
-  { long = "--help", short = "-h", key = "help", help = "show this help" },
+--- The options, to append to a command's own.
+service.SPECS = options.define_all{
+  { "--emulator[=STATE]", "start the embedded Flow Service emulator and "
+    .. "use it (state in .flowlua/emulator.json unless STATE is given)" },
+  { "--profile NAME", "use this profile of the config file" },
+  { "--config FILE", "config file (default ~/.config/flowlua/config.json)" },
+  { "--sandbox NAME",
+    "sandbox name (overrides FLOWLUA_SANDBOX and the profile)" },
+  { "--state PATH|URL", "workflow state store: a SQLite file (PATH or "
+    .. "sqlite:PATH) or postgresql://... (default FLOWLUA_STATE, the "
+    .. "profile's \"state\", else .flowlua/state.db)" },
+  { "--wait-lock[=SECONDS]", "wait for a workflow another process runs "
+    .. "(default: leave it untouched and exit 3; no SECONDS: 600)" },
+  { "--cacert FILE", "trust the CA certificates (PEM) in FILE for HTTPS" },
+  { "--insecure",
+    "do not verify TLS certificates (testing only; logs a warning)" },
+  { "--timeout SECONDS", "each attempt of a request gives up after "
+    .. "SECONDS (default 30; connecting at most 10)" },
+  { "-v, --verbose", "debug logs and the number of requests sent" },
+  options.HELP,
 }
 
---- One of the service specs, by its long name, for a command that
--- takes only some of them (`flowlua run`, `flowlua runs`).
+--- The options' part of a usage line, as most service commands write it.
+service.USAGE = "[--emulator[=STATE]] [--sandbox S] [--profile P] "
+  .. "[--config FILE] [-v]"
+
+--- One of the service options, by its long name, for a command that
+-- takes only some of them (`flowlua run`, `flowlua runs`, `flowlua
+-- state`), with the command's own help where it says more.
 -- @tparam string long e.g. "--profile"
--- @treturn table the spec
-function service.option(long)
+-- @tparam[opt] string help the command's help text
+-- @treturn table the option
+function service.option(long, help)
   for _, spec in ipairs(service.SPECS) do
-    if spec.long == long then return spec end
+    if spec.long == long then
+      if help == nil then return spec end
+      local own = { help = help }
+      for k, v in pairs(spec) do own[k] = own[k] or v end
+      return own
+    end
   end
   error(("no service option %s"):format(long), 2)
 end
 
---- A command's specs followed by the service specs.
--- @tparam table own the command's option specs
+--- A command's options followed by the service options.
+-- @tparam table own the command's options
 -- @treturn table a new list
 function service.specs(own)
-  local out = table.move(own, 1, #own, 1, {})
+  local out = options.define_all(own)
   return table.move(service.SPECS, 1, #service.SPECS, #out + 1, out)
 end
 

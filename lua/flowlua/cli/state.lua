@@ -23,6 +23,7 @@ local holder = require "flowlua.state.holder"
 local journal = require "flowlua.workflow.journal"
 local json = require "flowlua.json"
 local options = require "flowlua.cli.options"
+local service = require "flowlua.cli.service"
 local record = require "flowlua.state.record"
 local state = require "flowlua.state"
 local state_import = require "flowlua.state.import"
@@ -33,25 +34,18 @@ local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
   .. "| check | unlock WORKFLOW | forget WORKFLOW | import [FILE|DIR]"
 
 local SPECS = {
-  { long = "--state", key = "state", value = "required", arg = "PATH|URL",
-    help = "the store (default FLOWLUA_STATE, the profile's \"state\", "
-      .. "else .flowlua/state.db)" },
-  { long = "--sandbox", key = "sandbox", value = "required", arg = "NAME",
-    help = "only instances of this sandbox" },
-  { long = "--org", key = "org", value = "required", arg = "ORG",
-    help = "only instances of this org" },
-  { long = "--endpoint", key = "endpoint", value = "required", arg = "URL",
-    help = "only instances of this endpoint" },
-  { long = "--profile", key = "profile", value = "required", arg = "NAME",
-    help = "the profile whose state store (and endpoint, org and "
-      .. "sandbox for import) to use" },
-  { long = "--config", key = "config", value = "required", arg = "FILE",
-    help = "config file (default ~/.config/flowlua/config.json)" },
-  { long = "--force", key = "force",
-    help = "unlock/forget even while the holder lives; import over a "
-      .. "record the store has" },
-  { long = "--json", key = "json", help = "print JSON" },
-  { long = "--help", short = "-h", key = "help", help = "show this help" },
+  service.option("--state", "the store (default FLOWLUA_STATE, the "
+    .. "profile's \"state\", else .flowlua/state.db)"),
+  { "--sandbox NAME", "only instances of this sandbox" },
+  { "--org ORG", "only instances of this org" },
+  { "--endpoint URL", "only instances of this endpoint" },
+  service.option("--profile", "the profile whose state store (and "
+    .. "endpoint, org and sandbox for import) to use"),
+  service.option "--config",
+  { "--force", "unlock/forget even while the holder lives; import over a "
+    .. "record the store has" },
+  { "--json", "print JSON" },
+  options.HELP,
 }
 
 local HELP = USAGE .. "\n\nShows and repairs the workflow state store.\n\n"

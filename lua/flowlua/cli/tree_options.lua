@@ -14,27 +14,25 @@ tree_options.CONCURRENCY = 1
 tree_options.USAGE = "[--dry-run] [--json] [--concurrency N]"
 
 --- The options that choose flows (enable, disable, reschedule).
-tree_options.SELECTION = {
-  { long = "--filter", key = "filter", value = "required", arg = "EXPR",
-    multiple = true, help = "only flows matching the service's property "
-      .. "filter, e.g. state==disabled or flowSpec.id==ID (repeat: all hold)" },
-  { long = "--all", key = "all",
-    help = "every flow of the sandbox (when no FLOW_ID or --filter is given)" },
+tree_options.SELECTION = options.define_all{
+  { "--filter EXPR", "only flows matching the service's property filter, "
+    .. "e.g. state==disabled or flowSpec.id==ID (repeat: all hold)",
+    multiple = true },
+  { "--all",
+    "every flow of the sandbox (when no FLOW_ID or --filter is given)" },
 }
 
 --- `--dry-run`, `--json` and `--concurrency`, with a command's own words.
 -- @tparam table words `{dry_run = help of --dry-run, json = what the JSON
 --   document holds}`
--- @treturn table three option specs
+-- @treturn table three options
 function tree_options.specs(words)
   return {
-    { long = "--dry-run", key = "dry_run", help = words.dry_run },
-    { long = "--json", key = "json",
-      help = "print one JSON document (" .. words.json .. ")" },
-    { long = "--concurrency", key = "concurrency", value = "required",
-      arg = "N", help = ("independent trees changed at once, 1 to 64 "
-        .. "(default %d; a dry run goes one by one)")
-        :format(tree_options.CONCURRENCY) },
+    { "--dry-run", words.dry_run },
+    options.json(words.json),
+    { "--concurrency N", ("independent trees changed at once, 1 to 64 "
+      .. "(default %d; a dry run goes one by one)")
+      :format(tree_options.CONCURRENCY) },
   }
 end
 

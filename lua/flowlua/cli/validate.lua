@@ -15,14 +15,10 @@ local validate = {}
 local USAGE = "usage: flowlua validate [OPTIONS] SCHEMA [DOC...]"
 
 local SPECS = {
-  { long = "--first-error", key = "first",
-    help = "report only the first error of each document" },
-  { long = "--no-formats", key = "no_formats",
-    help = "do not check \"format\" (date-time, email, uri...)" },
-  { long = "--json", key = "json",
-    help = "print one JSON document (schema, valid, documents and their "
-      .. "errors)" },
-  { long = "--help", short = "-h", key = "help", help = "show this help" },
+  { "--first-error", "report only the first error of each document" },
+  { "--no-formats", "do not check \"format\" (date-time, email, uri...)" },
+  options.json "schema, valid, documents and their errors",
+  options.HELP,
 }
 
 local HELP = USAGE .. "\n\nValidates each JSON document DOC (- for standard "
@@ -154,7 +150,7 @@ function run(opts, spec_path)
     if status ~= 0 then return status end
   end
   local v, cerr = schema.compile(text, { resolve = resolver(spec_path),
-    all_errors = not opts.first, formats = not opts.no_formats })
+    all_errors = not opts.first_error, formats = not opts.no_formats })
   if not v then
     io.stderr:write(("flowlua: %s: %s\n"):format(spec_path, cerr))
     return alone and 1 or 2, cerr
