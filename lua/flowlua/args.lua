@@ -8,18 +8,15 @@
 local args = {}
 
 --- Raises `bad argument #n to 'fname' (why)` at the line that called the
--- function that calls this.
+-- function that calls this; from a helper of that function, `depth` says
+-- how many helpers stand between (default 0).
 -- @tparam integer n the argument's position
 -- @tparam string fname the public function's name
 -- @tparam string why what is wrong
-function args.fail(n, fname, why)
-  error(("bad argument #%d to '%s' (%s)"):format(n, fname, why), 3)
-end
-
--- Raised from inside check or options: level 4 is the line that called
--- the public function.
-local function raise(n, fname, why)
-  error(("bad argument #%d to '%s' (%s)"):format(n, fname, why), 4)
+-- @tparam[opt] integer depth helpers between the public function and this
+function args.fail(n, fname, why, depth)
+  error(("bad argument #%d to '%s' (%s)"):format(n, fname, why),
+    3 + (depth or 0))
 end
 
 --- How a value reads after "got" in a message: its type, or `no value`
@@ -56,7 +53,7 @@ function args.check(n, fname, value, ...)
   for i = 1, select("#", ...) do
     if t == select(i, ...) then return value end
   end
-  raise(n, fname, expected_types(value, { ... }))
+  args.fail(n, fname, expected_types(value, { ... }), 1)
 end
 
 --- Returns the options table `opts` (or a new empty one for nil); raises
@@ -71,11 +68,11 @@ end
 function args.options(n, fname, opts, known)
   if opts == nil then return {} end
   if type(opts) ~= "table" then
-    raise(n, fname, expected_types(opts, { "table" }))
+    args.fail(n, fname, expected_types(opts, { "table" }), 1)
   end
   for k in pairs(opts) do
     if not known[k] then
-      raise(n, fname, ("unknown option '%s'"):format(tostring(k)))
+      args.fail(n, fname, ("unknown option '%s'"):format(tostring(k)), 1)
     end
   end
   return opts

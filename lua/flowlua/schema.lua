@@ -17,47 +17,42 @@ local schema = {}
 local Validator = { __name = "flowlua.schema.validator" }
 Validator.__index = Validator
 
--- The methods below document the C functions compile stores in each
--- validator; they run only when called on something else.
+-- The four methods below are C functions compile stores in each
+-- validator, documented here; looked up on anything else, they raise.
 local function not_a_validator(name)
   error(("bad self to '%s' (validator made by schema.compile expected)")
     :format(name), 3)
 end
+for _, name in ipairs{ "validate", "validate_json", "is_valid",
+    "is_valid_json" } do
+  Validator[name] = function() not_a_validator(name) end
+end
 
 --- Validates a Lua value.
+-- @function Validator:validate
 -- @param value the instance: tables (arrays marked with `json.array` or
 -- sequences; an unmarked empty table is both `[]` and `{}`), strings,
 -- numbers (integral floats are integers), booleans, `nil`/`json.null`
 -- @return `true`, or `false` and a list of errors
 -- `{path=, schema_path=, keyword=, message=}` (JSON Pointers)
--- (the C function compile stores in the object; this documents it)
-function Validator:validate(value) -- luacheck: ignore
-  not_a_validator("validate")
-end
 
 --- Validates JSON text without building Lua values.
+-- @function Validator:validate_json
 -- @tparam string text a JSON document
 -- @return `true`, or `false` and the errors, or `nil` and a decode error
-function Validator:validate_json(text) -- luacheck: ignore
-  not_a_validator("validate_json")
-end
 
 --- Whether a Lua value is valid, without the list of errors: the answer
 -- `validate` gives, at the cost of no error tables (first error only, even
 -- with `all_errors`). For filters and dispatch, where the reason is not
 -- shown.
+-- @function Validator:is_valid
 -- @param value the instance, as for `validate`
 -- @treturn boolean
-function Validator:is_valid(value) -- luacheck: ignore
-  not_a_validator("is_valid")
-end
 
 --- Whether JSON text is valid, without the list of errors.
+-- @function Validator:is_valid_json
 -- @tparam string text a JSON document
 -- @return `true` or `false`, or `nil` and a decode error
-function Validator:is_valid_json(text) -- luacheck: ignore
-  not_a_validator("is_valid_json")
-end
 
 --- Frees the compiled schema now (the garbage collector does it otherwise).
 function Validator:close()

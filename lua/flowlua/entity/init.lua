@@ -28,6 +28,7 @@ local base = require "flowlua.entity.base"
 local mutate = require "flowlua.entity.mutate"
 local check = require "flowlua.entity.check"
 local marker = require "flowlua.entity.marker"
+local pages = require "flowlua.entity.pages"
 require "flowlua.entity.methods"  -- installs the entity methods
 require "flowlua.entity.explore"  -- conn:test(), explore, preview, configs
 require "flowlua.entity.runs"     -- flow:runs(), run_now(), wait_for_run()
@@ -63,22 +64,10 @@ end
 
 -- The items of a list query, page after page (continuation tokens).
 local function each_item(c, kind, q)
-  local path = KINDS[kind].path .. url.query(q)
-  local items, i = {}, 0
-  return function()
-    while true do
-      i = i + 1
-      if items[i] then return items[i] end
-      if not path then return nil end
-      local data = c:request("GET", path)
-      items, i = data.items or {}, 0
-      local href = type(data._links) == "table"
-        and type(data._links.next) == "table" and data._links.next.href
-      local token = url.param(href, "continuationToken")
-      path = token and (KINDS[kind].path .. url.query(with_token(q, token)))
-        or nil
-    end
-  end
+  local path = KINDS[kind].path
+  return pages.items(c, path .. url.query(q), function(token)
+    return path .. url.query(with_token(q, token))
+  end)
 end
 
 --- Looks for the entity a create carrying `mark` made: of that kind,

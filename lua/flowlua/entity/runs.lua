@@ -17,6 +17,7 @@ local plan = require "flowlua.plan"
 local url = require "flowlua.url"
 local base = require "flowlua.entity.base"
 local mutate = require "flowlua.entity.mutate"
+local pages = require "flowlua.entity.pages"
 
 local runs = {}
 
@@ -286,21 +287,11 @@ function Runs:list(opts)
   opts = check_opts(self, "list", opts)
   local c = self.client
   local q = url.query
-  local items, i = {}, 0
-  local path = "/runs" .. q(list_query(opts))
+  local next_item = pages.items(c, "/runs" .. q(list_query(opts)),
+    function(token) return "/runs" .. q({ { "continuationToken", token } }) end)
   return function()
-    while true do
-      i = i + 1
-      if items[i] then return runs.wrap(c, items[i]) end
-      if not path then return nil end
-      local data = c:request("GET", path)
-      items, i = data.items or {}, 0
-      local href = type(data._links) == "table"
-        and type(data._links.next) == "table" and data._links.next.href
-      local token = url.param(href, "continuationToken")
-      path = token and ("/runs" .. q({ { "continuationToken", token } }))
-        or nil
-    end
+    local item = next_item()
+    return item and runs.wrap(c, item)
   end
 end
 

@@ -159,7 +159,7 @@ end
 -- @treturn boolean true when taken
 -- @treturn[2] table the holder `{host, pid, since}` when not
 function Store:lock(key, opts)
-  record.check_key(key, 2)
+  record.check_key(key, "lock")
   if self.held[record.key_text(key)] then return true end
   local deadline = sys.monotime() + (opts and opts.wait or 0)
   local delay = 0.05
@@ -252,7 +252,7 @@ end
 -- @tparam table key
 -- @treturn table|nil
 function Store:load(key)
-  record.check_key(key, 2)
+  record.check_key(key, "load")
   local text = self.queue[record.key_text(key)]
   if text then return record.decode(text.doc, key, self.where) end
   local row = self.db:rows("SELECT doc FROM flowlua_records WHERE "
@@ -265,7 +265,7 @@ end
 -- @tparam table key
 -- @tparam table doc
 function Store:put(key, doc)
-  record.check_key(key, 2)
+  record.check_key(key, "put")
   local text = record.key_text(key)
   if self.queue[text] == nil then self.order[#self.order + 1] = text end
   self.queue[text] = { key = key,
@@ -312,6 +312,7 @@ end
 -- @tparam table key
 -- @tparam table doc
 function Store:save(key, doc)
+  record.check_key(key, "save")
   self:put(key, doc)
   local task = require "flowlua.task"
   local me = task.current()
@@ -336,7 +337,7 @@ end
 -- @tparam table key
 -- @treturn boolean whether there was a record
 function Store:forget(key)
-  record.check_key(key, 2)
+  record.check_key(key, "forget")
   local text = record.key_text(key)
   if self.queue[text] then
     self.queue[text] = nil
@@ -358,7 +359,7 @@ end
 -- @tparam table key
 -- @treturn integer the number of rows removed
 function Store:drop_lock(key)
-  record.check_key(key, 2)
+  record.check_key(key, "drop_lock")
   local db, backend = self.db, self.backend
   return db:transaction(backend.BEGIN_WRITE, function()
     backend.exclusive(db)

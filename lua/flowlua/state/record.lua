@@ -18,6 +18,7 @@
 --                                  "etag": "<as the change left it>"} ] } ] }
 -- @module flowlua.state.record
 
+local args = require "flowlua.args"
 local json = require "flowlua.json"
 
 local record = {}
@@ -55,14 +56,16 @@ local function checked_same(key)
     and was[3] == key.sandbox and was[4] == key.workflow
 end
 
---- Checks a key; raises at `level` naming the bad part.
+--- Checks the key a public function `fname` was given as its argument
+-- #1; raises a bad argument error naming the bad part at the line that
+-- called `fname` (docs/internals.md, "Errors and arguments").
 -- @tparam table key
--- @tparam[opt] integer level
+-- @tparam string fname the public function's name
 -- @treturn table the key
-function record.check_key(key, level)
+function record.check_key(key, fname)
   if type(key) == "table" and checked_same(key) then return key end
   local problem = record.key_problem(key)
-  if problem then error("state key: " .. problem, (level or 1) + 1) end
+  if problem then args.fail(1, fname, problem, 1) end
   checked[key] = { key.endpoint, key.org, key.sandbox, key.workflow }
   return key
 end
