@@ -11,6 +11,7 @@
 -- @module flowlua.fleet.adopt
 
 local trees = require "flowlua.fleet.trees"
+local keys = trees.sorted_keys
 local known = require "flowlua.fleet.known"
 local journal = require "flowlua.workflow.journal"
 local adopted = require "flowlua.workflow.adopted"
@@ -31,13 +32,6 @@ end
 local function set_of(list)
   local out = {}
   for _, id in ipairs(type(list) == "table" and list or {}) do out[id] = true end
-  return out
-end
-
-local function keys(set)
-  local out = {}
-  for k in pairs(set) do out[#out + 1] = k end
-  table.sort(out)
   return out
 end
 

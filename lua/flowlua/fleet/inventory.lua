@@ -14,6 +14,7 @@
 local json = require "flowlua.json"
 local url = require "flowlua.url"
 local known = require "flowlua.fleet.known"
+local sorted_keys = require("flowlua.fleet.trees").sorted_keys
 
 local inventory = {}
 
@@ -48,9 +49,7 @@ end
 
 -- The names of the specs with these ids, one filtered list per chunk.
 local function spec_names(c, path, ids, out)
-  local list = {}
-  for id in pairs(ids) do list[#list + 1] = id end
-  table.sort(list)
+  local list = sorted_keys(ids)
   for i = 1, #list, inventory.IDS_PER_FILTER do
     local chunk = table.move(list, i, i + inventory.IDS_PER_FILTER - 1, 1, {})
     local data = c:request("GET", path .. url.query{

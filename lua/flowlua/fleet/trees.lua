@@ -37,12 +37,16 @@ local COLLECTION = { connection = "connections", source = "source_connections",
 local PATH = { connection = "/connections", source = "/sourceConnections",
   target = "/targetConnections", flow = "/flows" }
 
+--- The keys of a set, sorted (ids in the order filters and output use).
+-- @tparam table set `{key = true}`
+-- @treturn table list
 local function sorted_keys(set)
   local list = {}
   for k in pairs(set) do list[#list + 1] = k end
   table.sort(list)
   return list
 end
+trees.sorted_keys = sorted_keys
 
 -- Every entity of a kind whose `field` is one of `values`, ANDed with
 -- `filters`: one list per chunk of values, each followed page by page.
