@@ -1,21 +1,26 @@
 -- bench/onboarding/report.lua DIR LAT_N LAT_C "LATENCIES" SOAK_N SOAK_C
--- SCALE_N FAULTS: prints the table of bench/onboarding/run from the files
+-- SCALE_N FAULTS PAIRS: prints the table of bench/onboarding/run from the files
 -- its phases left in DIR (see run and README.md beside this file).
 local json = require "flowlua.json"
 
-local dir, lat_n, lat_c, latencies, soak_n, soak_c, scale_n, faults =
-  arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4], tonumber(arg[5]),
-  tonumber(arg[6]), tonumber(arg[7]), arg[8]
+local dir, lat_n, lat_c, latencies, soak_n, soak_c, scale_n, faults, pairs_n
+  = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4], tonumber(arg[5]),
+  tonumber(arg[6]), tonumber(arg[7]), arg[8], math.tointeger(arg[9])
 
 -- The client's documented timeout of one attempt (flowlua run --timeout).
 local ATTEMPT_TIMEOUT = 30
 
-local function read(path)
-  local f = assert(io.open(dir .. "/" .. path))
+local function read(path, optional)
+  local f = io.open(dir .. "/" .. path)
+  if not f and optional then return nil end
+  assert(f, path)
   local text = f:read("a")
   f:close()
   return text
 end
+
+-- a file holding one number
+local function number(path) return tonumber(read(path):match("[%d.]+")) end
 
 local function phase(name)
   local p = { name = name }
@@ -23,7 +28,8 @@ local function phase(name)
   p.secs, p.rss = tonumber(p.secs), tonumber(p.rss)
   p.hwm = tonumber(read(name .. "/emu_hwm"):match("%d+"))
   p.counts = json.decode(read(name .. "/counts.json"))
-  p.stats = json.decode(read(name .. "/stats.json"))
+  local stats = read(name .. "/stats.json", "optional")  -- instrumented
+  p.stats = stats and json.decode(stats)
   p.census = read(name .. "/census"):gsub("^census: ", ""):gsub("%s+$", "")
   return p
 end
@@ -93,33 +99,74 @@ end
 
 local function aepp_requests(n) return 2 + 4 * n end
 
+-- The median and the extremes of a list of numbers.
+local function median(xs)
+  local s = table.move(xs, 1, #xs, 1, {})
+  table.sort(s)
+  local m = #s // 2
+  return #s % 2 == 1 and s[m + 1] or (s[m] + s[m + 1]) / 2, s[1], s[#s]
+end
+
+-- The interleaved runs of one latency: walls of bulk and floor by pair,
+-- their ratios, the floor's own clock (after its start-up).
+local function latency_pairs(ms)
+  local runs = { bulk = {}, floor = {}, ratio = {}, own = {}, first = {} }
+  for i = 1, pairs_n do
+    local at = ("latency-%s/pair-%d/"):format(ms, i)
+    runs.bulk[i] = number(at .. "bulk/wall")
+    runs.floor[i] = number(at .. "floor/wall")
+    runs.own[i] = tonumber(read(at .. "floor/floor"):match("floor: ([%d.]+) s"))
+    runs.ratio[i] = runs.bulk[i] / runs.floor[i]
+    runs.first[i] = i % 2 == 1 and "floor first" or "bulk first"
+  end
+  return runs
+end
+
 local function latency_table()
   print()
-  print(("2. Wall time of %d sources at concurrency %d"):format(lat_n, lat_c))
-  print(("   %-8s %8s %8s %8s %8s %11s %12s %12s"):format("latency",
-    "bulk", "floor", "k-a", "ideal", "bulk/floor", "floor/ideal",
-    "aepp (seq.)"))
+  print(("2. Wall time of %d sources at concurrency %d: %d runs of bulk and "
+    .. "of floor, interleaved, medians"):format(lat_n, lat_c, pairs_n))
+  print(("   %-8s %8s %8s %8s %8s %11s %13s %12s %12s %11s"):format("latency",
+    "bulk", "floor", "k-a", "ideal", "bulk/floor", "spread", "floor/ideal",
+    "aepp (seq.)", "load"))
+  local detail = {}
   for ms in latencies:gmatch("%d+") do
-    local p = phase("latency-" .. ms .. "/bulk")
-    local function floor_of(file)
-      return tonumber(read("latency-" .. ms .. "/floor/" .. file)
-        :match("floor: ([%d.]+) s"))
-    end
-    local floor, kept = floor_of("floor"), floor_of("keep-alive")
+    local runs = latency_pairs(ms)
+    local bulk, floor = median(runs.bulk), median(runs.floor)
+    local ratio, low, high = median(runs.ratio)
+    local kept = number("latency-" .. ms .. "/keep-alive/wall")
     local l = tonumber(ms) / 1000
     local best = ideal(lat_n, lat_c, l)
-    print(("   %-8s %7.2fs %7.2fs %7.2fs %7.2fs %10.2fx %11.2fx %11.2fs")
-      :format(ms .. " ms", p.secs, floor, kept, best, p.secs / floor,
-        floor / best, aepp_requests(lat_n) * l))
+    print(("   %-8s %7.2fs %7.2fs %7.2fs %7.2fs %10.2fx %13s %11.2fx %11.2fs"
+      .. " %11s"):format(ms .. " ms", bulk, floor, kept, best, ratio,
+        ("%.2f-%.2fx"):format(low, high), floor / best,
+        aepp_requests(lat_n) * l, ("%.2f to %.2f"):format(
+          number("latency-" .. ms .. "/load-start"),
+          number("latency-" .. ms .. "/load-end"))))
+    local each = {}
+    for i = 1, pairs_n do
+      each[i] = ("%.2f/%.2f (own clock %.2f) = %.2fx, %s"):format(
+        runs.bulk[i], runs.floor[i], runs.own[i], runs.ratio[i],
+        runs.first[i])
+    end
+    detail[#detail + 1] = ("   %s ms, bulk/floor by pair: %s"):format(ms,
+      table.concat(each, "; "))
   end
+  print(table.concat(detail, "\n"))
   print(("   ideal = (2 + ceil(%d/%d) x %d) round trips x latency: the token "
     .. "and the specs at once, then each wave of %d sources, %d requests "
     .. "one after another"):format(lat_n, lat_c, MIN_SOURCE, lat_c,
     MIN_SOURCE))
-  print("   floor: bench/onboarding/floor.lua, a bare client sending only "
-    .. "the minimum, same emulator, same run; goal bulk/floor <= 1.10")
+  print("   bulk: scripts/bulk-onboarding.lua as a user runs it; floor: "
+    .. "bench/onboarding/floor.lua, a bare client sending only the minimum;")
+  print("   each run a process on a fresh emulator, its wall time from "
+    .. "exec to exit (own clock: the floor's, after its start-up);")
+  print("   odd pairs run the floor first, even ones the bulk; spread: the "
+    .. "lowest and highest ratio of a pair; goal bulk/floor <= 1.10")
   print("   (fresh connections for the publishes, POSTs without a body, "
-    .. "as flowlua.http opens them; k-a: every request kept alive)")
+    .. "as flowlua.http opens them; k-a: every request kept alive, one run)")
+  print("   load: the 1-minute load average before and after that latency's "
+    .. "runs")
 end
 
 -- Length of the union of [a, b] intervals.
@@ -215,10 +262,12 @@ local function aepp_note()
 end
 
 print()
-print("bench/onboarding (" .. read("load"):gsub("%s+$", "") .. ")")
+print(("bench/onboarding (load average %s at the start, %s at the end)")
+  :format(read("load-start"):gsub("%s+$", ""),
+    read("load-end"):gsub("%s+$", "")))
 print()
 local first = latencies:match("%d+")
-requests_table(phase("latency-" .. first .. "/bulk"), lat_n)
+requests_table(phase("latency-" .. first .. "/pair-1/bulk"), lat_n)
 print()
 latency_table()
 local clean = soak_table()
