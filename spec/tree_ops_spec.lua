@@ -80,27 +80,21 @@ describe("tree operations", function()
     local out, err, code = flowlua{ "delete-tree", "--dry-run", t.t1.flow,
       t.t2.flow, t.t3.flow }
     assert.equal(0, code, err)
-    local B = "/data/foundation/flowservice"
+    -- step n of the plan: deleting `kind` `tree`'s entity of that role
+    local COLLECTION = { flow = "flows", source = "sourceConnections",
+      target = "targetConnections", base = "connections" }
+    local KIND = { flow = "flow", source = "source connection",
+      target = "target connection", base = "base connection" }
+    local function step(n, tree, role)
+      return ('  %d. delete %s "%s %s"\n       DELETE %s/%s/%s'):format(n,
+        KIND[role], tree, role, emu.BASE, COLLECTION[role], t[tree][role])
+    end
     local expected = {
       "Plan (dry run, nothing was changed): 9 steps",
-      '  1. delete flow "t1 flow"', "       DELETE " .. B .. "/flows/"
-        .. t.t1.flow,
-      '  2. delete flow "t2 flow"', "       DELETE " .. B .. "/flows/"
-        .. t.t2.flow,
-      '  3. delete flow "t3 flow"', "       DELETE " .. B .. "/flows/"
-        .. t.t3.flow,
-      '  4. delete source connection "t1 source"',
-      "       DELETE " .. B .. "/sourceConnections/" .. t.t1.source,
-      '  5. delete source connection "t2 source"',
-      "       DELETE " .. B .. "/sourceConnections/" .. t.t2.source,
-      '  6. delete target connection "t1 target"',
-      "       DELETE " .. B .. "/targetConnections/" .. t.t1.target,
-      '  7. delete target connection "t2 target"',
-      "       DELETE " .. B .. "/targetConnections/" .. t.t2.target,
-      '  8. delete target connection "t3 target"',
-      "       DELETE " .. B .. "/targetConnections/" .. t.t3.target,
-      '  9. delete base connection "t1 base"',
-      "       DELETE " .. B .. "/connections/" .. t.t1.base,
+      step(1, "t1", "flow"), step(2, "t2", "flow"), step(3, "t3", "flow"),
+      step(4, "t1", "source"), step(5, "t2", "source"),
+      step(6, "t1", "target"), step(7, "t2", "target"),
+      step(8, "t3", "target"), step(9, "t1", "base"),
       ('kept source connection %s "t3 source": also used by flow %s '
         .. '"share-b flow"'):format(t.t3.source, t["share-b"].flow),
       ('kept base connection %s "t2 base": also used by source connection '
