@@ -178,17 +178,29 @@ describe("flowlua.config", function()
       return err
     end
 
-    it("name the file, line and column of malformed JSON", function()
-      local path = user_file('{\n  "profiles": {\n    "dev": { "org_id" "x" }\n  }\n}')
-      assert.equal("flowlua: " .. path .. ": expected ':' after a key at line 3 column 23\n",
-        failure())
-    end)
-
-    it("name a profile the file does not have, and the ones it has", function()
-      local path = user_file(PROFILES)
-      assert.equal("flowlua: " .. path .. ': no profile "qa" (profiles: dev, prod)\n',
-        failure({}, { "--profile", "qa" }))
-    end)
+    -- A user file that cannot be used: the error names the file, then
+    -- what is wrong with it.
+    for _, case in ipairs{
+      { "name the file, line and column of malformed JSON",
+        '{\n  "profiles": {\n    "dev": { "org_id" "x" }\n  }\n}',
+        ": expected ':' after a key at line 3 column 23\n" },
+      { "name a profile the file does not have, and the ones it has",
+        PROFILES, ': no profile "qa" (profiles: dev, prod)\n', {},
+        { "--profile", "qa" } },
+      { "name an unknown setting in a profile",
+        '{"profiles": {"dev": {"clientid": "x"}}}',
+        ': profile "dev": unknown setting "clientid"\n',
+        { FLOWLUA_PROFILE = "dev" } },
+      { "name a setting of the wrong type",
+        '{"profiles": {"default": {"org_id": 7}}}',
+        ': profile "default": "org_id" must be a string\n' },
+    } do
+      local name, text, message, env, args = table.unpack(case)
+      it(name, function()
+        local path = user_file(text)
+        assert.equal("flowlua: " .. path .. message, failure(env, args))
+      end)
+    end
 
     it("name a requested profile when there is no file", function()
       assert.equal('flowlua: profile "dev" requested but ' .. home
@@ -202,17 +214,6 @@ describe("flowlua.config", function()
         failure({}, { "--config", home .. "/missing.json" }))
     end)
 
-    it("name an unknown setting in a profile", function()
-      local path = user_file('{"profiles": {"dev": {"clientid": "x"}}}')
-      assert.equal("flowlua: " .. path .. ': profile "dev": unknown setting "clientid"\n',
-        failure{ FLOWLUA_PROFILE = "dev" })
-    end)
-
-    it("name a setting of the wrong type", function()
-      local path = user_file('{"profiles": {"default": {"org_id": 7}}}')
-      assert.equal("flowlua: " .. path .. ': profile "default": "org_id" must be a string\n',
-        failure())
-    end)
 
     it("name a file that is not an object of profiles", function()
       local path = user_file('[]')

@@ -46,6 +46,14 @@ local function check_lua_tree(files)
   }, files)
 end
 
+-- The check of the small sound tree (check_c_tree or check_lua_tree)
+-- changed by `files` exits 1 saying `message`.
+local function fails_with(check_tree, files, message)
+  local out, code = check_tree(files)
+  assert.are.equal(message, out)
+  assert.are.equal(1, code)
+end
+
 describe("the C tree", function()
   it("keeps its layers one-way, the validator pure C and its files out of circles",
      function()
@@ -60,92 +68,73 @@ describe("the C tree", function()
   end)
 
   it("fails on an include of a higher layer", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["json/json.c"] = '#include "json.h"\n#include "host/host.h"\n'
         .. "int json_parse (const char *s) { return *s; }\n",
       ["host/host.h"] = "void host_open (void);\n",
-    })
-    assert.are.equal("json/json.c includes host/host.h: 'host' (layer 5) is above "
-      .. "'json' (layer 2)\n", out)
-    assert.are.equal(1, code)
+    }, "json/json.c includes host/host.h: 'host' (layer 5) is above "
+      .. "'json' (layer 2)\n")
   end)
 
   it("fails on a call into a higher layer through a lower header", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["json/json.c"] = '#include "json.h"\n#include "flowlua.h"\n'
         .. "int json_parse (const char *s) { return luaopen_flowlua_core(0) + *s; }\n",
       ["host/core.c"] = '#include "flowlua.h"\n'
         .. "int luaopen_flowlua_core (void *L) { return L != 0; }\n",
-    })
-    assert.are.equal("json/json.c calls luaopen_flowlua_core (host/core.c): 'host' "
-      .. "(layer 5) is above 'json' (layer 2)\n", out)
-    assert.are.equal(1, code)
+    }, "json/json.c calls luaopen_flowlua_core (host/core.c): 'host' "
+      .. "(layer 5) is above 'json' (layer 2)\n")
   end)
 
   it("fails on an include between two parts of one layer", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["http/http.c"] = '#include "server/server.h"\nint http_x (void) { return 0; }\n',
       ["server/server.h"] = "int server_x (void);\n",
-    })
-    assert.are.equal("http/http.c includes server/server.h: 'http' and 'server' "
-      .. "stand side by side in layer 2\n", out)
-    assert.are.equal(1, code)
+    }, "http/http.c includes server/server.h: 'http' and 'server' "
+      .. "stand side by side in layer 2\n")
   end)
 
   it("fails on a folder that has no layer", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["extra/extra.c"] = '#include "json/json.h"\nint extra (void) { return 0; }\n',
-    })
-    assert.are.equal("extra/extra.c includes json/json.h: folder 'extra' has no layer\n",
-                     out)
-    assert.are.equal(1, code)
+    }, "extra/extra.c includes json/json.h: folder 'extra' has no layer\n")
   end)
 
   it("fails on a Lua header reached from the pure C validator", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["schema/schema.c"] = '#include "json/json.h"\nint sc_x (void) { return 0; }\n',
       ["json/json.h"] = '#include "lua.h"\nint json_parse (const char *s);\n',
-    })
-    assert.are.equal("schema/schema.c reaches lua.h (through json/json.h): 'schema' is "
-      .. "pure C\n", out)
-    assert.are.equal(1, code)
+    }, "schema/schema.c reaches lua.h (through json/json.h): 'schema' is "
+      .. "pure C\n")
   end)
 
   it("fails on two files that call each other, however they declare it", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["http/http.h"] = "int http_a (int n);\nint http_b (int n);\n",
       ["http/http.c"] = '#include "http.h"\n'
         .. "int http_a (int n) { return n ? http_b(n - 1) : 0; }\n",
       ["http/http_b.c"] = '#include "http.h"\n'
         .. "/* http_a is only named here */\n"
         .. "int http_b (int n) { return n ? http_a(n - 1) : 1; }\n",
-    })
-    assert.are.equal("circle of calls: http/http.c -> http/http_b.c -> http/http.c\n",
-                     out)
-    assert.are.equal(1, code)
+    }, "circle of calls: http/http.c -> http/http_b.c -> http/http.c\n")
   end)
 
   it("counts a call made in a macro or in a header's inline function", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["json/json.c"] = '#include "json.h"\n#define PARSE(s) json_again(s)\n'
         .. "int json_parse (const char *s) { return PARSE(s); }\n",
       ["json/json_again.h"] = "int json_again (const char *s);\n"
         .. "static inline int json_twice (const char *s) { return json_parse(s); }\n",
       ["json/json_again.c"] = '#include "json.h"\n#include "json_again.h"\n'
         .. "int json_again (const char *s) { return json_twice(s); }\n",
-    })
-    assert.are.equal("circle of calls: json/json.c -> json/json_again.c -> json/json.c\n",
-                     out)
-    assert.are.equal(1, code)
+    }, "circle of calls: json/json.c -> json/json_again.c -> json/json.c\n")
   end)
 
   it("fails on headers that include each other", function()
-    local out, code = check_c_tree({
+    fails_with(check_c_tree, {
       ["json/a.h"] = '#include "b.h"\n',
       ["json/b.h"] = '#include "a.h"\n',
-    })
-    assert.are.equal("circle of includes: json/a.h -> json/b.h -> json/a.h\n", out)
-    assert.are.equal(1, code)
+    }, "circle of includes: json/a.h -> json/b.h -> json/a.h\n")
   end)
 end)
 
@@ -163,76 +152,62 @@ describe("the Lua tree", function()
   end)
 
   it("fails on a require of a higher layer", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/entity/base.lua"] = 'local w = require("flowlua.workflow")\n'
         .. "return {}\n",
-    })
-    assert.are.equal("flowlua/entity/base.lua requires flowlua.workflow: "
-      .. "'workflow' (layer 7) is above 'entity' (layer 5)\n", out)
-    assert.are.equal(1, code)
+    }, "flowlua/entity/base.lua requires flowlua.workflow: "
+      .. "'workflow' (layer 7) is above 'entity' (layer 5)\n")
   end)
 
   it("counts a require inside a function", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/log.lua"] = "local function later()\n"
         .. '  return require "flowlua.auth"\nend\nreturn { later = later }\n',
-    })
-    assert.are.equal("flowlua/log.lua requires flowlua.auth: 'settings' "
-      .. "(layer 4) is above 'base' (layer 2)\n", out)
-    assert.are.equal(1, code)
+    }, "flowlua/log.lua requires flowlua.auth: 'settings' "
+      .. "(layer 4) is above 'base' (layer 2)\n")
   end)
 
   it("fails on a require between two layers of one rank", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/emulator/init.lua"] = 'local c = require "flowlua.client"\n'
         .. "return {}\n",
-    })
-    assert.are.equal("flowlua/emulator/init.lua requires flowlua.client: "
-      .. "'emulator' and 'client' stand side by side in layer 6\n", out)
-    assert.are.equal(1, code)
+    }, "flowlua/emulator/init.lua requires flowlua.client: "
+      .. "'emulator' and 'client' stand side by side in layer 6\n")
   end)
 
   it("holds the emulator to the few modules it may use", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/emulator/init.lua"] = 'local log = require "flowlua.log"\n'
         .. "return {}\n",
-    })
-    assert.are.equal("flowlua/emulator/init.lua requires flowlua.log: "
-      .. "'emulator' uses only core, flowlua.files\n", out)
-    assert.are.equal(1, code)
+    }, "flowlua/emulator/init.lua requires flowlua.log: "
+      .. "'emulator' uses only core, flowlua.files\n")
   end)
 
   it("fails on a module that has no layer", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/extra.lua"] = 'local json = require "flowlua.json"\n'
         .. "return {}\n",
-    })
-    assert.are.equal("flowlua/extra.lua requires flowlua.json: module "
-      .. "'flowlua.extra' has no layer\n", out)
-    assert.are.equal(1, code)
+    }, "flowlua/extra.lua requires flowlua.json: module "
+      .. "'flowlua.extra' has no layer\n")
   end)
 
   it("fails on modules that require each other", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/entity/base.lua"] = "local function late()\n"
         .. '  return require("flowlua.entity")\nend\nreturn { late = late }\n',
-    })
-    assert.are.equal("circle of requires: flowlua.entity -> "
-      .. "flowlua.entity.base -> flowlua.entity\n", out)
-    assert.are.equal(1, code)
+    }, "circle of requires: flowlua.entity -> "
+      .. "flowlua.entity.base -> flowlua.entity\n")
   end)
 
   it("fails on a dependency hidden behind pcall or package.loaded", function()
-    local out, code = check_lua_tree({
+    fails_with(check_lua_tree, {
       ["flowlua/log.lua"] = 'local ok, json = pcall(require, "flowlua.json")\n'
         .. "return {}\n",
       ["flowlua/entity/base.lua"] =
         'local wf = package.loaded["flowlua.entity"]\nreturn {}\n',
-    })
-    assert.are.equal("flowlua/entity/base.lua hides a dependency: "
+    }, "flowlua/entity/base.lua hides a dependency: "
       .. 'package.loaded["flowlua.entity"]\n'
       .. "flowlua/log.lua hides a dependency: "
-      .. 'pcall(require, "flowlua.json")\n', out)
-    assert.are.equal(1, code)
+      .. 'pcall(require, "flowlua.json")\n')
   end)
 end)
