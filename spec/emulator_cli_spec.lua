@@ -34,9 +34,7 @@ describe("flowlua emulator", function()
       local made = emu.client(p.url):post("/connections?mode=draft",
         emu.base_body()).json
       assert.equal(130, (p:stop("INT")))
-      local ls = assert(io.popen("ls -A " .. proc.quote(dir)))
-      local names = ls:read("a")
-      ls:close()
+      local names = proc.output("ls -A " .. proc.quote(dir))
       -- files/: the storage folder beside the state (docs/emulator.md)
       assert.equal("emulator.json\nfiles\n", names)
       local f = assert(io.open(state))

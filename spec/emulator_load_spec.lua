@@ -7,14 +7,7 @@ local fs = require "support.fs"
 
 local HELD = 1100
 
-local function sh(cmd)
-  local p = assert(io.popen(cmd))
-  local out = p:read("a")
-  p:close()
-  return out
-end
-
-local hard_nofile = tonumber(sh("sh -c 'ulimit -Hn'")) or math.huge
+local hard_nofile = tonumber(proc.output("sh -c 'ulimit -Hn'")) or math.huge
 
 -- Starts the holder in the background; returns its directory once every
 -- connection is open (or after 60 s, when the count below will fail).

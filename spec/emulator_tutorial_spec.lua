@@ -18,14 +18,13 @@
 -- luacheck: no max string line length
 local emu = require "support.emulator"
 local json = require "flowlua.json"
+local proc = require "support.proc"
 
 -- Flow Service errors name their catalogue code in a documented `type`.
 local FLOW = "https://ns.adobe.com/aep/errors/FLOW-"
 
 local function sh(cmd)
-  local p = assert(io.popen(cmd .. " -s -w '\\n%{http_code}'"))
-  local out = p:read("a")
-  p:close()
+  local out = proc.output(cmd .. " -s -w '\\n%{http_code}'")
   local body, status = out:match("^(.-)\n?(%d%d%d)$")
   return tonumber(status), json.decode(body), body
 end

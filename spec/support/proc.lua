@@ -31,6 +31,14 @@ function proc.run(args, opts)
   return fs.take(out), fs.take(err), code
 end
 
+--- The standard output of the shell command `cmd`.
+function proc.output(cmd)
+  local p = assert(io.popen(cmd))
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
 --- Writes `text` to a fresh temporary file and returns its path.
 function proc.tempfile(text, suffix)
   local path = os.tmpname() .. (suffix or ".lua")
