@@ -45,6 +45,32 @@ local function finished(n)
   end
 end
 
+-- The first finished run of an enabled hourly flow reading `path` from
+-- now, and the flow's id.
+local function first_run(c, path, format)
+  local id = flow_on(c, path,
+    { startTime = os.time(), frequency = "hour", interval = 1 }, format)
+  return runs_until(c, id, finished(1))[1], id
+end
+
+-- `run` failed, its last error a CONNECTOR-1001-500 saying `text`.
+local function failed_on_fault(run, text)
+  assert.same("failed", run.metrics.statusSummary.status)
+  local errs = run.metrics.statusSummary.errors
+  assert.same("CONNECTOR-1001-500", errs[#errs].code)
+  assert.truthy(errs[#errs].message:find(text, 1, true))
+end
+
+-- `--faults FAULT=RATE` with a rate out of range: no emulator, exit 1,
+-- and why.
+local function refuses_rate(fault, rate)
+  local e, err, code = emu.spawn{ "--faults", fault .. "=" .. rate }
+  assert.is_nil(e)
+  assert.same(1, code)
+  assert.truthy(err:find("rate of " .. fault .. " must be a number from 0 "
+    .. "to 1", 1, true), err)
+end
+
 -- What the emulator's cloud storage holds (--files).
 local FILES = {
   ["acme/accounts.csv"] = "id,name\n1,Ann\n2,\"Bo, Jr\"\n3,Cy\n",
@@ -86,9 +112,7 @@ describe("emulator runs (--time-scale 3600)", function()
   end)
 
   it("fails a run on a malformed file with CONNECTOR-2001-500 naming it", function()
-    local id = flow_on(c, "/acme/broken.csv",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local run = runs_until(c, id, finished(1))[1]
+    local run, id = first_run(c, "/acme/broken.csv")
     assert.same("failed", run.metrics.statusSummary.status)
     local err = run.metrics.statusSummary.errors[1]
     assert.same("CONNECTOR-2001-500", err.code)
@@ -100,32 +124,24 @@ describe("emulator runs (--time-scale 3600)", function()
   end)
 
   it("fails runs of a missing path with CONNECTOR-1001-500", function()
-    local id = flow_on(c, "/nowhere",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local run = runs_until(c, id, finished(1))[1]
+    local run = first_run(c, "/nowhere")
     assert.same("CONNECTOR-1001-500", run.metrics.statusSummary.errors[1].code)
   end)
 
   it("reads JSON files", function()
-    local id = flow_on(c, "/acme/events.json",
-      { startTime = os.time(), frequency = "hour", interval = 1 }, "json")
-    local run = runs_until(c, id, finished(1))[1]
+    local run = first_run(c, "/acme/events.json", "json")
     assert.same(2, run.metrics.recordSummary.outputRecordCount)
   end)
 
   it("re-triggers a failed run, and refuses a run that ingested records", function()
-    local id = flow_on(c, "/acme/broken.csv",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local run = runs_until(c, id, finished(1))[1]
+    local run = first_run(c, "/acme/broken.csv")
     local res = c:post("/runs/" .. run.id .. "/action?op=re-trigger")
     assert.same(200, res.status)
     assert.is_string(res.json.id)
     assert.are_not.equal(run.id, res.json.id)
     local again = c:get("/runs/" .. res.json.id).json.items[1]
     assert.same(run.params, again.params)
-    local ok_id = flow_on(c, "/acme/accounts.csv",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local good = runs_until(c, ok_id, finished(1))[1]
+    local good = first_run(c, "/acme/accounts.csv")
     local refused = c:post("/runs/" .. good.id .. "/action?op=re-trigger")
     assert.same(400, refused.status)
     assert.truthy(refused.body:find("1422-400", 1, true))
@@ -150,9 +166,7 @@ describe("emulator runs (--time-scale 3600)", function()
   end)
 
   it("lets a provider update a run with If-Match (PUT /runs/{id})", function()
-    local id = flow_on(c, "/acme/accounts.csv",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local run = runs_until(c, id, finished(1))[1]
+    local run = first_run(c, "/acme/accounts.csv")
     local missing = c:request("PUT", "/runs/" .. run.id, { providerRefId = "x" })
     assert.same(400, missing.status)
     local res = c:request("PUT", "/runs/" .. run.id, { providerRefId = "p-1" },
@@ -221,22 +235,13 @@ describe("emulator runs with --faults run-fail=1", function()
     local e = assert(emu.spawn{ "--time-scale", "3600",
       "--faults", "run-fail=1,seed=3" })
     local c = emu.client(e.url)
-    local id = flow_on(c, "/acme/x.csv",
-      { startTime = os.time(), frequency = "hour", interval = 1 })
-    local run = runs_until(c, id, finished(1))[1]
+    local run = first_run(c, "/acme/x.csv")
     e:stop()
-    assert.same("failed", run.metrics.statusSummary.status)
-    local errs = run.metrics.statusSummary.errors
-    assert.same("CONNECTOR-1001-500", errs[#errs].code)
-    assert.truthy(errs[#errs].message:find("injected fault", 1, true))
+    failed_on_fault(run, "injected fault")
   end)
 
   it("refuses a rate out of range", function()
-    local e, err, code = emu.spawn{ "--faults", "run-fail=2" }
-    assert.is_nil(e)
-    assert.same(1, code)
-    assert.truthy(err:find("rate of run-fail must be a number from 0 to 1",
-      1, true), err)
+    refuses_rate("run-fail", "2")
   end)
 end)
 
@@ -259,10 +264,7 @@ describe("emulator connections with --faults auth-fail", function()
     assert.truthy(explore.body:find("1100-400", 1, true))
     assert.truthy(explore.body:find("injected fault: --faults auth-fail", 1,
       true), explore.body)
-    assert.same("failed", run.metrics.statusSummary.status)
-    local errs = run.metrics.statusSummary.errors
-    assert.same("CONNECTOR-1001-500", errs[#errs].code)
-    assert.truthy(errs[#errs].message:find("auth-fail", 1, true))
+    failed_on_fault(run, "auth-fail")
   end)
 
   it("draws once per connection: each stays wrong or right", function()
@@ -281,11 +283,7 @@ describe("emulator connections with --faults auth-fail", function()
   end)
 
   it("refuses a rate out of range", function()
-    local e, err, code = emu.spawn{ "--faults", "auth-fail=-1" }
-    assert.is_nil(e)
-    assert.same(1, code)
-    assert.truthy(err:find("rate of auth-fail must be a number from 0 to 1",
-      1, true), err)
+    refuses_rate("auth-fail", "-1")
   end)
 end)
 
