@@ -59,33 +59,31 @@ describe("emulator entities", function()
       local body = emu.base_body()
       body.connectionSpec.id = "00000000-0000-0000-0000-000000000000"
       local res = c:post("/connections", body)
-      emu.refusal(res, "1413-400")
       assert.equal("Invalid connectionSpec id "
         .. "'00000000-0000-0000-0000-000000000000': no such spec",
-        emu.message(res))
+        emu.refusal(res, "1413-400"))
     end)
 
     it("refuses an unknown auth.specName with 1415-400", function()
       local body = emu.base_body()
       body.auth.specName = "OAuth"
       local res = c:post("/connections", body)
-      emu.refusal(res, "1415-400")
-      assert.matches("authSpec 'OAuth' not found", emu.message(res), 1, true)
+      assert.matches("authSpec 'OAuth' not found",
+        emu.refusal(res, "1415-400"), 1, true)
     end)
 
     it("checks auth params in full without ?mode=draft", function()
       local res = c:post("/connections", emu.base_body({ host = "h",
         userId = "u", password = "p" }))
-      emu.refusal(res, "1100-400")
-      assert.equal("auth.params.userid is required", emu.message(res))
+      assert.equal("auth.params.userid is required",
+        emu.refusal(res, "1100-400"))
       assert.equal(400, res.json.status)
     end)
 
     it("checks present fields of a draft at once", function()
       local res = c:post("/connections?mode=draft",
         emu.base_body({ host = false }))
-      emu.refusal(res, "1100-400")
-      assert.matches("^auth%.params%.host: ", emu.message(res))
+      assert.matches("^auth%.params%.host: ", emu.refusal(res, "1100-400"))
     end)
 
     it("never echoes a secret in a validation error", function()
@@ -103,8 +101,8 @@ describe("emulator entities", function()
           id = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb", version = "1.0" },
         auth = { specName = "Streaming Connection",
           params = { sourceId = "s", dataType = "xdm" } } })
-      emu.refusal(res, "1100-400")
-      assert.matches("Draft mode is not supported", emu.message(res), 1, true)
+      assert.matches("Draft mode is not supported",
+        emu.refusal(res, "1100-400"), 1, true)
     end)
 
     it("refuses state in a flow body with 1410-400", function()
@@ -124,9 +122,8 @@ describe("emulator entities", function()
       local body = emu.flow_body(src.id, tgt.id)
       body.flowSpec.id = "d8a6f005-7eaf-4153-983e-e8574508b877"
       local res = c:post("/flows", body)
-      emu.refusal(res, "1413-400")
       assert.matches("does not accept sourceConnection " .. src.id,
-        emu.message(res), 1, true)
+        emu.refusal(res, "1413-400"), 1, true)
     end)
 
     it("refuses a flow naming a missing connection with 1439-400", function()
@@ -142,8 +139,7 @@ describe("emulator entities", function()
       body.scheduleParams = { startTime = 1597784298, frequency = "minute",
         interval = 5 }
       local res = c:post("/flows", body)
-      emu.refusal(res, "1100-400")
-      assert.matches("^scheduleParams%.interval: ", emu.message(res))
+      assert.matches("^scheduleParams%.interval: ", emu.refusal(res, "1100-400"))
       body.scheduleParams.interval = 15
       assert.equal(201, c:post("/flows", body).status)
     end)
@@ -223,9 +219,8 @@ describe("emulator entities", function()
     it("publishes in order and refuses out of order with 1409-400", function()
       local ch = emu.chain(c, false)
       local res = c:post("/flows/" .. ch.flow.id .. "/action?op=publish")
-      emu.refusal(res, "1409-400")
-      assert.matches("source connection " .. ch.source.id, emu.message(res),
-        1, true)
+      assert.matches("source connection " .. ch.source.id,
+        emu.refusal(res, "1409-400"), 1, true)
       assert.matches("target connection " .. ch.target.id, emu.message(res),
         1, true)
       res = c:post("/sourceConnections/" .. ch.source.id
@@ -245,10 +240,14 @@ describe("emulator entities", function()
       end
     end)
 
-    it("refuses to publish a published entity with 1422-400", function()
+    -- The answer to action `op` on a new published base connection.
+    local function act_on_published_base(op)
       local r = c:post("/connections", emu.base_body()).json
-      local res = c:post("/connections/" .. r.id .. "/action?op=publish")
-      emu.refusal(res, "1422-400")
+      return c:post("/connections/" .. r.id .. "/action?op=" .. op)
+    end
+
+    it("refuses to publish a published entity with 1422-400", function()
+      emu.refusal(act_on_published_base("publish"), "1422-400")
     end)
 
     it("names every missing field when a draft is incomplete", function()
@@ -280,9 +279,7 @@ describe("emulator entities", function()
     end)
 
     it("refuses an unknown op with 1434-400", function()
-      local r = c:post("/connections", emu.base_body()).json
-      local res = c:post("/connections/" .. r.id .. "/action?op=enable")
-      emu.refusal(res, "1434-400")
+      emu.refusal(act_on_published_base("enable"), "1434-400")
     end)
   end)
 
@@ -331,9 +328,8 @@ describe("emulator entities", function()
         local res = c:patch("/connections/" .. r.id,
           { op = "replace", path = "/name", value = "n" },
           { ["If-Match"] = r.etag })
-        emu.refusal(res, "1100-400")
         assert.equal("Invalid PATCH: the body must be a JSON Patch array of "
-          .. "{op, path, value}", emu.message(res))
+          .. "{op, path, value}", emu.refusal(res, "1100-400"))
       end)
 
     it("needs If-Match (1403-400) and the current etag (1404-412)", function()

@@ -148,17 +148,15 @@ describe("fuzz regressions", function()
 
     it("answers an id that is not UTF-8 with a 404, not a 500", function()
       local res = c:get("/connections/%FFab")
-      emu.refusal(res, "1439-404")
       assert.equal("The requested connections resource \u{FFFD}ab is not "
         .. "found. Verify the resource ID before trying again.",
-        emu.message(res))
+        emu.refusal(res, "1439-404"))
     end)
 
     it("refuses a list filter that is not UTF-8 with a 400", function()
       local res = c:get("/connectionSpecs?property=name!=%FF&limit=1")
-      emu.refusal(res, "1100-400")
       assert.equal("The property and orderby parameters must be UTF-8",
-        emu.message(res))
+        emu.refusal(res, "1100-400"))
       res = c:get("/connectionSpecs?orderby=%C3&limit=1")
       assert.equal(400, res.status)
     end)

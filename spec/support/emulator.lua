@@ -187,13 +187,14 @@ function emu.code(res)
 end
 
 --- Asserts that `res` is the Flow Service error `code` ("1413-400"), with
--- the status the code ends with.
+-- the status the code ends with; returns its message (emu.message).
 -- (Plain assert: busted's assert.* reach spec files, not their modules.)
 function emu.refusal(res, code)
   local status = tonumber(code:match("%-(%d%d%d)$"))
   assert(res.status == status and emu.code(res) == code,
     ("expected %s (status %d), got status %s, code %s: %s"):format(code,
       status, res.status, emu.code(res), res.body))
+  return emu.message(res)
 end
 
 --- The message of a Flow Service error: `report["detailed-message"]`,
