@@ -222,26 +222,30 @@ describe("flowlua run's deadline setting", function()
     end)
 end)
 
-describe("flowlua run on SIGTERM", function()
-  it("prints the summary last, without secrets, and exits 143", function()
-    local dir = fsvc.tmpdir()
-    assert(io.open(dir .. "/wait.lua", "w")):write(WAIT_FOR_STOP):close()
-    local sh = ([[cd %s || exit 1
-%s run wait.lua plain password=s3cret-9f1 2>err &
+-- Runs `flowlua run ARGS` (shell words) in `dir` in the background,
+-- waits until it has written `ready` (at most 30 s), runs the shell lines
+-- `signals` ($pid is the run's), and returns the run's exit status line
+-- and its stderr.
+local function signalled(dir, args, signals)
+  local sh = ([[cd %s || exit 1
+%s run %s 2>err &
 pid=$!
 n=0
 while [ ! -e ready ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
-kill -TERM $pid
+%s
 wait $pid
-echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN))
-    os.execute("sh -c " .. proc.quote(sh))
-    local function read(name)
-      local f = assert(io.open(dir .. "/" .. name))
-      local text = f:read("a")
-      f:close()
-      return text
-    end
-    local status, err = read("status"), read("err")
+echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN), args,
+    signals)
+  os.execute("sh -c " .. proc.quote(sh))
+  return written(dir, "status"), written(dir, "err")
+end
+
+describe("flowlua run on SIGTERM", function()
+  it("prints the summary last, without secrets, and exits 143", function()
+    local dir = fsvc.tmpdir()
+    fs.write(dir .. "/wait.lua", WAIT_FOR_STOP)
+    local status, err = signalled(dir, "wait.lua plain password=s3cret-9f1",
+      "kill -TERM $pid")
     os.execute("rm -rf " .. proc.quote(dir))
     assert.equal("143\n", status)
     -- an argument named like a secret is not shown
@@ -259,18 +263,8 @@ describe("flowlua run on a second SIGINT", function()
       local f = assert(io.open(arg[1], "w")) f:write("ready") f:close()
       require("flowlua.core").sys.sleep(60)  -- never checks for a stop
     ]]):close()
-    local sh = ([[cd %s || exit 1
-%s run busy.lua ready 2>err &
-pid=$!
-n=0
-while [ ! -e ready ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
-kill -INT $pid
-sleep 0.2
-kill -INT $pid
-wait $pid
-echo $? > status]]):format(proc.quote(dir), proc.quote(proc.BIN))
-    os.execute("sh -c " .. proc.quote(sh))
-    local status, err = written(dir, "status"), written(dir, "err")
+    local status, err = signalled(dir, "busy.lua ready",
+      "kill -INT $pid\nsleep 0.2\nkill -INT $pid")
     os.execute("rm -rf " .. proc.quote(dir))
     assert.equal("130\n", status)
     assert.equal("\nflowlua: interrupted again, exiting now\n", err)
