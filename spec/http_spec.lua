@@ -3,6 +3,13 @@ local task = require "flowlua.task"
 local server = require("flowlua.core").server
 local json = require "flowlua.json"
 
+-- The error and its details of a request `client` got no answer to.
+local function failure(client, request)
+  local res, err, info = client:request(request)
+  assert.is_nil(res)
+  return err, info
+end
+
 describe("flowlua.http", function()
   local srv, c
 
@@ -100,8 +107,7 @@ describe("flowlua.http", function()
 
   describe("transport failures", function()
     it("reports a timeout with kind 'timeout' and sent = true", function()
-      local res, err, info = c:request{ url = srv.url .. "/delay?s=3", timeout = 0.2 }
-      assert.is_nil(res)
+      local err, info = failure(c, { url = srv.url .. "/delay?s=3", timeout = 0.2 })
       assert.matches("^GET http://127%.0%.0%.1:%d+/delay: Operation timed out", err)
       assert.same({ kind = "timeout", sent = true, attempts = 1, code = 28 }, info)
     end)
@@ -112,8 +118,7 @@ describe("flowlua.http", function()
     end)
 
     it("reports a reset connection with kind 'reset' and sent = true", function()
-      local res, err, info = c:request{ url = srv.url .. "/abort" }
-      assert.is_nil(res)
+      local err, info = failure(c, { url = srv.url .. "/abort" })
       assert.matches("^GET http://127%.0%.0%.1:%d+/abort: ", err)
       assert.same("reset", info.kind)
       assert.same(true, info.sent)
@@ -123,8 +128,7 @@ describe("flowlua.http", function()
       local gone = server.start{ module = "support.handlers.http_behaviour" }
       local url = gone.url
       gone:close()
-      local res, err, info = c:request{ url = url .. "/hello" }
-      assert.is_nil(res)
+      local err, info = failure(c, { url = url .. "/hello" })
       assert.matches("^GET http://127%.0%.0%.1:%d+/hello: Failed to connect to "
         .. ".*Couldn't connect to server$", err)
       assert.same({ kind = "connect", sent = false, attempts = 1, code = 7 }, info)
@@ -197,9 +201,8 @@ describe("flowlua.http", function()
     it("never sends a POST twice when its kept-alive connection closes "
         .. "before the answer", function()
       assert(c:request{ url = srv.url .. "/hello" })  -- a connection to reuse
-      local res, err, info = c:request{ method = "POST",
-        url = srv.url .. "/abort?key=post", body = '{"a":1}' }
-      assert.is_nil(res)
+      local err, info = failure(c, { method = "POST",
+        url = srv.url .. "/abort?key=post", body = '{"a":1}' })
       assert.matches(": the kept%-alive connection closed before an answer "
         .. "%(not sent again: the server may have acted on it%)$", err)
       assert.same({ kind = "reset", sent = true, attempts = 1, code = 65 },
@@ -213,8 +216,7 @@ describe("flowlua.http", function()
     end)
 
     it("refuses schemes other than http and https", function()
-      local res, _, info = c:request{ url = "file:///etc/passwd" }
-      assert.is_nil(res)
+      local _, info = failure(c, { url = "file:///etc/passwd" })
       assert.same("protocol", info.kind)
       assert.same(false, info.sent)
     end)
@@ -371,8 +373,7 @@ describe("flowlua.http", function()
     end)
 
     it("verifies certificates by default", function()
-      local res, _, info = c:request{ url = tls.url .. "/hello" }
-      assert.is_nil(res)
+      local _, info = failure(c, { url = tls.url .. "/hello" })
       assert.same("tls", info.kind)
       assert.same(false, info.sent)
     end)
