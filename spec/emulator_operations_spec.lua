@@ -9,17 +9,6 @@ local sys = require("flowlua.core").sys
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
 local PROVIDER = "0ed90a81-07f4-4586-8190-b40eccef1c5a"
 
-local function wait_run(c, flow_id)
-  local deadline = sys.monotime() + 5
-  repeat
-    local items = c:get("/runs?property=flowId==" .. flow_id).json.items
-    for _, r in ipairs(items) do
-      if r.metrics.statusSummary.status ~= "inProgress" then return r end
-    end
-    sys.sleep(0.05)
-  until sys.monotime() > deadline
-end
-
 -- What the emulator's cloud storage holds (--files).
 local FILES = {
   ["acme/accounts.csv"] = "id;name\n1;Ann\n2;Bo\n",
@@ -231,7 +220,8 @@ describe("emulator operations", function()
     local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json
     op("listFlowRuns", c:get("/runs"), 200)
     op("retrieveFlowRun", c:get("/runs/" .. run.id), 200)
-    local done = wait_run(c, flow.id)
+    local done = emu.runs_until(c, flow.id, emu.finished(1))[1]
+    assert.are_not.equal("inProgress", done.metrics.statusSummary.status)
     op("updateRun", c:request("PUT", "/runs/" .. done.id, { providerRefId = "p" },
       { ["If-Match"] = done.etag }), 200)
     local zero = c:post("/runs", { flowId = flow.id, params = {

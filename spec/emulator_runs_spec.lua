@@ -22,28 +22,7 @@ local function flow_on(c, path, schedule, format)
   return res.json.id, base.id
 end
 
--- Polls the runs of a flow until `enough(items)` or 5 s of real time.
-local function runs_until(c, flow_id, enough)
-  local deadline = sys.monotime() + 5
-  local items
-  repeat
-    items = c:get("/runs?property=flowId==" .. flow_id
-      .. "&orderby=metrics.durationSummary.startedAtUTC").json.items
-    if enough(items) then return items end
-    sys.sleep(0.05)
-  until sys.monotime() > deadline
-  return items
-end
-
-local function finished(n)
-  return function(items)
-    local done = 0
-    for _, r in ipairs(items) do
-      if r.metrics.statusSummary.status ~= "inProgress" then done = done + 1 end
-    end
-    return done >= n
-  end
-end
+local runs_until, finished = emu.runs_until, emu.finished
 
 -- The first finished run of an enabled hourly flow reading `path` from
 -- now, and the flow's id.

@@ -13,6 +13,7 @@
 local fs = require "support.fs"
 local proc = require "support.proc"
 local json = require "flowlua.json"
+local sys = require("flowlua.core").sys
 
 local emu = {}
 
@@ -308,6 +309,31 @@ local base = aep.connections:create({
   connectionSpec = { id = "%s", version = "1.0" } }, { draft = true })
 %s
 ]]):format(settings, emu.AZURE, tail)
+end
+
+--- Polls the runs of a flow (oldest first) until `enough(items)` or 5 s
+-- of real time; the last list read.
+function emu.runs_until(c, flow_id, enough)
+  local deadline = sys.monotime() + 5
+  local items
+  repeat
+    items = c:get("/runs?property=flowId==" .. flow_id
+      .. "&orderby=metrics.durationSummary.startedAtUTC").json.items
+    if enough(items) then return items end
+    sys.sleep(0.05)
+  until sys.monotime() > deadline
+  return items
+end
+
+--- For emu.runs_until: at least `n` runs are no longer in progress.
+function emu.finished(n)
+  return function(items)
+    local done = 0
+    for _, r in ipairs(items) do
+      if r.metrics.statusSummary.status ~= "inProgress" then done = done + 1 end
+    end
+    return done >= n
+  end
 end
 
 --- Creates base, source, target and flow (drafts unless `published`);
