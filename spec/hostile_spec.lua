@@ -64,6 +64,11 @@ describe("hostile responses", function()
       :format(SPEC, what, why)
   end
 
+  -- The message of a read of the spec that failed in transit, for `why`.
+  local function network_failure(why)
+    return ("GET %s: GET %s%s: %s"):format(SPEC, srv.url, SPEC, why)
+  end
+
   local function honest_length()
     local raw = fsvc.raw(settings("prod"))
     return #json.encode(raw:get("/connectionSpecs/" .. emu.AZURE))
@@ -88,23 +93,23 @@ describe("hostile responses", function()
         line)
     end)
 
-    it("of a 200 HTML page says it is not JSON", function()
-      local _, line = read_error("html200")
-      assert.equal(not_json("text/html, 91 bytes",
-        "unexpected character '<' at line 1 column 1"), line)
-    end)
-
-    it("of another content type says it is not JSON", function()
-      local _, line = read_error("xml")
-      assert.equal(not_json("application/xml, 29 bytes",
-        "unexpected character '<' at line 1 column 1"), line)
-    end)
+    for _, case in ipairs{
+      { "a 200 HTML page", "html200", "text/html, 91 bytes" },
+      { "another content type", "xml", "application/xml, 29 bytes" },
+    } do
+      local what, sandbox, body = table.unpack(case)
+      it("of " .. what .. " says it is not JSON", function()
+        local _, line = read_error(sandbox)
+        assert.equal(not_json(body,
+          "unexpected character '<' at line 1 column 1"), line)
+      end)
+    end
 
     it("of a body over the default 64 MB cap stops at the cap", function()
       local err, line = read_error("huge", { retry = false })
       assert.equal("too_large", err.network)
-      assert.equal("GET " .. SPEC .. ": GET " .. srv.url .. SPEC
-        .. ": response body larger than max_body (67108864 bytes)", line)
+      assert.equal(network_failure(
+        "response body larger than max_body (67108864 bytes)"), line)
     end)
 
     it("of a body over a smaller cap stops at that cap", function()
@@ -136,8 +141,7 @@ describe("hostile responses", function()
     it("of a reset connection is a network error", function()
       local err, line = read_error("reset")
       assert.equal("reset", err.network)
-      assert.equal("GET " .. SPEC .. ": GET " .. srv.url .. SPEC
-        .. ": Empty reply from server", line)
+      assert.equal(network_failure("Empty reply from server"), line)
     end)
 
     it("of an empty 200 is an error, not an empty spec", function()
