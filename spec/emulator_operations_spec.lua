@@ -152,6 +152,30 @@ describe("emulator operations", function()
       answered[name] = true
       return res
     end
+    -- create<Kind>Connection, get<Kind>Connections, retrieve..., patch...
+    -- (renamed `name`) and `publish` (on a draft) of `body` at `path`;
+    -- the connection created.
+    local function connection_ops(kind, path, body, name, publish)
+      local made = op("create" .. kind .. "Connection", c:post(path, body), 201).json
+      op("get" .. kind .. "Connections", c:get(path), 200)
+      op("retrieve" .. kind .. "Connection", c:get(path .. "/" .. made.id), 200)
+      op("patch" .. kind .. "Connection", c:patch(path .. "/" .. made.id,
+        { { op = "replace", path = "/name", value = name } },
+        { ["If-Match"] = made.etag }), 200)
+      local draft = c:post(path .. "?mode=draft", body).json
+      op(publish, c:post(path .. "/" .. draft.id .. "/action?op=PUBLISH"), 200)
+      return made
+    end
+    -- list<Kind>Specs, create<Kind>Spec (named `name`), retrieve<Kind>Spec
+    -- (the catalogue's `known`) and update<Kind>Spec of the one created.
+    local function spec_ops(kind, path, known, name)
+      op("list" .. kind .. "Specs", c:get(path), 200)
+      local made = op("create" .. kind .. "Spec", c:post(path,
+        { name = name, providerId = PROVIDER }), 201).json
+      op("retrieve" .. kind .. "Spec", c:get(path .. "/" .. known), 200)
+      op("update" .. kind .. "Spec", c:request("PUT", path .. "/" .. made.id,
+        { name = name .. "-2", providerId = PROVIDER }), 200)
+    end
     local B = emu.base_body()
     local conn = op("createConnection", c:post("/connections?mode=draft", B), 201).json
     op("listConnections", c:get("/connections"), 200)
@@ -167,12 +191,7 @@ describe("emulator operations", function()
       { ["If-Match"] = got.json.items[1].etag }), 200).json
     op("performAction", c:post("/connections/" .. conn.id .. "/action?op=PUBLISH",
       nil, { ["If-Match"] = patched.etag }), 200)
-    op("listConnectionSpecs", c:get("/connectionSpecs"), 200)
-    local cs = op("createConnectionSpec", c:post("/connectionSpecs",
-      { name = "authored", providerId = PROVIDER }), 201).json
-    op("retrieveConnectionSpec", c:get("/connectionSpecs/" .. emu.AZURE), 200)
-    op("updateConnectionSpec", c:request("PUT", "/connectionSpecs/" .. cs.id,
-      { name = "authored-2", providerId = PROVIDER }), 200)
+    spec_ops("Connection", "/connectionSpecs", emu.AZURE, "authored")
     op("exploreByConnectionSpecId", c:get("/connectionSpecs/" .. DLZ
       .. "/explore?objectType=root"), 200)
     op("configByConnectionSpecId", c:get("/connectionSpecs/" .. emu.AZURE
@@ -180,25 +199,10 @@ describe("emulator operations", function()
     local src_body = emu.source_body(conn.id)
     src_body.params.path = "/acme/accounts.csv"
     src_body.data.columnDelimiter = ";"
-    local src = op("createSourceConnection", c:post("/sourceConnections", src_body), 201).json
-    op("getSourceConnections", c:get("/sourceConnections"), 200)
-    op("retrieveSourceConnection", c:get("/sourceConnections/" .. src.id), 200)
-    local src2 = op("patchSourceConnection", c:patch("/sourceConnections/" .. src.id,
-      { { op = "replace", path = "/name", value = "src" } },
-      { ["If-Match"] = src.etag }), 200).json
-    local draft_src = c:post("/sourceConnections?mode=draft", src_body).json
-    op("performAction_1", c:post("/sourceConnections/" .. draft_src.id
-      .. "/action?op=PUBLISH"), 200)
-    local tgt = op("createTargetConnection", c:post("/targetConnections",
-      emu.target_body()), 201).json
-    op("getTargetConnections", c:get("/targetConnections"), 200)
-    op("retrieveTargetConnection", c:get("/targetConnections/" .. tgt.id), 200)
-    op("patchTargetConnection", c:patch("/targetConnections/" .. tgt.id,
-      { { op = "replace", path = "/name", value = "tgt" } },
-      { ["If-Match"] = tgt.etag }), 200)
-    local draft_tgt = c:post("/targetConnections?mode=draft", emu.target_body()).json
-    op("performAction_2", c:post("/targetConnections/" .. draft_tgt.id
-      .. "/action?op=PUBLISH"), 200)
+    local src = connection_ops("Source", "/sourceConnections", src_body, "src",
+      "performAction_1")
+    local tgt = connection_ops("Target", "/targetConnections",
+      emu.target_body(), "tgt", "performAction_2")
     local fb = emu.flow_body(src.id, tgt.id)
     fb.scheduleParams = { startTime = os.time() + 86400, frequency = "once" }
     local flow = op("createFlow", c:post("/flows", fb), 201).json
@@ -210,12 +214,7 @@ describe("emulator operations", function()
     op("getFlowsByFilters", c:post("/flows/search", { queryString = "flow" }), 200)
     op("postStateTransition", c:post("/flows/" .. flow.id .. "/action?op=ENABLE",
       nil, { ["If-Match"] = fp.etag }), 200)
-    op("listFlowSpecs", c:get("/flowSpecs"), 200)
-    local spec = op("createFlowSpec", c:post("/flowSpecs",
-      { name = "fs", providerId = PROVIDER }), 201).json
-    op("retrieveFlowSpec", c:get("/flowSpecs/" .. emu.CLOUD_TO_AEP), 200)
-    op("updateFlowSpec", c:request("PUT", "/flowSpecs/" .. spec.id,
-      { name = "fs2", providerId = PROVIDER }), 200)
+    spec_ops("Flow", "/flowSpecs", emu.CLOUD_TO_AEP, "fs")
     op("searchFlowSpecs", c:post("/flowSpecs/search", {}), 200)
     local run = op("createFlowRun", c:post("/runs", { flowId = flow.id }), 201).json
     op("listFlowRuns", c:get("/runs"), 200)
@@ -235,7 +234,7 @@ describe("emulator operations", function()
       or sys.monotime() > deadline
     op("postAction", c:post("/runs/" .. zero.id .. "/action?op=RE_TRIGGER"), 200)
     op("deleteByFlow", c:delete("/flows/" .. flow.id), 204)
-    op("deleteSourceConnection", c:delete("/sourceConnections/" .. src2.id), 204)
+    op("deleteSourceConnection", c:delete("/sourceConnections/" .. src.id), 204)
     op("deleteTargetConnection", c:delete("/targetConnections/" .. tgt.id), 204)
     op("deleteConnection", c:delete("/connections/" .. conn.id .. "/"), 204)
     local n = 0
