@@ -34,6 +34,37 @@ local function stored(sandbox, path)
   return raw(sandbox):get(path).items[1]
 end
 
+-- A client for `sandbox` and a draft base connection made with it.
+local function draft_base(sandbox)
+  local aep = connect(sandbox)
+  return aep, aep.connections:create(emu.base_body(), { draft = true })
+end
+
+-- Creates a draft base connection through `sandbox`: the POSTs it took,
+-- the connection, and what the service then holds (census).
+local function created_under(sandbox)
+  local aep, base = connect(sandbox), nil
+  local posts = sent(aep, "POST", function()
+    base = aep.connections:create(emu.base_body(), { draft = true })
+  end)
+  local counts, items = raw(sandbox):census()
+  return posts, base, counts, items
+end
+
+-- Two clients of `sandbox`: the first makes a draft base and source, the
+-- other then publishes the base behind its back.
+local function base_published_elsewhere(sandbox)
+  local aep, base = draft_base(sandbox)
+  local src = aep.source_connections:create(emu.source_body(base.id),
+    { draft = true })
+  local other = connect(sandbox)
+  other.connections:get(base.id):publish()
+  return aep, other, base, src
+end
+
+-- The update every update case makes.
+local RENAME = { { op = "replace", path = "/name", value = "renamed" } }
+
 -- Draft base, source, target and flow (with its schedule and mapping).
 local function drafts(aep)
   local fs = aep:flow_spec{ name = "CloudStorageToAEP" }
@@ -74,11 +105,7 @@ describe("a change whose answer arrives", function()
 
   it("a publish of what was published elsewhere reads it and does nothing",
     function()
-      local aep, other = connect("elsewhere"), connect("elsewhere")
-      local base = aep.connections:create(emu.base_body(), { draft = true })
-      local src = aep.source_connections:create(emu.source_body(base.id),
-        { draft = true })
-      other.connections:get(base.id):publish()
+      local aep, other, base, src = base_published_elsewhere("elsewhere")
       other.source_connections:get(src.id):publish()
       local before = aep:request_counts()
       assert.equal(src, src:publish())  -- refused (400), read: enabled
@@ -94,11 +121,7 @@ describe("a change whose answer arrives", function()
 
   it("a parent known as a draft is read before the order is refused",
     function()
-      local aep, other = connect("parent"), connect("parent")
-      local base = aep.connections:create(emu.base_body(), { draft = true })
-      local src = aep.source_connections:create(emu.source_body(base.id),
-        { draft = true })
-      other.connections:get(base.id):publish()
+      local _, _, base, src = base_published_elsewhere("parent")
       src:publish()
       assert.equal("enabled", stored("parent", "/sourceConnections/"
         .. src.id).state)
@@ -108,12 +131,8 @@ end)
 
 describe("a change whose answer is lost", function()
   it("a create is found by reading and adopted, sent once", function()
-    local aep = connect("reset@POST")
-    local base
-    assert.equal(1, sent(aep, "POST", function()
-      base = aep.connections:create(emu.base_body(), { draft = true })
-    end))
-    local counts, items = raw("reset@POST"):census()
+    local posts, base, counts, items = created_under("reset@POST")
+    assert.equal(1, posts)
     assert.equal(1, counts.connections)
     assert.equal(items.connections[1].id, base.id)
     assert.equal(items.connections[1].etag, base.etag)
@@ -121,10 +140,8 @@ describe("a change whose answer is lost", function()
   end)
 
   it("an update is read back and taken as done, sent once", function()
-    local aep = connect("reset@PATCH")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
-    local ops = { { op = "replace", path = "/name", value = "renamed" } }
-    assert.equal(1, sent(aep, "PATCH", function() base:update(ops) end))
+    local aep, base = draft_base("reset@PATCH")
+    assert.equal(1, sent(aep, "PATCH", function() base:update(RENAME) end))
     local item = stored("reset@PATCH", "/connections/" .. base.id)
     assert.equal("renamed", item.name)
     assert.equal("renamed", base.name)
@@ -132,8 +149,7 @@ describe("a change whose answer is lost", function()
   end)
 
   it("a delete is read back and taken as done", function()
-    local aep = connect("reset@DELETE")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local _, base = draft_base("reset@DELETE")
     assert.is_true(base:delete())
     local counts = raw("reset@DELETE"):census()
     assert.equal(0, counts.connections)
@@ -166,29 +182,22 @@ end)
 
 describe("a change lost before it reached the service", function()
   it("a create is sent again and made once", function()
-    local aep = connect("down@POST/1")
-    local base
-    assert.equal(2, sent(aep, "POST", function()
-      base = aep.connections:create(emu.base_body(), { draft = true })
-    end))
-    local counts, items = raw("down@POST/1"):census()
+    local posts, base, counts, items = created_under("down@POST/1")
+    assert.equal(2, posts)
     assert.equal(1, counts.connections)
     assert.equal(items.connections[1].id, base.id)
   end)
 
   it("an update is sent again and lands once", function()
-    local aep = connect("down@PATCH/1")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
-    local ops = { { op = "replace", path = "/name", value = "renamed" } }
-    assert.equal(2, sent(aep, "PATCH", function() base:update(ops) end))
+    local aep, base = draft_base("down@PATCH/1")
+    assert.equal(2, sent(aep, "PATCH", function() base:update(RENAME) end))
     local item = stored("down@PATCH/1", "/connections/" .. base.id)
     assert.equal("renamed", item.name)
     assert.equal(item.etag, base.etag)
   end)
 
   it("a publish is sent again and lands once", function()
-    local aep = connect("down@ACTION/1")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local aep, base = draft_base("down@ACTION/1")
     assert.equal(2, sent(aep, "POST", function() base:publish() end))
     assert.equal("enabled", base.state)
     local item = stored("down@ACTION/1", "/connections/" .. base.id)
@@ -220,12 +229,11 @@ describe("a change that never lands", function()
   end)
 
   it("an update raises the last 502 after reading back each time", function()
-    local aep = connect("down@PATCH")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local aep, base = draft_base("down@PATCH")
     local etag = base.etag
     local gets = aep:request_counts().GET
     exhausted(function()
-      base:update{ { op = "replace", path = "/name", value = "renamed" } }
+      base:update(RENAME)
     end, "PATCH", "/connections/" .. base.id)
     local counts = aep:request_counts()
     assert.equal(ATTEMPTS, counts.PATCH)
@@ -238,8 +246,7 @@ describe("a change that never lands", function()
 
   it("a delete raises the last 502 after reading back each time, and the "
     .. "entity stays", function()
-    local aep = connect("down@DELETE")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local aep, base = draft_base("down@DELETE")
     local gets = aep:request_counts().GET
     exhausted(function() base:delete() end, "DELETE",
       "/connections/" .. base.id)
@@ -253,8 +260,7 @@ describe("a change that never lands", function()
   end)
 
   it("a publish raises the last 502 and the draft stays a draft", function()
-    local aep = connect("down@ACTION")
-    local base = aep.connections:create(emu.base_body(), { draft = true })
+    local aep, base = draft_base("down@ACTION")
     local posts = aep:request_counts().POST
     exhausted(function() base:publish() end, "POST",
       "/connections/" .. base.id .. "/action?op=publish")
