@@ -18,6 +18,13 @@ describe("flowlua adopt", function()
       env = fsvc.env(trees.settings_for(server.url)) })
   end
 
+  -- `flowlua ARGS` there, which must exit 0; its stdout and stderr.
+  local function succeeds(args)
+    local out, err, code = flowlua(args)
+    assert.equal(0, code, err)
+    return out, err
+  end
+
   -- The workflow's record in the state store, read from the file.
   local function journal()
     return (state_record.doc(dir .. "/.flowlua/state.db", "onboarding-ACME"))
@@ -37,9 +44,8 @@ describe("flowlua adopt", function()
   end)
 
   it("--dry-run shows the tree and writes nothing", function()
-    local out, err, code = flowlua{ "adopt", "--dry-run", ui.flow, "--as",
+    local out = succeeds{ "adopt", "--dry-run", ui.flow, "--as",
       "onboarding-ACME" }
-    assert.equal(0, code, err)
     assert.equal(table.concat({
       ('would adopt base connection %s "ui-made base"'):format(ui.base),
       ('would adopt source connection %s "ui-made source"'):format(ui.source),
@@ -52,12 +58,8 @@ describe("flowlua adopt", function()
 
   it("records the tree; the workflow's script then completes it instead "
     .. "of creating a second one", function()
-    local _, err, code = flowlua{ "adopt", ui.flow, "--as",
-      "onboarding-ACME" }
-    assert.equal(0, code, err)
-    local out
-    out, err, code = flowlua{ "run", fsvc.ONBOARDING }
-    assert.equal(0, code, err)
+    succeeds{ "adopt", ui.flow, "--as", "onboarding-ACME" }
+    local out, err = succeeds{ "run", fsvc.ONBOARDING }
     assert.truthy((out .. err):find("onboarding-ACME: done (7 steps: 7 run, "
       .. "0 resumed)", 1, true), out .. err)
     local counts, items = s.raw:census()
@@ -83,13 +85,10 @@ describe("flowlua adopt", function()
 
   it("changes nothing when adopted again; the inventory names the "
     .. "workflow", function()
-    local out, err, code = flowlua{ "adopt", ui.flow, "--as",
-      "onboarding-ACME" }
-    assert.equal(0, code, err)
+    local out = succeeds{ "adopt", ui.flow, "--as", "onboarding-ACME" }
     assert.truthy(out:find('\nadopt: 0 entities adopted by workflow '
       .. '"onboarding%-ACME"\n$'), out)
-    out, err, code = flowlua{ "inventory", "--json" }
-    assert.equal(0, code, err)
+    out = succeeds{ "inventory", "--json" }
     assert.equal("onboarding-ACME", json.decode(out).trees[1].workflow)
   end)
 
@@ -108,11 +107,8 @@ describe("flowlua adopt", function()
 
   it("lets cleanup delete an adopted tree", function()
     local other = s:tree{ name = "adopted-then-dropped" }
-    local _, err, code = flowlua{ "adopt", other.flow, "--as", "dropped" }
-    assert.equal(0, code, err)
-    local out
-    out, err, code = flowlua{ "run", fsvc.CLEANUP, "dropped" }
-    assert.equal(0, code, err)
+    succeeds{ "adopt", other.flow, "--as", "dropped" }
+    local out = succeeds{ "run", fsvc.CLEANUP, "dropped" }
     assert.truthy(out:find("cleanup: 4 entities deleted from 1 workflow",
       1, true), out)
     local _, items = s.raw:census()
