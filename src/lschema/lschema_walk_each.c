@@ -61,14 +61,7 @@ static int check_items (walk *w, const sc_node *n, const lval *v,
 int lw_check_array (walk *w, const sc_node *n, lval *v,
                     const sc_path *path) {
   size_t len = w->sv ? v->sv->n : (size_t)lua_rawlen(w->L, v->slot), i;
-  if (n->min_items >= 0 && (int64_t)len < n->min_items)
-    return sc_report(w->c, n, "minItems", path,
-                     "must not have fewer than %lld items",
-                     (long long)n->min_items);
-  if (n->max_items >= 0 && (int64_t)len > n->max_items)
-    return sc_report(w->c, n, "maxItems", path,
-                     "must not have more than %lld items",
-                     (long long)n->max_items);
+  if (!sc_check_count(w->c, n, SC_ITEMS, len, path)) return 0;
   if (n->contains) {
     for (i = 0; i < len; i++) {
       if (item_valid(w, n->contains, v, i, path, 1) == 1) break;
@@ -178,13 +171,5 @@ int lw_check_members (walk *w, const sc_node *n, lval *v,
   } else if (!each_lua_member(w, n, v, path, &count)) {
     return 0;
   }
-  if (n->min_props >= 0 && (int64_t)count < n->min_props)
-    return sc_report(w->c, n, "minProperties", path,
-                     "must not have fewer than %lld properties",
-                     (long long)n->min_props);
-  if (n->max_props >= 0 && (int64_t)count > n->max_props)
-    return sc_report(w->c, n, "maxProperties", path,
-                     "must not have more than %lld properties",
-                     (long long)n->max_props);
-  return 1;
+  return sc_check_count(w->c, n, SC_PROPERTIES, count, path);
 }

@@ -238,19 +238,44 @@ static int check_content (sc_vctx *c, const sc_node *n, const char *s,
   return ok;
 }
 
+/* A count against its keywords' bounds (-1: absent), reported as "must
+ * not have fewer than N <unit>" under "min<Kind>" or "max<Kind>". */
+static int check_bounds (sc_vctx *c, const sc_node *n, int64_t count,
+                         const int64_t bound[2], const char *const kw[3],
+                         const sc_path *path) {
+  int ok = 1;
+  if (bound[0] >= 0 && count < bound[0])
+    FAIL(sc_report(c, n, kw[0], path, "must not have fewer than %lld %s",
+                   (long long)bound[0], kw[2]));
+  if (bound[1] >= 0 && count > bound[1])
+    FAIL(sc_report(c, n, kw[1], path, "must not have more than %lld %s",
+                   (long long)bound[1], kw[2]));
+  return ok;
+}
+
+int sc_check_count (sc_vctx *c, const sc_node *n, sc_counted what,
+                    size_t count, const sc_path *path) {
+  static const char *const items[3] = { "minItems", "maxItems", "items" };
+  static const char *const props[3] = { "minProperties", "maxProperties",
+                                        "properties" };
+  if (what == SC_ITEMS) {
+    const int64_t bound[2] = { n->min_items, n->max_items };
+    return check_bounds(c, n, (int64_t)count, bound, items, path);
+  } else {
+    const int64_t bound[2] = { n->min_props, n->max_props };
+    return check_bounds(c, n, (int64_t)count, bound, props, path);
+  }
+}
+
 int sc_check_string (sc_vctx *c, const sc_node *n, const char *s,
                      size_t len, const sc_path *path) {
+  static const char *const chars[3] = { "minLength", "maxLength",
+                                        "characters" };
   int ok = 1;
   if (n->min_len >= 0 || n->max_len >= 0) {
+    const int64_t bound[2] = { n->min_len, n->max_len };
     int64_t cps = (int64_t)sc_utf8_length(s, len);
-    if (n->min_len >= 0 && cps < n->min_len)
-      FAIL(sc_report(c, n, "minLength", path,
-                  "must not have fewer than %lld characters",
-                  (long long)n->min_len));
-    if (n->max_len >= 0 && cps > n->max_len)
-      FAIL(sc_report(c, n, "maxLength", path,
-                  "must not have more than %lld characters",
-                  (long long)n->max_len));
+    if (!check_bounds(c, n, cps, bound, chars, path)) FAIL(0);
   }
   if (n->pattern && !sc_regex_match(n->pattern, s, len))
     FAIL(sc_report(c, n, "pattern", path, "must match pattern \"%s\"",

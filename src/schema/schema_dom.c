@@ -185,14 +185,24 @@ static inline int next_or_close (parser *ps, char close, int code) {
   return -1;
 }
 
-static sv_value *parse_array (parser *ps) {
-  sv_value *v = new_value(ps, SV_ARR);
-  size_t cap = 0;
-  int more;
+/* A new array or object past its opening bracket; *empty says whether
+ * its closing bracket follows at once (then it is read too). */
+static inline sv_value *open_container (parser *ps, int kind, char close,
+                                        int *empty) {
+  sv_value *v = new_value(ps, kind);
   if (v == NULL) return NULL;
   ps->p++;
   skip_ws(ps);
-  if (ps->p < ps->end && *ps->p == ']') { ps->p++; return v; }
+  *empty = ps->p < ps->end && *ps->p == close;
+  ps->p += *empty;
+  return v;
+}
+
+static sv_value *parse_array (parser *ps) {
+  size_t cap = 0;
+  int empty, more;
+  sv_value *v = open_container(ps, SV_ARR, ']', &empty);
+  if (v == NULL || empty) return v;
   do {
     sv_value *item = parse_value(ps);
     if (item == NULL) return NULL;
@@ -219,13 +229,10 @@ static int parse_member (parser *ps, sv_member *m) {
 }
 
 static sv_value *parse_object (parser *ps) {
-  sv_value *v = new_value(ps, SV_OBJ);
   size_t cap = 0;
-  int more;
-  if (v == NULL) return NULL;
-  ps->p++;
-  skip_ws(ps);
-  if (ps->p < ps->end && *ps->p == '}') { ps->p++; return v; }
+  int empty, more;
+  sv_value *v = open_container(ps, SV_OBJ, '}', &empty);
+  if (v == NULL || empty) return v;
   do {
     v->u.members = grow(ps, v->u.members, v->n, &cap, sizeof(sv_member));
     if (v->u.members == NULL) return fail(ps, ps->p, JT_E_MEMORY);

@@ -40,9 +40,14 @@ void *sc_new0 (sc_schema *s, size_t n) {
   return p;
 }
 
-const char *sc_join (sc_schema *s, const char *ptr, const char *tok) {
-  const char *r = sc_pointer_join(&s->arena, ptr, tok, strlen(tok));
+const char *sc_join_key (sc_schema *s, const char *ptr, const char *key,
+                         size_t klen) {
+  const char *r = sc_pointer_join(&s->arena, ptr, key, klen);
   return r ? r : sc_oom(s);
+}
+
+const char *sc_join (sc_schema *s, const char *ptr, const char *tok) {
+  return sc_join_key(s, ptr, tok, strlen(tok));
 }
 
 const char *sc_join_index (sc_schema *s, const char *ptr, size_t i) {

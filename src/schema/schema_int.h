@@ -110,6 +110,8 @@ struct sc_schema {
 void *sc_cerr (sc_schema *s, const char *ptr, const char *fmt, ...);
 void *sc_oom (sc_schema *s);
 void *sc_new0 (sc_schema *s, size_t n);
+const char *sc_join_key (sc_schema *s, const char *ptr, const char *key,
+                         size_t klen);
 const char *sc_join (sc_schema *s, const char *ptr, const char *tok);
 const char *sc_join_index (sc_schema *s, const char *ptr, size_t i);
 /* schema_keys.c (the key of a property name, made the first time), */
@@ -149,6 +151,10 @@ int sc_check_number (sc_vctx *c, const sc_node *n, const sc_num *x,
                      const sc_path *path);
 int sc_check_string (sc_vctx *c, const sc_node *n, const char *s,
                      size_t len, const sc_path *path);
+/* What minItems/maxItems, minProperties/maxProperties count. */
+typedef enum { SC_ITEMS, SC_PROPERTIES } sc_counted;
+int sc_check_count (sc_vctx *c, const sc_node *n, sc_counted what,
+                    size_t count, const sc_path *path);
 void sc_fmt_limit (const sc_limit *l, char *buf, size_t size);
 void sc_type_message (unsigned types, char *buf, size_t size);
 void sc_enum_message (const sc_node *n, char *buf, size_t size);

@@ -151,15 +151,22 @@ static int kw_enum (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
   return 1;
 }
 
+/* Room for one entry of `size` bytes per member of the object `v` (at
+ * least one, so that NULL means an error), or NULL after reporting that
+ * `v` is not an object or that memory ran out. */
+static void *per_member (sc_schema *s, sv_value *v, const char *p,
+                         size_t size) {
+  if (v->kind != SV_OBJ) return sc_cerr(s, p, "must be an object");
+  return sc_new0(s, (v->n ? v->n : 1) * size);
+}
+
 static int kw_props (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
   size_t i;
-  if (v->kind != SV_OBJ) { sc_cerr(s, p, "must be an object"); return 0; }
-  n->props = sc_new0(s, (v->n ? v->n : 1) * sizeof *n->props);
-  if (n->props == NULL) return 0;
+  if ((n->props = per_member(s, v, p, sizeof *n->props)) == NULL) return 0;
   for (i = 0; i < v->n; i++) {
     const sv_member *m = &v->u.members[i];
-    const char *q = sc_pointer_join(&s->arena, p, m->key, m->klen);
-    if (q == NULL) { sc_oom(s); return 0; }
+    const char *q = sc_join_key(s, p, m->key, m->klen);
+    if (q == NULL) return 0;
     n->props[i].key = sc_intern(s, m->key, m->klen);
     if (n->props[i].key == NULL) return 0;
     if ((n->props[i].node = sc_compile_node(s, m->val, q)) == NULL) return 0;
@@ -172,14 +179,13 @@ static int kw_props (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
 static int kw_patprops (sc_schema *s, sc_node *n, sv_value *v,
                         const char *p) {
   size_t i;
-  if (v->kind != SV_OBJ) { sc_cerr(s, p, "must be an object"); return 0; }
-  n->patprops = sc_new0(s, (v->n ? v->n : 1) * sizeof *n->patprops);
+  n->patprops = per_member(s, v, p, sizeof *n->patprops);
   if (n->patprops == NULL) return 0;
   for (i = 0; i < v->n; i++) {
     const sv_member *m = &v->u.members[i];
-    const char *q = sc_pointer_join(&s->arena, p, m->key, m->klen);
+    const char *q = sc_join_key(s, p, m->key, m->klen);
     sv_value key;
-    if (q == NULL) { sc_oom(s); return 0; }
+    if (q == NULL) return 0;
     memset(&key, 0, sizeof key);
     key.kind = SV_STR;
     key.u.s = m->key;
@@ -216,14 +222,12 @@ static int kw_required (sc_schema *s, sc_node *n, sv_value *v,
 
 static int kw_deps (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
   size_t i;
-  if (v->kind != SV_OBJ) { sc_cerr(s, p, "must be an object"); return 0; }
-  n->deps = sc_new0(s, (v->n ? v->n : 1) * sizeof *n->deps);
-  if (n->deps == NULL) return 0;
+  if ((n->deps = per_member(s, v, p, sizeof *n->deps)) == NULL) return 0;
   for (i = 0; i < v->n; i++) {
     const sv_member *m = &v->u.members[i];
     sc_dep *d = &n->deps[i];
-    const char *q = sc_pointer_join(&s->arena, p, m->key, m->klen);
-    if (q == NULL) { sc_oom(s); return 0; }
+    const char *q = sc_join_key(s, p, m->key, m->klen);
+    if (q == NULL) return 0;
     if ((d->key = sc_intern(s, m->key, m->klen)) == NULL) return 0;
     if (m->val->kind == SV_ARR) {
       if ((d->req = key_list(s, m->val, q)) == NULL) return 0;

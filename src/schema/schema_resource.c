@@ -83,9 +83,8 @@ static int index_members (sc_schema *s, sv_value *m, const char *base,
   if (m->kind != SV_OBJ) return 1;
   for (i = 0; i < m->n; i++) {
     const sv_member *e = &m->u.members[i];
-    const char *p = sc_pointer_join(&s->arena, ptr, e->key, e->klen);
-    if (p == NULL) { sc_oom(s); return 0; }
-    if (!index_value(s, e->val, base, p)) return 0;
+    const char *p = sc_join_key(s, ptr, e->key, e->klen);
+    if (p == NULL || !index_value(s, e->val, base, p)) return 0;
   }
   return 1;
 }
@@ -101,34 +100,33 @@ static int index_items (sc_schema *s, sv_value *m, const char *base,
   return 1;
 }
 
+/* How the subschemas under one group of keywords are indexed: a value,
+ * the items of a list, the members of a map. */
+typedef int (*index_fn) (sc_schema *s, sv_value *v, const char *base,
+                         const char *ptr);
+
+static int index_keywords (sc_schema *s, sv_value *v, const char *base,
+                           const char *ptr, const char *const *kw,
+                           index_fn index_each) {
+  int k;
+  for (k = 0; kw[k]; k++) {
+    sv_value *sub = sv_get(v, kw[k], strlen(kw[k]));
+    const char *p;
+    if (sub == NULL) continue;
+    if ((p = sc_join(s, ptr, kw[k])) == NULL) return 0;
+    if (!index_each(s, sub, base, p)) return 0;
+  }
+  return 1;
+}
+
 static int index_value (sc_schema *s, sv_value *v, const char *base,
                         const char *ptr) {
-  int k;
   if (v->kind != SV_OBJ) return 1;
   if ((base = apply_id(s, v, base, ptr)) == NULL) return 0;
   v->base = base;
-  for (k = 0; single_kw[k]; k++) {
-    sv_value *sub = sv_get(v, single_kw[k], strlen(single_kw[k]));
-    const char *p;
-    if (sub == NULL) continue;
-    if ((p = sc_join(s, ptr, single_kw[k])) == NULL) return 0;
-    if (!index_value(s, sub, base, p)) return 0;
-  }
-  for (k = 0; list_kw[k]; k++) {
-    sv_value *sub = sv_get(v, list_kw[k], strlen(list_kw[k]));
-    const char *p;
-    if (sub == NULL) continue;
-    if ((p = sc_join(s, ptr, list_kw[k])) == NULL) return 0;
-    if (!index_items(s, sub, base, p)) return 0;
-  }
-  for (k = 0; map_kw[k]; k++) {
-    sv_value *sub = sv_get(v, map_kw[k], strlen(map_kw[k]));
-    const char *p;
-    if (sub == NULL) continue;
-    if ((p = sc_join(s, ptr, map_kw[k])) == NULL) return 0;
-    if (!index_members(s, sub, base, p)) return 0;
-  }
-  return 1;
+  return index_keywords(s, v, base, ptr, single_kw, index_value)
+    && index_keywords(s, v, base, ptr, list_kw, index_items)
+    && index_keywords(s, v, base, ptr, map_kw, index_members);
 }
 
 /* Registers a document under uri and indexes it. */

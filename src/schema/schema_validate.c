@@ -194,14 +194,7 @@ static int check_array (sc_vctx *c, const sc_node *n, sc_ref v,
                         const sc_path *path) {
   size_t len = c->acc->length(c->ud, v), i;
   int ok = 1;
-  if (n->min_items >= 0 && (int64_t)len < n->min_items)
-    FAIL(sc_report(c, n, "minItems", path,
-                "must not have fewer than %lld items",
-                (long long)n->min_items));
-  if (n->max_items >= 0 && (int64_t)len > n->max_items)
-    FAIL(sc_report(c, n, "maxItems", path,
-                "must not have more than %lld items",
-                (long long)n->max_items));
+  if (!sc_check_count(c, n, SC_ITEMS, len, path)) FAIL(0);
   if (n->unique && !check_unique(c, n, v, len, path)) FAIL(0);
   if (n->contains) {
     for (i = 0; i < len; i++)
@@ -344,14 +337,7 @@ static int check_members (sc_vctx *c, const sc_node *n, sc_ref v,
   }
   c->acc->iter_end(c->ud, &it);
   if (!ok && !c->all_errors) return 0;
-  if (n->min_props >= 0 && (int64_t)count < n->min_props)
-    FAIL(sc_report(c, n, "minProperties", path,
-                "must not have fewer than %lld properties",
-                (long long)n->min_props));
-  if (n->max_props >= 0 && (int64_t)count > n->max_props)
-    FAIL(sc_report(c, n, "maxProperties", path,
-                "must not have more than %lld properties",
-                (long long)n->max_props));
+  if (!sc_check_count(c, n, SC_PROPERTIES, count, path)) FAIL(0);
   return ok;
 }
 
