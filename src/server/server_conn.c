@@ -35,13 +35,6 @@ static void wipe_free (char *p, size_t len) {
 }
 
 
-static double monotonic_seconds (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-
 static void sleep_seconds (double secs) {
   struct timespec ts;
   if (!(secs > 0)) return;
@@ -230,7 +223,7 @@ static enum MHD_Result respond (struct MHD_Connection *conn, Server *s,
                                 const char *method) {
   Exchange ex;
   enum MHD_Result ok;
-  double read_at = monotonic_seconds();
+  double read_at = watchdog_now();
   memset(&ex, 0, sizeof ex);
   ex.s = s;
   ex.r = r;
@@ -246,7 +239,7 @@ static enum MHD_Result respond (struct MHD_Connection *conn, Server *s,
   ** It counts from when the request was read, like a network's latency,
   ** which overlaps with the server's work: time spent waiting for the
   ** lock behind other requests and in the handler is part of it. */
-  sleep_seconds(ex.delay - (monotonic_seconds() - read_at));
+  sleep_seconds(ex.delay - (watchdog_now() - read_at));
   if (ex.response == NULL)  /* abort, or out of memory */
     return MHD_NO;
   ok = MHD_queue_response(conn, ex.status, ex.response);

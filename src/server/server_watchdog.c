@@ -67,7 +67,7 @@ struct Watchdog {
 };
 
 
-static double now_seconds (void) {
+double watchdog_now (void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -103,7 +103,7 @@ static void enter (Watchdog *w, struct MHD_Connection *c, unsigned from,
   pthread_mutex_lock(&w->lock);
   if (from & (1u << x->phase)) {
     x->phase = p;
-    x->since = now_seconds();
+    x->since = watchdog_now();
   }
   pthread_mutex_unlock(&w->lock);
 }
@@ -142,7 +142,7 @@ static void *watch_loop (void *arg) {
   struct timespec at;
   pthread_mutex_lock(&w->lock);
   while (!w->stopping) {
-    look(w, now_seconds());
+    look(w, watchdog_now());
     clock_gettime(CLOCK_MONOTONIC, &at);
     at.tv_nsec += TICK_NS;
     if (at.tv_nsec >= 1000000000L) {

@@ -18,6 +18,10 @@ Watchdog *watchdog_start (unsigned header_limit, unsigned body_limit);
 ** usable, for the daemon's last close notifications. */
 void watchdog_stop (Watchdog *w);
 
+/* Seconds on the monotonic clock: the watchdog's time, which the
+** server's fault delays measure with too. */
+double watchdog_now (void);
+
 /* After the daemon has stopped (every connection closed). */
 void watchdog_free (Watchdog *w);
 
