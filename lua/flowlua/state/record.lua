@@ -123,28 +123,29 @@ local function check_intent(it, where)
   end
 end
 
-local function check_values(values, where)
-  if values == nil then return end
-  if not is_list(values) then return where .. " is not a list" end
-  for i, v in ipairs(values) do
-    local w = ("%s[%d]"):format(where, i)
-    if type(v) ~= "table" then return w .. " is not an object" end
-    if v.kind ~= nil and (not KINDS[v.kind] or type(v.id) ~= "string") then
-      return w .. " is not an entity reference"
-    end
+-- What is wrong with an optional list, or nil: `check_item(item, where)`
+-- says what is wrong with one item, `where` naming it (`steps[1].values[2]`).
+local function check_list(list, where, check_item)
+  if list == nil then return end
+  if not is_list(list) then return where .. " is not a list" end
+  for i, item in ipairs(list) do
+    local bad = check_item(item, ("%s[%d]"):format(where, i))
+    if bad then return bad end
+  end
+end
+
+local function check_value(v, where)
+  if type(v) ~= "table" then return where .. " is not an object" end
+  if v.kind ~= nil and (not KINDS[v.kind] or type(v.id) ~= "string") then
+    return where .. " is not an entity reference"
   end
 end
 
 -- What a step changed (flowlua.workflow checks it on resume).
-local function check_touched(touched, where)
-  if touched == nil then return end
-  if not is_list(touched) then return where .. " is not a list" end
-  for i, t in ipairs(touched) do
-    local w = ("%s[%d]"):format(where, i)
-    if type(t) ~= "table" or not KINDS[t.kind] or type(t.id) ~= "string"
-        or not opt(t.etag, "string") then
-      return w .. " is not an entity reference with an optional etag"
-    end
+local function check_touched(t, where)
+  if type(t) ~= "table" or not KINDS[t.kind] or type(t.id) ~= "string"
+      or not opt(t.etag, "string") then
+    return where .. " is not an entity reference with an optional etag"
   end
 end
 
@@ -155,15 +156,10 @@ local function check_step(s, where)
     return ("%s.state %s is not a step state"):format(where,
       json.encode(s.state))
   end
-  if not is_list(s.intents or {}) then
-    return where .. ".intents is not a list"
-  end
-  for i, it in ipairs(s.intents or {}) do
-    local bad = check_intent(it, ("%s.intents[%d]"):format(where, i))
-    if bad then return bad end
-  end
-  return check_values(s.values, where .. ".values")
-    or check_touched(s.touched, where .. ".touched")
+  -- intents false reads as none (record.entities reads it so)
+  return check_list(s.intents or nil, where .. ".intents", check_intent)
+    or check_list(s.values, where .. ".values", check_value)
+    or check_list(s.touched, where .. ".touched", check_touched)
 end
 
 --- What is wrong with a document for `key`, or nil.
