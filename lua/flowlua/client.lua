@@ -398,9 +398,12 @@ local function fly(self, which, cache_key, key, query)
 end
 
 -- What connection_spec and flow_spec take: an id or `{name = "..."}`.
-local function is_spec_key(key)
-  return type(key) == "string"
-    or (type(key) == "table" and type(key.name) == "string")
+-- Raises in `fname`'s words unless `key` is an id or `{name=}`.
+local function check_spec_key(key, fname)
+  if type(key) ~= "string"
+      and not (type(key) == "table" and type(key.name) == "string") then
+    args.fail(1, fname, "id or {name=} expected, got " .. args.got(key), 1)
+  end
 end
 
 local function fetch_spec(self, which, key)
@@ -417,10 +420,7 @@ end
 -- @tparam string|table key the id or `{name=}`
 -- @treturn table the spec (as the service returns it)
 function Client:connection_spec(key)
-  if not is_spec_key(key) then
-    args.fail(1, "connection_spec", "id or {name=} expected, got "
-      .. args.got(key))
-  end
+  check_spec_key(key, "connection_spec")
   return fetch_spec(self, "connection", key)
 end
 
@@ -428,10 +428,7 @@ end
 -- @tparam string|table key the id or `{name=}`
 -- @treturn table the spec
 function Client:flow_spec(key)
-  if not is_spec_key(key) then
-    args.fail(1, "flow_spec", "id or {name=} expected, got "
-      .. args.got(key))
-  end
+  check_spec_key(key, "flow_spec")
   return fetch_spec(self, "flow", key)
 end
 

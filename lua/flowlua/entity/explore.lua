@@ -59,38 +59,38 @@ end
 
 local function check_file(name, path, opts)
   if type(path) ~= "string" then
-    error(("bad argument #1 to '%s' (file path expected, got %s)")
-      :format(name, args.got(path)), 3)
+    args.fail(1, name, "file path expected, got " .. args.got(path), 1)
   end
   if opts ~= nil and type(opts) ~= "table" then
-    error(("bad argument #2 to '%s' (table expected, got %s)")
-      :format(name, args.got(opts)), 3)
+    args.fail(2, name, "table expected, got " .. args.got(opts), 1)
   end
   return opts or {}
 end
 
+-- The method that explores one file: its structure, or a preview.
+local function file_method(name, preview)
+  return function(self, path, opts)
+    local c = check_connection(self, name)
+    opts = check_file(name, path, opts)
+    return c:request("GET", path_of(self) .. "/explore"
+      .. file_query(path, opts, preview))
+  end
+end
+
 --- A file's columns (`[{name, type}]`).
+-- @function base.methods:structure
 -- @tparam string path
 -- @tparam[opt] table opts `{format = "delimited"|"json", delimiter = ","}`
 -- @treturn table
-function base.methods:structure(path, opts)
-  local c = check_connection(self, "structure")
-  opts = check_file("structure", path, opts)
-  return c:request("GET", path_of(self) .. "/explore"
-    .. file_query(path, opts, false))
-end
+base.methods.structure = file_method("structure", false)
 
 --- A preview of a file's rows: `{format, schema, data = {row, ...}}`.
+-- @function base.methods:preview
 -- @tparam string path
 -- @tparam[opt] table opts `{format = "delimited"|"json", delimiter = ",",
 --   rows = 10}`
 -- @treturn table
-function base.methods:preview(path, opts)
-  local c = check_connection(self, "preview")
-  opts = check_file("preview", path, opts)
-  return c:request("GET", path_of(self) .. "/explore"
-    .. file_query(path, opts, true))
-end
+base.methods.preview = file_method("preview", true)
 
 --- The connection's configs (`GET /connections/{id}/configs`).
 -- @treturn table a list

@@ -43,24 +43,28 @@ local META = { id = true, etag = true, version = true, state = true,
   lastRunDetails = true, inheritedAttributes = true, runs = true,
   providerRefId = true, _links = true }
 
---- The entity's body: its fields without the ones the service owns.
--- @treturn table a copy
-function methods:body()
+-- The entity's fields without the ones the service owns, each value
+-- passed through `each`.
+local function own_fields(e, each)
   local out = {}
-  for k, v in pairs(self) do
-    if not META[k] then out[k] = deep_copy(v) end
+  for k, v in pairs(e) do
+    if not META[k] then out[k] = each(v) end
   end
   return out
 end
 
+--- The entity's body: its fields without the ones the service owns.
+-- @treturn table a copy
+function methods:body()
+  return own_fields(self, deep_copy)
+end
+
+local function as_is(v) return v end
+
 -- The entity's body for reading only (the checks before a publish): its
 -- fields without the service's, not copied.
 local function body_view(e)
-  local out = {}
-  for k, v in pairs(e) do
-    if not META[k] then out[k] = v end
-  end
-  return out
+  return own_fields(e, as_is)
 end
 
 local function entity_path(e)

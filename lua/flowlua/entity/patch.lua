@@ -15,6 +15,7 @@ local function parts_of(pointer)
 end
 
 local json = require "flowlua.json"
+local copy = require("flowlua.entity.base").deep_copy
 
 local function is_array(t)
   return getmetatable(t) == json.array or t[1] ~= nil
@@ -36,13 +37,6 @@ local function parent_of(target, parts)
     t = t[key_in(t, parts[i])]
   end
   return type(t) == "table" and t or nil
-end
-
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = copy(x) end
-  return setmetatable(out, getmetatable(v))
 end
 
 --- Applies operations to a table in place (missing parents are created
