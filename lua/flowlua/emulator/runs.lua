@@ -182,6 +182,11 @@ local function created(ctx, run)
   return res, undo
 end
 
+local function flow_not_found(id)
+  return errors.flow("1439-400", ("The requested flow resource %s is not "
+    .. "found"):format(id))
+end
+
 local function flow_state_error(flow, what)
   if flow.state ~= "enabled" then
     return errors.flow("1422-400", ("The action %s cannot be applied on the "
@@ -203,8 +208,7 @@ function runs.create(ctx, body)
   end
   local flow = ctx.sb:get("flows", body.flowId)
   if flow == nil then
-    return errors.flow("1439-400", ("The requested flow resource %s is not "
-      .. "found"):format(body.flowId))
+    return flow_not_found(body.flowId)
   end
   local err = flow_state_error(flow, "run")
   if err then return err end
@@ -255,8 +259,7 @@ function runs.action(ctx, id, op)
   end
   local flow = ctx.sb:get("flows", run.flowId)
   if flow == nil then
-    return errors.flow("1439-400", ("The requested flow resource %s is not "
-      .. "found"):format(run.flowId))
+    return flow_not_found(run.flowId)
   end
   local new = runs.start(ctx, flow, util.copy(run.params), ctx.now)
   new.predecessors = json.array({ { flowId = flow.id, flowRunId = run.id } })
