@@ -16,7 +16,6 @@ local emu = require "support.emulator"
 local errors = require "flowlua.errors"
 local hostile = require "support.hostile"
 
-local BASE = "/data/foundation/flowservice"
 local ATTEMPTS = 3
 
 local SCHEDULE = emu.schedule_patch("hour", 1)
@@ -213,8 +212,8 @@ describe("a change that never lands", function()
     assert.is_false(ok)
     assert.is_true(errors.is(err, "service"), tostring(err))
     assert.equal(502, err.status)
-    assert.equal(method .. " " .. BASE .. path .. ': 502 HTML page "502 Bad '
-      .. 'Gateway"', tostring(err))
+    assert.equal(method .. " " .. emu.BASE .. path
+      .. ': 502 HTML page "502 Bad Gateway"', tostring(err))
     return err
   end
 

@@ -9,7 +9,6 @@ local log = require "flowlua.log"
 local fsvc = require "support.flow_service"
 local emu = require "support.emulator"
 
-local HTTP_API = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb"
 local PASSWORD = "tutorial-storage-key-5e1"
 
 local function base_body(name, params)
@@ -238,7 +237,7 @@ describe("the Flow Service client against the emulator", function()
     local before = raw:census()
     local e = raised(aep.connections.create, aep.connections, { name = "H",
       auth = { specName = "Streaming Connection", params = { sourceId = "s",
-        dataType = "xdm" } }, connectionSpec = { id = HTTP_API,
+        dataType = "xdm" } }, connectionSpec = { id = emu.HTTP_API,
         version = "1.0" } }, { draft = true })
     assert.equal("cannot create a draft base connection: connection spec "
       .. "'http-api' does not support drafts (attributes.isDraftModeSupported "

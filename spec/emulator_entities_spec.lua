@@ -98,7 +98,7 @@ describe("emulator entities", function()
     it("refuses ?mode=draft where the spec lacks draft support", function()
       local res = c:post("/connections?mode=draft", {
         name = "stream", connectionSpec = {
-          id = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb", version = "1.0" },
+          id = emu.HTTP_API, version = "1.0" },
         auth = { specName = "Streaming Connection",
           params = { sourceId = "s", dataType = "xdm" } } })
       assert.matches("Draft mode is not supported",

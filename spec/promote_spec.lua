@@ -13,7 +13,6 @@ local http = require "flowlua.http"
 local state = require "flowlua.state"
 local json = require "flowlua.json"
 
-local B = "/data/foundation/flowservice"
 local DATASET = "5f3c3cedb2805c194ff0b69a"       -- support.emulator's
 local SCHEMA = "https://ns.adobe.com/acme/schemas/1"
 local MAPPING = "bf5286a9c1ad4266baca76ba3adc9366"
@@ -216,7 +215,8 @@ describe("flowlua promote", function()
     assert.equal("Plan (dry run, nothing was changed): 4 steps", lines[1])
     assert.equal(('  1. create draft base connection "t1 base" (from %s)')
       :format(t.t1.base), lines[2])
-    assert.equal("       POST " .. B .. "/connections?mode=draft", lines[3])
+    assert.equal("       POST " .. emu.BASE .. "/connections?mode=draft",
+      lines[3])
     assert.same({ specName = "Basic Authentication", params = {
       host = "acme.file.core.windows.net", userid = "acme",
       password = "***" } }, json.decode(lines[4]).auth)
@@ -229,7 +229,7 @@ describe("flowlua promote", function()
     assert.equal(FILLED.schemas[SCHEMA], target.data.schema.id)
     assert.equal('  4. create draft flow "t1 mapped flow" (from '
       .. t.t1.flow .. ")", lines[11])
-    assert.equal("       POST " .. B .. "/flows?mode=draft", lines[12])
+    assert.equal("       POST " .. emu.BASE .. "/flows?mode=draft", lines[12])
     local flow = json.decode(lines[13])
     assert.same({ "dry-run:source:2" }, flow.sourceConnectionIds)
     assert.same({ "dry-run:target:3" }, flow.targetConnectionIds)
@@ -383,7 +383,7 @@ describe("flowlua promote", function()
       .. "created, 0 existed\n$"), out)
     -- the faults did hit the creates: an answer was lost (-v logs each
     -- request), and no create was sent twice
-    assert.truthy(err:find("DEBUG POST " .. B .. "/%a+ reset"), err)
+    assert.truthy(err:find("DEBUG POST " .. emu.BASE .. "/%a+ reset"), err)
     local posts = 0
     for kind, n in pairs(tally(server.url)) do
       if kind:find("^POST /%a+%?mode=draft$") then posts = posts + n end

@@ -263,6 +263,7 @@ emu.AZURE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 emu.DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 emu.CLOUD_TO_AEP = "9753525b-82c7-4dce-8a9b-5ccfce2b9876"
 emu.DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
+emu.HTTP_API = "bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb"
 
 function emu.base_body(params)
   return { name = "ACME Azure File Storage Base Connection",
