@@ -10,6 +10,12 @@ local function token_request(url, body)
     headers = FORM, body = body }
 end
 
+-- A client-credentials token request for `id` and `secret`, scope openid.
+local function credentials(url, id, secret)
+  return token_request(url, ("grant_type=client_credentials&client_id=%s"
+    .. "&client_secret=%s&scope=openid"):format(id, secret))
+end
+
 describe("emulator IMS", function()
   local e
 
@@ -17,8 +23,7 @@ describe("emulator IMS", function()
   teardown(function() e:stop() end)
 
   it("issues bearer tokens that expire after token_ttl", function()
-    local res = token_request(e.url, "grant_type=client_credentials"
-      .. "&client_id=any&client_secret=thing&scope=openid")
+    local res = credentials(e.url, "any", "thing")
     assert.equal(200, res.status)
     assert.equal("bearer", res.json.token_type)
     assert.equal(1, res.json.expires_in)
@@ -67,16 +72,13 @@ describe("emulator IMS with --client-id/--client-secret", function()
   teardown(function() e:stop() end)
 
   it("accepts only the configured credentials", function()
-    local res = token_request(e.url, "grant_type=client_credentials"
-      .. "&client_id=id-1&client_secret=wrong-secret-value&scope=openid")
+    local res = credentials(e.url, "id-1", "wrong-secret-value")
     assert.equal(401, res.status)
     assert.equal("invalid_client", res.json.error)
     assert.is_nil(res.body:find("wrong-secret-value", 1, true))
-    res = token_request(e.url, "grant_type=client_credentials"
-      .. "&client_id=other&client_secret=secret-1&scope=openid")
+    res = credentials(e.url, "other", "secret-1")
     assert.equal(401, res.status)
-    res = token_request(e.url, "grant_type=client_credentials"
-      .. "&client_id=id-1&client_secret=secret-1&scope=openid")
+    res = credentials(e.url, "id-1", "secret-1")
     assert.equal(200, res.status)
   end)
 end)
