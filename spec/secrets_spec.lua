@@ -14,9 +14,7 @@ local CLIENT_SECRET = "p8e-CLIENT-SECRET-4f1c9a77d2"
 local PASSWORD = "STORAGE-KEY-9b2e51c0aa"
 local CSV_PASSWORD = "CSV-STORAGE-KEY-71d3e0"
 -- The embedded emulator's own default secret is a secret too.
-local EMBEDDED_SECRET = "flowlua-emulator-secret"
-
-local ROOT = fsvc.ROOT
+local EMBEDDED_SECRET = require("flowlua.emulator").CLIENT_SECRET
 
 -- Every regular file below dir, with its contents and mode.
 local function files_under(dir)
@@ -75,10 +73,8 @@ describe("secrets", function()
     return out, err
   end
 
-  local function script(name) return ROOT .. "/scripts/" .. name end
-
   it("onboarding at debug level logs requests, never a secret", function()
-    local _, err = run{ "run", "-v", script("onboarding.lua"),
+    local _, err = run{ "run", "-v", fsvc.ONBOARDING,
       "name=Secret1", "password=" .. PASSWORD }
     assert.matches("DEBUG", err, 1, true)
     assert.matches("DEBUG POST /data/foundation/flowservice/connections 201",
@@ -87,18 +83,18 @@ describe("secrets", function()
 
   it("onboarding with JSON logs", function()
     local _, err = run{ "run", "-v", "--log-format", "json",
-      script("onboarding.lua"), "name=Secret2", "password=" .. PASSWORD }
+      fsvc.ONBOARDING, "name=Secret2", "password=" .. PASSWORD }
     assert.matches('"level":"debug"', err, 1, true)
   end)
 
   it("onboarding with a static access token", function()
-    run({ "run", "-v", script("onboarding.lua"), "name=Secret3",
+    run({ "run", "-v", fsvc.ONBOARDING, "name=Secret3",
       "password=" .. PASSWORD },
       { FLOWLUA_ACCESS_TOKEN = token, FLOWLUA_CLIENT_SECRET = "" })
   end)
 
   it("a dry run prints a plan without the password", function()
-    local out = run{ "run", "-v", "--dry-run", script("onboarding.lua"),
+    local out = run{ "run", "-v", "--dry-run", fsvc.ONBOARDING,
       "name=Secret4", "password=" .. PASSWORD }
     assert.matches("create", out, 1, true)
   end)
@@ -111,19 +107,19 @@ describe("secrets", function()
       f:write(("bulk%d,/data/%d.csv,%s\n"):format(i, i, CSV_PASSWORD))
     end
     f:close()
-    run{ "run", "-v", script("bulk-onboarding.lua"), csv,
+    run{ "run", "-v", fsvc.BULK, csv,
       "--concurrency", "2" }
   end)
 
   it("cleanup, planned then done", function()
-    run{ "run", "-v", "--dry-run", script("cleanup.lua"), "onboarding-Secret1" }
-    run{ "run", "-v", script("cleanup.lua"), "onboarding-Secret1" }
+    run{ "run", "-v", "--dry-run", fsvc.CLEANUP, "onboarding-Secret1" }
+    run{ "run", "-v", fsvc.CLEANUP, "onboarding-Secret1" }
   end)
 
   it("a wrong client secret fails without showing either secret", function()
     local wrong = "p8e-WRONG-SECRET-0000aa"
     secrets[#secrets + 1] = wrong
-    local _, err = run({ "run", "-v", script("onboarding.lua"),
+    local _, err = run({ "run", "-v", fsvc.ONBOARDING,
       "name=Secret5", "password=" .. PASSWORD },
       { FLOWLUA_CLIENT_SECRET = wrong }, 1)
     assert.matches("flowlua: POST /ims/token/v3: 401", err, 1, true)
@@ -135,14 +131,14 @@ describe("secrets", function()
       .. '"client_secret":"%s","org_id":"%s","scopes":"openid",'
       .. '"endpoint":"%s","ims_url":"%s"}}}'):format(CLIENT_ID,
       CLIENT_SECRET, emu.ORG, server.url, server.url)))
-    run({ "run", "-v", "--config", cfg, script("onboarding.lua"),
+    run({ "run", "-v", "--config", cfg, fsvc.ONBOARDING,
       "name=Secret6", "password=" .. PASSWORD },
       { FLOWLUA_CLIENT_SECRET = "", FLOWLUA_CLIENT_ID = "",
         FLOWLUA_ENDPOINT = "", FLOWLUA_IMS_URL = "" })
   end)
 
   it("the embedded emulator keeps its state 0600 and secret-free", function()
-    run{ "run", "-v", "--emulator", script("onboarding.lua"),
+    run{ "run", "-v", "--emulator", fsvc.ONBOARDING,
       "name=Secret7", "password=" .. PASSWORD }
     local st = dir .. "/.flowlua/emulator.json"
     assert.equal(384, sys.stat_mode(st) & 511)  -- 0600
