@@ -9,10 +9,7 @@ local pw = require "support.plan_workspace"
 describe("flowlua apply asks before changing", function()
   local w
 
-  setup(function()
-    w = pw.open{ sandbox = "confirm" }
-    w:write(pw.flows{ { "acme" } })
-  end)
+  setup(function() w = pw.open{ sandbox = "confirm", trees = { { "acme" } } } end)
 
   teardown(function() w:close() end)
 

@@ -10,10 +10,7 @@ local sys = require("flowlua.core").sys
 describe("a service command refused a workflow's lock", function()
   local w
 
-  setup(function()
-    w = pw.open{ sandbox = "locked" }
-    w:write(pw.flows{ { "acme" } })
-  end)
+  setup(function() w = pw.open{ sandbox = "locked", trees = { { "acme" } } } end)
 
   teardown(function() w:close() end)
 

@@ -72,7 +72,8 @@ local Workspace = {}
 Workspace.__index = Workspace
 
 --- Starts an emulator (`opts.faults` its --faults) and makes a workspace
--- for `opts.sandbox` (default "plan").
+-- for `opts.sandbox` (default "plan"), its desired-state file holding
+-- `opts.trees` (as `pw.flows`) when given.
 function pw.open(opts)
   opts = opts or {}
   local dir = fsvc.tmpdir()
@@ -81,9 +82,11 @@ function pw.open(opts)
     opts.faults end
   local server = assert(emu.spawn(args))
   local sandbox = opts.sandbox or "plan"
-  return setmetatable({ dir = dir, server = server, sandbox = sandbox,
+  local w = setmetatable({ dir = dir, server = server, sandbox = sandbox,
     settings = trees.settings_for(server.url, sandbox),
     file = dir .. "/flows.lua" }, Workspace)
+  if opts.trees then w:write(pw.flows(opts.trees)) end
+  return w
 end
 
 --- Writes a desired-state file (default the workspace's `flows.lua`).
