@@ -90,17 +90,9 @@ static int get_limit (sc_schema *s, const sv_value *v, const char *ptr,
   return 0;
 }
 
-static sc_node *sub (sc_schema *s, sv_value *v, const char *ptr,
-                     const char *kw) {
-  const char *p = sc_join(s, ptr, kw);
-  return p ? sc_compile_node(s, v, p) : NULL;
-}
-
-static int get_list (sc_schema *s, sv_value *v, const char *ptr,
-                     const char *kw, sc_list *out) {
+static int get_list (sc_schema *s, sv_value *v, const char *p,
+                     sc_list *out) {
   size_t i;
-  const char *p = sc_join(s, ptr, kw);
-  if (p == NULL) return 0;
   if (v->kind != SV_ARR || v->n == 0) {
     sc_cerr(s, p, "must be a non-empty array of schemas");
     return 0;
@@ -241,13 +233,11 @@ static int kw_deps (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
   return 1;
 }
 
-static int kw_items (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
+static int kw_items (sc_schema *s, sc_node *n, sv_value *v, const char *q) {
   n->flags |= F_ARR;
   if (v->kind == SV_ARR) {
     size_t i;
-    const char *q = sc_join(s, p, "items");
     n->has_tuple = 1;
-    if (q == NULL) return 0;
     n->tuple.v = sc_new0(s, (v->n ? v->n : 1) * sizeof *n->tuple.v);
     if (n->tuple.v == NULL) return 0;
     for (i = 0; i < v->n; i++) {
@@ -258,25 +248,25 @@ static int kw_items (sc_schema *s, sc_node *n, sv_value *v, const char *p) {
     n->tuple.n = v->n;
     return 1;
   }
-  return (n->items = sub(s, v, p, "items")) != NULL;
+  return (n->items = sc_compile_node(s, v, q)) != NULL;
 }
 
 /* ---- keyword dispatch ------------------------------------------------ */
 
-typedef int (*kw_fn) (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+/* q: the keyword's JSON Pointer in the schema document */
+typedef int (*kw_fn) (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                       const char *kw);
 
-static int kw_number (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_number (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                       const char *kw) {
   sc_limit *l = strcmp(kw, "minimum") == 0 ? &n->min
     : strcmp(kw, "maximum") == 0 ? &n->max
     : strcmp(kw, "exclusiveMinimum") == 0 ? &n->xmin
     : strcmp(kw, "exclusiveMaximum") == 0 ? &n->xmax : &n->mult;
-  const char *q = sc_join(s, p, kw);
   const char *what = l == &n->min ? ">=" : l == &n->max ? "<="
     : l == &n->xmin ? ">" : l == &n->xmax ? "<" : "a multiple of";
   char num[40], msg[64];
-  if (q == NULL || !get_limit(s, v, q, l)) return 0;
+  if (!get_limit(s, v, q, l)) return 0;
   if (l == &n->mult && !(l->d > 0)) {
     sc_cerr(s, q, "must be greater than 0");
     return 0;
@@ -291,25 +281,22 @@ static int kw_number (sc_schema *s, sc_node *n, sv_value *v, const char *p,
   return 1;
 }
 
-static int kw_count (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_count (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                      const char *kw) {
   int64_t *dst;
-  const char *q = sc_join(s, p, kw);
   if (strcmp(kw, "minLength") == 0) dst = &n->min_len;
   else if (strcmp(kw, "maxLength") == 0) dst = &n->max_len;
   else if (strcmp(kw, "minItems") == 0) dst = &n->min_items;
   else if (strcmp(kw, "maxItems") == 0) dst = &n->max_items;
   else if (strcmp(kw, "minProperties") == 0) dst = &n->min_props;
   else dst = &n->max_props;
-  if (q == NULL || !get_count(s, v, q, dst)) return 0;
+  if (!get_count(s, v, q, dst)) return 0;
   n->flags |= kw[3] == 'L' ? F_STR : kw[3] == 'I' ? F_ARR : F_OBJ;
   return 1;
 }
 
-static int kw_string (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_string (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                       const char *kw) {
-  const char *q = sc_join(s, p, kw);
-  if (q == NULL) return 0;
   if (strcmp(kw, "pattern") == 0) {
     if ((n->pattern = regex(s, v, q)) == NULL) return 0;
     n->pattern_src = v->u.s;
@@ -332,12 +319,10 @@ static int kw_string (sc_schema *s, sc_node *n, sv_value *v, const char *p,
   return 1;
 }
 
-static int kw_array (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_array (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                      const char *kw) {
-  const char *q = sc_join(s, p, kw);
-  if (q == NULL) return 0;
   n->flags |= F_ARR;
-  if (strcmp(kw, "items") == 0) return kw_items(s, n, v, p);
+  if (strcmp(kw, "items") == 0) return kw_items(s, n, v, q);
   if (strcmp(kw, "uniqueItems") == 0) {
     if (v->kind != SV_TRUE && v->kind != SV_FALSE) {
       sc_cerr(s, q, "must be a boolean");
@@ -351,10 +336,8 @@ static int kw_array (sc_schema *s, sc_node *n, sv_value *v, const char *p,
   return (n->add_items = sc_compile_node(s, v, q)) != NULL;
 }
 
-static int kw_object (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_object (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                       const char *kw) {
-  const char *q = sc_join(s, p, kw);
-  if (q == NULL) return 0;
   n->flags |= F_OBJ;
   if (strcmp(kw, "properties") == 0) return kw_props(s, n, v, q);
   if (strcmp(kw, "patternProperties") == 0) return kw_patprops(s, n, v, q);
@@ -365,23 +348,21 @@ static int kw_object (sc_schema *s, sc_node *n, sv_value *v, const char *p,
   return (n->add_props = sc_compile_node(s, v, q)) != NULL;
 }
 
-static int kw_logic (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_logic (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                      const char *kw) {
-  const char *q;
   switch (kw[0]) {
     case 'a':
       n->flags |= F_COMB;
-      return get_list(s, v, p, kw, kw[1] == 'l' ? &n->all_of : &n->any_of);
+      return get_list(s, v, q, kw[1] == 'l' ? &n->all_of : &n->any_of);
     case 'o':
       n->flags |= F_COMB;
-      return get_list(s, v, p, kw, &n->one_of);
+      return get_list(s, v, q, &n->one_of);
     case 'n':
       n->flags |= F_COMB;
-      return (n->not_ = sub(s, v, p, kw)) != NULL;
+      return (n->not_ = sc_compile_node(s, v, q)) != NULL;
     default:
       break;
   }
-  if ((q = sc_join(s, p, kw)) == NULL) return 0;
   if (strcmp(kw, "type") == 0) return kw_type(s, n, v, q);
   if (strcmp(kw, "enum") == 0) return kw_enum(s, n, v, q);
   n->flags |= F_CONST;
@@ -389,9 +370,9 @@ static int kw_logic (sc_schema *s, sc_node *n, sv_value *v, const char *p,
   return 1;
 }
 
-static int kw_cond (sc_schema *s, sc_node *n, sv_value *v, const char *p,
+static int kw_cond (sc_schema *s, sc_node *n, sv_value *v, const char *q,
                     const char *kw) {
-  sc_node *c = sub(s, v, p, kw);
+  sc_node *c = sc_compile_node(s, v, q);
   if (c == NULL) return 0;
   if (kw[0] == 'i') n->if_ = c;
   else if (kw[0] == 't') n->then_ = c;
@@ -446,8 +427,10 @@ static int compile_keywords (sc_schema *s, sc_node *n, sv_value *v,
   for (i = 0; i < v->n; i++) {
     const sv_member *m = &v->u.members[i];
     kw_fn fn = find_keyword(m->key);
+    const char *q;
     if (fn == NULL) continue;
-    if (!fn(s, n, m->val, ptr, m->key)) return 0;
+    if ((q = sc_join(s, ptr, m->key)) == NULL) return 0;
+    if (!fn(s, n, m->val, q, m->key)) return 0;
   }
   if (n->if_ != NULL && (n->then_ != NULL || n->else_ != NULL))
     n->flags |= F_COND;
