@@ -14,7 +14,7 @@
 local json = require "flowlua.json"
 local url = require "flowlua.url"
 local known = require "flowlua.fleet.known"
-local sorted_keys = require("flowlua.fleet.trees").sorted_keys
+local fleet_trees = require "flowlua.fleet.trees"
 
 local inventory = {}
 
@@ -28,8 +28,7 @@ inventory.IDS_PER_FILTER = 40
 --- Default age after which a draft is flagged: 7 days, in seconds.
 inventory.OLDER_THAN = 7 * 86400
 
-local COLLECTION = { connection = "connections", source = "source_connections",
-  target = "target_connections", flow = "flows" }
+local COLLECTION = fleet_trees.COLLECTION
 
 -- The kinds in the order they are listed and printed.
 inventory.KINDS = { "flow", "source", "target", "connection" }
@@ -49,7 +48,7 @@ end
 
 -- The names of the specs with these ids, one filtered list per chunk.
 local function spec_names(c, path, ids, out)
-  local list = sorted_keys(ids)
+  local list = fleet_trees.sorted_keys(ids)
   for i = 1, #list, inventory.IDS_PER_FILTER do
     local chunk = table.move(list, i, i + inventory.IDS_PER_FILTER - 1, 1, {})
     local data = c:request("GET", path .. url.query{

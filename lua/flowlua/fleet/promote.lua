@@ -36,8 +36,7 @@ function promote.workflow_name(from)
   return "promote from " .. from
 end
 
-local COLLECTION = { connection = "connections", source = "source_connections",
-  target = "target_connections", flow = "flows" }
+local COLLECTION = trees.COLLECTION
 
 -- The fields a create takes, by kind; the rest (ids, etags, states,
 -- times, the service's own attributes) belongs to the source sandbox.

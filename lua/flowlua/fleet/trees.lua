@@ -32,8 +32,10 @@ local ROUND = { flow = 1, source = 2, target = 2, connection = 3 }
 --- Ids per `property=...==A,B,...` filter, so that a URL stays short.
 trees.IDS_PER_FILTER = 40
 
+--- The client's collection of each kind (`c[trees.COLLECTION[kind]]`).
 local COLLECTION = { connection = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }
+trees.COLLECTION = COLLECTION
 local PATH = { connection = "/connections", source = "/sourceConnections",
   target = "/targetConnections", flow = "/flows" }
 
