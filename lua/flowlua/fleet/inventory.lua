@@ -14,7 +14,8 @@
 local json = require "flowlua.json"
 local url = require "flowlua.url"
 local known = require "flowlua.fleet.known"
-local fleet_trees = require "flowlua.fleet.trees"
+local COLLECTION = require("flowlua.fleet.trees").COLLECTION
+local sorted_keys = require("flowlua.fleet.trees").sorted_keys
 
 local inventory = {}
 
@@ -27,8 +28,6 @@ inventory.IDS_PER_FILTER = 40
 
 --- Default age after which a draft is flagged: 7 days, in seconds.
 inventory.OLDER_THAN = 7 * 86400
-
-local COLLECTION = fleet_trees.COLLECTION
 
 -- The kinds in the order they are listed and printed.
 inventory.KINDS = { "flow", "source", "target", "connection" }
@@ -48,7 +47,7 @@ end
 
 -- The names of the specs with these ids, one filtered list per chunk.
 local function spec_names(c, path, ids, out)
-  local list = fleet_trees.sorted_keys(ids)
+  local list = sorted_keys(ids)
   for i = 1, #list, inventory.IDS_PER_FILTER do
     local chunk = table.move(list, i, i + inventory.IDS_PER_FILTER - 1, 1, {})
     local data = c:request("GET", path .. url.query{
