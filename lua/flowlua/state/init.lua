@@ -109,6 +109,8 @@ end
 ----------------------------------------------------------------------
 -- Locks
 
+local take_queue, write_queued  -- Records, below: unlock commits them
+
 local function lock_row(db, key)
   return db:rows("SELECT host, pid, start, since, lease, token FROM "
     .. "flowlua_locks WHERE " .. where_key(db, key))[1]
@@ -172,16 +174,18 @@ function Store:lock(key, opts)
   end
 end
 
---- Releases the instance's lock (after writing what is queued).
+--- Releases the instance's lock, in the transaction that writes what is
+-- queued.
 -- @tparam table key
 function Store:unlock(key)
   local text = record.key_text(key)
   local h = self.held[text]
   if h == nil then return end
-  self:flush()
   local db, backend = self.db, self.backend
+  local queue, order = take_queue(self)
   db:transaction(backend.BEGIN_WRITE, function()
     backend.exclusive(db)
+    write_queued(self, db, queue, order)
     db:exec(("DELETE FROM flowlua_locks WHERE %s AND token = %s")
       :format(where_key(db, key), db:quote(h.me.token)))
     backend.release(db, text)
@@ -223,19 +227,34 @@ local function lost_lock(self)
   end
 end
 
+-- How often a commit renews the leases (they run holder.LEASE, 600 s):
+-- between renewals it only reads that the rows are ours, which writes
+-- no page (a bulk run commits several times a second).
+local RENEW_EVERY = 60
+
+-- How many of our lock rows are still ours; their leases move on when a
+-- renewal is due. One statement for all of them.
+local function count_ours(self, db, sql)
+  local now = sys.time()
+  if now < (self.renew_due or 0) then
+    local row = db:rows(("SELECT count(*) AS n FROM flowlua_locks WHERE "
+      .. "token IN (%s)"):format(sql))[1]
+    return tonumber(row.n)
+  end
+  local changed = db:exec(("UPDATE flowlua_locks SET lease = %s WHERE "
+    .. "token IN (%s)"):format(db:number(now + holder_mod.LEASE), sql))
+  self.renew_due = now + RENEW_EVERY
+  return changed
+end
+
 -- Inside a commit: our lock rows are still ours (a holder whose lease ran
--- out may have been replaced) and their leases move on; one statement
--- for all of them.
+-- out may have been replaced), and their leases renewed once a minute.
 local function renew_leases(self)
   local sql, n = held_sql(self)
   if n == 0 then return end
-  local db = self.db
-  local lease = sys.time() + holder_mod.LEASE
-  local changed = db:exec(("UPDATE flowlua_locks SET lease = %s WHERE "
-    .. "token IN (%s)"):format(db:number(lease), sql))
   -- PostgreSQL: our row replaced means our session (and with it the
   -- advisory lock) was lost and another process took over.
-  if changed < n then
+  if count_ours(self, self.db, sql) < n then
     local h = lost_lock(self) or {}
     error(("state store %s: lost the lock of %s (its lease ran out "
       .. "or its connection dropped, and another process took it); "
@@ -292,18 +311,30 @@ local function write_records(db, queue, order, first, last, now)
     .. "doc = excluded.doc, updated = excluded.updated")
 end
 
+-- The queue, handed over to a commit (empty again for the next one).
+take_queue = function(self)
+  local queue, order = self.queue, self.order
+  self.queue, self.order = {}, {}
+  return queue, order
+end
+
+-- Inside a commit: checks our locks, then writes what was queued.
+write_queued = function(self, db, queue, order)
+  local now = sys.time()
+  renew_leases(self)
+  for first = 1, #order, BATCH do
+    write_records(db, queue, order, first,
+      math.min(first + BATCH - 1, #order), now)
+  end
+end
+
 --- Writes everything queued in one transaction.
 function Store:flush()
   if #self.order == 0 and next(self.held) == nil then return end
-  local queue, order = self.queue, self.order
-  self.queue, self.order = {}, {}
-  local db, now = self.db, sys.time()
+  local queue, order = take_queue(self)
+  local db = self.db
   db:transaction(self.backend.BEGIN_WRITE, function()
-    renew_leases(self)
-    for first = 1, #order, BATCH do
-      write_records(db, queue, order, first,
-        math.min(first + BATCH - 1, #order), now)
-    end
+    write_queued(self, db, queue, order)
   end)
 end
 
