@@ -6,17 +6,15 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
-local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
-local plan = require "flowlua.plan"
 local json = require "flowlua.json"
 
 local cmd = {}
 
 local USAGE = "usage: flowlua delete-tree " .. tree_options.USAGE
-  .. " " .. service.USAGE .. " "
-  .. "FLOW_ID..."
+  .. " " .. service.USAGE .. " FLOW_ID..."
 
 local SPECS = service.specs(tree_options.specs{
   dry_run = "print every request it would send; send no DELETE",
@@ -42,21 +40,22 @@ before it is printed); 2 usage error; 3 a FLOW_ID is not in the sandbox
 
 local clean = service.clean
 
-local function print_kept(p, stream)
-  for _, k in ipairs(p.kept) do
-    stream:write(("kept %s %s \"%s\": %s\n"):format(trees.WORDS[k.kind],
-      k.id, clean(k.name), clean(k.reason)))
+local function kept_lines(p)
+  local out = {}
+  for i, k in ipairs(p.kept) do
+    out[i] = ("kept %s %s \"%s\": %s"):format(trees.WORDS[k.kind], k.id,
+      clean(k.name), clean(k.reason))
   end
-  for _, id in ipairs(p.missing) do
-    stream:write(("not found: flow %s\n"):format(clean(id)))
-  end
+  return out
 end
 
 local function summary(p, dry_run)
-  return ("delete-tree: %d tree%s, %d entit%s %s, %d kept (shared), %d not "
-    .. "found"):format(p.flows, p.flows == 1 and "" or "s", #p.order,
-    #p.order == 1 and "y" or "ies", dry_run and "to delete" or "deleted",
-    #p.kept, #p.missing)
+  return function()
+    return ("delete-tree: %d tree%s, %d entit%s %s, %d kept (shared), %d "
+      .. "not found"):format(p.flows, p.flows == 1 and "" or "s", #p.order,
+      #p.order == 1 and "y" or "ies", dry_run and "to delete" or "deleted",
+      #p.kept, #p.missing)
+  end
 end
 
 local function kept_json(p)
@@ -77,47 +76,38 @@ local function deleted_steps(p, deleted)
   return done
 end
 
-local function run(c, ids, opts, concurrency)
-  plan.reset()
-  local p = trees.plan_delete(c, ids)
+local function change(c, opts, _, progress)
+  local p = trees.plan_delete(c, opts.operands)
   p.flows = 0
   for _, e in ipairs(p.order) do
     if e.kind == "flow" then p.flows = p.flows + 1 end
   end
-  local deleted, shown = {}, not opts.json and not opts.dry_run
-  tree_progress.around("delete-tree", #p.order, function(step)
+  local deleted = {}
+  progress(#p.order, function(step, concurrency)
     trees.delete(p, function(e)
       deleted[e] = true
-      step(shown and ("deleted %s %s \"%s\""):format(trees.WORDS[e.kind],
-        e.id, clean(e.name)) or nil)
+      step(("deleted %s %s \"%s\""):format(trees.WORDS[e.kind], e.id,
+        clean(e.name)))
     end, concurrency)
   end)
-  local done = deleted_steps(p, deleted)
-  local steps = service.steps(opts.dry_run and plan.steps() or done)
-  if opts.json then
-    io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
-      steps = steps, kept = kept_json(p),
-      missing = json.array(p.missing) }, { sort_keys = true }), "\n")
-  else
-    if opts.dry_run then io.stdout:write(service.render_plan(steps), "\n") end
-    print_kept(p, io.stdout)
-    io.stdout:write(summary(p, opts.dry_run), "\n")
-  end
-  service.report_requests(c, "delete-tree")
-  return #p.missing > 0 and 3 or 0
+  return { done = deleted_steps(p, deleted), missing = p.missing,
+    json = { kept = kept_json(p) }, notes = kept_lines(p),
+    summary = summary(p, opts.dry_run) }
 end
+
+local OPERATION = { name = "delete-tree", usage = USAGE, specs = SPECS,
+  help = HELP, change = change,
+  check = function(opts)
+    if #opts.operands == 0 then
+      options.usage_error("no FLOW_ID given", USAGE)
+    end
+  end }
 
 --- Runs the command.
 -- @tparam table args the arguments after `delete-tree`
 -- @treturn integer exit status
 function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
-  if #opts.operands == 0 then options.usage_error("no FLOW_ID given", USAGE) end
-  local concurrency = tree_options.concurrency(opts, USAGE)
-  return service.with_client(opts, USAGE, function(c)
-    return run(c, opts.operands, opts, concurrency)
-  end, { dry_run = opts.dry_run or false })
+  return tree_command.main(args, OPERATION)
 end
 
 return cmd

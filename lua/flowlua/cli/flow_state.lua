@@ -7,10 +7,9 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
-local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
-local plan = require "flowlua.plan"
 local json = require "flowlua.json"
 
 local flow_state = {}
@@ -50,20 +49,23 @@ local function list_json(flows)
   return out
 end
 
-local function write_text(verb, outcome, steps, missing, dry_run)
-  if dry_run then io.stdout:write(service.render_plan(steps), "\n") end
-  for _, f in ipairs(outcome.draft) do
-    io.stdout:write(("skipped flow %s \"%s\": a draft (publish it first)\n")
-      :format(f.id, clean(f.name)))
+local function notes(drafts)
+  local out = {}
+  for i, f in ipairs(drafts) do
+    out[i] = ("skipped flow %s \"%s\": a draft (publish it first)")
+      :format(f.id, clean(f.name))
   end
-  for _, id in ipairs(missing) do
-    io.stdout:write(("not found: flow %s\n"):format(clean(id)))
+  return out
+end
+
+local function summary(verb, outcome, missing, dry_run)
+  return function(steps)
+    return ("%s: %d flow%s %s, %d already %s, %d draft%s skipped, %d not "
+      .. "found"):format(verb, #steps, #steps == 1 and "" or "s",
+      dry_run and ("to " .. verb) or STATE[verb], #outcome.unchanged,
+      STATE[verb], #outcome.draft, #outcome.draft == 1 and "" or "s",
+      #missing)
   end
-  io.stdout:write(("%s: %d flow%s %s, %d already %s, %d draft%s skipped, %d "
-    .. "not found\n"):format(verb, #steps, #steps == 1 and "" or "s",
-    dry_run and ("to " .. verb) or STATE[verb], #outcome.unchanged,
-    STATE[verb], #outcome.draft, #outcome.draft == 1 and "" or "s",
-    #missing))
 end
 
 -- The flows by outcome ("changed", "unchanged", "draft"), each list in
@@ -77,38 +79,27 @@ local function by_outcome(flows, outcome_of)
   return out
 end
 
-local function change(flows, verb, opts, concurrency)
-  local outcome_of, shown = {}, not opts.json and not opts.dry_run
-  tree_progress.around(verb, #flows, function(step)
-    trees.set_state(flows, STATE[verb], function(f, what)
-      outcome_of[f] = what
-      step(what == "changed" and shown and ("%s flow %s \"%s\""):format(
-        STATE[verb], f.id, clean(f.name)) or nil)
-    end, concurrency)
-  end)
-  return by_outcome(flows, outcome_of)
-end
-
-local function run(c, verb, opts, concurrency)
-  plan.reset()
+local function change(c, opts, verb, progress)
   local flows, missing = trees.select_flows(c, opts.operands,
     opts.filter or {})
-  local outcome = change(flows, verb, opts, concurrency)
+  local outcome_of = {}
+  progress(#flows, function(step, concurrency)
+    trees.set_state(flows, STATE[verb], function(f, what)
+      outcome_of[f] = what
+      step(what == "changed" and ("%s flow %s \"%s\""):format(STATE[verb],
+        f.id, clean(f.name)) or nil)
+    end, concurrency)
+  end)
+  local outcome = by_outcome(flows, outcome_of)
   local done = {}
   for i, f in ipairs(outcome.changed) do
     done[i] = { action = verb, kind = "flow", id = f.id, name = f.name }
   end
-  local steps = service.steps(opts.dry_run and plan.steps() or done)
-  if opts.json then
-    io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
-      steps = steps, unchanged = list_json(outcome.unchanged),
-      drafts = list_json(outcome.draft), missing = json.array(missing) },
-      { sort_keys = true }), "\n")
-  else
-    write_text(verb, outcome, steps, missing, opts.dry_run)
-  end
-  service.report_requests(c, verb)
-  return (#outcome.draft > 0 or #missing > 0) and 3 or 0
+  return { done = done, missing = missing, skipped = #outcome.draft > 0,
+    json = { unchanged = list_json(outcome.unchanged),
+      drafts = list_json(outcome.draft) },
+    notes = notes(outcome.draft),
+    summary = summary(verb, outcome, missing, opts.dry_run) }
 end
 
 --- The command for a verb.
@@ -116,15 +107,13 @@ end
 -- @treturn table a command module (`main(args)`)
 function flow_state.command(verb)
   local usage = usage_of(verb)
-  return { main = function(args)
-    local opts = options.parse(args, SPECS, usage)
-    if opts.help then print(help_of(verb)) return 0 end
-    tree_options.check_selection(opts, usage)
-    local concurrency = tree_options.concurrency(opts, usage)
-    return service.with_client(opts, usage, function(c)
-      return run(c, verb, opts, concurrency)
-    end, { dry_run = opts.dry_run or false })
-  end }
+  local op = { name = verb, usage = usage, specs = SPECS,
+    help = help_of(verb), change = change,
+    check = function(opts)
+      tree_options.check_selection(opts, usage)
+      return verb
+    end }
+  return { main = function(args) return tree_command.main(args, op) end }
 end
 
 return flow_state

@@ -6,18 +6,16 @@
 
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
+local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
-local tree_progress = require "flowlua.cli.tree_progress"
 local trees = require "flowlua.fleet.trees"
-local plan = require "flowlua.plan"
 local json = require "flowlua.json"
 
 local cmd = {}
 
 local USAGE = "usage: flowlua reschedule --frequency F --interval N "
   .. "[--start TIME] [--filter EXPR]... [--all] " .. tree_options.USAGE
-  .. " " .. service.USAGE .. " "
-  .. "[FLOW_ID...]"
+  .. " " .. service.USAGE .. " [FLOW_ID...]"
 
 local SPECS = service.specs{
   { "--frequency F", "once, minute, hour, day or week" },
@@ -97,54 +95,43 @@ local function by_outcome(flows, ops_of)
   return done, unchanged
 end
 
-local function change(flows, want, opts, concurrency)
-  local ops_of, shown = {}, not opts.json and not opts.dry_run
-  tree_progress.around("reschedule", #flows, function(step)
+local function summary(unchanged, missing, dry_run)
+  return function(steps)
+    return ("reschedule: %d flow%s %s, %d already on it, %d not found")
+      :format(#steps, #steps == 1 and "" or "s",
+      dry_run and "to reschedule" or "rescheduled", #unchanged, #missing)
+  end
+end
+
+local function change(c, opts, want, progress)
+  local flows, missing = trees.select_flows(c, opts.operands,
+    opts.filter or {})
+  local ops_of = {}
+  progress(#flows, function(step, concurrency)
     trees.reschedule(flows, want, function(f, outcome, ops)
       ops_of[f] = outcome == "changed" and ops
-      step(outcome == "changed" and shown and ("rescheduled flow %s \"%s\"")
+      step(outcome == "changed" and ("rescheduled flow %s \"%s\"")
         :format(f.id, service.clean(f.name)) or nil)
     end, concurrency)
   end)
-  return by_outcome(flows, ops_of)
+  local done, unchanged = by_outcome(flows, ops_of)
+  return { done = done, missing = missing, json = { unchanged = unchanged },
+    summary = summary(unchanged, missing, opts.dry_run) }
 end
 
-local function run(c, want, opts, concurrency)
-  plan.reset()
-  local flows, missing = trees.select_flows(c, opts.operands,
-    opts.filter or {})
-  local done, unchanged = change(flows, want, opts, concurrency)
-  local steps = service.steps(opts.dry_run and plan.steps() or done)
-  if opts.json then
-    io.stdout:write(json.encode({ dry_run = opts.dry_run or false,
-      steps = steps, unchanged = unchanged, missing = json.array(missing) },
-      { sort_keys = true }), "\n")
-  else
-    if opts.dry_run then io.stdout:write(service.render_plan(steps), "\n") end
-    for _, id in ipairs(missing) do
-      io.stdout:write(("not found: flow %s\n"):format(service.clean(id)))
-    end
-    io.stdout:write(("reschedule: %d flow%s %s, %d already on it, %d not "
-      .. "found\n"):format(#steps, #steps == 1 and "" or "s",
-      opts.dry_run and "to reschedule" or "rescheduled", #unchanged,
-      #missing))
-  end
-  service.report_requests(c, "reschedule")
-  return #missing > 0 and 3 or 0
-end
+local OPERATION = { name = "reschedule", usage = USAGE, specs = SPECS,
+  help = HELP, change = change,
+  check = function(opts)
+    local want = schedule(opts)
+    tree_options.check_selection(opts, USAGE)
+    return want
+  end }
 
 --- Runs the command.
 -- @tparam table args the arguments after `reschedule`
 -- @treturn integer exit status
 function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
-  local want = schedule(opts)
-  tree_options.check_selection(opts, USAGE)
-  local concurrency = tree_options.concurrency(opts, USAGE)
-  return service.with_client(opts, USAGE, function(c)
-    return run(c, want, opts, concurrency)
-  end, { dry_run = opts.dry_run or false })
+  return tree_command.main(args, OPERATION)
 end
 
 return cmd

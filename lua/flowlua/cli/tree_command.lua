@@ -1,0 +1,80 @@
+--- What the tree operation commands (`delete-tree`, `enable`, `disable`,
+-- `reschedule`) do alike around their own change: parse and check the
+-- options, connect, change under a progress line, then print the steps
+-- sent (or, in a dry run, the plan of those it would send) as text or as
+-- one JSON document, the flows not found, a summary line, and exit 3 when
+-- a flow was not found or skipped.
+-- @module flowlua.cli.tree_command
+
+local options = require "flowlua.cli.options"
+local service = require "flowlua.cli.service"
+local tree_options = require "flowlua.cli.tree_options"
+local tree_progress = require "flowlua.cli.tree_progress"
+local plan = require "flowlua.plan"
+local json = require "flowlua.json"
+
+local tree_command = {}
+
+-- `progress(total, operation)` for a command's change: runs
+-- `operation(step, concurrency)` under the progress line; `step(line)`
+-- counts an item done and prints its line unless the output is JSON or
+-- a plan.
+local function progress_for(name, opts, concurrency)
+  local shown = not opts.json and not opts.dry_run
+  return function(total, operation)
+    tree_progress.around(name, total, function(step)
+      operation(function(line) step(shown and line or nil) end, concurrency)
+    end)
+  end
+end
+
+local function write_text(outcome, steps, dry_run)
+  if dry_run then io.stdout:write(service.render_plan(steps), "\n") end
+  for _, line in ipairs(outcome.notes or {}) do
+    io.stdout:write(line, "\n")
+  end
+  for _, id in ipairs(outcome.missing) do
+    io.stdout:write(("not found: flow %s\n"):format(service.clean(id)))
+  end
+  io.stdout:write(outcome.summary(steps), "\n")
+end
+
+local function report(c, op, opts, outcome)
+  local steps = service.steps(opts.dry_run and plan.steps() or outcome.done)
+  if opts.json then
+    local doc = outcome.json
+    doc.dry_run, doc.steps = opts.dry_run or false, steps
+    doc.missing = json.array(outcome.missing)
+    io.stdout:write(json.encode(doc, { sort_keys = true }), "\n")
+  else
+    write_text(outcome, steps, opts.dry_run)
+  end
+  service.report_requests(c, op.name)
+  return (outcome.skipped or #outcome.missing > 0) and 3 or 0
+end
+
+--- Runs a tree operation command.
+-- @tparam table args the arguments after the command's name
+-- @tparam table op the command: `name` (for the progress line and `-v`),
+--   `usage`, `specs`, `help`, `check(opts)` (raises a usage error; what it
+--   returns reaches `change`) and `change(c, opts, want, progress)`, which
+--   runs the change through `progress(total, operation)` and returns
+--   `{done = the steps sent, missing = ids not found, json = the JSON
+--   document's own fields, notes = lines to print before those not found,
+--   summary = function(steps) giving the last line, skipped = true when a
+--   flow was left out}`
+-- @treturn integer exit status
+function tree_command.main(args, op)
+  local opts = options.parse(args, op.specs, op.usage)
+  if opts.help then print(op.help) return 0 end
+  local want = op.check(opts)
+  local concurrency = tree_options.concurrency(opts, op.usage)
+  return service.with_client(opts, op.usage, function(c)
+    plan.reset()
+    local outcome = op.change(c, opts, want,
+      progress_for(op.name, opts, concurrency))
+    return report(c, op, opts, outcome)
+  end, { dry_run = opts.dry_run or false })
+end
+
+return tree_command
