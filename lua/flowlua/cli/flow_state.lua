@@ -10,7 +10,6 @@ local service = require "flowlua.cli.service"
 local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
 local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
 
 local flow_state = {}
 
@@ -43,12 +42,6 @@ end
 
 local clean = service.clean
 
-local function list_json(flows)
-  local out = json.array()
-  for i, f in ipairs(flows) do out[i] = { id = f.id, name = f.name } end
-  return out
-end
-
 local function notes(drafts)
   local out = {}
   for i, f in ipairs(drafts) do
@@ -68,36 +61,18 @@ local function summary(verb, outcome, missing, dry_run)
   end
 end
 
--- The flows by outcome ("changed", "unchanged", "draft"), each list in
--- the selection's order whatever the concurrency.
-local function by_outcome(flows, outcome_of)
-  local out = { changed = {}, unchanged = {}, draft = {} }
-  for _, f in ipairs(flows) do
-    local list = out[outcome_of[f]]
-    if list then list[#list + 1] = f end
-  end
-  return out
-end
-
 local function change(c, opts, verb, progress)
-  local flows, missing = trees.select_flows(c, opts.operands,
-    opts.filter or {})
-  local outcome_of = {}
-  progress(#flows, function(step, concurrency)
-    trees.set_state(flows, STATE[verb], function(f, what)
-      outcome_of[f] = what
-      step(what == "changed" and ("%s flow %s \"%s\""):format(STATE[verb],
-        f.id, clean(f.name)) or nil)
-    end, concurrency)
-  end)
-  local outcome = by_outcome(flows, outcome_of)
-  local done = {}
-  for i, f in ipairs(outcome.changed) do
-    done[i] = { action = verb, kind = "flow", id = f.id, name = f.name }
-  end
-  return { done = done, missing = missing, skipped = #outcome.draft > 0,
-    json = { unchanged = list_json(outcome.unchanged),
-      drafts = list_json(outcome.draft) },
+  local outcome, missing = tree_command.change_flows(c, opts, progress,
+    function(flows, done, concurrency)
+      trees.set_state(flows, STATE[verb], done, concurrency)
+    end, function(f)
+      return ("%s flow %s \"%s\""):format(STATE[verb], f.id, clean(f.name))
+    end)
+  outcome.draft = outcome.draft or {}
+  return { done = tree_command.flow_steps(verb, outcome.changed),
+    missing = missing, skipped = #outcome.draft > 0,
+    json = { unchanged = tree_command.flows_json(outcome.unchanged),
+      drafts = tree_command.flows_json(outcome.draft) },
     notes = notes(outcome.draft),
     summary = summary(verb, outcome, missing, opts.dry_run) }
 end

@@ -9,7 +9,6 @@ local service = require "flowlua.cli.service"
 local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
 local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
 
 local cmd = {}
 
@@ -79,22 +78,6 @@ local function schedule(opts)
     startTime = start_time(opts.start) }
 end
 
--- What was done to each flow, in the selection's order whatever the
--- concurrency: the updates sent, the flows already on the schedule.
-local function by_outcome(flows, ops_of)
-  local done, unchanged = {}, json.array()
-  for _, f in ipairs(flows) do
-    local ops = ops_of[f]
-    if ops == false then
-      unchanged[#unchanged + 1] = { id = f.id, name = f.name }
-    elseif ops then
-      done[#done + 1] = { action = "update", kind = "flow", id = f.id,
-        name = f.name, ops = ops }
-    end
-  end
-  return done, unchanged
-end
-
 local function summary(unchanged, missing, dry_run)
   return function(steps)
     return ("reschedule: %d flow%s %s, %d already on it, %d not found")
@@ -104,19 +87,17 @@ local function summary(unchanged, missing, dry_run)
 end
 
 local function change(c, opts, want, progress)
-  local flows, missing = trees.select_flows(c, opts.operands,
-    opts.filter or {})
-  local ops_of = {}
-  progress(#flows, function(step, concurrency)
-    trees.reschedule(flows, want, function(f, outcome, ops)
-      ops_of[f] = outcome == "changed" and ops
-      step(outcome == "changed" and ("rescheduled flow %s \"%s\"")
-        :format(f.id, service.clean(f.name)) or nil)
-    end, concurrency)
-  end)
-  local done, unchanged = by_outcome(flows, ops_of)
-  return { done = done, missing = missing, json = { unchanged = unchanged },
-    summary = summary(unchanged, missing, opts.dry_run) }
+  local outcome, missing, ops_of = tree_command.change_flows(c, opts,
+    progress, function(flows, done, concurrency)
+      trees.reschedule(flows, want, done, concurrency)
+    end, function(f)
+      return ("rescheduled flow %s \"%s\""):format(f.id,
+        service.clean(f.name))
+    end)
+  return { missing = missing,
+    done = tree_command.flow_steps("update", outcome.changed, ops_of),
+    json = { unchanged = tree_command.flows_json(outcome.unchanged) },
+    summary = summary(outcome.unchanged, missing, opts.dry_run) }
 end
 
 local OPERATION = { name = "reschedule", usage = USAGE, specs = SPECS,

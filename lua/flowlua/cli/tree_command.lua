@@ -10,6 +10,7 @@ local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local tree_options = require "flowlua.cli.tree_options"
 local tree_progress = require "flowlua.cli.tree_progress"
+local trees = require "flowlua.fleet.trees"
 local plan = require "flowlua.plan"
 local json = require "flowlua.json"
 
@@ -51,6 +52,64 @@ local function report(c, op, opts, outcome)
   end
   service.report_requests(c, op.name)
   return (outcome.skipped or #outcome.missing > 0) and 3 or 0
+end
+
+--- The flows the options name (FLOW_IDs, `--filter`s or `--all`), each
+-- changed through `apply(flows, done, concurrency)` (trees.set_state,
+-- trees.reschedule) under the progress line, which shows `line_of(flow)`
+-- for each flow changed.
+-- @tparam table c the client
+-- @tparam table opts the parsed options
+-- @tparam function progress `change`'s
+-- @tparam function apply calls `done(flow, outcome, detail)` for each flow
+-- @tparam function line_of the line of a flow changed
+-- @treturn table the flows by outcome (`changed`, `unchanged`, and any
+--   other `apply` gives), each list in the selection's order whatever the
+--   concurrency
+-- @treturn table the ids not found
+-- @treturn table each flow's detail (what `apply` gave with its outcome)
+function tree_command.change_flows(c, opts, progress, apply, line_of)
+  local flows, missing = trees.select_flows(c, opts.operands,
+    opts.filter or {})
+  local outcome_of, detail_of = {}, {}
+  progress(#flows, function(step, concurrency)
+    apply(flows, function(f, outcome, detail)
+      outcome_of[f], detail_of[f] = outcome, detail
+      step(outcome == "changed" and line_of(f) or nil)
+    end, concurrency)
+  end)
+  local by_outcome = { changed = {}, unchanged = {} }
+  for _, f in ipairs(flows) do
+    local outcome = outcome_of[f]
+    if outcome then
+      by_outcome[outcome] = by_outcome[outcome] or {}
+      table.insert(by_outcome[outcome], f)
+    end
+  end
+  return by_outcome, missing, detail_of
+end
+
+--- Flows as the JSON document lists them: id and name.
+-- @tparam table flows
+-- @treturn table a JSON array
+function tree_command.flows_json(flows)
+  local out = json.array()
+  for i, f in ipairs(flows) do out[i] = { id = f.id, name = f.name } end
+  return out
+end
+
+--- The steps sent to flows, as `change` returns them in `done`.
+-- @tparam string action e.g. "enable", "update"
+-- @tparam table flows
+-- @tparam[opt] table ops_of each flow's JSON Patch
+-- @treturn table `{action, kind = "flow", id, name, ops}` for each flow
+function tree_command.flow_steps(action, flows, ops_of)
+  local out = {}
+  for i, f in ipairs(flows) do
+    out[i] = { action = action, kind = "flow", id = f.id, name = f.name,
+      ops = ops_of and ops_of[f] }
+  end
+  return out
 end
 
 --- Runs a tree operation command.
