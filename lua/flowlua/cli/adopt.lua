@@ -4,13 +4,12 @@
 -- creating a second one.
 -- @module flowlua.cli.adopt
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local adopt = require "flowlua.fleet.adopt"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
-
-local cmd = {}
 
 local USAGE = "usage: flowlua adopt --as NAME [--dry-run] [--json] "
   .. service.USAGE .. " FLOW_ID"
@@ -22,9 +21,8 @@ local SPECS = service.specs{
   options.json "workflow, entities, missing",
 }
 
-local HELP = USAGE .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
 Records the tree of FLOW_ID (its source and target connections, their base
 connections, the flow) in the state of workflow NAME of this endpoint, org
 and sandbox (the state store: --state, FLOWLUA_STATE, the profile's "state"
@@ -32,16 +30,12 @@ or .flowlua/state.db).
 A later run of the script that
 opens workflow NAME then uses these entities where it would create one of
 the same kind and spec (of the same name first) instead of creating a
-second tree. Adopting the same tree again changes nothing.
-
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+second tree. Adopting the same tree again changes nothing.]],
+  after = [[
 Exit status: 0 adopted (or adopted before); 1 an error: FLOW_ID is not
 in the sandbox, an entity of the tree is already known to another
 workflow, or NAME already has entities of its own; 2 usage error; 3
-another process holds NAME's workflow (--wait-lock waits).]]
+another process holds NAME's workflow (--wait-lock waits).]] }
 
 local clean = service.clean
 
@@ -71,11 +65,9 @@ local function write_text(name, entries, fresh, missing, dry_run)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `adopt`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   if #opts.operands ~= 1 then
     options.usage_error("give exactly one FLOW_ID", USAGE)
   end

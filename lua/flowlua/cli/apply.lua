@@ -5,6 +5,7 @@
 -- writing what it made and deleted there.
 -- @module flowlua.cli.apply
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local plan_cmd = require "flowlua.cli.plan"
@@ -14,8 +15,6 @@ local managed = require "flowlua.fleet.managed"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
 local sys = require("flowlua.core").sys
-
-local cmd = {}
 
 local USAGE = "usage: flowlua apply [--auto-approve] [--json] "
   .. "[--allow-delete] [--target NAME]... [--workspace NAME] "
@@ -31,9 +30,8 @@ local SPECS = service.specs{ plan_cmd.OWN[1], plan_cmd.OWN[2],
     .. "terminal, as in CI, and with --json)" },
 }
 
-local HELP = USAGE .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
 Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan
 (on a terminal by tree, as `flowlua plan` does), asks for "yes" on the
 terminal (not with --auto-approve, nor for a saved --plan, which was
@@ -46,16 +44,12 @@ in flowlua's state under the workspace (`--workspace`, default FILE's
 name), whose lock the apply holds. An
 apply cut short is resumed by running it again (what landed is found by
 the recorded id or by name), and a plan right after a complete apply
-shows no changes.
-
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+shows no changes.]],
+  after = [[
 Exit status: 0 applied (or nothing to do), 1 an error, a plan that
 deletes without --allow-delete, or an answer other than "yes" (nothing was
 changed then), 2 a usage error (among them: stdin is no terminal, or
---json, without --auto-approve or --plan).]]
+--json, without --auto-approve or --plan).]] }
 
 local clean = service.clean
 
@@ -176,11 +170,9 @@ local function run(c, opts, saved, rec)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `apply`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   local saved = opts.plan and read_saved(opts)
   if not saved then plan_cmd.check_operands(opts, USAGE) end
   check_approval(opts)

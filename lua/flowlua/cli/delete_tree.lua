@@ -11,8 +11,6 @@ local tree_options = require "flowlua.cli.tree_options"
 local trees = require "flowlua.fleet.trees"
 local json = require "flowlua.json"
 
-local cmd = {}
-
 local USAGE = "usage: flowlua delete-tree " .. tree_options.USAGE
   .. " " .. service.USAGE .. " FLOW_ID..."
 
@@ -20,20 +18,15 @@ local SPECS = service.specs(tree_options.specs{
   dry_run = "print every request it would send; send no DELETE",
   json = "steps, kept, missing" })
 
-local HELP = USAGE .. [[
-
-
+local ABOUT = [[
 Deletes the tree of each flow: the flow, then its source and target
 connections, then their base connections. A connection that another flow
 (or another source or target connection) uses is kept and named. A lost
 answer is settled by reading the entity back; re-running is harmless.
 With --concurrency N, N deletes are sent at once: the flows first, then
-their source and target connections, then the base connections.
+their source and target connections, then the base connections.]]
 
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+local EXIT_STATUS = [[
 Exit status: 0 every tree was deleted; 1 an error (what was deleted
 before it is printed); 2 usage error; 3 a FLOW_ID is not in the sandbox
 (the other trees were deleted).]]
@@ -95,19 +88,12 @@ local function change(c, opts, _, progress)
     summary = summary(p, opts.dry_run) }
 end
 
-local OPERATION = { name = "delete-tree", usage = USAGE, specs = SPECS,
-  help = HELP, change = change,
+local cmd = tree_command.new{ name = "delete-tree", usage = USAGE,
+  options = SPECS, about = ABOUT, after = EXIT_STATUS, change = change,
   check = function(opts)
     if #opts.operands == 0 then
       options.usage_error("no FLOW_ID given", USAGE)
     end
   end }
-
---- Runs the command.
--- @tparam table args the arguments after `delete-tree`
--- @treturn integer exit status
-function cmd.main(args)
-  return tree_command.main(args, OPERATION)
-end
 
 return cmd

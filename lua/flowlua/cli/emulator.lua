@@ -2,9 +2,8 @@
 -- until SIGINT or SIGTERM (exit status 130 or 143).
 -- @module flowlua.cli.emulator
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
-
-local cmd = {}
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "
@@ -35,10 +34,12 @@ local SPECS = {
   options.HELP,
 }
 
-local HELP = USAGE .. "\n\nServes a local Adobe Flow Service (and IMS token "
-  .. "endpoint) for development and tests.\nPrints `listening on URL` first, "
-  .. "then serves until interrupted.\n\nOptions:\n" .. options.help(SPECS)
-  .. "\n\nSee docs/emulator.md for every behaviour and the fault spec."
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
+Serves a local Adobe Flow Service (and IMS token endpoint) for development and tests.
+Prints `listening on URL` first, then serves until interrupted.]],
+  after = [[
+See docs/emulator.md for every behaviour and the fault spec.]] }
 
 local function number_opt(value, name, min, max)
   local n = math.tointeger(tonumber(value))
@@ -65,11 +66,9 @@ local function stop(handle, state)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `emulator`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   if opts.allow_core then require("flowlua.core").sys.allow_core() end
   if #opts.operands > 0 then
     options.usage_error("unexpected argument '"

@@ -5,7 +5,6 @@
 -- command with its verb.
 -- @module flowlua.cli.flow_state
 
-local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
@@ -15,30 +14,21 @@ local flow_state = {}
 
 local STATE = { enable = "enabled", disable = "disabled" }
 
-local function usage_of(verb)
-  return ("usage: flowlua %s [--filter EXPR]... [--all] %s %s [FLOW_ID...]")
-    :format(verb, tree_options.USAGE, service.USAGE)
-end
-
 local SPECS = service.specs{ tree_options.SELECTION[1],
   tree_options.SELECTION[2], table.unpack(tree_options.specs{
     dry_run = "print every request it would send; send nothing that changes",
     json = "steps, unchanged, drafts, missing" }) }
 
-local function help_of(verb)
-  return usage_of(verb) .. ("\n\n%ss the flows named by id, matched by every "
-    .. "--filter, or all of them\n(--all). A flow already %s is left alone; "
-    .. "a draft is skipped (publish it\nfirst). A lost answer is settled by "
-    .. "reading the flow back; re-running is\nharmless. With --concurrency N, N "
-    .. "flows are changed at once.\n\nOptions:\n")
-    :format(verb:gsub("^%l", string.upper), STATE[verb])
-    .. options.help(SPECS) .. [[
+local ABOUT = [[
+%ss the flows named by id, matched by every --filter, or all of them
+(--all). A flow already %s is left alone; a draft is skipped (publish it
+first). A lost answer is settled by reading the flow back; re-running is
+harmless. With --concurrency N, N flows are changed at once.]]
 
-
+local EXIT_STATUS = [[
 Exit status: 0 every flow chosen is in the state; 1 an error; 2 usage
 error; 3 a draft was skipped or a FLOW_ID is not in the sandbox (or does
 not match the filters).]]
-end
 
 local clean = service.clean
 
@@ -81,14 +71,15 @@ end
 -- @tparam string verb "enable" or "disable"
 -- @treturn table a command module (`main(args)`)
 function flow_state.command(verb)
-  local usage = usage_of(verb)
-  local op = { name = verb, usage = usage, specs = SPECS,
-    help = help_of(verb), change = change,
+  local usage = ("usage: flowlua %s [--filter EXPR]... [--all] %s %s "
+    .. "[FLOW_ID...]"):format(verb, tree_options.USAGE, service.USAGE)
+  return tree_command.new{ name = verb, usage = usage, options = SPECS,
+    about = ABOUT:format(verb:gsub("^%l", string.upper), STATE[verb]),
+    after = EXIT_STATUS, change = change,
     check = function(opts)
       tree_options.check_selection(opts, usage)
       return verb
     end }
-  return { main = function(args) return tree_command.main(args, op) end }
 end
 
 return flow_state

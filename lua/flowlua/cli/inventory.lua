@@ -4,14 +4,13 @@
 -- `--json` prints one JSON document instead (flowlua.fleet.inventory).
 -- @module flowlua.cli.inventory
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local term = require "flowlua.cli.term"
 local tree_view = require "flowlua.cli.tree_view"
 local inventory = require "flowlua.fleet.inventory"
 local json = require "flowlua.json"
-
-local cmd = {}
 
 local USAGE = "usage: flowlua inventory [--json] [--older-than AGE] "
   .. "[--page-size N] " .. service.USAGE
@@ -24,9 +23,8 @@ local SPECS = service.specs{
     :format(inventory.PAGE_SIZE) },
 }
 
-local HELP = USAGE .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
 Lists every flow tree in the sandbox: the flow, its source connections and
 their base connection, its target connections; with each entity's state
 (draft, enabled, disabled) and spec name, the flow's last run, and the
@@ -35,14 +33,10 @@ UI, another tool). Orphans follow: connections no flow uses and drafts
 older than --older-than. Each collection is listed once, page by page.
 
 On a terminal each tree is drawn with branches, in colour unless NO_COLOR
-is set; through a pipe or into a file, a plain table.
-
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+is set; through a pipe or into a file, a plain table.]],
+  after = [[
 Exit status: 0 the inventory was printed, 1 the service could not be read,
-2 usage error.]]
+2 usage error.]] }
 
 local UNITS = { d = 86400, h = 3600, m = 60, s = 1 }
 
@@ -170,11 +164,9 @@ function cmd.render(inv, sandbox, style)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `inventory`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   if #opts.operands > 0 then
     options.usage_error("unexpected argument '" .. opts.operands[1] .. "'",
       USAGE)

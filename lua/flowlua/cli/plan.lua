@@ -5,6 +5,7 @@
 -- has), and a count line. Sends only reads.
 -- @module flowlua.cli.plan
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local desired = require "flowlua.fleet.desired"
@@ -16,29 +17,25 @@ local json = require "flowlua.json"
 local term = require "flowlua.cli.term"
 local plan_view = require "flowlua.cli.plan_view"
 
-local cmd = {}
-
 local USAGE = "usage: flowlua plan [--json] [--detailed-exitcode] "
   .. "[--target NAME]... [--workspace NAME] " .. service.USAGE .. " FILE"
 
---- The options plan and apply share.
-cmd.OWN = {
+local OWN = {
   options.json "steps, counts",
   { "--target NAME", "only the tree NAME (repeatable)", multiple = true },
   { "--workspace NAME", "the trees applied before under NAME (default: "
     .. "FILE's name without directory and .lua)" },
 }
 
-local SPECS = service.specs{ cmd.OWN[1], cmd.OWN[2], cmd.OWN[3],
+local SPECS = service.specs{ OWN[1], OWN[2], OWN[3],
   { "--detailed-exitcode",
     "exit 0 when there are no changes, 2 when there are, 1 on error" },
   { "--out PLAN",
     "save the plan to PLAN (JSON), for `flowlua apply --plan PLAN`" },
 }
 
-local HELP = USAGE .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
 Reads FILE (a Lua file returning flow trees by name: base, source, target
 and flow bodies with `spec` by id or name, a `state`, secrets as
 "env:NAME") and the live sandbox (one list per collection), and prints
@@ -50,15 +47,14 @@ the ids the workspace's record in flowlua's state holds, else by kind and
 name. Nothing is changed.
 
 On a terminal the steps are grouped by tree, in colour unless NO_COLOR is
-set; through a pipe or into a file, one step a line.
-
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+set; through a pipe or into a file, one step a line.]],
+  after = [[
 Exit status: 0 the plan was printed, 1 an error, 2 a usage error. With
 --detailed-exitcode (as Terraform's): 0 no changes, 2 changes, 1 an error
-of any kind, a usage error included.]]
+of any kind, a usage error included.]] }
+
+--- The options plan and apply share.
+cmd.OWN = OWN
 
 local clean = service.clean
 
@@ -254,9 +250,10 @@ local function detailed_exitcode(args)
   return false
 end
 
-local function run(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+--- Runs the command.
+-- @tparam table opts the parsed options
+-- @treturn integer exit status
+function cmd.run(opts)
   cmd.check_operands(opts, USAGE)
   return service.with_client(opts, USAGE, function(c)
     local p = cmd.make_plan(c, opts, USAGE)
@@ -269,12 +266,15 @@ local function run(args)
   end)
 end
 
---- Runs the command.
+local parse_and_run = cmd.main
+
+--- Parses the arguments and runs the command; under
+-- `--detailed-exitcode` a usage error exits 1, since 2 means changes.
 -- @tparam table args the arguments after `plan`
 -- @treturn integer exit status
 function cmd.main(args)
-  if not detailed_exitcode(args) then return run(args) end
-  return options.usage_status(1, function() return run(args) end)
+  if not detailed_exitcode(args) then return parse_and_run(args) end
+  return options.usage_status(1, function() return parse_and_run(args) end)
 end
 
 return cmd

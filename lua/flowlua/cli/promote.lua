@@ -3,6 +3,7 @@
 -- each entity once (flowlua.fleet.promote).
 -- @module flowlua.cli.promote
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local columns = require "flowlua.cli.columns"
@@ -16,8 +17,6 @@ local client_mod = require "flowlua.client"
 local progress = require "flowlua.workflow.progress"
 local runtime = require "flowlua.runtime"
 local json = require "flowlua.json"
-
-local cmd = {}
 
 local USAGE = "usage: flowlua promote --from SANDBOX --to SANDBOX "
   .. "[--map FILE] [--secrets FILE] [--dry-run] [--json] "
@@ -48,9 +47,8 @@ local function specs()
 end
 local SPECS = specs()
 
-local HELP = USAGE .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
 Reads the tree of each FLOW_ID in sandbox --from (the flow, its source
 connections and their base connections, its target connections and
 theirs) and creates its four kinds of entities again in sandbox --to, as
@@ -79,16 +77,12 @@ names it. Secrets are never printed or stored.
 
 On a terminal the entities are drawn as their trees (flow, its source
 and target connections, their base connections), outcomes in colour
-unless NO_COLOR is set; through a pipe or into a file, a plain table.
-
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+unless NO_COLOR is set; through a pipe or into a file, a plain table.]],
+  after = [[
 Exit status: 0 the drafts exist; 1 an error (a FLOW_ID not in sandbox
 --from among them); 2 usage error; 3 another process is promoting from
 --from into --to (--wait-lock waits for it); 5 ids to map were added to
-the mapping file (nothing was created in any of these cases).]]
+the mapping file (nothing was created in any of these cases).]] }
 
 local clean = service.clean
 
@@ -336,11 +330,9 @@ local function run(src, opts)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `promote`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   if opts.from == nil or opts.from == "" or opts.to == nil
       or opts.to == "" then
     options.usage_error("--from SANDBOX and --to SANDBOX are required", USAGE)

@@ -10,8 +10,6 @@ local tree_command = require "flowlua.cli.tree_command"
 local tree_options = require "flowlua.cli.tree_options"
 local trees = require "flowlua.fleet.trees"
 
-local cmd = {}
-
 local USAGE = "usage: flowlua reschedule --frequency F --interval N "
   .. "[--start TIME] [--filter EXPR]... [--all] " .. tree_options.USAGE
   .. " " .. service.USAGE .. " [FLOW_ID...]"
@@ -28,20 +26,15 @@ local SPECS = service.specs{
       .. "PATCH",
     json = "steps, unchanged, missing" }) }
 
-local HELP = USAGE .. [[
-
-
+local ABOUT = [[
 Gives the flows named by id, matched by every --filter, or all of them
 (--all) the schedule: a JSON Patch of scheduleParams, sent with the flow's
 etag (read again once if the flow changed since it was listed). A flow that
 has the schedule already is left alone. Adobe does not let a startTime that
 has passed be changed: without --start each flow keeps its own. With
---concurrency N, N flows are changed at once.
+--concurrency N, N flows are changed at once.]]
 
-Options:
-]] .. options.help(SPECS) .. [[
-
-
+local EXIT_STATUS = [[
 Exit status: 0 every flow chosen has the schedule; 1 an error; 2 usage
 error; 3 a FLOW_ID is not in the sandbox (or does not match the filters).]]
 
@@ -100,19 +93,12 @@ local function change(c, opts, want, progress)
     summary = summary(outcome.unchanged, missing, opts.dry_run) }
 end
 
-local OPERATION = { name = "reschedule", usage = USAGE, specs = SPECS,
-  help = HELP, change = change,
+local cmd = tree_command.new{ name = "reschedule", usage = USAGE,
+  options = SPECS, about = ABOUT, after = EXIT_STATUS, change = change,
   check = function(opts)
     local want = schedule(opts)
     tree_options.check_selection(opts, USAGE)
     return want
   end }
-
---- Runs the command.
--- @tparam table args the arguments after `reschedule`
--- @treturn integer exit status
-function cmd.main(args)
-  return tree_command.main(args, OPERATION)
-end
 
 return cmd

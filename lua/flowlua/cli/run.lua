@@ -3,14 +3,13 @@
 -- script, arg[1..n] its arguments, also passed as `...`).
 -- @module flowlua.cli.run
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local runtime = require "flowlua.runtime"
 local plan = require "flowlua.plan"
 local errors = require "flowlua.errors"
 local stop = require "flowlua.stop"
-
-local run = {}
 
 local USAGE = "usage: flowlua run [OPTIONS] SCRIPT [ARGS...]"
 
@@ -42,16 +41,17 @@ local SPECS = {
   shared "--help",
 }
 
-local HELP = USAGE .. "\n\nRuns a Lua 5.4 workflow script with flowlua's "
-  .. "modules available.\n\nOptions:\n" .. options.help(SPECS) .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  stop_at_operand = true,
+  about = [[
+Runs a Lua 5.4 workflow script with flowlua's modules available.]],
+  after = [[
 Exit status: 0 success, 1 the script failed, 2 usage error or unreadable
 script, 3 a workflow was left untouched because another process runs it,
 4 the deadline passed before the work was done, 130/143 stopped by
 SIGINT/SIGTERM (a second one exits at once). A stopped run, and a failed
 one whose workflows failed, prints what finished, what did not and the
-command that resumes it.]]
+command that resumes it.]] }
 
 local function configure(opts)
   if opts.log_format and opts.log_format ~= "text"
@@ -91,11 +91,11 @@ local function failed_summary(args)
   io.stderr:flush()
 end
 
--- os.exit called by a script while the run stops: unwinds to run.main,
+-- os.exit called by a script while the run stops: unwinds to cmd.main,
 -- so the summary is still printed (last) and the exit status is the
 -- stop's. Otherwise os.exit is Lua's own, after the summary of a
 -- failure (a status other than 0 or true).
-local ExitRequest = { __name = "flowlua.cli.run.ExitRequest" }
+local ExitRequest = { __name = "flowlua.cli.cmd.ExitRequest" }
 
 local function guard_exit(args)
   local exit = os.exit
@@ -160,11 +160,10 @@ local function stopped(msg, args)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `run`
+-- @tparam table opts the parsed options
+-- @tparam table args the arguments after `run`, as given
 -- @treturn integer exit status
-function run.main(args)
-  local opts = options.parse(args, SPECS, USAGE, true)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts, args)
   if opts.allow_core then require("flowlua.core").sys.allow_core() end
   local script = opts.operands[1]
   if script == nil then
@@ -198,4 +197,4 @@ function run.main(args)
   return ok and 0 or 1
 end
 
-return run
+return cmd

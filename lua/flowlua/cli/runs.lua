@@ -3,11 +3,10 @@
 -- run finishes (`--watch`, with a progress line).
 -- @module flowlua.cli.runs
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local runtime = require "flowlua.runtime"
-
-local cmd = {}
 
 local USAGE = "usage: flowlua runs [--json] [--watch] [--limit N] "
   .. "[--timeout SECONDS] [--profile P] [--config FILE] [--sandbox S] FLOW_ID"
@@ -24,12 +23,12 @@ local SPECS = {
   service.option "--help",
 }
 
-local HELP = USAGE .. "\n\nShows a flow's state and its recent runs (newest "
-  .. "first).\n\nOptions:\n" .. options.help(SPECS) .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
+Shows a flow's state and its recent runs (newest first).]],
+  after = [[
 Exit status: 0, or 1 when the flow cannot be read or (with --watch) the
-run that finished failed or none finished in time.]]
+run that finished failed or none finished in time.]] }
 
 local function utc(ms)
   if type(ms) ~= "number" then return "-" end
@@ -183,11 +182,9 @@ local function connect(opts)
 end
 
 --- Runs the command.
--- @tparam table args the arguments after `runs`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function cmd.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   if #opts.operands ~= 1 then
     options.usage_error("one FLOW_ID expected", USAGE)
   end

@@ -22,13 +22,12 @@ local config = require "flowlua.config"
 local holder = require "flowlua.state.holder"
 local journal = require "flowlua.workflow.journal"
 local json = require "flowlua.json"
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local service = require "flowlua.cli.service"
 local record = require "flowlua.state.record"
 local state = require "flowlua.state"
 local state_import = require "flowlua.state.import"
-
-local command = {}
 
 local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
   .. "| check | unlock WORKFLOW | forget WORKFLOW | import [FILE|DIR]"
@@ -48,19 +47,19 @@ local SPECS = {
   options.HELP,
 }
 
-local HELP = USAGE .. "\n\nShows and repairs the workflow state store.\n\n"
-  .. "Commands:\n"
-  .. "  list [PREFIX]      every workflow instance, its target and holder\n"
-  .. "  show WORKFLOW      one instance's steps and entities\n"
-  .. "  check              damaged records, entities recorded twice "
-  .. "(exit 1)\n"
-  .. "  unlock WORKFLOW    remove the lock of a holder that is gone\n"
-  .. "  forget WORKFLOW    drop the record (the service keeps the "
-  .. "entities)\n"
-  .. "  import [FILE|DIR]  older JSON journals (default .flowlua/journal)\n"
-  .. "                     as the records of the target --endpoint, --org,\n"
-  .. "                     --sandbox or the profile names\n"
-  .. "\nOptions:\n" .. options.help(SPECS)
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
+Shows and repairs the workflow state store.
+
+Commands:
+  list [PREFIX]      every workflow instance, its target and holder
+  show WORKFLOW      one instance's steps and entities
+  check              damaged records, entities recorded twice (exit 1)
+  unlock WORKFLOW    remove the lock of a holder that is gone
+  forget WORKFLOW    drop the record (the service keeps the entities)
+  import [FILE|DIR]  older JSON journals (default .flowlua/journal)
+                     as the records of the target --endpoint, --org,
+                     --sandbox or the profile names]] }
 
 ----------------------------------------------------------------------
 -- Rows
@@ -256,11 +255,9 @@ local VERBS = { list = list, show = show, check = check, unlock = unlock,
   forget = forget, import = import_journals }
 
 --- Runs the command.
--- @tparam table args the arguments after `state`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function command.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   local verb = opts.operands[1]
   local fn = VERBS[verb or ""]
   if fn == nil then
@@ -272,4 +269,4 @@ function command.main(args)
   return fn(store, opts, opts.operands[2])
 end
 
-return command
+return cmd

@@ -6,7 +6,7 @@
 -- a flow was not found or skipped.
 -- @module flowlua.cli.tree_command
 
-local options = require "flowlua.cli.options"
+local command = require "flowlua.cli.command"
 local service = require "flowlua.cli.service"
 local tree_options = require "flowlua.cli.tree_options"
 local tree_progress = require "flowlua.cli.tree_progress"
@@ -112,28 +112,30 @@ function tree_command.flow_steps(action, flows, ops_of)
   return out
 end
 
---- Runs a tree operation command.
--- @tparam table args the arguments after the command's name
--- @tparam table op the command: `name` (for the progress line and `-v`),
---   `usage`, `specs`, `help`, `check(opts)` (raises a usage error; what it
---   returns reaches `change`) and `change(c, opts, want, progress)`, which
---   runs the change through `progress(total, operation)` and returns
---   `{done = the steps sent, missing = ids not found, json = the JSON
---   document's own fields, notes = lines to print before those not found,
---   summary = function(steps) giving the last line, skipped = true when a
---   flow was left out}`
--- @treturn integer exit status
-function tree_command.main(args, op)
-  local opts = options.parse(args, op.specs, op.usage)
-  if opts.help then print(op.help) return 0 end
-  local want = op.check(opts)
-  local concurrency = tree_options.concurrency(opts, op.usage)
-  return service.with_client(opts, op.usage, function(c)
-    plan.reset()
-    local outcome = op.change(c, opts, want,
-      progress_for(op.name, opts, concurrency))
-    return report(c, op, opts, outcome)
-  end, { dry_run = opts.dry_run or false })
+--- Declares a tree operation command (flowlua.cli.command).
+-- @tparam table op as flowlua.cli.command.new takes it (`usage`,
+--   `options`, `about`, `after`), with `name` (for the progress line and
+--   `-v`), `check(opts)` (raises a usage error; what it returns reaches
+--   `change`) and `change(c, opts, want, progress)`, which runs the change
+--   through `progress(total, operation)` and returns `{done = the steps
+--   sent, missing = ids not found, json = the JSON document's own fields,
+--   notes = lines to print before those not found, summary =
+--   function(steps) giving the last line, skipped = true when a flow was
+--   left out}`
+-- @treturn table the command
+function tree_command.new(op)
+  local cmd = command.new(op)
+  function cmd.run(opts)
+    local want = op.check(opts)
+    local concurrency = tree_options.concurrency(opts, op.usage)
+    return service.with_client(opts, op.usage, function(c)
+      plan.reset()
+      local outcome = op.change(c, opts, want,
+        progress_for(op.name, opts, concurrency))
+      return report(c, op, opts, outcome)
+    end, { dry_run = opts.dry_run or false })
+  end
+  return cmd
 end
 
 return tree_command

@@ -6,11 +6,10 @@
 -- fetched from the network. `--json` prints one JSON document instead.
 -- @module flowlua.cli.validate
 
+local command = require "flowlua.cli.command"
 local options = require "flowlua.cli.options"
 local schema = require "flowlua.schema"
 local json = require "flowlua.json"
-
-local validate = {}
 
 local USAGE = "usage: flowlua validate [OPTIONS] SCHEMA [DOC...]"
 
@@ -21,14 +20,14 @@ local SPECS = {
   options.HELP,
 }
 
-local HELP = USAGE .. "\n\nValidates each JSON document DOC (- for standard "
-  .. "input) against the JSON\nSchema SCHEMA (draft-07). Without DOC, checks "
-  .. "SCHEMA itself against the\ndraft-07 meta-schema.\n\nOptions:\n"
-  .. options.help(SPECS) .. [[
-
-
+local cmd = command.new{ usage = USAGE, options = SPECS,
+  about = [[
+Validates each JSON document DOC (- for standard input) against the JSON
+Schema SCHEMA (draft-07). Without DOC, checks SCHEMA itself against the
+draft-07 meta-schema.]],
+  after = [[
 Exit status: 0 every document is valid, 1 one is invalid, 2 usage error or
-an unreadable or malformed schema or document.]]
+an unreadable or malformed schema or document.]] }
 
 local function read(path)
   if path == "-" then return io.stdin:read("a") end
@@ -117,11 +116,9 @@ end
 local run
 
 --- Runs the command.
--- @tparam table args the arguments after `validate`
+-- @tparam table opts the parsed options
 -- @treturn integer exit status
-function validate.main(args)
-  local opts = options.parse(args, SPECS, USAGE)
-  if opts.help then print(HELP) return 0 end
+function cmd.run(opts)
   local spec_path = opts.operands[1]
   if spec_path == nil then
     options.usage_error("no schema given", USAGE)
@@ -166,4 +163,4 @@ function run(opts, spec_path)
   return status
 end
 
-return validate
+return cmd
