@@ -123,12 +123,26 @@ end
 
 local function value(row, key) return row[key] or DEFAULTS[key] end
 
+-- The flow spec's id, with the two connection specs the next steps check
+-- their bodies against looked up at the same time: one round trip for
+-- the three, not three one after another (the client looks each up once
+-- per run and keeps it). A connection spec's failure is left to the step
+-- that needs it, which meets the same error then.
+local function lookup_specs(aep)
+  local ids = flowlua.parallel({ "flow", AZURE_FILE_STORAGE, DATA_LAKE },
+    function(what)
+      if what == "flow" then
+        return aep:flow_spec{ name = "CloudStorageToAEP" }.id
+      end
+      pcall(aep.connection_spec, aep, what)
+    end, { concurrency = 3 })
+  return ids[1]
+end
+
 -- One source: its own workflow, journaled under bulk-<name>.
 local function onboard(aep, row)
   local wf = flowlua.workflow("bulk-" .. row.name, { client = aep })
-  local fs = wf:step("flow spec", function()
-    return aep:flow_spec{ name = "CloudStorageToAEP" }.id
-  end)
+  local fs = wf:step("flow spec", function() return lookup_specs(aep) end)
   local base = wf:step("base connection", function()
     return aep.connections:create({ name = row.name .. " base connection",
       auth = { specName = "Basic Authentication", params = {
