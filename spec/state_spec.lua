@@ -303,6 +303,26 @@ s:close()
   end)
 end)
 
+describe("a state key", function()
+  it("that is wrong raises a bad argument error at the caller's line",
+    function()
+    local s <close> = state.open("sqlite:" .. temp_dir() .. "/state.db")
+    local bad = key("w")
+    bad.org = 7
+    local ok, err = pcall(function() s:load(bad) end)
+    assert.is_false(ok)
+    assert.matches("^spec/state_spec%.lua:%d+: bad argument #1 to 'load' "
+      .. "%(org must be a string%)$", err)
+    ok, err = pcall(function()
+      s:save(key("a\0b"), doc_with("x", "id"))
+    end)
+    assert.is_false(ok)
+    assert.matches("^spec/state_spec%.lua:%d+: bad argument #1 to 'save' "
+      .. "%(workflow must be UTF%-8 text "
+      .. "without NUL%)$", err)
+  end)
+end)
+
 describe("a PostgreSQL location", function()
   it("keeps its password out of messages", function()
     local url = "postgresql://flowlua:hunter2-secret@/nodb?host=/nonexistent"
