@@ -21,8 +21,8 @@
 -- "skipped: NAME"); run the same command again to retry just the
 -- unfinished ones.
 
-local flowlua = require "flowlua"
-local errors = require "flowlua.errors"
+local flowlua = require("flowlua")
+local errors = require("flowlua.errors")
 local sys = require("flowlua.core").sys
 
 local AZURE_FILE_STORAGE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"

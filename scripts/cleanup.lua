@@ -13,9 +13,9 @@
 --   flowlua run scripts/cleanup.lua --prefix bulk-demo-     every match
 --   flowlua run --dry-run scripts/cleanup.lua onboarding-ACME   plan only
 
-local flowlua = require "flowlua"
-local journal = require "flowlua.workflow.journal"
-local runtime = require "flowlua.runtime"
+local flowlua = require("flowlua")
+local journal = require("flowlua.workflow.journal")
+local runtime = require("flowlua.runtime")
 
 local COLLECTION = { connection = "connections", source = "source_connections",
   target = "target_connections", flow = "flows" }

@@ -16,7 +16,7 @@
 -- there, or run `flowlua emulator --files DIR`). It is a resumable
 -- workflow ("monitor-<name>"): run it again and it reuses what it made.
 
-local flowlua = require "flowlua"
+local flowlua = require("flowlua")
 
 local CONFIG = {
   name = "ACME",

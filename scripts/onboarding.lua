@@ -19,7 +19,7 @@
 -- stops, run the same command again and it continues where it stopped,
 -- creating nothing twice. scripts/cleanup.lua deletes what it created.
 
-local flowlua = require "flowlua"
+local flowlua = require("flowlua")
 
 local CONFIG = {
   name = "ACME",                 -- prefix of every entity name

@@ -3,12 +3,12 @@
 -- tutorial script then completes that tree (update, publish) instead of
 -- creating a second one. An emulator in its own process, the state store
 -- in a temporary directory, everything checked from the service's side.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local state_record = require "support.state_record"
-local json = require "flowlua.json"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local state_record = require("support.state_record")
+local json = require("flowlua.json")
 
 describe("flowlua adopt", function()
   local dir, server, s, ui

@@ -4,7 +4,7 @@
 -- only "yes"; `--auto-approve` and a saved plan skip the question;
 -- with no terminal (CI) and no --auto-approve it refuses before sending
 -- anything.
-local pw = require "support.plan_workspace"
+local pw = require("support.plan_workspace")
 
 describe("flowlua apply asks before changing", function()
   local w

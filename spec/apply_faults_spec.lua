@@ -3,7 +3,7 @@
 -- apply processes killed with SIGKILL partway. Each ends with exactly one
 -- of every entity of the file (counted in the emulator's state file, which
 -- draws no fault), and a plan after shows no changes.
-local pw = require "support.plan_workspace"
+local pw = require("support.plan_workspace")
 
 local TREES = { { "acme" }, { "beta", state = "disabled" } }
 

@@ -89,7 +89,7 @@ describe("an options table with an unknown key", function()
 end)
 
 describe("the checks themselves", function()
-  local args = require "flowlua.args"
+  local args = require("flowlua.args")
 
   it("name an optional argument's other types, and a missing value", function()
     local function f(x) args.check(1, "f", x, "table", "nil") end
@@ -112,11 +112,11 @@ end)
 -- that once read otherwise (no argument number, no "got", level 0, a
 -- string instead of "bad self").
 describe("a mistake in a call to the script API", function()
-  local fs = require "support.fs"
+  local fs = require("support.fs")
   local aep = require("flowlua.client").connect{
     endpoint = "http://127.0.0.1:9", org = "o@AdobeOrg", sandbox = "s",
     access_token = "t" }
-  local base = require "flowlua.entity.base"
+  local base = require("flowlua.entity.base")
   local flow = base.wrap(aep, "flow", { id = "f1", name = "f" })
   local conn = base.wrap(aep, "connection", { id = "c1", name = "c" })
 
@@ -212,7 +212,7 @@ describe("a mistake in a call to the script API", function()
 end)
 
 describe("a failure of the world on a script's behalf", function()
-  local errors = require "flowlua.errors"
+  local errors = require("flowlua.errors")
 
   it("raises an error object for a spec schema flowlua cannot compile",
     function()

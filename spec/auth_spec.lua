@@ -1,10 +1,10 @@
 -- flowlua.auth against an IMS-like server (flowlua.core.server with
 -- spec/support/handlers/ims_server.lua), over real HTTP (flowlua.http).
-local auth = require "flowlua.auth"
-local http = require "flowlua.http"
-local log = require "flowlua.log"
-local logs = require "support.logs"
-local task = require "flowlua.task"
+local auth = require("flowlua.auth")
+local http = require("flowlua.http")
+local log = require("flowlua.log")
+local logs = require("support.logs")
+local task = require("flowlua.task")
 local server = require("flowlua.core").server
 local sys = require("flowlua.core").sys
 

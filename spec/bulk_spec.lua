@@ -4,10 +4,10 @@
 -- the emulator's own lists, read over plain HTTP from a fault-free
 -- emulator on the same state file, must hold exactly 50 of each entity,
 -- all published, each flow wired to its own connections.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local tables = require "support.tables"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local tables = require("support.tables")
 
 local FAULTS = "429=0.01,429-bare=0.03,500=0.02,502=0.02,503=0.03,504=0.02,"
   .. "reset=0.02,drop=0.04,seed=11"

@@ -1,4 +1,4 @@
-local proc = require "support.proc"
+local proc = require("support.proc")
 
 describe("flowlua run", function()
   local function script(text) return proc.tempfile(text) end

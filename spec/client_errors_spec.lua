@@ -1,6 +1,6 @@
 -- flowlua.errors: structured errors that print as one line.
-local errors = require "flowlua.errors"
-local json = require "flowlua.json"
+local errors = require("flowlua.errors")
+local json = require("flowlua.json")
 
 describe("flowlua.errors", function()
   it("turns a Flow Service error response into a structured error", function()
@@ -118,7 +118,7 @@ describe("flowlua.errors", function()
   end)
 
   it("never prints a registered secret", function()
-    local log = require "flowlua.log"
+    local log = require("flowlua.log")
     log.secret("s3cr3t-value-42")
     local e = errors.from_response({ status = 400, headers = {},
       body = '{"message":"bad password s3cr3t-value-42"}' }, "POST",

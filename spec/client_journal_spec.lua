@@ -1,10 +1,10 @@
 -- flowlua.workflow.journal: a workflow instance's journal in the state
 -- store (a real SQLite file), private, keyed by target, locked; older
 -- JSON journals imported once, their stray temporary files removed.
-local journal = require "flowlua.workflow.journal"
-local json = require "flowlua.json"
-local errors = require "flowlua.errors"
-local state_record = require "support.state_record"
+local journal = require("flowlua.workflow.journal")
+local json = require("flowlua.json")
+local errors = require("flowlua.errors")
+local state_record = require("support.state_record")
 local sys = require("flowlua.core").sys
 local write = require("support.fs").write
 
@@ -143,7 +143,7 @@ describe("flowlua.workflow.journal", function()
     write(script, ([[
 package.path = "lua/?.lua;lua/?/init.lua;spec/?.lua;" .. package.path
 package.cpath = "build/lib/?.so;" .. package.cpath
-local journal = require "flowlua.workflow.journal"
+local journal = require("flowlua.workflow.journal")
 local ok, err = pcall(journal.open, { endpoint = "https://platform.adobe.io",
   org = "O@AdobeOrg", sandbox = "dev", workflow = "held" }, { dir = %q })
 print(ok, err.kind, err.workflow, err.holder.pid)

@@ -12,9 +12,9 @@
 -- * `down@METHOD`: every such request is lost that way: once the
 --   client's retry policy is spent, the last service error is raised
 --   (not a usage error), and nothing changed.
-local emu = require "support.emulator"
-local errors = require "flowlua.errors"
-local hostile = require "support.hostile"
+local emu = require("support.emulator")
+local errors = require("flowlua.errors")
+local hostile = require("support.hostile")
 
 local ATTEMPTS = 3
 

@@ -1,6 +1,6 @@
 -- flowlua.entity.patch: JSON Patch applied locally, and "did it land?".
-local patch = require "flowlua.entity.patch"
-local json = require "flowlua.json"
+local patch = require("flowlua.entity.patch")
+local json = require("flowlua.json")
 
 describe("flowlua.entity.patch", function()
   it("applies add, replace and remove, creating missing parents", function()

@@ -1,5 +1,5 @@
 -- flowlua.plan: the dry-run plan, rendered in order.
-local plan = require "flowlua.plan"
+local plan = require("flowlua.plan")
 
 describe("flowlua.plan", function()
   before_each(plan.reset)

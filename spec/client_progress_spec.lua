@@ -1,7 +1,7 @@
 -- flowlua.workflow.progress: a live line per workflow on a terminal, plain lines
 -- otherwise.
-local progress = require "flowlua.workflow.progress"
-local runtime = require "flowlua.runtime"
+local progress = require("flowlua.workflow.progress")
+local runtime = require("flowlua.runtime")
 
 local function sink()
   local s = { text = "" }
@@ -43,7 +43,7 @@ describe("flowlua.workflow.progress", function()
   end)
 
   it("writes log lines above the live lines while workflows run", function()
-    local log = require "flowlua.log"
+    local log = require("flowlua.log")
     local out = sink()
     progress.configure{ stream = out, live = true }
     progress.running("a", "base")

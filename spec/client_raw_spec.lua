@@ -9,8 +9,8 @@
 --   as done, sending it once;
 -- * `down@METHOD/N`: the first N never reach the service: the read shows
 --   nothing, so the change is sent again and lands once.
-local emu = require "support.emulator"
-local hostile = require "support.hostile"
+local emu = require("support.emulator")
+local hostile = require("support.hostile")
 
 local MAPPING = { { name = "Mapping", params = {
   mappingId = "bf5286a9c1ad4266baca76ba3adc9366", mappingVersion = "0" } } }

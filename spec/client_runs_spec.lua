@@ -1,12 +1,12 @@
 -- The client's runs, connection test, explore, preview, configs, search
 -- and raw requests, against a real `flowlua emulator --time-scale 3600
 -- --files DIR` process.
-local flowlua = require "flowlua"
-local errors = require "flowlua.errors"
-local plan = require "flowlua.plan"
-local emu = require "support.emulator"
-local json = require "flowlua.json"
-local proc = require "support.proc"
+local flowlua = require("flowlua")
+local errors = require("flowlua.errors")
+local plan = require("flowlua.plan")
+local emu = require("support.emulator")
+local json = require("flowlua.json")
+local proc = require("support.proc")
 local sys = require("flowlua.core").sys
 local write = require("support.fs").write
 

@@ -2,9 +2,9 @@
 -- values, and flow:schedule(), against the emulator over real HTTP
 -- (issue 14 item 2). The flow is created with plain HTTP, as the cloud
 -- storage tutorial's curl does, not through the client under test.
-local errors = require "flowlua.errors"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
+local errors = require("flowlua.errors")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
 
 describe("a flow with string schedule values", function()
   local server, aep, raw, flow_id

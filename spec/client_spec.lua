@@ -1,13 +1,13 @@
 -- The Flow Service client end to end, against the emulator over real HTTP.
 -- What the service holds is read back with plain HTTP requests
 -- (support.flow_service), not through the client under test.
-local flowlua = require "flowlua"
-local errors = require "flowlua.errors"
-local plan = require "flowlua.plan"
-local marker = require "flowlua.entity.marker"
-local log = require "flowlua.log"
-local fsvc = require "support.flow_service"
-local emu = require "support.emulator"
+local flowlua = require("flowlua")
+local errors = require("flowlua.errors")
+local plan = require("flowlua.plan")
+local marker = require("flowlua.entity.marker")
+local log = require("flowlua.log")
+local fsvc = require("support.flow_service")
+local emu = require("support.emulator")
 
 local PASSWORD = "tutorial-storage-key-5e1"
 

@@ -2,14 +2,14 @@
 -- or flow spec at once share one request, and the answer (or the error)
 -- is kept for the run. Requests are counted at the emulator
 -- (GET /emulator/requests), in its own process.
-local flowlua = require "flowlua"
-local errors = require "flowlua.errors"
-local http = require "flowlua.http"
-local json = require "flowlua.json"
-local task = require "flowlua.task"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local proc = require "support.proc"
+local flowlua = require("flowlua")
+local errors = require("flowlua.errors")
+local http = require("flowlua.http")
+local json = require("flowlua.json")
+local task = require("flowlua.task")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local proc = require("support.proc")
 
 local function settings_for(url) return emu.settings_for(url, "prod") end
 

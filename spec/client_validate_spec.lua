@@ -1,8 +1,8 @@
 -- flowlua.entity.validate: local checks against the service's own specs (the
 -- seed's Azure File Storage connection spec and CloudStorageToAEP flow
 -- spec, as the emulator's catalogue carries them verbatim).
-local validate = require "flowlua.entity.validate"
-local json = require "flowlua.json"
+local validate = require("flowlua.entity.validate")
+local json = require("flowlua.json")
 
 local function spec(name)
   return json.decode((require("flowlua.emulator.catalogue." .. name)))

@@ -2,10 +2,10 @@
 -- overrides. Loads run in a fresh `flowlua run` process so each test
 -- controls the environment completely (HOME points at a temporary
 -- directory; every FLOWLUA_* variable is empty, which counts as unset).
-local proc = require "support.proc"
-local config = require "flowlua.config"
-local fs = require "support.fs"
-local log = require "flowlua.log"
+local proc = require("support.proc")
+local config = require("flowlua.config")
+local fs = require("support.fs")
+local log = require("flowlua.log")
 
 local VARS = { "FLOWLUA_CLIENT_ID", "FLOWLUA_CLIENT_SECRET", "FLOWLUA_ORG_ID",
   "FLOWLUA_SCOPES", "FLOWLUA_SANDBOX", "FLOWLUA_ACCESS_TOKEN", "FLOWLUA_ENDPOINT",
@@ -14,7 +14,7 @@ local VARS = { "FLOWLUA_CLIENT_ID", "FLOWLUA_CLIENT_SECRET", "FLOWLUA_ORG_ID",
 
 -- Prints the loaded settings as sorted key=value lines.
 local SCRIPT = proc.tempfile([[
-local config = require "flowlua.config"
+local config = require("flowlua.config")
 local overrides = load("return " .. (os.getenv("SPEC_OVERRIDES") or "nil"))()
 local s = config.load{ overrides = overrides }
 local keys = {}

@@ -2,9 +2,9 @@
 -- recorded exchanges, run by node over Adobe's OAS and the real
 -- exceptions file; and the exceptions file against the docs that key its
 -- evidence (issue 14). Needs node; pends without it.
-local fs = require "support.fs"
-local proc = require "support.proc"
-local json = require "flowlua.json"
+local fs = require("support.fs")
+local proc = require("support.proc")
+local json = require("flowlua.json")
 
 local OAS = "contract/adobe/flow-service.yaml"
 local EXCEPTIONS = "contract/oas-exceptions.json"

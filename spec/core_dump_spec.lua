@@ -1,8 +1,8 @@
 -- No core file from a crashing flowlua: the process holds the client
 -- secret, tokens and storage passwords. A real SIGSEGV is sent to a real
 -- `flowlua run` whose shell allows unlimited cores.
-local proc = require "support.proc"
-local fs = require "support.fs"
+local proc = require("support.proc")
+local fs = require("support.fs")
 
 local function core_pattern()
   return (fs.read("/proc/sys/kernel/core_pattern") or ""):gsub("%s+$", "")

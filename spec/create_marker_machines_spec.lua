@@ -9,11 +9,11 @@
 -- complete trees, and a client clock 75 s or 5 min ahead or 5 min behind
 -- (faketime) changes nothing. Everything is checked from the service's side (a fault-free
 -- emulator on the same state file) and from each state store.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local state_record = require "support.state_record"
-local tables = require "support.tables"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local state_record = require("support.state_record")
+local tables = require("support.tables")
 local read = require("support.fs").read
 
 local COUNT = 6

@@ -5,14 +5,14 @@
 -- in front of the real emulator loses the answer of every POST in sandbox
 -- `reset@POST` (the create is made, the connection closes); sandbox
 -- `prod` is answered honestly.
-local core = require "flowlua.core"
-local emu = require "support.emulator"
-local flowlua = require "flowlua"
-local fsvc = require "support.flow_service"
-local journal = require "flowlua.workflow.journal"
-local log = require "flowlua.log"
-local marker = require "flowlua.entity.marker"
-local progress = require "flowlua.workflow.progress"
+local core = require("flowlua.core")
+local emu = require("support.emulator")
+local flowlua = require("flowlua")
+local fsvc = require("support.flow_service")
+local journal = require("flowlua.workflow.journal")
+local log = require("flowlua.log")
+local marker = require("flowlua.entity.marker")
+local progress = require("flowlua.workflow.progress")
 
 local srv, dir
 local opened = {}  -- HTTP clients to close after each test

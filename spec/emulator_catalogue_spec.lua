@@ -1,8 +1,8 @@
 -- The catalogue over real HTTP: the seed's specs verbatim, the others
 -- as the reference documents them, lists and filters on specs.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
-local fs = require "support.fs"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
+local fs = require("support.fs")
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
 local SEED = here .. "/../../shared/seed/flow-service-drafts-tutorial.txt"

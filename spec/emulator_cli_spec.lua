@@ -1,7 +1,7 @@
 -- `flowlua emulator` as its own process: the first line, options,
 -- credentials, clean shutdown on SIGTERM and SIGINT.
-local emu = require "support.emulator"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local proc = require("support.proc")
 
 describe("flowlua emulator", function()
   it("prints `listening on URL` first and stops cleanly on SIGTERM",

@@ -1,7 +1,7 @@
 -- The emulator's entities over real HTTP: create, get, patch, delete,
 -- publish and the flow actions, with the catalogue's error codes.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 
 local UUID = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x+$"
 local ETAG = '^"[%x%-]+"$'

@@ -1,8 +1,8 @@
 -- Fault injection over real HTTP: each kind, its body and headers, seeds,
 -- "commit then drop", and the spec's errors.
-local emu = require "support.emulator"
-local emulator = require "flowlua.emulator"
-local faults = require "flowlua.emulator.faults"
+local emu = require("support.emulator")
+local emulator = require("flowlua.emulator")
+local faults = require("flowlua.emulator.faults")
 
 local FORM = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 local TOKEN_BODY = "grant_type=client_credentials&client_id=a"

@@ -1,6 +1,6 @@
 -- The emulator's IMS token endpoint and the gateway's header checks,
 -- over real HTTP, with the documented error bodies; sandbox isolation.
-local emu = require "support.emulator"
+local emu = require("support.emulator")
 local sys = require("flowlua.core").sys
 
 local FORM = { ["Content-Type"] = "application/x-www-form-urlencoded" }

@@ -1,7 +1,7 @@
 -- Lists over real HTTP: property filters, orderby, limit with
 -- continuation tokens and _links.next.href, count.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 
 describe("emulator lists", function()
   local e, c, ids

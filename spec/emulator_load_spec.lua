@@ -1,9 +1,9 @@
 -- The emulator under held connections: a real `flowlua emulator` process,
 -- a hostile client process holding 1100 connections (idle, or slowloris:
 -- a request that never ends), and a normal client that must be answered.
-local emu = require "support.emulator"
-local proc = require "support.proc"
-local fs = require "support.fs"
+local emu = require("support.emulator")
+local proc = require("support.proc")
+local fs = require("support.fs")
 
 local HELD = 1100
 

@@ -2,8 +2,8 @@
 -- emulator process, plus the behaviours of the ones beyond CRUD: the
 -- connection test, explore and preview, configs, search and spec
 -- authoring.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
 
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"

@@ -1,8 +1,8 @@
 -- Requests the emulator must refuse clearly: malformed JSON, wrong
 -- content type, empty and oversized bodies, unknown paths and methods.
 -- Nothing is half-applied and the server keeps serving.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 
 describe("emulator request handling", function()
   local e, c

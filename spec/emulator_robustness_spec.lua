@@ -4,8 +4,8 @@
 -- answered with a status below 500, and the store must stay consistent.
 -- (The behaviour specs go over HTTP; this one calls the handler directly
 -- only to afford many requests.)
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 
 local BASE = emu.BASE
 

@@ -2,10 +2,10 @@
 -- storage (`--files DIR`), failures with Adobe's codes, ad hoc runs,
 -- re-trigger, provider updates and the /runs list parameters; all against
 -- a real `flowlua emulator --time-scale 3600` process.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
-local fs = require "support.fs"
+local fs = require("support.fs")
 
 -- A published flow reading `path` on `schedule`, enabled.
 local function flow_on(c, path, schedule, format)

@@ -1,11 +1,11 @@
 -- `--state FILE`: every change persisted atomically (mode 0600) and
 -- reloaded at start; corrupt files are clear errors; `flowlua run
 -- --emulator` keeps drafts between runs.
-local emu = require "support.emulator"
-local json = require "flowlua.json"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
+local proc = require("support.proc")
 local sys = require("flowlua.core").sys
-local fs = require "support.fs"
+local fs = require("support.fs")
 
 describe("emulator --state", function()
   local dir, state
@@ -74,7 +74,7 @@ describe("emulator --state", function()
   it("keeps drafts between `flowlua run --emulator` runs", function()
     local script = dir .. "/draft.lua"
     fs.write(script, [[
-local runtime = require "flowlua.runtime"
+local runtime = require("flowlua.runtime")
 local o = runtime.overrides
 local function sh(cmd)
   local p = assert(io.popen(cmd))

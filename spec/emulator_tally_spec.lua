@@ -1,8 +1,8 @@
 -- The emulator's request tally (GET /emulator/requests): what benches and
 -- specs read to prove how many round trips a client made.
-local emu = require "support.emulator"
-local http = require "flowlua.http"
-local json = require "flowlua.json"
+local emu = require("support.emulator")
+local http = require("flowlua.http")
+local json = require("flowlua.json")
 
 describe("the emulator's request tally", function()
   local e, c, raw

@@ -16,9 +16,9 @@
 -- as the real service's validation would; the spec fixes the draft with
 -- a PATCH and publishes it.
 -- luacheck: no max string line length
-local emu = require "support.emulator"
-local json = require "flowlua.json"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local json = require("flowlua.json")
+local proc = require("support.proc")
 
 -- Flow Service errors name their catalogue code in a documented `type`.
 local FLOW = "https://ns.adobe.com/aep/errors/FLOW-"

@@ -2,12 +2,12 @@
 -- the target runs it, plus the same fault seen from outside where a real
 -- client can send it. The inputs live in spec/fixtures/fuzz/<target>/;
 -- the format of each target is described at the top of its C file.
-local app = require "flowlua.emulator.app"
-local config = require "flowlua.config"
-local emu = require "support.emulator"
-local json = require "flowlua.json"
-local router = require "flowlua.emulator.router"
-local fs = require "support.fs"
+local app = require("flowlua.emulator.app")
+local config = require("flowlua.config")
+local emu = require("support.emulator")
+local json = require("flowlua.json")
+local router = require("flowlua.emulator.router")
+local fs = require("support.fs")
 
 local DIR = "spec/fixtures/fuzz/"
 

@@ -6,13 +6,13 @@
 -- a workflow, each must be one clear error (or, for a create whose answer
 -- was lost, the entity the service really made), never a crash or a
 -- hang, and the journal must only hold what the service really holds.
-local core = require "flowlua.core"
-local emu = require "support.emulator"
-local errors = require "flowlua.errors"
-local flowlua = require "flowlua"
-local fsvc = require "support.flow_service"
-local state_record = require "support.state_record"
-local json = require "flowlua.json"
+local core = require("flowlua.core")
+local emu = require("support.emulator")
+local errors = require("flowlua.errors")
+local flowlua = require("flowlua")
+local fsvc = require("support.flow_service")
+local state_record = require("support.state_record")
+local json = require("flowlua.json")
 
 local SPEC = "/data/foundation/flowservice/connectionSpecs/" .. emu.AZURE
 local MB = 1024 * 1024

@@ -1,13 +1,13 @@
 -- Sockets are closed on exec: a child that a script spawns (os.execute,
 -- io.popen) inherits none of the client's connections nor the server's.
-local emu = require "support.emulator"
-local proc = require "support.proc"
-local http = require "flowlua.http"
+local emu = require("support.emulator")
+local proc = require("support.proc")
+local http = require("flowlua.http")
 
 -- A script that keeps a connection open to URL, then lists what a child
 -- shell holds: one line per descriptor, "fd target".
 local SCRIPT = [[
-local http = require "flowlua.http"
+local http = require("flowlua.http")
 local c = http.client{ retry = false, timeout = 10 }
 for _, method in ipairs{ "GET", "POST" } do
   local res = assert(c:request{ method = method,

@@ -1,7 +1,7 @@
-local http = require "flowlua.http"
-local task = require "flowlua.task"
+local http = require("flowlua.http")
+local task = require("flowlua.task")
 local server = require("flowlua.core").server
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 -- The error and its details of a request `client` got no answer to.
 local function failure(client, request)

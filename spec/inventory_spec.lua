@@ -3,11 +3,11 @@
 -- connections, a flow whose source connection was deleted, orphans, old
 -- drafts, runs), one tree made by a flowlua workflow; the inventory read
 -- across pages of 25 with one list per collection.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local json = require "flowlua.json"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local json = require("flowlua.json")
 
 local DAY_MS = 86400 * 1000
 

@@ -1,7 +1,7 @@
 -- flowlua.json: the exact JSON codec of the C core.
-local json = require "flowlua.json"
-local cjson = require "cjson"
-local same = require "support.json_same"
+local json = require("flowlua.json")
+local cjson = require("cjson")
+local same = require("support.json_same")
 
 local function decode_err(text, opts)
   local v, err = json.decode(text, opts)

@@ -1,8 +1,8 @@
 -- flowlua.json against the parsing cases of spec/fixtures/json, written
 -- from RFC 8259: y_* must decode, n_* must fail with a line and column,
 -- i_* (implementation-defined) behave as documented in docs/json.md.
-local json = require "flowlua.json"
-local same = require "support.json_same"
+local json = require("flowlua.json")
+local same = require("support.json_same")
 
 local dir = "spec/fixtures/json/"
 

@@ -9,9 +9,9 @@
 -- http://localhost:1234/... . The suite's draft-7 part is vendored in
 -- spec/fixtures/jsonschema-suite (MIT, see its LICENSE and README.md);
 -- FLOWLUA_JSONSCHEMA_SUITE points the spec at another copy.
-local schema = require "flowlua.schema"
+local schema = require("flowlua.schema")
 local core = require("flowlua.core")
-local fs = require "support.fs"
+local fs = require("support.fs")
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "spec"
 local SUITE = os.getenv("FLOWLUA_JSONSCHEMA_SUITE")

@@ -1,8 +1,8 @@
 -- The one-way layers of the C and the Lua trees (tools/check_layers.lua):
 -- the real src/ and lua/ pass, and small trees with one violation each show
 -- that every rule can fail.
-local fs = require "support.fs"
-local proc = require "support.proc"
+local fs = require("support.fs")
+local proc = require("support.proc")
 
 local LUA = os.getenv("LUA") or "lua5.4"
 

@@ -1,7 +1,7 @@
 -- flowlua.log: lines written to a real file, read back and checked.
-local log = require "flowlua.log"
-local runtime = require "flowlua.runtime"
-local json = require "flowlua.json"
+local log = require("flowlua.log")
+local runtime = require("flowlua.runtime")
+local json = require("flowlua.json")
 
 local TIME = "%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ"
 

@@ -1,7 +1,7 @@
 -- scripts/monitor.lua as a user runs it: `flowlua run --emulator
 -- --time-scale 3600`, in a fresh directory whose .flowlua/files is the
 -- storage.
-local proc = require "support.proc"
+local proc = require("support.proc")
 local sys = require("flowlua.core").sys
 
 local SCRIPT = (os.getenv("PWD") or ".") .. "/scripts/monitor.lua"

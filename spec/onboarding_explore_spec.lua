@@ -1,8 +1,8 @@
 -- scripts/onboarding.lua picks its file by exploring the storage when no
 -- path=... is given (as Adobe's cloud storage tutorial does), and keeps
 -- the path it is given.
-local json = require "flowlua.json"
-local proc = require "support.proc"
+local json = require("flowlua.json")
+local proc = require("support.proc")
 local sys = require("flowlua.core").sys
 
 local SCRIPT = (os.getenv("PWD") or ".") .. "/scripts/onboarding.lua"

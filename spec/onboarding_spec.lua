@@ -1,9 +1,9 @@
 -- scripts/onboarding.lua and scripts/cleanup.lua as a user runs them:
 -- `flowlua run --emulator` from a fresh directory.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local state_record = require "support.state_record"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local state_record = require("support.state_record")
 
 local function rows(out)
   local list = {}

@@ -2,9 +2,9 @@
 -- process, a desired-state file on disk, the flowlua executable run as a
 -- real process; drift made through raw API calls, as the UI would make
 -- it, never through the client under test (support.plan_workspace).
-local pw = require "support.plan_workspace"
-local trees = require "support.trees"
-local json = require "flowlua.json"
+local pw = require("support.plan_workspace")
+local trees = require("support.trees")
+local json = require("flowlua.json")
 
 local FLOWS = pw.flows{ { "acme" }, { "beta", state = "disabled" } }
 local SECRET = pw.SECRET

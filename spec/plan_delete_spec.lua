@@ -3,9 +3,9 @@
 -- no longer has, deleted flow first, never a shared connection, never a
 -- tree flowlua did not make. End to end: an emulator process, the
 -- flowlua executable, drift and foreign trees made through raw API calls.
-local pw = require "support.plan_workspace"
-local trees = require "support.trees"
-local json = require "flowlua.json"
+local pw = require("support.plan_workspace")
+local trees = require("support.trees")
+local json = require("flowlua.json")
 
 local ALL = pw.flows{ { "acme" }, { "beta" }, { "gamma" } }
 

@@ -4,14 +4,14 @@
 -- is read over plain HTTP too. The mapping file, the secrets file and the
 -- state store live in a temporary directory; lost answers come from the
 -- emulator's `drop` fault.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local fs = require "support.fs"
-local http = require "flowlua.http"
-local state = require "flowlua.state"
-local json = require "flowlua.json"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local fs = require("support.fs")
+local http = require("flowlua.http")
+local state = require("flowlua.state")
+local json = require("flowlua.json")
 
 local DATASET = "5f3c3cedb2805c194ff0b69a"       -- support.emulator's
 local SCHEMA = "https://ns.adobe.com/acme/schemas/1"

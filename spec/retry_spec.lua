@@ -1,9 +1,9 @@
-local retry = require "flowlua.retry"
-local http = require "flowlua.http"
-local task = require "flowlua.task"
+local retry = require("flowlua.retry")
+local http = require("flowlua.http")
+local task = require("flowlua.task")
 local server = require("flowlua.core").server
-local json = require "flowlua.json"
-local log = require "flowlua.log"
+local json = require("flowlua.json")
+local log = require("flowlua.log")
 
 describe("flowlua.retry", function()
   describe("policy", function()

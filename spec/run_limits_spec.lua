@@ -1,11 +1,11 @@
 -- `flowlua run`'s bounds on time, against real emulator processes:
 -- --timeout (each attempt of a request), FLOWLUA_TIMEOUT.
-local emu = require "support.emulator"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local proc = require("support.proc")
 
 -- One read with retries off, so a single attempt's fate is printed.
 local ONE_READ = [[
-  local flowlua = require "flowlua"
+  local flowlua = require("flowlua")
   local aep = flowlua.connect{ endpoint = arg[1], ims_url = arg[1],
     client_id = "c", client_secret = "s", org_id = "O@AdobeOrg",
     scopes = "openid", http = { retry = false } }

@@ -2,10 +2,10 @@
 -- with a summary as the last thing on stderr, the state saved, and a
 -- re-run that finishes the work exactly once. Real emulator processes,
 -- real signals, scripts/bulk-onboarding.lua.
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local proc = require "support.proc"
-local fs = require "support.fs"
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local proc = require("support.proc")
+local fs = require("support.fs")
 local sys = require("flowlua.core").sys
 
 local settings_for = emu.settings_for
@@ -182,7 +182,7 @@ end)
 -- exits 9); with "connect", a client is made first, so the profile's
 -- settings apply.
 local WAIT_FOR_STOP = [[
-  local stop = require "flowlua.stop"
+  local stop = require("flowlua.stop")
   local sys = require("flowlua.core").sys
   if arg[1] == "connect" then require("flowlua").connect() end
   assert(io.open("ready", "w")):close()

@@ -3,7 +3,7 @@
 -- propertyNames, contains, oneOf, ipv6, uri-reference, time), written from
 -- the draft-07 specification and the RFCs. Keyword cases run three ways:
 -- JSON text, the walker for Lua values and the generic walker.
-local schema = require "flowlua.schema"
+local schema = require("flowlua.schema")
 local core = require("flowlua.core")
 local null = core.schema.null
 

@@ -7,8 +7,8 @@
 -- value goes through validate, is_valid, validate_json and is_valid_json,
 -- and must give what the generic walker (fast = false) gives: the same
 -- answer and the same first error.
-local schema = require "flowlua.schema"
-local json = require "flowlua.json"
+local schema = require("flowlua.schema")
+local json = require("flowlua.json")
 
 local function compile_both(spec)
   local fast = assert(schema.compile(spec))

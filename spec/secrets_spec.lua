@@ -3,11 +3,11 @@
 -- field of the storage account) at debug level, and none of them may
 -- appear in stdout, stderr, journals, plans or emulator state files;
 -- journals and state files are created 0600.
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local proc = require("support.proc")
 local sys = require("flowlua.core").sys
-local fs = require "support.fs"
+local fs = require("support.fs")
 
 local CLIENT_ID = "secrets-spec-client"
 local CLIENT_SECRET = "p8e-CLIENT-SECRET-4f1c9a77d2"

@@ -2,10 +2,10 @@
 -- the client, and curl(1) where a test needs what only curl does
 -- (100-continue, chunked uploads).
 local server = require("flowlua.core").server
-local http = require "flowlua.http"
-local task = require "flowlua.task"
-local json = require "flowlua.json"
-local fs = require "support.fs"
+local http = require("flowlua.http")
+local task = require("flowlua.task")
+local json = require("flowlua.json")
+local fs = require("support.fs")
 
 local function q(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
@@ -339,7 +339,7 @@ describe("flowlua.core.server", function()
 
     it("closes a TLS connection whose headers take over header_timeout",
       function()
-        local socket, ssl = require "socket", require "ssl"
+        local socket, ssl = require("socket"), require("ssl")
         local srv <close> = start{ tls = { cert = cert, key = key },
           header_timeout = 1, idle_timeout = 60 }
         local s = assert(socket.tcp())
@@ -372,7 +372,7 @@ describe("flowlua.core.server", function()
     end)
   end)
   describe("with held connections", function()
-    local socket = require "socket"
+    local socket = require("socket")
 
     -- Opens n TCP connections that send nothing.
     local function idle(port, n)

@@ -2,11 +2,11 @@
 -- record found by `check` and dropped by `forget`, a dead holder's lock
 -- removed by `unlock`, a live one refused. A real SQLite file, real
 -- processes.
-local fsvc = require "support.flow_service"
-local json = require "flowlua.json"
-local proc = require "support.proc"
-local state = require "flowlua.state"
-local state_record = require "support.state_record"
+local fsvc = require("support.flow_service")
+local json = require("flowlua.json")
+local proc = require("support.proc")
+local state = require("flowlua.state")
+local state_record = require("support.state_record")
 local sys = require("flowlua.core").sys
 
 local key = state_record.key

@@ -3,13 +3,13 @@
 -- the real executable, as the records of the target the profile and the
 -- options name; hostile content, a record already there, an id another
 -- record holds and a live holder each refused, naming the file.
-local fs = require "support.fs"
-local fsvc = require "support.flow_service"
-local json = require "flowlua.json"
-local pg = require "support.postgres"
-local proc = require "support.proc"
-local state = require "flowlua.state"
-local state_record = require "support.state_record"
+local fs = require("support.fs")
+local fsvc = require("support.flow_service")
+local json = require("flowlua.json")
+local pg = require("support.postgres")
+local proc = require("support.proc")
+local state = require("flowlua.state")
+local state_record = require("support.state_record")
 local sys = require("flowlua.core").sys
 
 local key, doc = state_record.key, state_record.doc_with

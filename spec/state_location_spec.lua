@@ -2,13 +2,13 @@
 -- the profile's "state", else the workflow's `{dir = ...}`, else
 -- .flowlua/state.db. The real executable in a temporary directory with
 -- its own config file; a real run against the embedded emulator.
-local fs = require "support.fs"
-local fsvc = require "support.flow_service"
-local journal = require "flowlua.workflow.journal"
-local json = require "flowlua.json"
-local proc = require "support.proc"
-local runtime = require "flowlua.runtime"
-local state = require "flowlua.state"
+local fs = require("support.fs")
+local fsvc = require("support.flow_service")
+local journal = require("flowlua.workflow.journal")
+local json = require("flowlua.json")
+local proc = require("support.proc")
+local runtime = require("flowlua.runtime")
+local state = require("flowlua.state")
 
 local write = fs.write
 

@@ -3,8 +3,8 @@
 -- untouched, names the holder and exits 3 (also after waiting with
 -- --wait-lock), and applies once the lock is let go. An emulator in its
 -- own process, a real SQLite store, the real executable.
-local pw = require "support.plan_workspace"
-local state = require "flowlua.state"
+local pw = require("support.plan_workspace")
+local state = require("flowlua.state")
 local sys = require("flowlua.core").sys
 
 describe("a service command refused a workflow's lock", function()

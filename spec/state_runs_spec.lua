@@ -1,11 +1,11 @@
 -- Issue 15's reproductions with real processes: flowlua runs against an
 -- emulator in its own process (creates answered or dropped after
 -- committing), their state in a real SQLite file or a real PostgreSQL.
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local json = require "flowlua.json"
-local pg = require "support.postgres"
-local proc = require "support.proc"
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local json = require("flowlua.json")
+local pg = require("support.postgres")
+local proc = require("support.proc")
 
 local FAULTS = "drop=0.2,latency=5ms"
 

@@ -2,12 +2,12 @@
 -- (spec/support/postgres.lua starts a throwaway server, or uses
 -- FLOWLUA_TEST_PG): one contract, run once per backend. Locks are taken
 -- by real processes (lua5.4 children) that live, die or hold on.
-local state = require "flowlua.state"
-local holder = require "flowlua.state.holder"
-local task = require "flowlua.task"
+local state = require("flowlua.state")
+local holder = require("flowlua.state.holder")
+local task = require("flowlua.task")
 local sys = require("flowlua.core").sys
-local pg = require "support.postgres"
-local state_record = require "support.state_record"
+local pg = require("support.postgres")
+local state_record = require("support.state_record")
 
 local key, doc_with = state_record.key, state_record.doc_with
 
@@ -31,7 +31,7 @@ local function child_script(location, workflow, secs)
   return ([[
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/lib/?.so;" .. package.cpath
-local state = require "flowlua.state"
+local state = require("flowlua.state")
 local s = state.open(%q)
 assert(s:lock({ endpoint = "https://platform.adobe.io",
   org = "O@AdobeOrg", sandbox = "dev", workflow = %q }))
@@ -58,7 +58,7 @@ end
 local OPEN_AND_SAVE = [[
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/lib/?.so;" .. package.cpath
-local state = require "flowlua.state"
+local state = require("flowlua.state")
 local key = { endpoint = "e", org = "o", sandbox = "s", workflow = arg[2] }
 local s = state.open(arg[1])
 assert(s:lock(key))
@@ -267,7 +267,7 @@ describe("the SQLite store's file", function()
     f:write([[
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = "build/lib/?.so;" .. package.cpath
-local state = require "flowlua.state"
+local state = require("flowlua.state")
 local s = state.open(arg[1])
 for i = 1, 20 do
   local name = arg[2] .. i

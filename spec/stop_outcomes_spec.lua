@@ -1,7 +1,7 @@
 -- flowlua.stop's tally of workflow outcomes (the summary of a stopped or
 -- failed run): counted exactly, without keeping the workflows themselves
 -- (a bulk run of thousands of sources must not hold every finished one).
-local stop = require "flowlua.stop"
+local stop = require("flowlua.stop")
 
 -- counts() after minus before, for the four outcomes.
 local function delta(before, after)

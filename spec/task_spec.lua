@@ -1,4 +1,4 @@
-local task = require "flowlua.task"
+local task = require("flowlua.task")
 
 describe("flowlua.task", function()
   describe("spawn and run", function()

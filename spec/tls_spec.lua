@@ -2,11 +2,11 @@
 -- with a certificate made here by openssl(1) (no key is committed), and
 -- `flowlua run` refuses it unless told to trust it (--cacert,
 -- FLOWLUA_CACERT) or, loudly, not to verify at all (--insecure).
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local json = require "flowlua.json"
-local proc = require "support.proc"
-local state_record = require "support.state_record"
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local json = require("flowlua.json")
+local proc = require("support.proc")
+local state_record = require("support.state_record")
 
 local function sh(cmd)
   local ok = os.execute(cmd .. " >/dev/null 2>&1")

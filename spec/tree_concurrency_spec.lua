@@ -4,12 +4,12 @@
 -- request tallies and what the sandboxes hold afterwards must be the
 -- same. Then a deletion at concurrency 8 under lost answers and resets:
 -- every doomed entity gone, every shared one kept.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local json = require "flowlua.json"
-local tables = require "support.tables"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local json = require("flowlua.json")
+local tables = require("support.tables")
 
 local TREES = 12
 

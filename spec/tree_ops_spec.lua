@@ -4,11 +4,11 @@
 -- own request tally, the real runs under injected faults (lost answers,
 -- resets, 5xx) checked afterwards on a fault-free emulator of the same
 -- state file.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local json = require "flowlua.json"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local json = require("flowlua.json")
 
 local FAULTS = "drop=0.3,reset=0.05,500=0.05,503=0.05,seed=19"
 

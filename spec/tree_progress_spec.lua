@@ -1,6 +1,6 @@
 -- flowlua.cli.tree_progress on real files: the live line redrawn in place
 -- (as on a terminal), and nothing but the periodic line elsewhere.
-local tree_progress = require "flowlua.cli.tree_progress"
+local tree_progress = require("flowlua.cli.tree_progress")
 
 local function contents(f)
   f:seek("set")

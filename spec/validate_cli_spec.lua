@@ -3,8 +3,8 @@
 -- spec and the schedule spec of the CloudStorageToAEP flow spec
 -- (schedule.json, the same schema as the emulator's catalogue and
 -- ../shared/bench/schedule/schema.json).
-local proc = require "support.proc"
-local json = require "flowlua.json"
+local proc = require("support.proc")
+local json = require("flowlua.json")
 
 local FIX = "spec/fixtures/schema/"
 local SCHEDULE = FIX .. "schedule.json"

@@ -3,21 +3,21 @@
 -- the real structures, the inventory gathered and the plan made by the
 -- real code against an emulator in its own process; then the executable
 -- run under a pseudo-terminal (`script`), with colour and with NO_COLOR.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local pw = require "support.plan_workspace"
-local json = require "flowlua.json"
-local flowlua = require "flowlua"
-local inventory = require "flowlua.fleet.inventory"
-local desired = require "flowlua.fleet.desired"
-local inventory_cmd = require "flowlua.cli.inventory"
-local plan_cmd = require "flowlua.cli.plan"
-local tree_view = require "flowlua.cli.tree_view"
-local plan_view = require "flowlua.cli.plan_view"
-local term = require "flowlua.cli.term"
-local runtime = require "flowlua.runtime"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local pw = require("support.plan_workspace")
+local json = require("flowlua.json")
+local flowlua = require("flowlua")
+local inventory = require("flowlua.fleet.inventory")
+local desired = require("flowlua.fleet.desired")
+local inventory_cmd = require("flowlua.cli.inventory")
+local plan_cmd = require("flowlua.cli.plan")
+local tree_view = require("flowlua.cli.tree_view")
+local plan_view = require("flowlua.cli.plan_view")
+local term = require("flowlua.cli.term")
+local runtime = require("flowlua.runtime")
 
 -- Two trees, beta disabled (support.plan_workspace's desired-state text).
 local FLOWS = pw.flows{ { "acme" }, { "beta", state = "disabled" } }

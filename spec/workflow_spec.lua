@@ -3,14 +3,14 @@
 -- response is reconciled; an entity deleted remotely is recreated;
 -- `kill -9` at several points of a real run, then a re-run, ends with
 -- exactly one of each entity.
-local flowlua = require "flowlua"
-local journal = require "flowlua.workflow.journal"
-local errors = require "flowlua.errors"
-local json = require "flowlua.json"
+local flowlua = require("flowlua")
+local journal = require("flowlua.workflow.journal")
+local errors = require("flowlua.errors")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
 
 local settings_for = emu.settings_for
 

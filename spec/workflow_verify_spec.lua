@@ -1,9 +1,9 @@
 -- A resumed run checks that what its finished steps changed is still in
 -- place: scripts/onboarding.lua on the embedded emulator, its flow then
 -- deleted remotely, and the same command run again.
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
 
 -- Runs `fn(client)` against the run's emulator state, in this process.
 local function with_state(dir, fn)

@@ -55,7 +55,7 @@ local LUA_LAYERS = {
 }
 
 package.path = (arg[0]:match("^(.*)/") or ".") .. "/?.lua;" .. package.path
-local common = require "layers.common"
+local common = require("layers.common")
 
 local TREES = {
   c = function(root)

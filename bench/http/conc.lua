@@ -1,8 +1,8 @@
 --- Bench (2): N GETs to a server adding latency, C at a time, through
 -- flowlua.task.parallel. Prints the elapsed seconds and the peak resident
 -- memory of the process (VmHWM, kB).
-local http = require "flowlua.http"
-local task = require "flowlua.task"
+local http = require("flowlua.http")
+local task = require("flowlua.task")
 local sys = require("flowlua.core").sys
 local url, n, c = arg[1], tonumber(arg[2]), tonumber(arg[3])
 local client = http.client{ max_connections = c }

@@ -1,6 +1,6 @@
 --- Bench (1): N sequential keep-alive GETs through flowlua.http, the same
 -- work as `curl_loop seq URL N`. Prints the elapsed seconds.
-local http = require "flowlua.http"
+local http = require("flowlua.http")
 local sys = require("flowlua.core").sys
 local url, n = arg[1], tonumber(arg[2])
 local c = http.client{}

@@ -4,8 +4,8 @@ package.path = "bench/json/?.lua;lua/?.lua;" .. package.path
 package.cpath = "build/lib/?.so;" .. package.cpath
 
 local json = require("flowlua.core").json
-local cjson = require "cjson"
-local entities = require "entities"
+local cjson = require("cjson")
+local entities = require("entities")
 
 local clock = os.clock
 local seconds = tonumber(os.getenv("BENCH_SECONDS")) or 0.5

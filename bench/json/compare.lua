@@ -1,7 +1,7 @@
 --- Shows, payload by payload, what lua-cjson 2.1.0 does to Flow Service
 -- JSON and what flowlua.json does. Run: ./flowlua run bench/json/compare.lua
-local json = require "flowlua.json"
-local cjson = require "cjson"
+local json = require("flowlua.json")
+local cjson = require("cjson")
 
 local function try(fn, ...)
   local ok, out = pcall(fn, ...)

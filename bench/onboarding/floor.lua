@@ -5,9 +5,9 @@
 -- once, then per source, one source after another within a task, the
 -- four draft creates, the flow's update and the four publishes, N sources
 -- CONCURRENCY at a time. Prints `floor: SECONDS s, REQUESTS requests`.
-local http = require "flowlua.http"
-local json = require "flowlua.json"
-local task = require "flowlua.task"
+local http = require("flowlua.http")
+local json = require("flowlua.json")
+local task = require("flowlua.task")
 local sys = require("flowlua.core").sys
 
 local url, n, conc = arg[1], math.tointeger(tonumber(arg[2])),

@@ -12,9 +12,9 @@
 --                count and seconds; they block the whole process, so
 --                seconds are wall time
 local sys = require("flowlua.core").sys
-local task = require "flowlua.task"
-local log = require "flowlua.log"
-local json = require "flowlua.json"
+local task = require("flowlua.task")
+local log = require("flowlua.log")
+local json = require("flowlua.json")
 
 local out_path, script = arg[1], arg[2]
 assert(out_path and script, "usage: instrument.lua OUT SCRIPT ARGS...")
@@ -34,7 +34,7 @@ end
 
 -- flowlua.state (when the workflow keeps its state there): a commit
 -- (Store:flush) blocks the process like a journal write.
-local state = require "flowlua.state"
+local state = require("flowlua.state")
 local open = state.open
 local timed_stores = {}
 state.open = function(...)

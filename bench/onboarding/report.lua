@@ -1,7 +1,7 @@
 -- bench/onboarding/report.lua DIR LAT_N LAT_C "LATENCIES" SOAK_N SOAK_C
 -- SCALE_N FAULTS PAIRS: prints the table of bench/onboarding/run from the files
 -- its phases left in DIR (see run and README.md beside this file).
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 local dir, lat_n, lat_c, latencies, soak_n, soak_c, scale_n, faults, pairs_n
   = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4], tonumber(arg[5]),

@@ -2,7 +2,7 @@
 -- Same workloads, same method as ajv_bench.js: instances are built before
 -- the clock starts, one warm-up pass over the first 200k, then BENCH_RUNS
 -- timed passes; the median is reported and the valid count is checked.
-local schema = require "flowlua.schema"
+local schema = require("flowlua.schema")
 local sys = require("flowlua.core").sys
 
 -- Lua's default incremental collector re-traverses all N live instances
@@ -105,7 +105,7 @@ end
 print(("%s, %s collector, N=%d, runs=%d"):format(_VERSION, GC, N, RUNS))
 local schedule = slurp(os.getenv("SCHEMA_JSON"))
 local v = assert(schema.compile(schedule))
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 local have_decode = type(json.decode) == "function"
 
 -- One loop per form, written out: each calls the method itself, as

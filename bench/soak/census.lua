@@ -4,8 +4,8 @@
 -- orphaned: every source uses a base, every flow one source and one
 -- target, each used exactly once. Prints the counts; exits 1, loudly, on
 -- any mismatch.
-local http = require "flowlua.http"
-local json = require "flowlua.json"
+local http = require("flowlua.http")
+local json = require("flowlua.json")
 
 local url, n = arg[1], math.tointeger(tonumber(arg[2]))
 assert(url and n, "usage: flowlua run bench/soak/census.lua URL N")

@@ -1,6 +1,6 @@
 -- bench/state/fresh_db.lua URL: creates a new, empty database on the
 -- PostgreSQL server of URL and prints the URL that names it.
-local luasql = require "luasql.postgres"
+local luasql = require("luasql.postgres")
 local sys = require("flowlua.core").sys
 
 local url = assert(arg[1], "usage: fresh_db.lua URL")

@@ -4,9 +4,9 @@
 -- .flowlua/bench-journal, each save encoded whole, written to a temporary
 -- file, fsynced and renamed over it (sys.write_file), no lock. The anchor
 -- of bench/state's end-to-end rows; only the store differs.
-local json = require "flowlua.json"
-local files = require "flowlua.files"
-local journal = require "flowlua.workflow.journal"
+local json = require("flowlua.json")
+local files = require("flowlua.files")
+local journal = require("flowlua.workflow.journal")
 local sys = require("flowlua.core").sys
 
 local DIR = ".flowlua/bench-journal"

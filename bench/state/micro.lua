@@ -19,10 +19,10 @@
 -- Prints one table: seconds (the best of ROUNDS runs, each on a fresh
 -- store), per-write milliseconds, commits, and ratios to the anchor.
 -- Asserts no time.
-local json = require "flowlua.json"
-local files = require "flowlua.files"
-local state = require "flowlua.state"
-local task = require "flowlua.task"
+local json = require("flowlua.json")
+local files = require("flowlua.files")
+local state = require("flowlua.state")
+local task = require("flowlua.task")
 local sys = require("flowlua.core").sys
 
 local N = math.tointeger(tonumber(arg[1])) or 500

@@ -10,12 +10,12 @@
 -- instead of starting their own.
 -- @module flowlua.auth
 
-local args = require "flowlua.args"
-local config = require "flowlua.config"
-local errors = require "flowlua.errors"
-local json = require "flowlua.json"
-local log = require "flowlua.log"
-local task = require "flowlua.task"
+local args = require("flowlua.args")
+local config = require("flowlua.config")
+local errors = require("flowlua.errors")
+local json = require("flowlua.json")
+local log = require("flowlua.log")
+local task = require("flowlua.task")
 local sys = require("flowlua.core").sys
 local url_form = require("flowlua.url").form
 

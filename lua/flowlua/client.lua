@@ -7,22 +7,22 @@
 -- structured errors (flowlua.errors).
 -- @module flowlua.client
 
-local args = require "flowlua.args"
-local json = require "flowlua.json"
-local errors = require "flowlua.errors"
-local runtime = require "flowlua.runtime"
+local args = require("flowlua.args")
+local json = require("flowlua.json")
+local errors = require("flowlua.errors")
+local runtime = require("flowlua.runtime")
 local url_query = require("flowlua.url").query  -- `url`: a parameter below
 local url_join = require("flowlua.url").join
 local url_escape = require("flowlua.url").escape
-local config = require "flowlua.config"
-local http = require "flowlua.http"
-local auth = require "flowlua.auth"
-local log = require "flowlua.log"
-local entity = require "flowlua.entity"
-local runs = require "flowlua.entity.runs"
-local raw = require "flowlua.entity.raw"
-local task = require "flowlua.task"
-local stop = require "flowlua.stop"
+local config = require("flowlua.config")
+local http = require("flowlua.http")
+local auth = require("flowlua.auth")
+local log = require("flowlua.log")
+local entity = require("flowlua.entity")
+local runs = require("flowlua.entity.runs")
+local raw = require("flowlua.entity.raw")
+local task = require("flowlua.task")
+local stop = require("flowlua.stop")
 
 local client = {}
 

@@ -16,11 +16,11 @@
 -- `default_profile`, else `"default"` when the file has one.
 -- @module flowlua.config
 
-local args = require "flowlua.args"
-local files = require "flowlua.files"
-local json = require "flowlua.json"
-local log = require "flowlua.log"
-local runtime = require "flowlua.runtime"
+local args = require("flowlua.args")
+local files = require("flowlua.files")
+local json = require("flowlua.json")
+local log = require("flowlua.log")
+local runtime = require("flowlua.runtime")
 
 local config = {}
 

@@ -25,8 +25,8 @@
 -- shows up in an error even if the service echoes it back.
 -- @module flowlua.errors
 
-local args = require "flowlua.args"
-local log = require "flowlua.log"
+local args = require("flowlua.args")
+local log = require("flowlua.log")
 
 local errors = {}
 

@@ -5,7 +5,7 @@
 -- create everything again.
 -- @module flowlua.files
 
-local args = require "flowlua.args"
+local args = require("flowlua.args")
 
 local files = {}
 

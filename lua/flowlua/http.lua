@@ -8,10 +8,10 @@
 
 local core = require("flowlua.core").http
 local sys = require("flowlua.core").sys
-local task = require "flowlua.task"
-local retry = require "flowlua.retry"
-local log = require "flowlua.log"
-local args = require "flowlua.args"
+local task = require("flowlua.task")
+local retry = require("flowlua.retry")
+local log = require("flowlua.log")
+local args = require("flowlua.args")
 
 local http = {}
 

@@ -1,6 +1,6 @@
 --- flowlua: Adobe Experience Platform Flow Service workflows in Lua.
 --
---     local flowlua = require "flowlua"
+--     local flowlua = require("flowlua")
 --     local aep = flowlua.connect()
 --     local cs = aep:connection_spec("be5ec48c-5b78-49d5-b8fa-7c89ec4569b8")
 --     local base = aep.connections:create({...}, { draft = true })
@@ -8,7 +8,7 @@
 --
 -- @module flowlua
 
-local core = require "flowlua.core"
+local core = require("flowlua.core")
 
 local flowlua = {
   --- The flowlua version string.
@@ -59,6 +59,6 @@ function flowlua.parallel(items, fn, opts)
 end
 
 --- The structured errors (flowlua.errors): `flowlua.errors.is(e, "order")`.
-flowlua.errors = require "flowlua.errors"
+flowlua.errors = require("flowlua.errors")
 
 return flowlua

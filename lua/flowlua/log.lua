@@ -7,8 +7,8 @@
 -- the stream to stderr.
 -- @module flowlua.log
 
-local args = require "flowlua.args"
-local runtime = require "flowlua.runtime"
+local args = require("flowlua.args")
+local runtime = require("flowlua.runtime")
 local sys = require("flowlua.core").sys
 local url_escape = require("flowlua.url").escape
 

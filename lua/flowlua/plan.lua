@@ -5,9 +5,9 @@
 -- fields replaced by `"***"`), so printing the plan cannot leak a secret.
 -- @module flowlua.plan
 
-local args = require "flowlua.args"
-local json = require "flowlua.json"
-local log = require "flowlua.log"
+local args = require("flowlua.args")
+local json = require("flowlua.json")
+local log = require("flowlua.log")
 
 local plan = {}
 

@@ -8,7 +8,7 @@
 -- @module flowlua.retry
 
 local sys = require("flowlua.core").sys
-local args = require "flowlua.args"
+local args = require("flowlua.args")
 
 local retry = {}
 

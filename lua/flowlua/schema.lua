@@ -5,11 +5,11 @@
 -- call.
 -- @module flowlua.schema
 -- @usage
--- local schema = require "flowlua.schema"
+-- local schema = require("flowlua.schema")
 -- local v = assert(schema.compile(spec_table_or_json_text, { resolve = fn }))
 -- local ok, errs = v:validate(value)  -- errs[i] = {path=, schema_path=, ...}
 
-local args = require "flowlua.args"
+local args = require("flowlua.args")
 local core = require("flowlua.core").schema
 
 local schema = {}

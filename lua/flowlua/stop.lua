@@ -6,8 +6,8 @@
 -- Under plain lua5.4 nothing is set and nothing ever stops.
 -- @module flowlua.stop
 
-local errors = require "flowlua.errors"
-local log = require "flowlua.log"
+local errors = require("flowlua.errors")
+local log = require("flowlua.log")
 local sys = require("flowlua.core").sys
 
 local stop = {

@@ -11,7 +11,7 @@
 --
 -- @module flowlua.task
 
-local args = require "flowlua.args"
+local args = require("flowlua.args")
 local sys = require("flowlua.core").sys
 local core_http = require("flowlua.core").http
 

@@ -4,7 +4,7 @@
 -- requiring one another.
 -- @module flowlua.url
 
-local args = require "flowlua.args"
+local args = require("flowlua.args")
 
 local url = {}
 

@@ -1,6 +1,6 @@
 -- Helpers for specs that talk to the Flow Service emulator over real HTTP.
 --
---   local emu = require "support.emulator"
+--   local emu = require("support.emulator")
 --   local e = emu.spawn{ "--faults", "latency=5ms" }  -- its own process
 --   local e = emu.start{ state = path }               -- in this process
 --   local c = emu.client(e.url)         -- curl(1)-based, with a token
@@ -10,9 +10,9 @@
 --
 -- Requests go through curl(1) so they are independent of flowlua's own
 -- HTTP client (which the emulator helps test).
-local fs = require "support.fs"
-local proc = require "support.proc"
-local json = require "flowlua.json"
+local fs = require("support.fs")
+local proc = require("support.proc")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
 
 local emu = {}
@@ -92,7 +92,7 @@ end
 --- flowlua.connect settings for an emulator at `url` (its default
 -- credentials, no token given: the client asks the emulator's IMS).
 function emu.settings_for(url, sandbox)
-  local emulator = require "flowlua.emulator"
+  local emulator = require("flowlua.emulator")
   return { endpoint = url, ims_url = url, client_id = emulator.CLIENT_ID,
     client_secret = emulator.CLIENT_SECRET, org_id = emulator.ORG_ID,
     scopes = emulator.SCOPES, access_token = false, sandbox = sandbox }
@@ -300,7 +300,7 @@ end
 -- `settings` (Lua table text, or "" for the defaults), then runs `tail`.
 function emu.create_base_script(settings, tail)
   return ([[
-local flowlua = require "flowlua"
+local flowlua = require("flowlua")
 local aep = flowlua.connect(%s)
 local base = aep.connections:create({
   name = "ACME Azure File Storage Base Connection",

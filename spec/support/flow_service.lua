@@ -1,9 +1,9 @@
 -- Helpers for the client's end-to-end specs: talk to an emulator over
 -- plain HTTP (flowlua.http, not the client under test) to see what the
 -- service really holds, and run scripts as real processes against it.
-local http = require "flowlua.http"
-local json = require "flowlua.json"
-local proc = require "support.proc"
+local http = require("flowlua.http")
+local json = require("flowlua.json")
+local proc = require("support.proc")
 
 local fsvc = {}
 

@@ -1,6 +1,6 @@
 -- Real files for specs: read, write, temporary folders.
 --
---   local fs = require "support.fs"
+--   local fs = require("support.fs")
 --   local dir = fs.tree{ ["acme/a.json"] = "{}" }  -- or fs.tmpdir()
 --   fs.write(dir .. "/b.json", "[]")
 --   assert.equal("{}", fs.read(dir .. "/acme/a.json"))

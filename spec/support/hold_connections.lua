@@ -10,7 +10,7 @@
 -- holds the number the server has closed so far. Its own process because it needs
 -- more descriptors than a spec may have: the caller raises the soft limit
 -- with `ulimit -n` first.
-local socket = require "socket"
+local socket = require("socket")
 
 local host, port, count, mode, dir = arg[1], tonumber(arg[2]),
   tonumber(arg[3]), arg[4], arg[5]

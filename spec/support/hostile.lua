@@ -5,11 +5,11 @@
 -- clients with a quick retry policy, a plain HTTP view of what the
 -- service holds, the requests a client sent.
 -- @usage local srv = hostile.start("mutate"); local aep = srv:connect(sb)
-local core = require "flowlua.core"
-local emu = require "support.emulator"
-local flowlua = require "flowlua"
-local fsvc = require "support.flow_service"
-local log = require "flowlua.log"
+local core = require("flowlua.core")
+local emu = require("support.emulator")
+local flowlua = require("flowlua")
+local fsvc = require("support.flow_service")
+local log = require("flowlua.log")
 
 local hostile = {}
 

@@ -1,8 +1,8 @@
 -- The log written to a real file and read back, for specs.
 --
 --   local lines, text = logs.capture({ level = "debug" }, function() ... end)
-local fs = require "support.fs"
-local log = require "flowlua.log"
+local fs = require("support.fs")
+local log = require("flowlua.log")
 
 local logs = {}
 

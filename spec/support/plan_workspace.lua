@@ -4,18 +4,18 @@
 -- run there as a real process. Drift is made through raw API calls, as
 -- the UI would make it, never through the client under test.
 --
---   local pw = require "support.plan_workspace"
+--   local pw = require("support.plan_workspace")
 --   local w = pw.open{ sandbox = "plan" }          -- or faults = "drop=0.2"
 --   w:write(pw.flows{ { "acme" }, { "beta", state = "disabled" } })
 --   local out, err, code = w:flowlua{ "plan", w.file }
 --   w:find("flows", "acme flow").state
 --   w:close()
-local fs = require "support.fs"
-local proc = require "support.proc"
-local emu = require "support.emulator"
-local fsvc = require "support.flow_service"
-local trees = require "support.trees"
-local json = require "flowlua.json"
+local fs = require("support.fs")
+local proc = require("support.proc")
+local emu = require("support.emulator")
+local fsvc = require("support.flow_service")
+local trees = require("support.trees")
+local json = require("flowlua.json")
 
 local pw = {}
 

@@ -58,7 +58,7 @@ end
 function postgres.fresh()
   local url, err = postgres.url()
   if url == nil then return nil, err end
-  local luasql = require "luasql.postgres"
+  local luasql = require("luasql.postgres")
   local env = luasql.postgres()
   local conn = assert(env:connect(url))
   count = count + 1

@@ -1,7 +1,7 @@
 -- Helpers for specs that run the flowlua executable as a real process.
 -- FLOWLUA_BIN (set by the Makefile) names the build under test, so the
 -- sanitizer runs spawn the instrumented binary too.
-local fs = require "support.fs"
+local fs = require("support.fs")
 
 local proc = {}
 

@@ -6,7 +6,7 @@
 -- whose answers never come: closing a server waits for its requests, so
 -- such a server is killed, not closed.
 package.path = "spec/?.lua;" .. package.path
-local core = require "flowlua.core"
+local core = require("flowlua.core")
 local srv = assert(core.server.start{ module = arg[1], config = arg[2] })
 io.stdout:write("listening on ", srv.url, "\n")
 io.stdout:flush()

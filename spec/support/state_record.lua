@@ -1,8 +1,8 @@
 -- Reads what a SQLite state store holds, as another process would:
 -- straight from the file through LuaSQL, not through flowlua.state's
 -- cached store object (so a spec sees only what was committed).
-local json = require "flowlua.json"
-local state = require "flowlua.state"
+local json = require("flowlua.json")
+local state = require("flowlua.state")
 
 local state_record = {}
 

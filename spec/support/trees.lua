@@ -2,15 +2,15 @@
 -- HTTP (flowlua.http, through support.flow_service's raw view), as the UI
 -- or another tool would make them, never through the client under test.
 --
---   local trees = require "support.trees"
+--   local trees = require("support.trees")
 --   local s = trees.seeder(settings, "inv")      -- settings_for(url)
 --   local t = s:tree{ name = "t1" }              -- published, enabled
 --   s:tree{ name = "d1", draft = true }          -- four drafts
 --   s:tree{ name = "t2", base = t.base }         -- shares t's base
 --   trees.edit_state(path, "inv", function(kind, e) ... end)
-local fsvc = require "support.flow_service"
-local emu = require "support.emulator"
-local json = require "flowlua.json"
+local fsvc = require("support.flow_service")
+local emu = require("support.emulator")
+local json = require("flowlua.json")
 
 local trees = {}
 

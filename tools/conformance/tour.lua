@@ -5,8 +5,8 @@
 --
 --   flowlua run tools/conformance/tour.lua
 
-local flowlua = require "flowlua"
-local json = require "flowlua.json"
+local flowlua = require("flowlua")
+local json = require("flowlua.json")
 
 local AZURE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"

@@ -11,8 +11,8 @@
 -- read back with `"backfill": "true"` ([UPD-FLOW]) and aepp's Data Lake
 -- target with only `data: {format: "parquet_xdm"}`.
 
-local flowlua = require "flowlua"
-local json = require "flowlua.json"
+local flowlua = require("flowlua")
+local json = require("flowlua.json")
 
 local S3 = "ecadc60c-7455-4d87-84dc-2a0e293d997b"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"

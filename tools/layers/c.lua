@@ -4,7 +4,7 @@
 -- The reading of C is deliberately simple (comments, strings and
 -- preprocessor lines removed, definitions found at brace depth 0), which
 -- suffices for this tree's style: one definition per statement.
-local common = require "layers.common"
+local common = require("layers.common")
 
 local LUA_HEADERS = { ["lua.h"] = true, ["lauxlib.h"] = true, ["lualib.h"] = true }
 

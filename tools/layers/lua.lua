@@ -1,6 +1,6 @@
 -- tools/layers/lua.lua - the Lua tree's checks (tools/check_layers.lua has
 -- the rules and the layer table).
-local common = require "layers.common"
+local common = require("layers.common")
 
 -- ---------------------------------------------------------------------------
 -- Reading Lua

@@ -4,12 +4,12 @@
 -- creating a second one.
 -- @module flowlua.cli.adopt
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local adopt = require "flowlua.fleet.adopt"
-local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local adopt = require("flowlua.fleet.adopt")
+local trees = require("flowlua.fleet.trees")
+local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua adopt --as NAME [--dry-run] [--json] "
   .. service.USAGE .. " FLOW_ID"

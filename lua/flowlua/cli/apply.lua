@@ -5,15 +5,15 @@
 -- writing what it made and deleted there.
 -- @module flowlua.cli.apply
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local plan_cmd = require "flowlua.cli.plan"
-local apply = require "flowlua.fleet.apply"
-local desired = require "flowlua.fleet.desired"
-local managed = require "flowlua.fleet.managed"
-local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local plan_cmd = require("flowlua.cli.plan")
+local apply = require("flowlua.fleet.apply")
+local desired = require("flowlua.fleet.desired")
+local managed = require("flowlua.fleet.managed")
+local trees = require("flowlua.fleet.trees")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
 
 local USAGE = "usage: flowlua apply [--auto-approve] [--json] "

@@ -4,7 +4,7 @@
 -- the help under `--help`, else run.
 -- @module flowlua.cli.command
 
-local options = require "flowlua.cli.options"
+local options = require("flowlua.cli.options")
 
 local command = {}
 

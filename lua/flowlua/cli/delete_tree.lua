@@ -4,12 +4,12 @@
 -- (flowlua.fleet.trees). `--dry-run` prints every request it would send.
 -- @module flowlua.cli.delete_tree
 
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local tree_command = require "flowlua.cli.tree_command"
-local tree_options = require "flowlua.cli.tree_options"
-local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local tree_command = require("flowlua.cli.tree_command")
+local tree_options = require("flowlua.cli.tree_options")
+local trees = require("flowlua.fleet.trees")
+local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua delete-tree " .. tree_options.USAGE
   .. " " .. service.USAGE .. " FLOW_ID..."

@@ -2,8 +2,8 @@
 -- until SIGINT or SIGTERM (exit status 130 or 143).
 -- @module flowlua.cli.emulator
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
 
 local USAGE = "usage: flowlua emulator [--host HOST] [--port PORT] "
   .. "[--state FILE] [--faults SPEC] [--client-id ID --client-secret S] "

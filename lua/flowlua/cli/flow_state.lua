@@ -5,10 +5,10 @@
 -- command with its verb.
 -- @module flowlua.cli.flow_state
 
-local service = require "flowlua.cli.service"
-local tree_command = require "flowlua.cli.tree_command"
-local tree_options = require "flowlua.cli.tree_options"
-local trees = require "flowlua.fleet.trees"
+local service = require("flowlua.cli.service")
+local tree_command = require("flowlua.cli.tree_command")
+local tree_options = require("flowlua.cli.tree_options")
+local trees = require("flowlua.fleet.trees")
 
 local flow_state = {}
 

@@ -8,8 +8,8 @@
 
 local cli = {}
 
-local core = require "flowlua.core"
-local options = require "flowlua.cli.options"
+local core = require("flowlua.core")
+local options = require("flowlua.cli.options")
 
 cli.VERSION = core.version
 

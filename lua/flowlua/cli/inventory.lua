@@ -4,13 +4,13 @@
 -- `--json` prints one JSON document instead (flowlua.fleet.inventory).
 -- @module flowlua.cli.inventory
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local term = require "flowlua.cli.term"
-local tree_view = require "flowlua.cli.tree_view"
-local inventory = require "flowlua.fleet.inventory"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local term = require("flowlua.cli.term")
+local tree_view = require("flowlua.cli.tree_view")
+local inventory = require("flowlua.fleet.inventory")
+local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua inventory [--json] [--older-than AGE] "
   .. "[--page-size N] " .. service.USAGE
@@ -120,7 +120,7 @@ local function orphan_rows(list)
   return rows
 end
 
-local columns = require "flowlua.cli.columns"
+local columns = require("flowlua.cli.columns")
 
 local function plural(n, word)
   return ("%d %s%s"):format(n, word, n == 1 and "" or "s")

@@ -5,17 +5,17 @@
 -- has), and a count line. Sends only reads.
 -- @module flowlua.cli.plan
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local desired = require "flowlua.fleet.desired"
-local known = require "flowlua.fleet.known"
-local managed = require "flowlua.fleet.managed"
-local retire = require "flowlua.fleet.retire"
-local trees = require "flowlua.fleet.trees"
-local json = require "flowlua.json"
-local term = require "flowlua.cli.term"
-local plan_view = require "flowlua.cli.plan_view"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local desired = require("flowlua.fleet.desired")
+local known = require("flowlua.fleet.known")
+local managed = require("flowlua.fleet.managed")
+local retire = require("flowlua.fleet.retire")
+local trees = require("flowlua.fleet.trees")
+local json = require("flowlua.json")
+local term = require("flowlua.cli.term")
+local plan_view = require("flowlua.cli.plan_view")
 
 local USAGE = "usage: flowlua plan [--json] [--detailed-exitcode] "
   .. "[--target NAME]... [--workspace NAME] " .. service.USAGE .. " FILE"

@@ -6,10 +6,10 @@
 -- flowlua.cli.plan keeps the plain text that pipes and files get.
 -- @module flowlua.cli.plan_view
 
-local desired = require "flowlua.fleet.desired"
-local trees = require "flowlua.fleet.trees"
-local service = require "flowlua.cli.service"
-local json = require "flowlua.json"
+local desired = require("flowlua.fleet.desired")
+local trees = require("flowlua.fleet.trees")
+local service = require("flowlua.cli.service")
+local json = require("flowlua.json")
 
 local plan_view = {}
 

@@ -3,20 +3,20 @@
 -- each entity once (flowlua.fleet.promote).
 -- @module flowlua.cli.promote
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local columns = require "flowlua.cli.columns"
-local promote_view = require "flowlua.cli.promote_view"
-local term = require "flowlua.cli.term"
-local promote = require "flowlua.fleet.promote"
-local promote_map = require "flowlua.fleet.promote_map"
-local promote_secrets = require "flowlua.fleet.promote_secrets"
-local trees = require "flowlua.fleet.trees"
-local client_mod = require "flowlua.client"
-local progress = require "flowlua.workflow.progress"
-local runtime = require "flowlua.runtime"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local columns = require("flowlua.cli.columns")
+local promote_view = require("flowlua.cli.promote_view")
+local term = require("flowlua.cli.term")
+local promote = require("flowlua.fleet.promote")
+local promote_map = require("flowlua.fleet.promote_map")
+local promote_secrets = require("flowlua.fleet.promote_secrets")
+local trees = require("flowlua.fleet.trees")
+local client_mod = require("flowlua.client")
+local progress = require("flowlua.workflow.progress")
+local runtime = require("flowlua.runtime")
+local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua promote --from SANDBOX --to SANDBOX "
   .. "[--map FILE] [--secrets FILE] [--dry-run] [--json] "

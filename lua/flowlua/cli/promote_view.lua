@@ -5,7 +5,7 @@
 -- flowlua.cli.promote keeps the plain table that pipes and files get.
 -- @module flowlua.cli.promote_view
 
-local tree_view = require "flowlua.cli.tree_view"
+local tree_view = require("flowlua.cli.tree_view")
 
 local promote_view = {}
 

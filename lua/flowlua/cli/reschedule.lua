@@ -4,11 +4,11 @@
 -- prints every PATCH it would send, with its body.
 -- @module flowlua.cli.reschedule
 
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local tree_command = require "flowlua.cli.tree_command"
-local tree_options = require "flowlua.cli.tree_options"
-local trees = require "flowlua.fleet.trees"
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local tree_command = require("flowlua.cli.tree_command")
+local tree_options = require("flowlua.cli.tree_options")
+local trees = require("flowlua.fleet.trees")
 
 local USAGE = "usage: flowlua reschedule --frequency F --interval N "
   .. "[--start TIME] [--filter EXPR]... [--all] " .. tree_options.USAGE

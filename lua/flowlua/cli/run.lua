@@ -3,13 +3,13 @@
 -- script, arg[1..n] its arguments, also passed as `...`).
 -- @module flowlua.cli.run
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local runtime = require "flowlua.runtime"
-local plan = require "flowlua.plan"
-local errors = require "flowlua.errors"
-local stop = require "flowlua.stop"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local runtime = require("flowlua.runtime")
+local plan = require("flowlua.plan")
+local errors = require("flowlua.errors")
+local stop = require("flowlua.stop")
 
 local USAGE = "usage: flowlua run [OPTIONS] SCRIPT [ARGS...]"
 

@@ -3,10 +3,10 @@
 -- run finishes (`--watch`, with a progress line).
 -- @module flowlua.cli.runs
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local runtime = require "flowlua.runtime"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local runtime = require("flowlua.runtime")
 
 local USAGE = "usage: flowlua runs [--json] [--watch] [--limit N] "
   .. "[--timeout SECONDS] [--profile P] [--config FILE] [--sandbox S] FLOW_ID"
@@ -124,7 +124,7 @@ end
 -- ({kind, id, name, state}, in tree order) and its runs, each as the
 -- service holds it plus `status` (metrics.statusSummary.status).
 local function as_json(flow, runs, connections)
-  local json = require "flowlua.json"
+  local json = require("flowlua.json")
   local items = json.array()
   for i, r in ipairs(runs) do
     local t = {}

@@ -7,8 +7,8 @@
 -- client they give.
 -- @module flowlua.cli.service
 
-local options = require "flowlua.cli.options"
-local runtime = require "flowlua.runtime"
+local options = require("flowlua.cli.options")
+local runtime = require("flowlua.runtime")
 
 local service = {}
 
@@ -162,8 +162,8 @@ end
 --   name=}` records of what was sent
 -- @treturn table list of `{action, kind, id, name, request}`
 function service.steps(steps)
-  local trees = require "flowlua.fleet.trees"
-  local json = require "flowlua.json"
+  local trees = require("flowlua.fleet.trees")
+  local json = require("flowlua.json")
   local out = json.array()
   for i, s in ipairs(steps) do
     local method, path = trees.request_of(s)

@@ -18,16 +18,16 @@
 -- the profile's); `--json` prints JSON instead of a table.
 -- @module flowlua.cli.state
 
-local config = require "flowlua.config"
-local holder = require "flowlua.state.holder"
-local journal = require "flowlua.workflow.journal"
-local json = require "flowlua.json"
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local service = require "flowlua.cli.service"
-local record = require "flowlua.state.record"
-local state = require "flowlua.state"
-local state_import = require "flowlua.state.import"
+local config = require("flowlua.config")
+local holder = require("flowlua.state.holder")
+local journal = require("flowlua.workflow.journal")
+local json = require("flowlua.json")
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local service = require("flowlua.cli.service")
+local record = require("flowlua.state.record")
+local state = require("flowlua.state")
+local state_import = require("flowlua.state.import")
 
 local USAGE = "usage: flowlua state [OPTIONS] list [PREFIX] | show WORKFLOW "
   .. "| check | unlock WORKFLOW | forget WORKFLOW | import [FILE|DIR]"
@@ -85,7 +85,7 @@ local function held_by(h)
   return h and ("%s pid %s"):format(h.host, h.pid) or "-"
 end
 
-local columns = require "flowlua.cli.columns"
+local columns = require("flowlua.cli.columns")
 
 local function matches(opts, k)
   return (opts.sandbox == nil or k.sandbox == opts.sandbox)

@@ -6,13 +6,13 @@
 -- a flow was not found or skipped.
 -- @module flowlua.cli.tree_command
 
-local command = require "flowlua.cli.command"
-local service = require "flowlua.cli.service"
-local tree_options = require "flowlua.cli.tree_options"
-local tree_progress = require "flowlua.cli.tree_progress"
-local trees = require "flowlua.fleet.trees"
-local plan = require "flowlua.plan"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local service = require("flowlua.cli.service")
+local tree_options = require("flowlua.cli.tree_options")
+local tree_progress = require("flowlua.cli.tree_progress")
+local trees = require("flowlua.fleet.trees")
+local plan = require("flowlua.plan")
+local json = require("flowlua.json")
 
 local tree_command = {}
 

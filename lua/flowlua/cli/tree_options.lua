@@ -3,7 +3,7 @@
 -- the selection of flows (`--filter`, `--all`) with its check.
 -- @module flowlua.cli.tree_options
 
-local options = require "flowlua.cli.options"
+local options = require("flowlua.cli.options")
 
 local tree_options = {}
 

@@ -5,7 +5,7 @@
 -- flowlua.cli.inventory builds the rows; this module only draws them.
 -- @module flowlua.cli.tree_view
 
-local columns = require "flowlua.cli.columns"
+local columns = require("flowlua.cli.columns")
 
 local tree_view = {}
 

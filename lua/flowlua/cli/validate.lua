@@ -6,10 +6,10 @@
 -- fetched from the network. `--json` prints one JSON document instead.
 -- @module flowlua.cli.validate
 
-local command = require "flowlua.cli.command"
-local options = require "flowlua.cli.options"
-local schema = require "flowlua.schema"
-local json = require "flowlua.json"
+local command = require("flowlua.cli.command")
+local options = require("flowlua.cli.options")
+local schema = require("flowlua.schema")
+local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua validate [OPTIONS] SCHEMA [DOC...]"
 

@@ -3,25 +3,25 @@
 -- is written to the state file before it is answered.
 -- @module flowlua.emulator.app
 
-local catalogue = require "flowlua.emulator.catalogue"
-local clock = require "flowlua.emulator.clock"
-local entities = require "flowlua.emulator.entities"
-local errors = require "flowlua.emulator.errors"
-local faults = require "flowlua.emulator.faults"
-local ims = require "flowlua.emulator.ims"
-local json = require "flowlua.json"
-local listing = require "flowlua.emulator.listing"
-local operations = require "flowlua.emulator.operations"
-local persistence = require "flowlua.emulator.persistence"
-local router = require "flowlua.emulator.router"
-local run_faults = require "flowlua.emulator.run_faults"
-local scheduler = require "flowlua.emulator.scheduler"
-local storage = require "flowlua.emulator.storage"
-local store = require "flowlua.emulator.store"
-local tally = require "flowlua.emulator.tally"
-local util = require "flowlua.emulator.util"
-local validation = require "flowlua.emulator.validation"
-local views = require "flowlua.emulator.views"
+local catalogue = require("flowlua.emulator.catalogue")
+local clock = require("flowlua.emulator.clock")
+local entities = require("flowlua.emulator.entities")
+local errors = require("flowlua.emulator.errors")
+local faults = require("flowlua.emulator.faults")
+local ims = require("flowlua.emulator.ims")
+local json = require("flowlua.json")
+local listing = require("flowlua.emulator.listing")
+local operations = require("flowlua.emulator.operations")
+local persistence = require("flowlua.emulator.persistence")
+local router = require("flowlua.emulator.router")
+local run_faults = require("flowlua.emulator.run_faults")
+local scheduler = require("flowlua.emulator.scheduler")
+local storage = require("flowlua.emulator.storage")
+local store = require("flowlua.emulator.store")
+local tally = require("flowlua.emulator.tally")
+local util = require("flowlua.emulator.util")
+local validation = require("flowlua.emulator.validation")
+local views = require("flowlua.emulator.views")
 
 local app = {}
 

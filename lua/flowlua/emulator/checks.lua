@@ -6,9 +6,9 @@
 -- drafts `required` is deferred (see flowlua.emulator.validation).
 -- @module flowlua.emulator.checks
 
-local catalogue = require "flowlua.emulator.catalogue"
-local errors = require "flowlua.emulator.errors"
-local validation = require "flowlua.emulator.validation"
+local catalogue = require("flowlua.emulator.catalogue")
+local errors = require("flowlua.emulator.errors")
+local validation = require("flowlua.emulator.validation")
 
 local checks = {}
 

@@ -6,13 +6,13 @@
 -- a half-applied change.
 -- @module flowlua.emulator.entities
 
-local catalogue = require "flowlua.emulator.catalogue"
-local checks = require "flowlua.emulator.checks"
-local errors = require "flowlua.emulator.errors"
-local json = require "flowlua.json"
-local patch = require "flowlua.emulator.patch"
-local util = require "flowlua.emulator.util"
-local views = require "flowlua.emulator.views"
+local catalogue = require("flowlua.emulator.catalogue")
+local checks = require("flowlua.emulator.checks")
+local errors = require("flowlua.emulator.errors")
+local json = require("flowlua.json")
+local patch = require("flowlua.emulator.patch")
+local util = require("flowlua.emulator.util")
+local views = require("flowlua.emulator.views")
 
 local entities = {}
 

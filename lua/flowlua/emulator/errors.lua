@@ -7,8 +7,8 @@
 -- "errorMessage", "errorDetails"}`, with the catalogue's codes.
 -- @module flowlua.emulator.errors
 
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
 
 local errors = {}
 

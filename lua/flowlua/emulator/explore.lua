@@ -3,10 +3,10 @@
 -- Zone through its connection spec, all see the emulator's storage.
 -- @module flowlua.emulator.explore
 
-local errors = require "flowlua.emulator.errors"
-local formats = require "flowlua.emulator.formats"
-local ingest = require "flowlua.emulator.ingest"
-local json = require "flowlua.json"
+local errors = require("flowlua.emulator.errors")
+local formats = require("flowlua.emulator.formats")
+local ingest = require("flowlua.emulator.ingest")
+local json = require("flowlua.json")
 
 local explore = {}
 

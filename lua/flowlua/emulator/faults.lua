@@ -8,7 +8,7 @@
 -- does with random numbers.
 -- @module flowlua.emulator.faults
 
-local errors = require "flowlua.emulator.errors"
+local errors = require("flowlua.emulator.errors")
 
 local faults = {}
 

@@ -5,7 +5,7 @@
 -- would have to pretend (docs/emulator.md, "Storage").
 -- @module flowlua.emulator.formats
 
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 local formats = {}
 

@@ -3,8 +3,8 @@
 -- with the configuration as a JSON string; the store lives in that state.
 -- @module flowlua.emulator.handler
 
-local app = require "flowlua.emulator.app"
-local json = require "flowlua.json"
+local app = require("flowlua.emulator.app")
+local json = require("flowlua.json")
 
 --- Builds the request handler.
 -- @tparam string config JSON `{state=, faults=, client_id=,

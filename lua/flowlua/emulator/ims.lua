@@ -4,9 +4,9 @@
 -- error bodies (reference §1.3, §4.1).
 -- @module flowlua.emulator.ims
 
-local errors = require "flowlua.emulator.errors"
+local errors = require("flowlua.emulator.errors")
 local sys = require("flowlua.core").sys
-local util = require "flowlua.emulator.util"
+local util = require("flowlua.emulator.util")
 
 local ims = {}
 

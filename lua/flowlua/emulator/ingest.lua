@@ -7,8 +7,8 @@
 -- the data from the source).
 -- @module flowlua.emulator.ingest
 
-local formats = require "flowlua.emulator.formats"
-local json = require "flowlua.json"
+local formats = require("flowlua.emulator.formats")
+local json = require("flowlua.json")
 
 local ingest = {}
 

@@ -6,10 +6,10 @@
 -- print(emu.url)   --> http://127.0.0.1:43127
 -- emu:close()
 
-local args = require "flowlua.args"
-local faults = require "flowlua.emulator.faults"
-local json = require "flowlua.json"
-local persistence = require "flowlua.emulator.persistence"
+local args = require("flowlua.args")
+local faults = require("flowlua.emulator.faults")
+local json = require("flowlua.json")
+local persistence = require("flowlua.emulator.persistence")
 local sys = require("flowlua.core").sys
 
 local emulator = {}

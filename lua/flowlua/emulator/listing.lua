@@ -8,10 +8,10 @@
 -- token out of it, and both work.
 -- @module flowlua.emulator.listing
 
-local errors = require "flowlua.emulator.errors"
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
-local views = require "flowlua.emulator.views"
+local errors = require("flowlua.emulator.errors")
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
+local views = require("flowlua.emulator.views")
 
 local listing = {}
 

@@ -4,13 +4,13 @@
 -- `resolve` claims a request before the entity router sees it.
 -- @module flowlua.emulator.operations
 
-local entities = require "flowlua.emulator.entities"
-local errors = require "flowlua.emulator.errors"
-local explore = require "flowlua.emulator.explore"
-local router = require "flowlua.emulator.router"
-local runs = require "flowlua.emulator.runs"
-local search = require "flowlua.emulator.search"
-local spec_authoring = require "flowlua.emulator.spec_authoring"
+local entities = require("flowlua.emulator.entities")
+local errors = require("flowlua.emulator.errors")
+local explore = require("flowlua.emulator.explore")
+local router = require("flowlua.emulator.router")
+local runs = require("flowlua.emulator.runs")
+local search = require("flowlua.emulator.search")
+local spec_authoring = require("flowlua.emulator.spec_authoring")
 
 local operations = {}
 

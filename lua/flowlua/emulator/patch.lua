@@ -7,8 +7,8 @@
 -- when every operation succeeded and the result is valid.
 -- @module flowlua.emulator.patch
 
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
 
 local patch = {}
 

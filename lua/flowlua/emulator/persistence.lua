@@ -4,10 +4,10 @@
 -- stored (views.seal), and the file is 0600 all the same.
 -- @module flowlua.emulator.persistence
 
-local files = require "flowlua.files"
-local json = require "flowlua.json"
+local files = require("flowlua.files")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
-local store = require "flowlua.emulator.store"
+local store = require("flowlua.emulator.store")
 
 local persistence = {}
 

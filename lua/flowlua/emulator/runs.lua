@@ -7,11 +7,11 @@
 -- flowlua.emulator.scheduler.
 -- @module flowlua.emulator.runs
 
-local errors = require "flowlua.emulator.errors"
-local ingest = require "flowlua.emulator.ingest"
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
-local views = require "flowlua.emulator.views"
+local errors = require("flowlua.emulator.errors")
+local ingest = require("flowlua.emulator.ingest")
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
+local views = require("flowlua.emulator.views")
 
 local runs = {}
 

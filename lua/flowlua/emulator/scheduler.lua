@@ -12,8 +12,8 @@
 -- being skipped, as a service that was down does not replay them all.
 -- @module flowlua.emulator.scheduler
 
-local runs = require "flowlua.emulator.runs"
-local util = require "flowlua.emulator.util"
+local runs = require("flowlua.emulator.runs")
+local util = require("flowlua.emulator.util")
 
 local scheduler = {}
 

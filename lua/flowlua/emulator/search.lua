@@ -9,9 +9,9 @@
 -- `description` must contain, in any letter case (docs/emulator.md).
 -- @module flowlua.emulator.search
 
-local errors = require "flowlua.emulator.errors"
-local json = require "flowlua.json"
-local listing = require "flowlua.emulator.listing"
+local errors = require("flowlua.emulator.errors")
+local json = require("flowlua.json")
+local listing = require("flowlua.emulator.listing")
 
 local search = {}
 

@@ -6,11 +6,11 @@
 -- entitled to this operation".
 -- @module flowlua.emulator.spec_authoring
 
-local errors = require "flowlua.emulator.errors"
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
-local validation = require "flowlua.emulator.validation"
-local views = require "flowlua.emulator.views"
+local errors = require("flowlua.emulator.errors")
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
+local validation = require("flowlua.emulator.validation")
+local views = require("flowlua.emulator.views")
 
 local spec_authoring = {}
 

@@ -6,9 +6,9 @@
 -- and absolute escapes are refused, so nothing outside the folder is read.
 -- @module flowlua.emulator.storage
 
-local files = require "flowlua.files"
-local formats = require "flowlua.emulator.formats"
-local json = require "flowlua.json"
+local files = require("flowlua.files")
+local formats = require("flowlua.emulator.formats")
+local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
 
 local storage = {}

@@ -5,7 +5,7 @@
 -- GET by id is a hash lookup; lists walk the creation-ordered array.
 -- @module flowlua.emulator.store
 
-local util = require "flowlua.emulator.util"
+local util = require("flowlua.emulator.util")
 
 local store = {}
 
@@ -108,7 +108,7 @@ end
 --- A plain table of every sandbox, for the state file.
 -- @treturn table `{[name] = {id=, connections = [...], ...}}`
 function Store:snapshot()
-  local json = require "flowlua.json"
+  local json = require("flowlua.json")
   local out = {}
   for name, sb in pairs(self.sandboxes) do
     local t = { id = sb.id }

@@ -5,9 +5,9 @@
 -- requests do not, and they draw no fault.
 -- @module flowlua.emulator.tally
 
-local json = require "flowlua.json"
-local router = require "flowlua.emulator.router"
-local util = require "flowlua.emulator.util"
+local json = require("flowlua.json")
+local router = require("flowlua.emulator.router")
+local util = require("flowlua.emulator.util")
 
 local tally = {}
 

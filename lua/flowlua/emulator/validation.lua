@@ -8,11 +8,11 @@
 -- missing field is named.
 -- @module flowlua.emulator.validation
 
-local util = require "flowlua.emulator.util"
+local util = require("flowlua.emulator.util")
 
 local validation = {}
 
-local schema = require "flowlua.schema"
+local schema = require("flowlua.schema")
 
 local function compile_engine(s)
   return assert(schema.compile(s, { all_errors = true }))

@@ -4,9 +4,9 @@
 -- entity table itself and never goes stale.
 -- @module flowlua.emulator.views
 
-local catalogue = require "flowlua.emulator.catalogue"
-local json = require "flowlua.json"
-local util = require "flowlua.emulator.util"
+local catalogue = require("flowlua.emulator.catalogue")
+local json = require("flowlua.json")
+local util = require("flowlua.emulator.util")
 
 local views = {}
 

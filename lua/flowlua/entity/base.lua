@@ -6,7 +6,7 @@
 -- none of them, so there is no require cycle.
 -- @module flowlua.entity.base
 
-local marker = require "flowlua.entity.marker"
+local marker = require("flowlua.entity.marker")
 
 local base = {}
 

@@ -6,9 +6,9 @@
 -- flowlua.entity.methods.
 -- @module flowlua.entity.check
 
-local errors = require "flowlua.errors"
-local validate = require "flowlua.entity.validate"
-local base = require "flowlua.entity.base"
+local errors = require("flowlua.errors")
+local validate = require("flowlua.entity.validate")
+local base = require("flowlua.entity.base")
 
 local KINDS, private = base.KINDS, base.private
 local deep_copy, fetch = base.deep_copy, base.fetch
@@ -37,7 +37,7 @@ end
 -- returns a copy of the body with them replaced by "***".
 local function redacted(kind, body, spec)
   local copy = deep_copy(body)
-  local log = require "flowlua.log"
+  local log = require("flowlua.log")
   for _, path in ipairs(validate.body_secrets(kind, body, spec)) do
     local parts = split_dots(path)
     local value = get_path(body, parts)

@@ -4,9 +4,9 @@
 -- Loading this module installs them on the entity class.
 -- @module flowlua.entity.explore
 
-local args = require "flowlua.args"
-local url = require "flowlua.url"
-local base = require "flowlua.entity.base"
+local args = require("flowlua.args")
+local url = require("flowlua.url")
+local base = require("flowlua.entity.base")
 
 local explore = {}
 

@@ -20,18 +20,18 @@
 -- entity methods in flowlua.entity.methods.
 -- @module flowlua.entity
 
-local errors = require "flowlua.errors"
-local url = require "flowlua.url"
-local validate = require "flowlua.entity.validate"
-local plan = require "flowlua.plan"
-local base = require "flowlua.entity.base"
-local mutate = require "flowlua.entity.mutate"
-local check = require "flowlua.entity.check"
-local marker = require "flowlua.entity.marker"
-local pages = require "flowlua.entity.pages"
-require "flowlua.entity.methods"  -- installs the entity methods
-require "flowlua.entity.explore"  -- conn:test(), explore, preview, configs
-require "flowlua.entity.runs"     -- flow:runs(), run_now(), wait_for_run()
+local errors = require("flowlua.errors")
+local url = require("flowlua.url")
+local validate = require("flowlua.entity.validate")
+local plan = require("flowlua.plan")
+local base = require("flowlua.entity.base")
+local mutate = require("flowlua.entity.mutate")
+local check = require("flowlua.entity.check")
+local marker = require("flowlua.entity.marker")
+local pages = require("flowlua.entity.pages")
+require("flowlua.entity.methods")  -- installs the entity methods
+require("flowlua.entity.explore")  -- conn:test(), explore, preview, configs
+require("flowlua.entity.runs")     -- flow:runs(), run_now(), wait_for_run()
 
 local KINDS, private = base.KINDS, base.private
 local deep_copy, fetch = base.deep_copy, base.fetch

@@ -10,16 +10,16 @@
 -- (flowlua.entity.base).
 -- @module flowlua.entity.methods
 
-local args = require "flowlua.args"
-local json = require "flowlua.json"
-local errors = require "flowlua.errors"
-local validate = require "flowlua.entity.validate"
-local plan = require "flowlua.plan"
-local patch = require "flowlua.entity.patch"
-local base = require "flowlua.entity.base"
-local mutate = require "flowlua.entity.mutate"
-local check = require "flowlua.entity.check"
-local log = require "flowlua.log"
+local args = require("flowlua.args")
+local json = require("flowlua.json")
+local errors = require("flowlua.errors")
+local validate = require("flowlua.entity.validate")
+local plan = require("flowlua.plan")
+local patch = require("flowlua.entity.patch")
+local base = require("flowlua.entity.base")
+local mutate = require("flowlua.entity.mutate")
+local check = require("flowlua.entity.check")
+local log = require("flowlua.log")
 
 local private, methods = base.private, base.methods
 local deep_copy, replace_fields = base.deep_copy, base.replace_fields

@@ -27,8 +27,8 @@
 -- @module flowlua.entity.mutate
 
 local sys = require("flowlua.core").sys
-local task = require "flowlua.task"
-local stop = require "flowlua.stop"
+local task = require("flowlua.task")
+local stop = require("flowlua.stop")
 
 local mutate = {}
 

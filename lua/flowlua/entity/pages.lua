@@ -3,7 +3,7 @@
 -- `continuationToken` the next request carries.
 -- @module flowlua.entity.pages
 
-local url = require "flowlua.url"
+local url = require("flowlua.url")
 
 local pages = {}
 

@@ -14,7 +14,7 @@ local function parts_of(pointer)
   return parts
 end
 
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 local copy = require("flowlua.entity.base").deep_copy
 
 local function is_array(t)

@@ -23,13 +23,13 @@
 -- read (the result, or nil when the change is not there).
 -- @module flowlua.entity.raw
 
-local url = require "flowlua.url"
-local base = require "flowlua.entity.base"
-local patch = require "flowlua.entity.patch"
-local mutate = require "flowlua.entity.mutate"
-local runs = require "flowlua.entity.runs"
-local entity = require "flowlua.entity"
-local marker = require "flowlua.entity.marker"
+local url = require("flowlua.url")
+local base = require("flowlua.entity.base")
+local patch = require("flowlua.entity.patch")
+local mutate = require("flowlua.entity.mutate")
+local runs = require("flowlua.entity.runs")
+local entity = require("flowlua.entity")
+local marker = require("flowlua.entity.marker")
 
 local raw = {}
 

@@ -11,13 +11,13 @@
 -- error is raised, so a run is never started twice by one call.
 -- @module flowlua.entity.runs
 
-local args = require "flowlua.args"
-local errors = require "flowlua.errors"
-local plan = require "flowlua.plan"
-local url = require "flowlua.url"
-local base = require "flowlua.entity.base"
-local mutate = require "flowlua.entity.mutate"
-local pages = require "flowlua.entity.pages"
+local args = require("flowlua.args")
+local errors = require("flowlua.errors")
+local plan = require("flowlua.plan")
+local url = require("flowlua.url")
+local base = require("flowlua.entity.base")
+local mutate = require("flowlua.entity.mutate")
+local pages = require("flowlua.entity.pages")
 
 local runs = {}
 
@@ -216,7 +216,7 @@ function methods:wait(opts)
   check_run(self, "wait")
   opts = opts or {}
   local timeout = opts.timeout or 600
-  local sys, task = require("flowlua.core").sys, require "flowlua.task"
+  local sys, task = require("flowlua.core").sys, require("flowlua.task")
   local deadline, delay = sys.monotime() + timeout, 0.25
   while not methods.finished(self) do
     if base.is_placeholder(self.id) then return self end
@@ -407,7 +407,7 @@ function base.methods:wait_for_run(opts)
     args.fail(1, "wait_for_run", ("timeout must be seconds, got %s")
       :format(type(timeout) == "number" and timeout or type(timeout)))
   end
-  local sys, task = require("flowlua.core").sys, require "flowlua.task"
+  local sys, task = require("flowlua.core").sys, require("flowlua.task")
   local deadline = sys.monotime() + timeout
   local seen = not opts.first and finished_ids(c, self.id)
   local delay = 0.25

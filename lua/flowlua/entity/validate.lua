@@ -17,8 +17,8 @@
 -- Values of `"format": "password"` fields never appear in a problem.
 -- @module flowlua.entity.validate
 
-local errors = require "flowlua.errors"
-local schema = require "flowlua.schema"
+local errors = require("flowlua.errors")
+local schema = require("flowlua.schema")
 
 local validate = {}
 

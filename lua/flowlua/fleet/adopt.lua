@@ -10,12 +10,12 @@
 -- never one GET per entity.
 -- @module flowlua.fleet.adopt
 
-local trees = require "flowlua.fleet.trees"
+local trees = require("flowlua.fleet.trees")
 local keys = trees.sorted_keys
-local known = require "flowlua.fleet.known"
-local journal = require "flowlua.workflow.journal"
-local adopted = require "flowlua.workflow.adopted"
-local errors = require "flowlua.errors"
+local known = require("flowlua.fleet.known")
+local journal = require("flowlua.workflow.journal")
+local adopted = require("flowlua.workflow.adopted")
+local errors = require("flowlua.errors")
 
 local adopt = {}
 

@@ -12,7 +12,7 @@
 -- delete its removal; at the end the trees deleted are forgotten.
 -- @module flowlua.fleet.apply
 
-local desired = require "flowlua.fleet.desired"
+local desired = require("flowlua.fleet.desired")
 local deep_copy = require("flowlua.entity.base").deep_copy
 
 local apply = {}

@@ -18,8 +18,8 @@
 -- with one list per collection, page by page.
 -- @module flowlua.fleet.desired
 
-local json = require "flowlua.json"
-local validate = require "flowlua.entity.validate"
+local json = require("flowlua.json")
+local validate = require("flowlua.entity.validate")
 local deep_copy = require("flowlua.entity.base").deep_copy
 local split_dots = require("flowlua.entity.check").split_dots
 

@@ -11,9 +11,9 @@
 -- (lists in, inventory out), so it can be checked on its own.
 -- @module flowlua.fleet.inventory
 
-local json = require "flowlua.json"
-local url = require "flowlua.url"
-local known = require "flowlua.fleet.known"
+local json = require("flowlua.json")
+local url = require("flowlua.url")
+local known = require("flowlua.fleet.known")
 local COLLECTION = require("flowlua.fleet.trees").COLLECTION
 local sorted_keys = require("flowlua.fleet.trees").sorted_keys
 

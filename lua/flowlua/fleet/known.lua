@@ -5,9 +5,9 @@
 -- the inventory.
 -- @module flowlua.fleet.known
 
-local json = require "flowlua.json"
-local journal = require "flowlua.workflow.journal"
-local log = require "flowlua.log"
+local json = require("flowlua.json")
+local journal = require("flowlua.workflow.journal")
+local log = require("flowlua.log")
 local sys = require("flowlua.core").sys
 
 local known = {}

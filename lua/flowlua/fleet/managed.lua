@@ -18,9 +18,9 @@
 -- name when an apply cut short is resumed.
 -- @module flowlua.fleet.managed
 
-local json = require "flowlua.json"
-local journal = require "flowlua.workflow.journal"
-local known = require "flowlua.fleet.known"
+local json = require("flowlua.json")
+local journal = require("flowlua.workflow.journal")
+local known = require("flowlua.fleet.known")
 
 local managed = {}
 

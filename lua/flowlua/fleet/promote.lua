@@ -19,12 +19,12 @@
 -- (flowlua.fleet.promote_map, flowlua.fleet.promote_secrets).
 -- @module flowlua.fleet.promote
 
-local trees = require "flowlua.fleet.trees"
-local workflow = require "flowlua.workflow"
-local validate = require "flowlua.entity.validate"
+local trees = require("flowlua.fleet.trees")
+local workflow = require("flowlua.workflow")
+local validate = require("flowlua.entity.validate")
 local deep_copy = require("flowlua.entity.base").deep_copy
 local split_dots = require("flowlua.entity.check").split_dots
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 local promote = {}
 

@@ -14,8 +14,8 @@
 -- value, for the user to fill in.
 -- @module flowlua.fleet.promote_map
 
-local json = require "flowlua.json"
-local files = require "flowlua.files"
+local json = require("flowlua.json")
+local files = require("flowlua.files")
 local sys = require("flowlua.core").sys
 local split_dots = require("flowlua.entity.check").split_dots
 

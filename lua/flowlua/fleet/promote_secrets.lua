@@ -14,8 +14,8 @@
 -- field, never a value, and say nothing of the file's text.
 -- @module flowlua.fleet.promote_secrets
 
-local json = require "flowlua.json"
-local files = require "flowlua.files"
+local json = require("flowlua.json")
+local files = require("flowlua.files")
 
 local promote_secrets = {}
 

@@ -8,7 +8,7 @@
 -- the base connection under a kept connection.
 -- @module flowlua.fleet.retire
 
-local trees = require "flowlua.fleet.trees"
+local trees = require("flowlua.fleet.trees")
 
 local retire = {}
 

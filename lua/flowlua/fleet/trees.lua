@@ -15,7 +15,7 @@
 -- goes before a flow that uses it), each still sent exactly once.
 -- @module flowlua.fleet.trees
 
-local task = require "flowlua.task"
+local task = require("flowlua.task")
 
 local trees = {}
 

@@ -8,7 +8,7 @@
 -- lease has run out. The holder renews it at every commit.
 -- @module flowlua.state.holder
 
-local files = require "flowlua.files"
+local files = require("flowlua.files")
 local sys = require("flowlua.core").sys
 
 local holder = {}

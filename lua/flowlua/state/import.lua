@@ -16,10 +16,10 @@
 --   renamed `*.json.imported`, as a run's import leaves it.
 -- @module flowlua.state.import
 
-local json = require "flowlua.json"
-local legacy = require "flowlua.state.legacy"
-local holder = require "flowlua.state.holder"
-local record = require "flowlua.state.record"
+local json = require("flowlua.json")
+local legacy = require("flowlua.state.legacy")
+local holder = require("flowlua.state.holder")
+local record = require("flowlua.state.record")
 local sys = require("flowlua.core").sys
 
 local import = {}

@@ -3,7 +3,7 @@
 -- a lock per instance held by one process at a time, and writes that
 -- arrive together committed together.
 --
---     local state = require "flowlua.state"
+--     local state = require("flowlua.state")
 --     local store = state.open(".flowlua/state.db")  -- or postgresql://…
 --     local key = {endpoint = e, org = o, sandbox = "dev", workflow = "w"}
 --     local ok, holder = store:lock(key, {wait = 30})
@@ -22,10 +22,10 @@
 -- concurrent intents cost one commit, not a hundred in a row.
 -- @module flowlua.state
 
-local holder_mod = require "flowlua.state.holder"
-local json = require "flowlua.json"
-local record = require "flowlua.state.record"
-local schema = require "flowlua.state.schema"
+local holder_mod = require("flowlua.state.holder")
+local json = require("flowlua.json")
+local record = require("flowlua.state.record")
+local schema = require("flowlua.state.schema")
 local sys = require("flowlua.core").sys
 
 local state = {}
@@ -43,9 +43,9 @@ local Store = { __name = "flowlua.state.store" }
 Store.__index = Store
 
 local function backend_of(location)
-  local postgres = require "flowlua.state.postgres"
+  local postgres = require("flowlua.state.postgres")
   if postgres.is(location) then return postgres end
-  return require "flowlua.state.sqlite"
+  return require("flowlua.state.sqlite")
 end
 
 --- How a location reads in messages (no password).
@@ -151,7 +151,7 @@ function Store:try_lock(key)
 end
 
 local function pause(secs)
-  local task = require "flowlua.task"
+  local task = require("flowlua.task")
   if task.current() then task.sleep(secs) else sys.sleep(secs) end
 end
 
@@ -345,7 +345,7 @@ end
 function Store:save(key, doc)
   record.check_key(key, "save")
   self:put(key, doc)
-  local task = require "flowlua.task"
+  local task = require("flowlua.task")
   local me = task.current()
   if me == nil then return self:flush() end
   if self.leader then

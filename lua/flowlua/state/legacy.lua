@@ -8,10 +8,10 @@
 -- whose journal it is.
 -- @module flowlua.state.legacy
 
-local files = require "flowlua.files"
-local holder = require "flowlua.state.holder"
-local json = require "flowlua.json"
-local record = require "flowlua.state.record"
+local files = require("flowlua.files")
+local holder = require("flowlua.state.holder")
+local json = require("flowlua.json")
+local record = require("flowlua.state.record")
 local sys = require("flowlua.core").sys
 
 local legacy = {}

@@ -8,7 +8,7 @@
 -- prints.
 -- @module flowlua.state.postgres
 
-local db_mod = require "flowlua.state.db"
+local db_mod = require("flowlua.state.db")
 
 local postgres = {}
 

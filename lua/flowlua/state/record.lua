@@ -18,8 +18,8 @@
 --                                  "etag": "<as the change left it>"} ] } ] }
 -- @module flowlua.state.record
 
-local args = require "flowlua.args"
-local json = require "flowlua.json"
+local args = require("flowlua.args")
+local json = require("flowlua.json")
 
 local record = {}
 

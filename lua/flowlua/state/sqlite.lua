@@ -8,7 +8,7 @@
 -- holder is dead (flowlua.state.holder) is taken over.
 -- @module flowlua.state.sqlite
 
-local db_mod = require "flowlua.state.db"
+local db_mod = require("flowlua.state.db")
 local sys = require("flowlua.core").sys
 
 local sqlite = {}

@@ -10,7 +10,7 @@
 --                   "spec": "<spec id>", "flow": "<the adopted flow>"} ]
 -- @module flowlua.workflow.adopted
 
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 local adopted = {}
 

@@ -20,18 +20,18 @@
 -- process is killed at any instant.
 -- @module flowlua.workflow
 
-local args = require "flowlua.args"
-local journal_mod = require "flowlua.workflow.journal"
-local adopted = require "flowlua.workflow.adopted"
-local progress = require "flowlua.workflow.progress"
-local runtime = require "flowlua.runtime"
-local errors = require "flowlua.errors"
-local entity = require "flowlua.entity"
-local marker = require "flowlua.entity.marker"
-local json = require "flowlua.json"
-local log = require "flowlua.log"
+local args = require("flowlua.args")
+local journal_mod = require("flowlua.workflow.journal")
+local adopted = require("flowlua.workflow.adopted")
+local progress = require("flowlua.workflow.progress")
+local runtime = require("flowlua.runtime")
+local errors = require("flowlua.errors")
+local entity = require("flowlua.entity")
+local marker = require("flowlua.entity.marker")
+local json = require("flowlua.json")
+local log = require("flowlua.log")
 local sys = require("flowlua.core").sys
-local stop = require "flowlua.stop"
+local stop = require("flowlua.stop")
 
 local workflow = {}
 

@@ -22,14 +22,14 @@
 -- store has no record of the instance, then renamed `*.json.imported`.
 -- @module flowlua.workflow.journal
 
-local config = require "flowlua.config"
-local errors = require "flowlua.errors"
-local json = require "flowlua.json"
-local log = require "flowlua.log"
-local runtime = require "flowlua.runtime"
-local state = require "flowlua.state"
-local holder = require "flowlua.state.holder"
-local legacy_file = require "flowlua.state.legacy"
+local config = require("flowlua.config")
+local errors = require("flowlua.errors")
+local json = require("flowlua.json")
+local log = require("flowlua.log")
+local runtime = require("flowlua.runtime")
+local state = require("flowlua.state")
+local holder = require("flowlua.state.holder")
+local legacy_file = require("flowlua.state.legacy")
 
 local journal = {}
 

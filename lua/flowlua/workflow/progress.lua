@@ -5,8 +5,8 @@
 -- for failures.
 -- @module flowlua.workflow.progress
 
-local runtime = require "flowlua.runtime"
-local log = require "flowlua.log"
+local runtime = require("flowlua.runtime")
+local log = require("flowlua.log")
 local sys = require("flowlua.core").sys
 
 local progress = {}

@@ -22,7 +22,7 @@
 -- POSTs of publish, enable and disable only. `KIND@METHOD/N` spoils only
 -- the first N such requests of that sandbox; later ones are answered
 -- honestly (a fault that passes).
-local app = require "flowlua.emulator.app"
+local app = require("flowlua.emulator.app")
 
 local HTML = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title>"
   .. "</head><body><h1>Bad Gateway</h1><p>The proxy server received an "

@@ -14,8 +14,8 @@
 --   /big?n=N              200 with N bytes of body
 --   /stats?key=K          JSON {count, arrivals (sys.time), max_in_flight}
 --   /reset                forgets every key and the in-flight record
-local json = require "flowlua.json"
-local sys = require "flowlua.core.sys"
+local json = require("flowlua.json")
+local sys = require("flowlua.core.sys")
 
 local function query_args(query)
   local args = {}

@@ -2,7 +2,7 @@
 -- (errors, bad answers, aborts, delays), plus counters the specs read back
 -- to see what the server did: how many requests reached Lua and how many
 -- delayed requests were waiting at the same time.
-local sys = require "flowlua.core.sys"
+local sys = require("flowlua.core.sys")
 
 return function(config)
   if config == "fail" then error("factory refused its config", 0) end

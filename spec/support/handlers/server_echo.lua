@@ -2,7 +2,7 @@
 -- description of the request it received, so specs can check exactly what
 -- the server passed to Lua; `/raw` answers with the request body itself
 -- (byte for byte, even when it is not UTF-8).
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 return function(config)
   return function(req)

@@ -5,7 +5,7 @@
 -- (EnterpriseSource: write to manage, read to view) and is added here.
 -- @module flowlua.emulator.catalogue
 
-local json = require "flowlua.json"
+local json = require("flowlua.json")
 
 local catalogue = {}
 
