@@ -39,17 +39,7 @@ local CONFIG = {
 local AZURE_FILE_STORAGE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
 local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
 
-local given = {}
-for _, a in ipairs{ ... } do
-  local k, v = a:match("^([%w_]+)=(.*)$")
-  if k then given[k] = true end
-  if not k or CONFIG[k] == nil then
-    error(("unknown argument %q (expected KEY=VALUE with KEY one of the "
-      .. "CONFIG keys)"):format(a), 0)
-  end
-  CONFIG[k] = math.type(CONFIG[k]) == "integer"
-    and math.tointeger(tonumber(v)) or v
-end
+local given = flowlua.apply_arguments(CONFIG, { ... })
 
 local aep = flowlua.connect()
 local wf = flowlua.workflow("onboarding-" .. CONFIG.name, { client = aep })

@@ -9,6 +9,7 @@
 -- @module flowlua
 
 local core = require("flowlua.core")
+local args = require("flowlua.args")
 
 local flowlua = {
   --- The flowlua version string.
@@ -56,6 +57,62 @@ end
 -- @treturn table results in order
 function flowlua.parallel(items, fn, opts)
   return require("flowlua.task").parallel(items, fn, opts)
+end
+
+-- How a script argument's text reads as the type of the setting it
+-- replaces (nil when it does not); a string setting takes the text as is.
+local READ_AS = {
+  integer = function(text) return math.tointeger(tonumber(text)) end,
+  float = tonumber,
+  boolean = function(text)
+    if text == "true" then return true end
+    if text == "false" then return false end
+  end,
+}
+local TYPE_NAME = { integer = "integer", float = "number",
+  boolean = "true or false" }
+
+-- The key and the value of one `KEY=VALUE` argument over config; raises a
+-- message for the script's user (level 0: the mistake is on the command
+-- line, not at a line of the script).
+local function read_argument(config, argument)
+  local key, text = tostring(argument):match("^([%w_]+)=(.*)$")
+  if not key or config[key] == nil then
+    error(("unknown argument %q (expected KEY=VALUE with KEY one of the "
+      .. "CONFIG keys)"):format(tostring(argument)), 0)
+  end
+  local kind = math.type(config[key]) or type(config[key])
+  local read = READ_AS[kind]
+  if not read then return key, text end
+  local value = read(text)
+  if value == nil then
+    error(("bad value in argument %q (%s expected)"):format(argument,
+      TYPE_NAME[kind]), 0)
+  end
+  return key, value
+end
+
+--- Applies a script's `KEY=VALUE` arguments over its settings: each
+-- replaces `config[KEY]`, read as the type of the value it replaces (an
+-- integer, a number, `true` or `false`; else the text as given). A
+-- mistake on the command line raises a message for the script's user,
+-- without a position: an argument not of the form `KEY=VALUE` or whose
+-- KEY is not a key of `config`, or a value that does not read as its
+-- key's type.
+-- @tparam table config the settings with their defaults, changed in place
+-- @tparam table arguments the script's arguments (`{ ... }`)
+-- @treturn table the set of keys given, `{ [KEY] = true, ... }`
+-- @usage local CONFIG = { name = "ACME", interval = 15 }
+-- local given = flowlua.apply_arguments(CONFIG, { ... })
+function flowlua.apply_arguments(config, arguments)
+  args.check(1, "apply_arguments", config, "table")
+  args.check(2, "apply_arguments", arguments, "table")
+  local given = {}
+  for _, argument in ipairs(arguments) do
+    local key, value = read_argument(config, argument)
+    config[key], given[key] = value, true
+  end
+  return given
 end
 
 --- The structured errors (flowlua.errors): `flowlua.errors.is(e, "order")`.
