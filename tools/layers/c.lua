@@ -102,15 +102,18 @@ end
 
 -- files[name] = { folder, includes = {resolved names}, external = {names},
 -- defs = {...}, code = text whose identifiers count as uses }
+-- A quoted #include resolves as the compiler looks it up (-Isrc): beside
+-- the file, then from the root; a name in neither is not ours.
 local function load_tree(root)
-  local files = {}
-  for _, name in ipairs(common.list(root, "*.[ch]")) do
+  local files, names, in_tree = {}, common.list(root, "*.[ch]"), {}
+  for _, name in ipairs(names) do in_tree[name] = true end
+  for _, name in ipairs(names) do
     local text = "\n" .. common.read(root .. "/" .. name)
     local f = { name = name, folder = folder_of(name), includes = {}, external = {} }
     for inc in text:gmatch("\n[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\"") do
       local near = (f.folder == "" and "" or f.folder .. "/") .. inc
-      if common.exists(root .. "/" .. near) then f.includes[#f.includes + 1] = near
-      elseif common.exists(root .. "/" .. inc) then f.includes[#f.includes + 1] = inc
+      if in_tree[near] then f.includes[#f.includes + 1] = near
+      elseif in_tree[inc] then f.includes[#f.includes + 1] = inc
       else f.external[#f.external + 1] = inc end
     end
     for inc in text:gmatch("\n[ \t]*#[ \t]*include[ \t]*<([^>]+)>") do

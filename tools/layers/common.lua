@@ -9,12 +9,6 @@ function common.read(path)
   return text
 end
 
-function common.exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-
 -- Paths of every file under root whose name matches the shell glob `name`,
 -- relative to root, sorted.
 function common.list(root, name)
