@@ -7,6 +7,22 @@ local db = {}
 local Db = { __name = "flowlua.state.db" }
 Db.__index = Db
 
+--- Loads a LuaSQL driver module; raises, saying which Debian package
+-- provides it, when it is not installed.
+-- @tparam string module the driver's module (`"luasql.sqlite3"`)
+-- @tparam string database the database's name, for the message
+-- @tparam string debian_package the Debian package of the driver
+-- @treturn table the driver
+function db.driver(module, database, debian_package)
+  local ok, mod = pcall(require, module)
+  if not ok then
+    error(("the %s state store needs LuaSQL's %s driver (Debian: apt-get "
+      .. "install %s): %s"):format(database, database, debian_package,
+      tostring(mod)), 0)
+  end
+  return mod
+end
+
 --- Wraps a LuaSQL connection.
 -- @tparam table env the LuaSQL environment (closed with the connection)
 -- @tparam table conn the LuaSQL connection

@@ -14,15 +14,6 @@ local postgres = {}
 
 postgres.BEGIN_WRITE = "BEGIN"
 
-local function driver()
-  local ok, mod = pcall(require, "luasql.postgres")
-  if not ok then
-    error("the PostgreSQL state store needs LuaSQL's PostgreSQL driver "
-      .. "(Debian: apt-get install lua-sql-postgres): " .. tostring(mod), 0)
-  end
-  return mod
-end
-
 --- Whether a location names a PostgreSQL database.
 -- @tparam string location
 -- @treturn boolean
@@ -51,7 +42,8 @@ end
 -- @tparam string location the URL
 -- @treturn table a flowlua.state.db
 function postgres.open(location)
-  local mod = driver()
+  local mod = db_mod.driver("luasql.postgres", "PostgreSQL",
+    "lua-sql-postgres")
   local env = mod.postgres()
   local conn, err = env:connect(location)
   if conn == nil then

@@ -18,15 +18,6 @@ sqlite.BEGIN_WRITE = "BEGIN IMMEDIATE"
 --- How long a statement waits for another process's write (ms).
 sqlite.BUSY_TIMEOUT = 30000
 
-local function driver()
-  local ok, mod = pcall(require, "luasql.sqlite3")
-  if not ok then
-    error("the SQLite state store needs LuaSQL's SQLite driver "
-      .. "(Debian: apt-get install lua-sql-sqlite3): " .. tostring(mod), 0)
-  end
-  return mod
-end
-
 -- mkdir -p, each missing component 0700 (state is private).
 local function make_dirs(path)
   local dir = path:match("^(.*)/[^/]*$")
@@ -96,7 +87,7 @@ end
 function sqlite.open(location)
   local path = sqlite.path(location)
   if path == "" then error("state store: empty SQLite path", 0) end
-  local mod = driver()
+  local mod = db_mod.driver("luasql.sqlite3", "SQLite", "lua-sql-sqlite3")
   create_private(path)
   local env = mod.sqlite3()
   local conn, err = env:connect(path)
