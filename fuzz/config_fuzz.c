@@ -94,13 +94,7 @@ static lua_State *state (void) {
              (long)getpid());
     L = lua_target_new();
     lua_pushstring(L, path);
-    if (luaL_loadbuffer(L, driver, sizeof driver - 1, "=config_fuzz")
-        != LUA_OK) abort();
-    lua_insert(L, -2);
-    if (lua_pcall(L, 1, 1, 1) != LUA_OK) {
-      fprintf(stderr, "config_fuzz: %s\n", lua_tostring(L, -1));
-      abort();
-    }  /* 2: the per-input function */
+    lua_target_load(L, "config_fuzz", driver, sizeof driver - 1, 1);
   }
   return L;
 }

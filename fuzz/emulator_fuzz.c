@@ -104,11 +104,7 @@ static lua_State *state (void) {
   static lua_State *L = NULL;
   if (L == NULL) {
     L = lua_target_new();
-    if (luaL_loadbuffer(L, driver, sizeof driver - 1, "=emulator_fuzz")
-        != LUA_OK || lua_pcall(L, 0, 1, 1) != LUA_OK) {
-      fprintf(stderr, "emulator_fuzz: %s\n", lua_tostring(L, -1));
-      abort();
-    }  /* 2: the per-input function */
+    lua_target_load(L, "emulator_fuzz", driver, sizeof driver - 1, 0);
   }
   return L;
 }

@@ -59,6 +59,21 @@ static lua_State *lua_target_new (void) {
   return L;
 }
 
+/* Runs the target's driver chunk `code` (named `name`) on the `nargs`
+** values on top of the stack; it returns the per-input function, left at
+** stack index 2. A driver that fails is a crash. */
+static void lua_target_load (lua_State *L, const char *name,
+                             const char *code, size_t len, int nargs) {
+  char chunkname[64];
+  snprintf(chunkname, sizeof chunkname, "=%s", name);
+  if (luaL_loadbuffer(L, code, len, chunkname) == LUA_OK) {
+    lua_insert(L, -1 - nargs);  /* the chunk below its arguments */
+    if (lua_pcall(L, nargs, 1, 1) == LUA_OK) return;
+  }
+  fprintf(stderr, "%s: %s\n", name, lua_tostring(L, -1));
+  abort();
+}
+
 /* Calls the per-input function at stack index 2 with the input; any Lua
 ** error is a crash. */
 static void lua_target_run (lua_State *L, const char *name,
