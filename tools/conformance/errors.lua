@@ -5,11 +5,12 @@
 --
 --   flowlua run tools/conformance/errors.lua
 
+package.path = arg[0]:match("^(.*)/") .. "/?.lua;" .. package.path
 local flowlua = require("flowlua")
 local json = require("flowlua.json")
+local fixtures = require("fixtures")
 
-local AZURE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
+local AZURE, DATA_LAKE = fixtures.AZURE, fixtures.DATA_LAKE
 local MISSING = "5a5a5a5a-0000-4000-8000-000000000000"
 
 local aep = flowlua.connect()
@@ -67,19 +68,7 @@ local spec_change = body{ { op = "replace", path = "/connectionSpec/id",
 spec_change.headers["If-Match"] = base.etag
 expect("PATCH of the connection spec", 400, "1414-400", "PATCH", path,
   spec_change)
-local src = aep.source_connections:create({ name = "errors source",
-  baseConnectionId = base.id, data = { format = "delimited" },
-  params = { path = "/e/a.csv" },
-  connectionSpec = { id = AZURE, version = "1.0" } })
-local tgt = aep.target_connections:create({ name = "errors target",
-  data = { schema = { id = "https://ns.adobe.com/e/schemas/1",
-    version = "application/vnd.adobe.xed-full+json;version=1" } },
-  params = { dataSetId = "5f3c3cedb2805c194ff0b69a" },
-  connectionSpec = { id = DATA_LAKE, version = "1.0" } })
-local fs = aep:flow_spec{ name = "CloudStorageToAEP" }
-local flow = aep.flows:create({ name = "errors flow",
-  sourceConnectionIds = { src.id }, targetConnectionIds = { tgt.id },
-  flowSpec = { id = fs.id, version = "1.0" } })
+local src, tgt, flow = fixtures.dataflow(aep, base, "errors", "/e/a.csv")
 expect("DELETE a base connection in use", 400, "1418-400", "DELETE", path)
 expect("publish what is published", 400, "1422-400", "POST",
   "/flows/" .. flow.id .. "/action?op=PUBLISH")

@@ -9,12 +9,12 @@
 --
 --   flowlua run tools/conformance/operations.lua
 
+package.path = arg[0]:match("^(.*)/") .. "/?.lua;" .. package.path
 local flowlua = require("flowlua")
+local fixtures = require("fixtures")
 
-local AZURE = "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8"
-local DATA_LAKE = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
+local AZURE, DATA_LAKE = fixtures.AZURE, fixtures.DATA_LAKE
 local DLZ = "26f526f2-58f4-4712-961d-e41bf1ccc0e8"
-local FLOW_SPEC = "9753525b-82c7-4dce-8a9b-5ccfce2b9876"
 local PROVIDER = "0ed90a81-07f4-4586-8190-b40eccef1c5a"
 
 local aep = flowlua.connect()
@@ -68,19 +68,9 @@ expect("updateFlowSpec", function()
     name = "operations-flow-spec", providerId = PROVIDER } })
 end)
 
-local src = aep.source_connections:create({ name = "operations source",
-  baseConnectionId = base.id, data = { format = "delimited" },
-  params = { path = "/acme/accounts.csv" },
-  connectionSpec = { id = AZURE, version = "1.0" } })
-local tgt = aep.target_connections:create({ name = "operations target",
-  data = { schema = { id = "https://ns.adobe.com/acme/schemas/1",
-    version = "application/vnd.adobe.xed-full+json;version=1" } },
-  params = { dataSetId = "5f3c3cedb2805c194ff0b69a" },
-  connectionSpec = { id = DATA_LAKE, version = "1.0" } })
-local flow = aep.flows:create({ name = "operations flow",
-  sourceConnectionIds = { src.id }, targetConnectionIds = { tgt.id },
-  flowSpec = { id = FLOW_SPEC, version = "1.0" },
-  scheduleParams = { startTime = os.time() + 30 * 86400, frequency = "once" } })
+local src, tgt, flow = fixtures.dataflow(aep, base, "operations",
+  "/acme/accounts.csv", { scheduleParams = {
+    startTime = os.time() + 30 * 86400, frequency = "once" } })
 
 -- An ad hoc run of a window with nothing in it: a success that ingested
 -- nothing, which the retry tutorial allows to re-trigger.
