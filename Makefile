@@ -39,6 +39,9 @@ SANITIZE    := -fsanitize=address,undefined -fno-omit-frame-pointer \
 MAIN_SRC    := src/host/main.c
 CORE_SRC    := $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*/*.c)))
 LUA_SRC     := $(sort $(shell find lua -name '*.lua'))
+# data the Lua modules read (the emulator's catalogue), embedded and
+# installed beside them
+LUA_DATA    := $(sort $(shell find lua -name '*.json'))
 HEADERS     := $(wildcard src/*.h src/*/*.h)
 
 ifneq ($(V),1)
@@ -58,9 +61,9 @@ build/obj/%.o: src/%.c Makefile
 	$(Q)$(CC) $(CPPFLAGS) $(WARNINGS) $(VISIBILITY) $(CFLAGS) -fPIC -MMD -MP \
 	  -c -o $@ $<
 
-build/embedded.c: tools/embed.lua $(LUA_SRC) | build
+build/embedded.c: tools/embed.lua $(LUA_SRC) $(LUA_DATA) | build
 	@echo "  EMBED   lua/"
-	$(Q)$(LUA) tools/embed.lua $@ $(LUA_SRC)
+	$(Q)$(LUA) tools/embed.lua $@ $(LUA_SRC) $(LUA_DATA)
 
 build/obj/embedded.o: build/embedded.c | build/obj
 	@echo "  CC      $<"
@@ -140,8 +143,8 @@ rock-install: all
 	install -d $(INST_LIBDIR)/flowlua $(INST_BINDIR)
 	install -m 0755 build/lib/flowlua/core.so $(INST_LIBDIR)/flowlua/core.so
 	install -m 0755 flowlua $(INST_BINDIR)/flowlua
-	cd lua && find . -name '*.lua' -exec install -D -m 0644 {} \
-	  $(INST_LUADIR)/{} \;
+	cd lua && find . \( -name '*.lua' -o -name '*.json' \) \
+	  -exec install -D -m 0644 {} $(INST_LUADIR)/{} \;
 
 clean:
 	rm -rf build flowlua

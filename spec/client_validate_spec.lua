@@ -1,11 +1,12 @@
 -- flowlua.entity.validate: local checks against the service's own specs (the
 -- seed's Azure File Storage connection spec and CloudStorageToAEP flow
 -- spec, as the emulator's catalogue carries them verbatim).
+local catalogue = require("flowlua.emulator.catalogue")
 local validate = require("flowlua.entity.validate")
 local json = require("flowlua.json")
 
 local function spec(name)
-  return json.decode((require("flowlua.emulator.catalogue." .. name)))
+  return json.decode(catalogue.text(name))
 end
 
 local AFS = spec("azure_file_storage")

@@ -1,5 +1,5 @@
 -- tools/embed.lua OUT.c FILE...
--- Writes a C file that registers each Lua file in package.preload, so the
+-- Writes a C file that registers each file in package.preload, so the
 -- flowlua executable runs from any directory without an install.
 -- lua/flowlua/cli.lua becomes module "flowlua.cli"; init.lua names its
 -- directory. Each file is embedded compiled (string.dump, debug
@@ -7,12 +7,22 @@
 -- them was half the instructions of a one-source bulk run. Chunks keep
 -- their source path and lines for readable tracebacks. The Lua that runs
 -- this script ($(LUA)) must be the one flowlua links ($(LUA_LIB)).
+-- A data file (any other name: lua/flowlua/emulator/catalogue/sftp.json)
+-- becomes a chunk that returns its text, in package.preload under its path
+-- below lua/ ("flowlua/emulator/catalogue/sftp.json"); module names are
+-- dotted, so the two never meet.
 
 local out_path = assert(arg[1], "usage: embed.lua OUT.c FILE...")
 
 local function module_name(path)
   local name = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", "")
   return (name:gsub("/", "."))
+end
+
+-- The Lua source to embed for a file, and its package.preload name.
+local function embedded_source(path, text)
+  if path:match("%.lua$") then return text, module_name(path) end
+  return ("return %q"):format(text), (path:gsub("^lua/", ""))
 end
 
 local function c_bytes(text)
@@ -35,11 +45,12 @@ for i = 2, #arg do
   local f = assert(io.open(path, "rb"))
   local text = f:read("a")
   f:close()
-  local chunk = assert(load(text, "@" .. path, "t"))
+  local source, name = embedded_source(path, text)
+  local chunk = assert(load(source, "@" .. path, "t"))
   out[#out + 1] = ("static const char src%d[] = {%s};"):format(i,
     c_bytes(string.dump(chunk)))
   entries[#entries + 1] = ('  {"%s", "@%s", src%d, sizeof(src%d)},')
-    :format(module_name(path), path, i, i)
+    :format(name, path, i, i)
 end
 out[#out + 1] = [[
 
