@@ -1,13 +1,14 @@
 -- The seed tutorial ("Create drafts of your Flow Service entities using
 -- the API"), every request in it, run with curl(1) against `flowlua
--- emulator` in its own process. Its requests are copied as written, with
--- three corrections: the source connection body's broken JSON (a stray
--- quote after "description" and a trailing comma after "format"), the
--- source and target publish URLs (the tutorial posts them to
--- /connections/{id}/action; its own "API format" lines say
--- /sourceConnections and /targetConnections), and the missing
--- `curl -X POST` of the dataflow request. Placeholders become real
--- values; the host becomes the emulator's.
+-- emulator` in its own process. Each request is sent as the tutorial
+-- writes it: the method and path of its "API format" line, the
+-- tutorial's headers, its body as written. Three corrections: the source
+-- connection body's broken JSON (a stray quote after "description" and a
+-- trailing comma after "format"), the source and target publish URLs (the
+-- tutorial's curl lines post them to /connections/{id}/action; its own
+-- "API format" lines say /sourceConnections and /targetConnections), and
+-- the missing `curl -X POST` of the dataflow request. Placeholders become
+-- real values; the host becomes the emulator's.
 --
 -- One answer differs from the tutorial on purpose: its base connection
 -- sends `userId` where the Azure File Storage spec requires `userid`.
@@ -22,6 +23,8 @@ local proc = require("support.proc")
 
 -- Flow Service errors name their catalogue code in a documented `type`.
 local FLOW = "https://ns.adobe.com/aep/errors/FLOW-"
+
+local FLOW_SERVICE = "https://platform.adobe.io/data/foundation/flowservice"
 
 local function sh(cmd)
   local out = proc.output(cmd .. " -s -w '\\n%{http_code}'")
@@ -66,19 +69,56 @@ describe("the seed tutorial against `flowlua emulator`", function()
   -H 'x-sandbox-name: {SANDBOX_NAME}' \
 ]]
 
+  -- One of the tutorial's curl requests: the method and path of its "API
+  -- format" line, its headers (plus an extra one such as If-Match) and
+  -- its body. Answers the HTTP status, the decoded body and the raw body.
+  local function request(method, path, body, extra_header)
+    local cmd = ("curl -X %s \\\n  '%s%s' \\\n"):format(method, FLOW_SERVICE, path)
+      .. HEADERS
+    if extra_header then cmd = cmd .. "  -H '" .. extra_header .. "' \\\n" end
+    if body then cmd = cmd .. "  -d '" .. body .. "'" end
+    return run(cmd)
+  end
+
   local function state_of(kind, id)
-    local status, body = run("curl -X GET "
-      .. "'https://platform.adobe.io/data/foundation/flowservice/" .. kind
-      .. "/" .. id .. "' \\\n" .. HEADERS)
+    local status, body = request("GET", "/" .. kind .. "/" .. id)
     assert.equal(200, status)
     return body.items[1].state
   end
 
+  -- "Create a draft ...": POST /{kind}?mode=draft answers 201 with an
+  -- entity in state draft.
+  local function create_draft(kind, body)
+    local status, entity = request("POST", "/" .. kind .. "?mode=draft", body)
+    assert.equal(201, status)
+    assert.equal("draft", state_of(kind, entity.id))
+    return entity
+  end
+
+  -- "Publish your draft ...": POST /{kind}/{id}/action?op=publish.
+  local function publish(kind, entity)
+    return request("POST", "/" .. kind .. "/" .. entity.id .. "/action?op=publish")
+  end
+
+  -- A publish that succeeds answers 200 with the entity, now enabled.
+  local function published(kind, entity)
+    local status, answer = publish(kind, entity)
+    assert.equal(200, status)
+    assert.equal(entity.id, answer.id)
+    assert.equal("enabled", state_of(kind, entity.id))
+    return answer
+  end
+
+  -- A refused request answers its HTTP status and its FLOW error code.
+  local function refused(http_status, code, status, answer)
+    assert.equal(http_status, status)
+    assert.equal(FLOW .. code, answer.type)
+    return answer
+  end
+
   it("looks up the connection spec: draft mode is supported", function()
-    local status, body = run([[
-curl -X GET \
-  'https://platform.adobe.io/data/foundation/flowservice/connectionSpecs/be5ec48c-5b78-49d5-b8fa-7c89ec4569b8' \
-]] .. HEADERS)
+    local status, body = request("GET",
+      "/connectionSpecs/be5ec48c-5b78-49d5-b8fa-7c89ec4569b8")
     assert.equal(200, status)
     assert.equal("be5ec48c-5b78-49d5-b8fa-7c89ec4569b8", body.items[1].id)
     assert.equal("azure-file-storage", body.items[1].name)
@@ -86,10 +126,8 @@ curl -X GET \
   end)
 
   it("looks up the flow spec: draft mode is supported", function()
-    local status, body = run([[
-curl -X GET \
-  'https://platform.adobe.io/data/foundation/flowservice/flowSpecs?property=name==%22CloudStorageToAEP%22' \
-]] .. HEADERS)
+    local status, body = request("GET",
+      "/flowSpecs?property=name==%22CloudStorageToAEP%22")
     assert.equal(200, status)
     assert.equal(1, #body.items)
     assert.equal("9753525b-82c7-4dce-8a9b-5ccfce2b9876", body.items[1].id)
@@ -99,11 +137,7 @@ curl -X GET \
   it("creates the drafts and publishes them in order", function()
     -- Create a draft base connection (the API format's ?mode=draft, which
     -- the tutorial's curl line forgets)
-    local status, base = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/connections?mode=draft' \
-]] .. HEADERS .. [[
-  -d '{
+    local base = create_draft("connections", [[{
         "name": "ACME Azure File Storage Base Connection",
         "description": "Azure File Storage base connection for ACME data (DRAFT)",
         "auth": {
@@ -118,33 +152,19 @@ curl -X POST \
             "id": "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
             "version": "1.0"
         }
-      }']])
-    assert.equal(201, status)
+      }]])
     assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", base.id)
     assert.matches('^"[%x%-]+"$', base.etag)
-    assert.equal("draft", state_of("connections", base.id))
     vars.BASE_CONNECTION_ID = base.id
 
     -- Publish your draft base connection: refused, `userid` is missing
-    local publish_base = [[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/connections/{BASE_CONNECTION_ID}/action?op=publish' \
-]] .. HEADERS
-    local refused
-    status, refused = run(publish_base)
-    assert.equal(400, status)
-    assert.equal(FLOW .. "1100-400", refused.type)
+    local refusal = refused(400, "1100-400", publish("connections", base))
     assert.equal("Cannot publish base connection " .. base.id
-      .. ": auth.params.userid is required", refused.report["detailed-message"])
+      .. ": auth.params.userid is required", refusal.report["detailed-message"])
     assert.equal("draft", state_of("connections", base.id))
 
     -- Create a draft source connection (its JSON corrected)
-    local source
-    status, source = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/sourceConnections?mode=draft' \
-]] .. HEADERS .. [[
-  -d '{
+    local source = create_draft("sourceConnections", [[{
       "name": "ACME Azure File Storage Source Connection",
       "description": "Azure File Storage source connection for ACME data (DRAFT)",
       "baseConnectionId": "{BASE_CONNECTION_ID}",
@@ -159,62 +179,33 @@ curl -X POST \
           "id": "be5ec48c-5b78-49d5-b8fa-7c89ec4569b8",
           "version": "1.0"
       }
-  }']])
-    assert.equal(201, status)
+  }]])
     vars.SOURCE_CONNECTION_ID = source.id
 
     -- The tutorial's publish URL names the wrong kind: no such connection
-    local wrong
-    status, wrong = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/connections/{SOURCE_CONNECTION_ID}/action?op=publish' \
-]] .. HEADERS)
-    assert.equal(404, status)
-    assert.equal(FLOW .. "1439-404", wrong.type)
+    refused(404, "1439-404", request("POST",
+      "/connections/{SOURCE_CONNECTION_ID}/action?op=publish"))
 
     -- Publish your draft source connection: the base is still a draft
-    local publish_source = [[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/sourceConnections/{SOURCE_CONNECTION_ID}/action?op=publish' \
-]] .. HEADERS
-    status, refused = run(publish_source)
-    assert.equal(400, status)
-    assert.equal(FLOW .. "1409-400", refused.type)
+    refusal = refused(400, "1409-400", publish("sourceConnections", source))
     assert.matches("base connection " .. base.id .. " is still in draft",
-      refused.report["detailed-message"], 1, true)
+      refusal.report["detailed-message"], 1, true)
 
     -- Fix the base connection's draft (JSON Patch, If-Match), publish it
-    local fixed
-    status, fixed = run([[
-curl -X PATCH \
-  'https://platform.adobe.io/data/foundation/flowservice/connections/{BASE_CONNECTION_ID}' \
-]] .. HEADERS .. "  -H 'If-Match: " .. base.etag .. [[' \
-  -d '[
+    local status, fixed = request("PATCH", "/connections/{BASE_CONNECTION_ID}", [=[[
         {"op": "add", "path": "/auth/params/userid", "value": "{USER_ID}"},
         {"op": "remove", "path": "/auth/params/userId"}
-      ]']])
+      ]]=], "If-Match: " .. base.etag)
     assert.equal(200, status)
     assert.equal(base.id, fixed.id)
     assert.are_not.equal(base.etag, fixed.etag)
-    local published
-    status, published = run(publish_base)
-    assert.equal(200, status)
-    assert.equal(base.id, published.id)
-    assert.equal("enabled", state_of("connections", base.id))
+    published("connections", base)
 
-    status, published = run(publish_source)
-    assert.equal(200, status)
-    assert.equal(source.id, published.id)
-    assert.are_not.equal(source.etag, published.etag)
-    assert.equal("enabled", state_of("sourceConnections", source.id))
+    local answer = published("sourceConnections", source)
+    assert.are_not.equal(source.etag, answer.etag)
 
     -- Create a draft target connection
-    local target
-    status, target = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/targetConnections?mode=draft' \
-]] .. HEADERS .. [[
-  -d '{
+    local target = create_draft("targetConnections", [[{
       "name": "ACME Azure File Storage Target Connection",
       "description": "Azure File Storage target connection ACME data (DRAFT)",
       "data": {
@@ -230,18 +221,11 @@ curl -X POST \
           "id": "c604ff05-7f1a-43c0-8e18-33bf874cb11c",
           "version": "1.0"
       }
-  }']])
-    assert.equal(201, status)
+  }]])
     vars.TARGET_CONNECTION_ID = target.id
-    assert.equal("draft", state_of("targetConnections", target.id))
 
     -- Create a draft dataflow
-    local flow
-    status, flow = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/flows?mode=draft' \
-]] .. HEADERS .. [[
-  -d '{
+    local flow = create_draft("flows", [[{
     "name": "ACME Azure File Storage Dataflow",
     "description": "Azure File Storage dataflow for ACME data (DRAFT)",
     "sourceConnectionIds": [
@@ -254,48 +238,26 @@ curl -X POST \
         "id": "9753525b-82c7-4dce-8a9b-5ccfce2b9876",
         "version": "1.0"
     }
-  }']])
-    assert.equal(201, status)
-    vars.FLOW_ID = flow.id
-    assert.equal("draft", state_of("flows", flow.id))
+  }]])
 
     -- Publish your draft dataflow: the target connection is still a draft
-    local publish_flow = [[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/flows/{FLOW_ID}/action?op=publish' \
-]] .. HEADERS
-    status, refused = run(publish_flow)
-    assert.equal(400, status)
-    assert.equal(FLOW .. "1409-400", refused.type)
-    assert.matches("target connection " .. target.id, refused.report["detailed-message"], 1,
+    refusal = refused(400, "1409-400", publish("flows", flow))
+    assert.matches("target connection " .. target.id, refusal.report["detailed-message"], 1,
       true)
 
     -- Publish your draft target connection
-    status, published = run([[
-curl -X POST \
-  'https://platform.adobe.io/data/foundation/flowservice/targetConnections/{TARGET_CONNECTION_ID}/action?op=publish' \
-]] .. HEADERS)
-    assert.equal(200, status)
-    assert.equal(target.id, published.id)
-    assert.equal("enabled", state_of("targetConnections", target.id))
+    published("targetConnections", target)
 
     -- Publish your draft dataflow
-    status, published = run(publish_flow)
-    assert.equal(200, status)
-    assert.equal(flow.id, published.id)
-    assert.matches('^"[%x%-]+"$', published.etag)
-    assert.equal("enabled", state_of("flows", flow.id))
+    answer = published("flows", flow)
+    assert.matches('^"[%x%-]+"$', answer.etag)
 
     -- Publishing again is refused
-    status, refused = run(publish_flow)
-    assert.equal(400, status)
-    assert.equal(FLOW .. "1422-400", refused.type)
+    refused(400, "1422-400", publish("flows", flow))
   end)
 
   it("never reveals the password it was given", function()
-    local status, _, raw = run("curl -X GET "
-      .. "'https://platform.adobe.io/data/foundation/flowservice/connections' "
-      .. "\\\n" .. HEADERS)
+    local status, _, raw = request("GET", "/connections")
     assert.equal(200, status)
     assert.truthy(raw:find(vars.HOST, 1, true))
     assert.is_nil(raw:find(vars.PASSWORD, 1, true))
