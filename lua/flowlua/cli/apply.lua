@@ -13,6 +13,7 @@ local apply = require("flowlua.fleet.apply")
 local desired = require("flowlua.fleet.desired")
 local managed = require("flowlua.fleet.managed")
 local trees = require("flowlua.fleet.trees")
+local files = require("flowlua.files")
 local json = require("flowlua.json")
 local sys = require("flowlua.core").sys
 
@@ -62,10 +63,9 @@ local function read_saved(opts)
     options.usage_error("--plan takes no FILE, --target or --workspace: "
       .. "the saved plan names them", USAGE)
   end
-  local f, err = io.open(opts.plan, "rb")
-  if f == nil then error(err, 0) end
-  local doc = json.decode(f:read("a"))
-  f:close()
+  local text, err = files.read(opts.plan)
+  if text == nil then error(err, 0) end
+  local doc = json.decode(text)
   if type(doc) ~= "table" or doc.format ~= "flowlua-plan/1" then
     error(opts.plan .. ": not a plan saved by flowlua plan --out", 0)
   end

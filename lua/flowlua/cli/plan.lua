@@ -13,6 +13,7 @@ local known = require("flowlua.fleet.known")
 local managed = require("flowlua.fleet.managed")
 local retire = require("flowlua.fleet.retire")
 local trees = require("flowlua.fleet.trees")
+local files = require("flowlua.files")
 local json = require("flowlua.json")
 local term = require("flowlua.cli.term")
 local plan_view = require("flowlua.cli.plan_view")
@@ -142,10 +143,8 @@ end
 -- @treturn table the plan (`cmd.plan_text`'s), with `text` the file's
 function cmd.make_plan(c, opts, usage, recorded)
   local path = opts.operands[1]
-  local f, err = io.open(path, "rb")
-  if f == nil then error(err, 0) end
-  local text = f:read("a")
-  f:close()
+  local text, err = files.read(path)
+  if text == nil then error(err, 0) end
   local p = cmd.plan_text(c, text, path, { targets = opts.target,
     workspace = opts.workspace, recorded = recorded }, usage)
   p.text = text

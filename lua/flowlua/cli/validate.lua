@@ -9,6 +9,7 @@
 local command = require("flowlua.cli.command")
 local options = require("flowlua.cli.options")
 local schema = require("flowlua.schema")
+local files = require("flowlua.files")
 local json = require("flowlua.json")
 
 local USAGE = "usage: flowlua validate [OPTIONS] SCHEMA [DOC...]"
@@ -29,14 +30,12 @@ draft-07 meta-schema.]],
 Exit status: 0 every document is valid, 1 one is invalid, 2 usage error or
 an unreadable or malformed schema or document.]] }
 
+-- The text of a file, or of standard input for "-"; nil and a message
+-- when it cannot be read.
 local function read(path)
   if path == "-" then return io.stdin:read("a") end
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local text, rerr = f:read("a")
-  f:close()
-  if not text then return nil, ("%s: %s"):format(path, rerr) end
-  return text
+  local text, err = files.read(path)
+  return text, err
 end
 
 -- Remote $refs: file:// URIs and plain relative paths, from disk only.

@@ -18,6 +18,7 @@
 -- with one list per collection, page by page.
 -- @module flowlua.fleet.desired
 
+local files = require("flowlua.files")
 local json = require("flowlua.json")
 local validate = require("flowlua.entity.validate")
 local deep_copy = require("flowlua.entity.base").deep_copy
@@ -71,10 +72,8 @@ end
 -- @treturn table trees by name
 -- @treturn table their names, sorted
 function desired.load(path)
-  local f, err = io.open(path, "rb")
-  if f == nil then error(err, 0) end
-  local text = f:read("a")
-  f:close()
+  local text, err = files.read(path)
+  if text == nil then error(err, 0) end
   return desired.load_text(text, path)
 end
 
