@@ -39,15 +39,18 @@ local function draft_base(sandbox)
   return aep, aep.connections:create(emu.base_body(), { draft = true })
 end
 
--- Creates a draft base connection through `sandbox`: the POSTs it took,
--- the connection, and what the service then holds (census).
-local function created_under(sandbox)
+-- A draft base connection created through `sandbox` took `posts` POSTs
+-- and exists once: the service holds the very connection the client has.
+local function created_once(sandbox, posts)
   local aep, base = connect(sandbox), nil
-  local posts = sent(aep, "POST", function()
+  assert.equal(posts, sent(aep, "POST", function()
     base = aep.connections:create(emu.base_body(), { draft = true })
-  end)
+  end))
   local counts, items = raw(sandbox):census()
-  return posts, base, counts, items
+  assert.equal(1, counts.connections)
+  assert.equal(items.connections[1].id, base.id)
+  assert.equal(items.connections[1].etag, base.etag)
+  assert.equal("draft", base.state)
 end
 
 -- Two clients of `sandbox`: the first makes a draft base and source, the
@@ -63,6 +66,17 @@ end
 
 -- The update every update case makes.
 local RENAME = { { op = "replace", path = "/name", value = "renamed" } }
+
+-- An update of a draft base connection through `sandbox` took `patches`
+-- PATCHes and landed: the client and the service agree on it.
+local function updated_once(sandbox, patches)
+  local aep, base = draft_base(sandbox)
+  assert.equal(patches, sent(aep, "PATCH", function() base:update(RENAME) end))
+  local item = stored(sandbox, "/connections/" .. base.id)
+  assert.equal("renamed", item.name)
+  assert.equal("renamed", base.name)
+  assert.equal(item.etag, base.etag)
+end
 
 -- Draft base, source, target and flow (with its schedule and mapping).
 local function drafts(aep)
@@ -130,21 +144,11 @@ end)
 
 describe("a change whose answer is lost", function()
   it("a create is found by reading and adopted, sent once", function()
-    local posts, base, counts, items = created_under("reset@POST")
-    assert.equal(1, posts)
-    assert.equal(1, counts.connections)
-    assert.equal(items.connections[1].id, base.id)
-    assert.equal(items.connections[1].etag, base.etag)
-    assert.equal("draft", base.state)
+    created_once("reset@POST", 1)
   end)
 
   it("an update is read back and taken as done, sent once", function()
-    local aep, base = draft_base("reset@PATCH")
-    assert.equal(1, sent(aep, "PATCH", function() base:update(RENAME) end))
-    local item = stored("reset@PATCH", "/connections/" .. base.id)
-    assert.equal("renamed", item.name)
-    assert.equal("renamed", base.name)
-    assert.equal(item.etag, base.etag)
+    updated_once("reset@PATCH", 1)
   end)
 
   it("a delete is read back and taken as done", function()
@@ -181,18 +185,11 @@ end)
 
 describe("a change lost before it reached the service", function()
   it("a create is sent again and made once", function()
-    local posts, base, counts, items = created_under("down@POST/1")
-    assert.equal(2, posts)
-    assert.equal(1, counts.connections)
-    assert.equal(items.connections[1].id, base.id)
+    created_once("down@POST/1", 2)
   end)
 
   it("an update is sent again and lands once", function()
-    local aep, base = draft_base("down@PATCH/1")
-    assert.equal(2, sent(aep, "PATCH", function() base:update(RENAME) end))
-    local item = stored("down@PATCH/1", "/connections/" .. base.id)
-    assert.equal("renamed", item.name)
-    assert.equal(item.etag, base.etag)
+    updated_once("down@PATCH/1", 2)
   end)
 
   it("a publish is sent again and lands once", function()
