@@ -173,9 +173,4 @@ end
 
 contract("SQLite", function(dir) return dir .. "/state.db" end)
 
-local pg_reason = select(2, pg.url())
-if pg_reason then
-  pending("flowlua state import on PostgreSQL: " .. pg_reason)
-else
-  contract("PostgreSQL", function() return assert(pg.fresh()) end)
-end
+pg.contract("flowlua state import on PostgreSQL", contract)

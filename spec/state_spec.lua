@@ -239,12 +239,7 @@ end
 
 contract("SQLite", function() return temp_dir() .. "/state.db" end)
 
-local pg_reason = select(2, pg.url())
-if pg_reason then
-  pending("PostgreSQL store: " .. pg_reason)
-else
-  contract("PostgreSQL", function() return assert(pg.fresh()) end)
-end
+pg.contract("PostgreSQL store", contract)
 
 describe("the SQLite store's file", function()
   it("is created 0600 in 0700 directories, in WAL mode", function()

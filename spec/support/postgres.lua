@@ -73,4 +73,17 @@ function postgres.fresh()
   return (url:gsub("^(postgresql://[^/]*/)[^?]*", "%1" .. name))
 end
 
+--- Declares the tests of `contract` on PostgreSQL, as
+-- `contract("PostgreSQL", location_of)` where `location_of()` answers a
+-- new database's URL, when a server can be had; otherwise one pending
+-- test named `what` says why not.
+function postgres.contract(what, contract)
+  local _, reason = postgres.url()
+  if reason then
+    require("busted").pending(what .. ": " .. reason)
+  else
+    contract("PostgreSQL", function() return assert(postgres.fresh()) end)
+  end
+end
+
 return postgres
