@@ -177,7 +177,23 @@ function Workspace:raw(method, path, body, headers)
     headers = h, body = body and json.encode(body) or nil })
   r.http:close()
   assert(res.status < 300, path .. ": " .. res.status .. " " .. res.body)
-  return json.decode(res.body)
+  if res.body ~= "" then return json.decode(res.body) end
+end
+
+--- Deletes the live entities of a tree (as `pw.tree` names them) as the
+-- UI would, flowlua not told: the flow first, then its connections.
+-- `kinds` limits it (default all: "flows", "sourceConnections",
+-- "targetConnections", "connections").
+function Workspace:delete_outside(tree, kinds)
+  kinds = kinds or { "flows", "sourceConnections", "targetConnections",
+    "connections" }
+  local suffix = { flows = "flow", sourceConnections = "source",
+    targetConnections = "target", connections = "base" }
+  for _, collection in ipairs(kinds) do
+    local e = assert(self:find(collection, tree .. " " .. suffix[collection]))
+    self:raw("DELETE", "/" .. collection .. "/" .. e.id, nil,
+      { ["If-Match"] = e.etag })
+  end
 end
 
 --- Changes a live entity's field with a JSON Patch, as the UI would.

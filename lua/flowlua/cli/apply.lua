@@ -133,15 +133,35 @@ local function approved()
   return answer ~= nil and answer:match("^%s*(.-)%s*$") == "yes"
 end
 
+-- The end of an apply: the records forgotten, then the summary (or the
+-- JSON document of what was done).
+local function summary(p, done, opts)
+  local n, forgot = desired.counts(p.steps), #p.forget
+  if opts.json then
+    io.stdout:write(json.encode({ applied = done, counts = n,
+      forgotten = json.array(table.move(p.forget, 1, forgot, 1, {})) },
+      { sort_keys = true }), "\n")
+    return
+  end
+  for _, name in ipairs(p.forget) do
+    io.stdout:write(('forgot the record of tree "%s": its entities were '
+      .. "gone from the sandbox\n"):format(clean(name)))
+  end
+  local also = forgot == 0 and ""
+    or (", %d record%s forgotten"):format(forgot, forgot == 1 and "" or "s")
+  io.stdout:write(("Apply complete: %d created, %d updated, %d deleted%s\n")
+    :format(n.create, n.update, n.delete, also))
+end
+
 local function run(c, opts, saved, rec)
   local p = saved and replan_saved(c, saved, rec:trees())
     or plan_cmd.make_plan(c, opts, USAGE, rec:trees())
   if not opts.json then
-    io.stdout:write(plan_cmd.show(p.steps, p.kept), "\n")
+    io.stdout:write(plan_cmd.show(p.steps, p.kept, p.forget), "\n")
     io.stdout:flush()
   end
   check_deletes(p, opts)
-  local ask = #p.steps > 0 and not (opts.auto_approve or saved)
+  local ask = plan_cmd.has_changes(p) and not (opts.auto_approve or saved)
   if ask and not approved() then
     error("apply cancelled: the answer was not 'yes'; nothing was changed",
       0)
@@ -157,14 +177,7 @@ local function run(c, opts, saved, rec)
       io.stdout:flush()
     end
   end })
-  local n = desired.counts(p.steps)
-  if opts.json then
-    io.stdout:write(json.encode({ applied = done, counts = n },
-      { sort_keys = true }), "\n")
-  else
-    io.stdout:write(("Apply complete: %d created, %d updated, %d deleted\n")
-      :format(n.create, n.update, n.delete))
-  end
+  summary(p, done, opts)
   service.report_requests(c, "apply")
   return 0
 end

@@ -64,8 +64,9 @@ local MARK = { create = "+", update = "~", publish = ">", enable = ">",
 
 --- The count line of a plan.
 -- @tparam table n `desired.counts`'s result
+-- @tparam[opt] integer forget the records to forget (named when > 0)
 -- @treturn string
-function cmd.count_line(n)
+function cmd.count_line(n, forget)
   local line = ("%d to create, %d to update, %d to delete"):format(n.create,
     n.update, n.delete)
   local acts = n.publish + n.enable + n.disable
@@ -73,19 +74,22 @@ function cmd.count_line(n)
     line = line .. (", %d to publish, %d to enable, %d to disable")
       :format(n.publish, n.enable, n.disable)
   end
+  if (forget or 0) > 0 then
+    line = line .. (", %d record%s to forget"):format(forget,
+      forget == 1 and "" or "s")
+  end
   return line
 end
 
---- A plan as text, one step a line (an update followed by its patch),
--- then the entities of deleted trees that are kept.
--- @tparam table steps `desired.plan`'s steps
--- @tparam[opt] table kept flowlua.fleet.retire's kept entities
--- @treturn string
-function cmd.render(steps, kept)
-  if #steps == 0 then
-    return "No changes: the sandbox matches the file."
-  end
-  local lines = {}
+--- Whether a plan changes anything: a step to send, or a record to
+-- forget (apply changes flowlua's state then, so that counts too).
+-- @tparam table p the plan (`cmd.plan_text`'s)
+-- @treturn boolean
+function cmd.has_changes(p)
+  return #p.steps > 0 or #(p.forget or {}) > 0
+end
+
+local function step_lines(steps, lines)
   for _, s in ipairs(steps) do
     lines[#lines + 1] = ('%s %s %s "%s" (tree %s)%s'):format(MARK[s.action],
       s.action, trees.WORDS[desired.ENTITY_KIND[s.kind]], clean(s.name),
@@ -95,12 +99,32 @@ function cmd.render(steps, kept)
         { sort_keys = true }))
     end
   end
+end
+
+--- A plan as text, one step a line (an update followed by its patch),
+-- then the entities of deleted trees that are kept, then the records
+-- to forget.
+-- @tparam table steps `desired.plan`'s steps
+-- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @tparam[opt] table forget the trees whose record apply forgets
+--   (flowlua.fleet.retire.forgotten's)
+-- @treturn string
+function cmd.render(steps, kept, forget)
+  forget = forget or {}
+  if #steps == 0 and #forget == 0 then
+    return "No changes: the sandbox matches the file."
+  end
+  local lines = {}
+  step_lines(steps, lines)
   for _, k in ipairs(kept or {}) do
     lines[#lines + 1] = ('  keep %s "%s" (tree %s) %s: %s'):format(
       trees.WORDS[desired.ENTITY_KIND[k.kind]], clean(k.name),
       clean(k.tree), clean(k.id), clean(k.reason))
   end
-  lines[#lines + 1] = cmd.count_line(desired.counts(steps))
+  for _, name in ipairs(forget) do
+    lines[#lines + 1] = plan_view.forget_line(name)
+  end
+  lines[#lines + 1] = cmd.count_line(desired.counts(steps), #forget)
   return table.concat(lines, "\n")
 end
 
@@ -108,18 +132,22 @@ end
 -- terminal (flowlua.cli.plan_view), else `cmd.render`'s lines.
 -- @tparam table steps
 -- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @tparam[opt] table forget the trees whose record apply forgets
 -- @treturn string
-function cmd.show(steps, kept)
-  if not term.is_tty() then return cmd.render(steps, kept) end
-  return plan_view.render(steps, kept, cmd.count_line(desired.counts(steps)),
-    term.painter(term.colour()))
+function cmd.show(steps, kept, forget)
+  if not term.is_tty() then return cmd.render(steps, kept, forget) end
+  local count = cmd.count_line(desired.counts(steps), #(forget or {}))
+  return plan_view.render(steps, kept, count, term.painter(term.colour()),
+    forget)
 end
 
---- A plan as a JSON document.
+--- A plan as a JSON document: `steps`, `counts`, `kept`, `forget` (the
+-- trees whose record apply forgets) and `changes`.
 -- @tparam table steps
 -- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @tparam[opt] table forget the trees whose record apply forgets
 -- @treturn string
-function cmd.as_json(steps, kept)
+function cmd.as_json(steps, kept, forget)
   local list, keep = json.array(), json.array()
   for i, s in ipairs(steps) do
     list[i] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
@@ -130,8 +158,10 @@ function cmd.as_json(steps, kept)
     keep[i] = { tree = k.tree, kind = desired.ENTITY_KIND[k.kind],
       name = k.name, id = k.id, reason = k.reason }
   end
+  forget = json.array(table.move(forget or {}, 1, #(forget or {}), 1, {}))
   return json.encode({ steps = list, counts = desired.counts(steps),
-    kept = keep, changes = #steps > 0 }, { sort_keys = true })
+    kept = keep, forget = forget, changes = #steps > 0 or #forget > 0 },
+    { sort_keys = true })
 end
 
 --- Parses the operand and `--target`s; loads the file and plans.
@@ -196,7 +226,8 @@ end
 -- @treturn table the plan: `trees` (the file's), `steps`, `ids` (live
 --   ids, etags and spec ids by tree), `names` (the file's trees
 --   planned), `retired` (the recorded trees to delete), `kept` (their
---   entities left alone), `workspace`
+--   entities left alone), `forget` (those of `retired` whose entities
+--   are all gone from the sandbox), `workspace`
 function cmd.plan_text(c, text, path, sel, usage)
   local all = desired.load_text(text, path)
   local workspace = cmd.workspace(path, sel.workspace)
@@ -210,7 +241,8 @@ function cmd.plan_text(c, text, path, sel, usage)
   table.move(deletes, 1, #deletes, #steps + 1, steps)
   for name, v in pairs(gone_ids) do ids[name] = v end
   return { trees = all, steps = steps, ids = ids, names = names,
-    retired = gone, kept = kept, workspace = workspace }
+    retired = gone, kept = kept, workspace = workspace,
+    forget = retire.forgotten(recorded, gone, ctx.live) }
 end
 
 -- The plan saved by --out: the file's text (it holds no secret), the
@@ -224,7 +256,7 @@ local function save(out, path, p)
       planned[#planned + 1] = name
     end
   end
-  local doc = json.decode(cmd.as_json(p.steps, p.kept))
+  local doc = json.decode(cmd.as_json(p.steps, p.kept, p.forget))
   doc.format, doc.file, doc.text = "flowlua-plan/1", path, p.text
   doc.workspace, doc.trees, doc.etags = p.workspace, planned, etags
   local f = assert(io.open(out, "wb"))
@@ -257,10 +289,10 @@ function cmd.run(opts)
   return service.with_client(opts, USAGE, function(c)
     local p = cmd.make_plan(c, opts, USAGE)
     if opts.out then save(opts.out, opts.operands[1], p) end
-    io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept)
-      or cmd.show(p.steps, p.kept), "\n")
+    io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept, p.forget)
+      or cmd.show(p.steps, p.kept, p.forget), "\n")
     service.report_requests(c, "plan")
-    if opts.detailed_exitcode and #p.steps > 0 then return 2 end
+    if opts.detailed_exitcode and cmd.has_changes(p) then return 2 end
     return 0
   end)
 end

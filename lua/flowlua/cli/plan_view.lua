@@ -2,7 +2,8 @@
 -- by tree under a legend, each marked as Terraform marks them (`+`
 -- create, `~` update with its JSON Patch below, `-` delete, `>` publish,
 -- enable or disable), the connections a deletion keeps (`=`, with why),
--- coloured where allowed, then the count line.
+-- the records apply forgets (`-`: trees whose entities are all gone from
+-- the sandbox), coloured where allowed, then the count line.
 -- flowlua.cli.plan keeps the plain text that pipes and files get.
 -- @module flowlua.cli.plan_view
 
@@ -26,22 +27,40 @@ plan_view.OP_STYLE = { add = "green", replace = "yellow", remove = "red" }
 plan_view.LEGEND = "Actions: + create, ~ update (its JSON Patch below), "
   .. "- delete, > publish, enable or disable, = kept"
 
+--- What the legend adds when the plan forgets records.
+plan_view.LEGEND_FORGET = ", - forget a record"
+
+--- Why apply forgets the record of a tree gone from the file.
+plan_view.FORGET = "recorded, but its entities are gone from the sandbox; "
+  .. "apply forgets the record"
+
 local clean = service.clean
+
+--- The line of a tree whose record apply forgets.
+-- @tparam string name the tree
+-- @tparam[opt] function paint flowlua.cli.term.painter's function
+-- @treturn string
+function plan_view.forget_line(name, paint)
+  paint = paint or function(s) return s end
+  return ('%s %s tree "%s": %s'):format(paint("-", "red"),
+    paint("forget", "red"), clean(name), plan_view.FORGET)
+end
 
 -- The steps and the kept entities by tree, trees in the order they
 -- first appear.
-local function by_tree(steps, kept)
+local function by_tree(steps, kept, forget)
   local order, of = {}, {}
   local function add(tree, field, item)
     tree = tree or "?"
     if of[tree] == nil then
-      of[tree] = { steps = {}, kept = {} }
+      of[tree] = { steps = {}, kept = {}, forget = {} }
       order[#order + 1] = tree
     end
     table.insert(of[tree][field], item)
   end
   for _, s in ipairs(steps) do add(s.tree, "steps", s) end
   for _, k in ipairs(kept or {}) do add(k.tree, "kept", k) end
+  for _, name in ipairs(forget or {}) do add(name, "forget", name) end
   return order, of
 end
 
@@ -72,19 +91,25 @@ end
 --   (`{tree, kind, name, id, reason}`, flowlua.fleet.retire's)
 -- @tparam string count_line the plan's count line
 -- @tparam function paint flowlua.cli.term.painter's function
+-- @tparam[opt] table forget the trees whose record apply forgets
 -- @treturn string
-function plan_view.render(steps, kept, count_line, paint)
-  if #steps == 0 then
+function plan_view.render(steps, kept, count_line, paint, forget)
+  if #steps == 0 and #(forget or {}) == 0 then
     return paint("No changes: the sandbox matches the file.", "green")
   end
-  local lines = { paint(plan_view.LEGEND, "dim") }
-  local order, of = by_tree(steps, kept)
+  local legend = plan_view.LEGEND
+    .. (#(forget or {}) > 0 and plan_view.LEGEND_FORGET or "")
+  local lines = { paint(legend, "dim") }
+  local order, of = by_tree(steps, kept, forget)
   for _, name in ipairs(order) do
     lines[#lines + 1] = ""
     lines[#lines + 1] = paint("tree " .. clean(name), "bold")
     for _, s in ipairs(of[name].steps) do step_lines(s, paint, lines) end
     for _, k in ipairs(of[name].kept) do
       lines[#lines + 1] = kept_line(k, paint)
+    end
+    for _, f in ipairs(of[name].forget) do
+      lines[#lines + 1] = "  " .. plan_view.forget_line(f, paint)
     end
   end
   lines[#lines + 1] = ""

@@ -103,4 +103,30 @@ function retire.plan(c, recorded, names, ctx)
   return steps, kept, ids
 end
 
+-- True when an entity of the record is still in the sandbox: by its
+-- recorded id, or by name when its create was not seen to land.
+local function any_live(tree, live)
+  for _, kind in ipairs(KINDS) do
+    local r = tree[kind]
+    if r and (r.id and live.by_id[r.id] or not r.id and live[kind][r.name])
+    then return true end
+  end
+  return false
+end
+
+--- The recorded trees to delete whose entities are all gone from the
+-- sandbox (deleted outside flowlua): nothing is left to delete, and
+-- apply forgets their record.
+-- @tparam table recorded the workspace's trees (flowlua.fleet.managed)
+-- @tparam table names the trees to delete, sorted
+-- @tparam table live flowlua.fleet.desired.read_live's result
+-- @treturn table their names, sorted
+function retire.forgotten(recorded, names, live)
+  local out = {}
+  for _, name in ipairs(names) do
+    if not any_live(recorded[name], live) then out[#out + 1] = name end
+  end
+  return out
+end
+
 return retire
