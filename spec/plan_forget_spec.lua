@@ -22,18 +22,23 @@ local function recorded(w)
   return names
 end
 
+-- Applies trees acme and `name` in the workspace, then deletes the
+-- entities of `name` (of `kinds`, default all) outside flowlua and takes
+-- it out of the file.
+local function deleted_outside(w, name, kinds)
+  w:write(pw.flows{ { "acme" }, { name } })
+  local _, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
+  assert.equal(0, code, err)
+  w:delete_outside(name, kinds)
+  w:write(pw.flows{ { "acme" } })
+  return w
+end
+
 describe("a recorded tree whose entities were deleted elsewhere", function()
   local w
-
   setup(function()
-    w = pw.open{ sandbox = "forget" }
-    w:write(pw.flows{ { "acme" }, { "beta" } })
-    local _, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
-    assert.equal(0, code, err)
-    w:delete_outside("beta")
-    w:write(pw.flows{ { "acme" } })
+    w = deleted_outside(pw.open{ sandbox = "forget" }, "beta")
   end)
-
   teardown(function() w:close() end)
 
   it("is planned as a record to forget, which counts as a change",
@@ -87,13 +92,8 @@ describe("a recorded tree whose entities were deleted elsewhere", function()
   end)
 
   it("is named in apply's JSON", function()
-    w:write(pw.flows{ { "acme" }, { "gamma" } })
-    local _, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
-    assert.equal(0, code, err)
-    w:delete_outside("gamma")
-    w:write(pw.flows{ { "acme" } })
-    local out
-    out, err, code = w:flowlua{ "apply", "--auto-approve", "--json",
+    deleted_outside(w, "gamma")
+    local out, err, code = w:flowlua{ "apply", "--auto-approve", "--json",
       w.file }
     assert.equal(0, code, err)
     local doc = json.decode(out)
@@ -104,13 +104,8 @@ describe("a recorded tree whose entities were deleted elsewhere", function()
 
   it("is asked about on a terminal, and kept unless the answer is yes",
     function()
-    w:write(pw.flows{ { "acme" }, { "delta" } })
-    local _, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
-    assert.equal(0, code, err)
-    w:delete_outside("delta")
-    w:write(pw.flows{ { "acme" } })
-    local shown
-    shown, code = w:flowlua_tty({ "apply", w.file }, "no\n",
+    deleted_outside(w, "delta")
+    local shown, code = w:flowlua_tty({ "apply", w.file }, "no\n",
       { NO_COLOR = "1" })
     assert.equal(1, code, shown)
     assert.matches("apply cancelled", shown, 1, true)
@@ -125,16 +120,10 @@ end)
 
 describe("a recorded tree with an entity left", function()
   local w
-
   setup(function()
-    w = pw.open{ sandbox = "forget-some" }
-    w:write(pw.flows{ { "acme" }, { "beta" } })
-    local _, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
-    assert.equal(0, code, err)
-    w:delete_outside("beta", { "flows" })
-    w:write(pw.flows{ { "acme" } })
+    w = deleted_outside(pw.open{ sandbox = "forget-some" }, "beta",
+      { "flows" })
   end)
-
   teardown(function() w:close() end)
 
   it("is planned as deletes, as before, with no record to forget",
