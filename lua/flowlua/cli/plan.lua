@@ -43,16 +43,18 @@ and flow bodies with `spec` by id or name, a `state`, secrets as
 what `flowlua apply FILE` would do, parents first: create, update (with
 the JSON Patch it sends), publish, enable, disable, and delete the trees
 an earlier apply of the workspace made or took over that FILE no longer
-has (flow first, never a shared connection). Live entities are matched by
-the ids the workspace's record in flowlua's state holds, else by kind and
-name. Nothing is changed.
+has (flow first, never a shared connection); such a tree whose entities
+are all gone from the sandbox (deleted elsewhere) is a record apply
+forgets. Live entities are matched by the ids the workspace's record in
+flowlua's state holds, else by kind and name. Nothing is changed.
 
 On a terminal the steps are grouped by tree, in colour unless NO_COLOR is
 set; through a pipe or into a file, one step a line.]],
   after = [[
 Exit status: 0 the plan was printed, 1 an error, 2 a usage error. With
---detailed-exitcode (as Terraform's): 0 no changes, 2 changes, 1 an error
-of any kind, a usage error included.]] }
+--detailed-exitcode (as Terraform's): 0 no changes, 2 changes (a record
+to forget included: apply changes flowlua's state then), 1 an error of
+any kind, a usage error included.]] }
 
 --- The options plan and apply share.
 cmd.OWN = OWN
