@@ -5,6 +5,7 @@
 -- @module flowlua.cli.command
 
 local options = require("flowlua.cli.options")
+local wrap = require("flowlua.cli.wrap")
 
 local command = {}
 
@@ -13,7 +14,13 @@ local command = {}
 -- @tparam table cmd as `new` takes it
 -- @treturn string
 function command.help(cmd)
-  return cmd.usage .. "\n\n" .. cmd.about .. "\n\nOptions:\n"
+  local head = cmd.usage:match("^usage: %S+ %S+ ") or ""
+  -- an option in brackets ("[--target NAME]...") is kept on one line
+  local groups = cmd.usage:sub(#head + 1):gsub("%b[]", function(group)
+    return (group:gsub(" ", "\0"))
+  end)
+  return (wrap(head, groups):gsub("%z", " ")) .. "\n\n" .. cmd.about
+    .. "\n\nOptions:\n"
     .. options.help(cmd.options) .. (cmd.after and "\n\n" .. cmd.after or "")
 end
 

@@ -36,8 +36,8 @@ local SPECS = {
 
 local cmd = command.new{ usage = USAGE, options = SPECS,
   about = [[
-Serves a local Adobe Flow Service (and IMS token endpoint) for development and tests.
-Prints `listening on URL` first, then serves until interrupted.]],
+Serves a local Adobe Flow Service (and IMS token endpoint) for development
+and tests. Prints `listening on URL` first, then serves until interrupted.]],
   after = [[
 See docs/emulator.md for every behaviour and the fault spec.]] }
 

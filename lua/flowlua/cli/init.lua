@@ -61,8 +61,10 @@ local function help_text()
     "flowlua " .. cli.VERSION ..
       " - Adobe Experience Platform Flow Service workflows in Lua", "",
     cli.USAGE, "", "Commands:" }
+  local width = 0
+  for _, c in ipairs(cli.commands) do width = math.max(width, #c.name) end
   for _, c in ipairs(cli.commands) do
-    lines[#lines + 1] = ("  %-10s %s"):format(c.name, c.summary)
+    lines[#lines + 1] = ("  %-" .. width .. "s  %s"):format(c.name, c.summary)
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = "Run `flowlua COMMAND --help` for a command's options."

@@ -5,7 +5,12 @@
 -- Also the usage error every command raises (exit 2 with the usage line).
 -- @module flowlua.cli.options
 
+local wrap = require("flowlua.cli.wrap")
+
 local options = {}
+
+-- The column an option's description starts at in `--help`.
+local HELP_COLUMN = 29
 
 --- A usage error: printed with the usage line, exits 2 (or its `status`,
 -- which a command may set: `plan --detailed-exitcode` keeps 2 for changes).
@@ -176,7 +181,8 @@ function options.help(specs)
     elseif spec.value == "optional" then
       names = names .. "[=" .. spec.arg .. "]"
     end
-    lines[#lines + 1] = ("  %-26s %s"):format(names, spec.help or "")
+    lines[#lines + 1] = wrap(("  %-26s "):format(names), spec.help or "",
+      HELP_COLUMN)
   end
   return table.concat(lines, "\n")
 end
