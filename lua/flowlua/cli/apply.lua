@@ -36,16 +36,16 @@ local cmd = command.new{ usage = USAGE, options = SPECS,
 Makes the sandbox match FILE (see `flowlua plan --help`): prints the plan
 (on a terminal by tree, as `flowlua plan` does), asks for "yes" on the
 terminal (not with --auto-approve, nor for a saved --plan, which was
-reviewed when saved), then creates, updates, publishes,
-enables, disables and deletes, parents first (deletes: the flow first). A
-plan that deletes is refused unless --allow-delete is given. Secret
-references ("env:NAME") are read from the environment here. Each change
-is sent once, even when answers are lost; the trees applied are recorded
-in flowlua's state under the workspace (`--workspace`, default FILE's
-name), whose lock the apply holds. An
-apply cut short is resumed by running it again (what landed is found by
-the recorded id or by name), and a plan right after a complete apply
-shows no changes.]],
+reviewed when saved), then creates, updates, publishes, enables, disables
+and deletes, parents first (deletes: the flow first). A plan that deletes
+is refused unless --allow-delete is given. Secret references ("env:NAME")
+are read from the environment here. Each change is sent once, even when
+answers are lost; the trees applied are recorded in flowlua's state under
+the workspace (`--workspace`, default FILE's name), whose lock the apply
+holds; a recorded tree whose entities are all gone from the sandbox is
+forgotten, and the apply says so. An apply cut short is resumed by running
+it again (what landed is found by the recorded id or by name), and a plan
+right after a complete apply shows no changes.]],
   after = [[
 Exit status: 0 applied (or nothing to do), 1 an error, a plan that
 deletes without --allow-delete, or an answer other than "yes" (nothing was
