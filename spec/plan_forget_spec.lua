@@ -4,6 +4,7 @@
 -- and `apply` forgets the record and says so. End to end: an emulator
 -- process, the flowlua executable, deletions through raw API calls.
 local pw = require("support.plan_workspace")
+local fs = require("support.fs")
 local json = require("flowlua.json")
 
 local FORGET_BETA = '- forget tree "beta": recorded, but its entities are '
@@ -114,6 +115,21 @@ describe("a recorded tree whose entities were deleted elsewhere", function()
       { NO_COLOR = "1" })
     assert.equal(0, code, shown)
     assert.matches("1 record forgotten\n", shown, 1, true)
+    assert.same({ "tree acme" }, recorded(w))
+  end)
+
+  it("is named in a saved plan, which apply --plan carries out",
+    function()
+    deleted_outside(w, "epsilon")
+    local saved = w.dir .. "/plan.json"
+    local _, err, code = w:flowlua{ "plan", "--out", saved, w.file }
+    assert.equal(0, code, err)
+    assert.same({ "epsilon" }, json.decode(fs.read(saved)).forget)
+    local out
+    out, err, code = w:flowlua{ "apply", "--plan", saved }
+    assert.equal(0, code, err)
+    assert.matches("\nApply complete: 0 created, 0 updated, 0 deleted, 1 "
+      .. "record forgotten\n$", out)
     assert.same({ "tree acme" }, recorded(w))
   end)
 end)
