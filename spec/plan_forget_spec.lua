@@ -5,10 +5,14 @@
 -- process, the flowlua executable, deletions through raw API calls.
 local pw = require("support.plan_workspace")
 local fs = require("support.fs")
+local trees = require("support.trees")
 local json = require("flowlua.json")
 
 local FORGET_BETA = '- forget tree "beta": recorded, but its entities are '
   .. "gone from the sandbox; apply forgets the record"
+
+local FORGET_KEPT_BETA = '- forget tree "beta": recorded, but what is left '
+  .. "of it is kept; apply forgets the record"
 
 -- The trees the workspace's record holds, as `flowlua state show` says.
 local function recorded(w)
@@ -156,5 +160,47 @@ describe("a recorded tree with an entity left", function()
     assert.matches("\nApply complete: 0 created, 0 updated, 3 deleted\n$",
       out)
     assert.same({ 1, 1, 1, 1 }, w:counts())
+  end)
+end)
+
+describe("a recorded tree whose entities left are all kept", function()
+  local w
+  setup(function()
+    -- beta's flow and target deleted elsewhere; its source connection
+    -- (and so its base) now feeds a flow made in the UI
+    w = deleted_outside(pw.open{ sandbox = "forget-kept" }, "beta",
+      { "flows", "targetConnections" })
+    local seed = trees.seeder(w.settings, "forget-kept")
+    seed:tree{ name = "ui", source = w:find("sourceConnections",
+      "beta source").id }
+    seed:close()
+  end)
+  teardown(function() w:close() end)
+
+  it("is planned as a record to forget under its kept entities, and "
+    .. "forgotten by apply", function()
+    local out, err, code = w:flowlua{ "plan", "--detailed-exitcode",
+      w.file }
+    assert.equal(2, code, err)
+    assert.matches('^  keep source connection "beta source" %(tree beta%) '
+      .. '[%x-]+: also used by flow [%x-]+ "ui flow"\n  keep base '
+      .. 'connection "beta base" %(tree beta%) [%x-]+: also used by source '
+      .. 'connection [%x-]+ "beta source"\n', out)
+    assert.truthy(out:find("\n" .. FORGET_KEPT_BETA .. "\n0 to create, 0 "
+      .. "to update, 0 to delete, 1 record to forget\n", 1, true), out)
+    local shown = w:flowlua_tty({ "plan", w.file }, "", { NO_COLOR = "1" })
+    assert.truthy(shown:find('\ntree beta\n  = keep source connection "beta '
+      .. 'source" ', 1, true), shown)
+    assert.truthy(shown:find("\n  " .. FORGET_KEPT_BETA .. "\n", 1, true),
+      shown)
+    out, err, code = w:flowlua{ "apply", "--auto-approve", w.file }
+    assert.equal(0, code, err)
+    assert.matches('\nforgot the record of tree "beta": what was left of '
+      .. "it is kept\nApply complete: 0 created, 0 updated, 0 deleted, 1 "
+      .. "record forgotten\n$", out)
+    assert.same({ "tree acme" }, recorded(w))
+    out, err, code = w:flowlua{ "plan", "--detailed-exitcode", w.file }
+    assert.equal(0, code, err .. out)
+    assert.same({ 3, 2, 2, 2 }, w:counts())  -- ui's seed made a base too
   end)
 end)

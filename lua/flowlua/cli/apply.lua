@@ -9,6 +9,7 @@ local command = require("flowlua.cli.command")
 local options = require("flowlua.cli.options")
 local service = require("flowlua.cli.service")
 local plan_cmd = require("flowlua.cli.plan")
+local plan_view = require("flowlua.cli.plan_view")
 local apply = require("flowlua.fleet.apply")
 local desired = require("flowlua.fleet.desired")
 local managed = require("flowlua.fleet.managed")
@@ -143,9 +144,11 @@ local function summary(p, done, opts)
       { sort_keys = true }), "\n")
     return
   end
+  local kept_some = plan_view.kept_trees(p.kept)
   for _, name in ipairs(p.forget) do
-    io.stdout:write(('forgot the record of tree "%s": its entities were '
-      .. "gone from the sandbox\n"):format(clean(name)))
+    io.stdout:write(('forgot the record of tree "%s": %s\n'):format(
+      clean(name), kept_some[name] and "what was left of it is kept"
+        or "its entities were gone from the sandbox"))
   end
   local also = forgot == 0 and ""
     or (", %d record%s forgotten"):format(forgot, forgot == 1 and "" or "s")

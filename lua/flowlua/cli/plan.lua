@@ -43,9 +43,9 @@ and flow bodies with `spec` by id or name, a `state`, secrets as
 what `flowlua apply FILE` would do, parents first: create, update (with
 the JSON Patch it sends), publish, enable, disable, and delete the trees
 an earlier apply of the workspace made or took over that FILE no longer
-has (flow first, never a shared connection); such a tree whose entities
-are all gone from the sandbox (deleted elsewhere) is a record apply
-forgets. Live entities are matched by the ids the workspace's record in
+has (flow first, never a shared connection); such a tree that leaves
+nothing to delete (its entities deleted elsewhere, or what is left kept)
+is a record apply forgets. Live entities are matched by the ids the workspace's record in
 flowlua's state holds, else by kind and name. Nothing is changed.
 
 On a terminal the steps are grouped by tree, in colour unless NO_COLOR is
@@ -123,8 +123,9 @@ function cmd.render(steps, kept, forget)
       trees.WORDS[desired.ENTITY_KIND[k.kind]], clean(k.name),
       clean(k.tree), clean(k.id), clean(k.reason))
   end
+  local kept_some = plan_view.kept_trees(kept)
   for _, name in ipairs(forget) do
-    lines[#lines + 1] = plan_view.forget_line(name)
+    lines[#lines + 1] = plan_view.forget_line(name, nil, kept_some[name])
   end
   lines[#lines + 1] = cmd.count_line(desired.counts(steps), #forget)
   return table.concat(lines, "\n")
@@ -228,8 +229,8 @@ end
 -- @treturn table the plan: `trees` (the file's), `steps`, `ids` (live
 --   ids, etags and spec ids by tree), `names` (the file's trees
 --   planned), `retired` (the recorded trees to delete), `kept` (their
---   entities left alone), `forget` (those of `retired` whose entities
---   are all gone from the sandbox), `workspace`
+--   entities left alone), `forget` (those of `retired` that leave
+--   nothing to delete: entities gone, or what is left kept), `workspace`
 function cmd.plan_text(c, text, path, sel, usage)
   local all = desired.load_text(text, path)
   local workspace = cmd.workspace(path, sel.workspace)
@@ -240,11 +241,11 @@ function cmd.plan_text(c, text, path, sel, usage)
   local steps, ids = desired.plan(c, all, names, ctx)
   ctx.in_use = desired.matched_ids(all, ctx)
   local deletes, kept, gone_ids = retire.plan(c, recorded, gone, ctx)
+  local forget = retire.forgotten(recorded, gone, deletes, ctx)
   table.move(deletes, 1, #deletes, #steps + 1, steps)
   for name, v in pairs(gone_ids) do ids[name] = v end
   return { trees = all, steps = steps, ids = ids, names = names,
-    retired = gone, kept = kept, workspace = workspace,
-    forget = retire.forgotten(recorded, gone, ctx.live) }
+    retired = gone, kept = kept, workspace = workspace, forget = forget }
 end
 
 -- The plan saved by --out: the file's text (it holds no secret), the

@@ -2,8 +2,8 @@
 -- by tree under a legend, each marked as Terraform marks them (`+`
 -- create, `~` update with its JSON Patch below, `-` delete, `>` publish,
 -- enable or disable), the connections a deletion keeps (`=`, with why),
--- the records apply forgets (`-`: trees whose entities are all gone from
--- the sandbox), coloured where allowed, then the count line.
+-- the records apply forgets (`-`: trees that leave nothing to delete,
+-- their entities gone from the sandbox or kept), coloured where allowed, then the count line.
 -- flowlua.cli.plan keeps the plain text that pipes and files get.
 -- @module flowlua.cli.plan_view
 
@@ -30,20 +30,35 @@ plan_view.LEGEND = "Actions: + create, ~ update (its JSON Patch below), "
 --- What the legend adds when the plan forgets records.
 plan_view.LEGEND_FORGET = ", - forget a record"
 
---- Why apply forgets the record of a tree gone from the file.
+--- Why apply forgets the record of a tree gone from the file: its
+-- entities are gone from the sandbox, or (`FORGET_KEPT`) what is left of
+-- them is kept.
 plan_view.FORGET = "recorded, but its entities are gone from the sandbox; "
+  .. "apply forgets the record"
+plan_view.FORGET_KEPT = "recorded, but what is left of it is kept; "
   .. "apply forgets the record"
 
 local clean = service.clean
 
+--- The trees that some kept entities belong to.
+-- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @treturn table set of tree names
+function plan_view.kept_trees(kept)
+  local set = {}
+  for _, k in ipairs(kept or {}) do set[k.tree or "?"] = true end
+  return set
+end
+
 --- The line of a tree whose record apply forgets.
 -- @tparam string name the tree
 -- @tparam[opt] function paint flowlua.cli.term.painter's function
+-- @tparam[opt] boolean kept_some whether entities of the tree are kept
 -- @treturn string
-function plan_view.forget_line(name, paint)
+function plan_view.forget_line(name, paint, kept_some)
   paint = paint or function(s) return s end
   return ('%s %s tree "%s": %s'):format(paint("-", "red"),
-    paint("forget", "red"), clean(name), plan_view.FORGET)
+    paint("forget", "red"), clean(name),
+    kept_some and plan_view.FORGET_KEPT or plan_view.FORGET)
 end
 
 -- The steps and the kept entities by tree, trees in the order they
@@ -109,7 +124,8 @@ function plan_view.render(steps, kept, count_line, paint, forget)
       lines[#lines + 1] = kept_line(k, paint)
     end
     for _, f in ipairs(of[name].forget) do
-      lines[#lines + 1] = "  " .. plan_view.forget_line(f, paint)
+      lines[#lines + 1] = "  " .. plan_view.forget_line(f, paint,
+        #of[name].kept > 0)
     end
   end
   lines[#lines + 1] = ""

@@ -103,28 +103,33 @@ function retire.plan(c, recorded, names, ctx)
   return steps, kept, ids
 end
 
--- True when an entity of the record is still in the sandbox: by its
--- recorded id, or by name when its create was not seen to land.
-local function any_live(tree, live)
+-- True when a tree of the file matches an entity of the record (the tree
+-- was renamed there): its record moves with it, nothing is forgotten.
+local function renamed(tree, ctx)
   for _, kind in ipairs(KINDS) do
     local r = tree[kind]
-    if r and (r.id and live.by_id[r.id] or not r.id and live[kind][r.name])
-    then return true end
+    local id = r and (r.id or (ctx.live[kind][r.name] or {}).id)
+    if id and ctx.in_use and ctx.in_use[id] then return true end
   end
   return false
 end
 
---- The recorded trees to delete whose entities are all gone from the
--- sandbox (deleted outside flowlua): nothing is left to delete, and
--- apply forgets their record.
+--- The recorded trees to delete that leave apply nothing to delete: their
+-- entities are gone from the sandbox (deleted outside flowlua), or what
+-- is left of them is kept (shared, or known to another workflow). Apply
+-- forgets their record; a tree renamed in the file is not among them.
 -- @tparam table recorded the workspace's trees (flowlua.fleet.managed)
 -- @tparam table names the trees to delete, sorted
--- @tparam table live flowlua.fleet.desired.read_live's result
+-- @tparam table deletes `retire.plan`'s steps
+-- @tparam table ctx as `retire.plan` takes it
 -- @treturn table their names, sorted
-function retire.forgotten(recorded, names, live)
-  local out = {}
+function retire.forgotten(recorded, names, deletes, ctx)
+  local deleting, out = {}, {}
+  for _, s in ipairs(deletes) do deleting[s.tree] = true end
   for _, name in ipairs(names) do
-    if not any_live(recorded[name], live) then out[#out + 1] = name end
+    if not deleting[name] and not renamed(recorded[name], ctx) then
+      out[#out + 1] = name
+    end
   end
   return out
 end
