@@ -45,8 +45,9 @@ the JSON Patch it sends), publish, enable, disable, and delete the trees
 an earlier apply of the workspace made or took over that FILE no longer
 has (flow first, never a shared connection); such a tree that leaves
 nothing to delete (its entities deleted elsewhere, or what is left kept)
-is a record apply forgets. Live entities are matched by the ids the workspace's record in
-flowlua's state holds, else by kind and name. Nothing is changed.
+is a record apply forgets. Live entities are matched by the ids the
+workspace's record in flowlua's state holds, else by kind and name.
+Nothing is changed.
 
 On a terminal the steps are grouped by tree, in colour unless NO_COLOR is
 set; through a pipe or into a file, one step a line.]],
