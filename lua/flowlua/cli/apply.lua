@@ -43,10 +43,11 @@ is refused unless --allow-delete is given. Secret references ("env:NAME")
 are read from the environment here. Each change is sent once, even when
 answers are lost; the trees applied are recorded in flowlua's state under
 the workspace (`--workspace`, default FILE's name), whose lock the apply
-holds; a recorded tree whose entities are all gone from the sandbox is
-forgotten, and the apply says so. An apply cut short is resumed by running
-it again (what landed is found by the recorded id or by name), and a plan
-right after a complete apply shows no changes.]],
+holds; a recorded tree that leaves nothing to delete (its entities deleted
+elsewhere, or what is left kept) is forgotten, and the apply says so. An
+apply cut short is resumed by running it again (what landed is found by
+the recorded id or by name), and a plan right after a complete apply shows
+no changes.]],
   after = [[
 Exit status: 0 applied (or nothing to do), 1 an error, a plan that
 deletes without --allow-delete, or an answer other than "yes" (nothing was
