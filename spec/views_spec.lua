@@ -178,8 +178,8 @@ describe("terminal views", function()
       .. flow.id .. "/action?op=enable", headers = r.headers, body = "" })
     assert.equal(200, res.status, res.body)
     r.http:close()
-    local steps = plan_cmd.plan_text(client, text, file, {}, "usage").steps
-    local count = plan_cmd.count_line(desired.counts(steps))
+    local planned = plan_cmd.plan_text(client, text, file, {}, "usage")
+    local count = plan_cmd.count_line(desired.counts(planned.steps))
     assert.equal(table.concat({ pw.LEGEND, "", pw.created_tree "acme", "",
       "tree beta",
       '  ~ update source connection "beta source" ' .. src.id,
@@ -189,9 +189,9 @@ describe("terminal views", function()
       "",
       "4 to create, 1 to update, 0 to delete, 0 to publish, 0 to enable, "
         .. "1 to disable" }, "\n"),
-      plan_view.render(steps, nil, count, term.painter(false)))
-    local coloured = plan_view.render(steps, nil, count, term.painter(true))
-    assert.equal(plan_view.render(steps, nil, count, term.painter(false)),
+      plan_view.render(planned, count, term.painter(false)))
+    local coloured = plan_view.render(planned, count, term.painter(true))
+    assert.equal(plan_view.render(planned, count, term.painter(false)),
       plain(coloured))
     assert.truthy(coloured:find("\27[32m+\27[0m \27[32mcreate\27[0m", 1,
       true))
@@ -199,7 +199,8 @@ describe("terminal views", function()
       true))
     assert.truthy(coloured:find('\27[33m{"op":"replace"', 1, true))
     assert.equal("No changes: the sandbox matches the file.",
-      plan_view.render({}, nil, "", term.painter(false)))
+      plan_view.render({ steps = {}, kept = {}, forget = {} }, "",
+        term.painter(false)))
   end)
 
   it("marks the deletion of a tree the file no longer has", function()
@@ -226,15 +227,16 @@ describe("terminal views", function()
       '  - delete base connection "beta base" ' .. ids[4],
       "",
       "4 to create, 0 to update, 4 to delete" }, "\n"),
-      plan_view.render(p.steps, p.kept, count, term.painter(false))
+      plan_view.render(p, count, term.painter(false))
         :match("\n(tree beta\n.*)$"))
-    assert.truthy(plan_view.render(p.steps, p.kept, count,
+    assert.truthy(plan_view.render(p, count,
       term.painter(true)):find("\27[31m-\27[0m \27[31mdelete\27[0m", 1,
       true))
     -- a connection a deletion keeps is listed under its tree, with why
     local kept = { { tree = "beta", kind = "base", name = "beta base",
       id = ids[4], reason = "also used by source connection x" } }
-    assert.truthy(plan_view.render(p.steps, kept, count, term.painter(false))
+    p.kept = kept
+    assert.truthy(plan_view.render(p, count, term.painter(false))
       :find('\n  = keep base connection "beta base" ' .. ids[4]
         .. ": also used by source connection x\n\n4 to create", 1, true))
   end)

@@ -60,17 +60,17 @@ function flowlua.parallel(items, fn, opts)
 end
 
 -- How a script argument's text reads as the type of the setting it
--- replaces (nil when it does not); a string setting takes the text as is.
+-- replaces (`read` gives nil when it does not, `expected` says what was
+-- wanted); a string setting takes the text as is.
 local READ_AS = {
-  integer = function(text) return math.tointeger(tonumber(text)) end,
-  float = tonumber,
-  boolean = function(text)
+  integer = { expected = "integer",
+    read = function(text) return math.tointeger(tonumber(text)) end },
+  float = { expected = "number", read = tonumber },
+  boolean = { expected = "true or false", read = function(text)
     if text == "true" then return true end
     if text == "false" then return false end
-  end,
+  end },
 }
-local TYPE_NAME = { integer = "integer", float = "number",
-  boolean = "true or false" }
 
 -- The key and the value of one `KEY=VALUE` argument over config; raises a
 -- message for the script's user (level 0: the mistake is on the command
@@ -81,13 +81,12 @@ local function read_argument(config, argument)
     error(("unknown argument %q (expected KEY=VALUE with KEY one of the "
       .. "CONFIG keys)"):format(tostring(argument)), 0)
   end
-  local kind = math.type(config[key]) or type(config[key])
-  local read = READ_AS[kind]
-  if not read then return key, text end
-  local value = read(text)
+  local as = READ_AS[math.type(config[key]) or type(config[key])]
+  if not as then return key, text end
+  local value = as.read(text)
   if value == nil then
     error(("bad value in argument %q (%s expected)"):format(argument,
-      TYPE_NAME[kind]), 0)
+      as.expected), 0)
   end
   return key, value
 end

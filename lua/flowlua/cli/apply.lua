@@ -161,7 +161,7 @@ local function run(c, opts, saved, rec)
   local p = saved and replan_saved(c, saved, rec:trees())
     or plan_cmd.make_plan(c, opts, USAGE, rec:trees())
   if not opts.json then
-    io.stdout:write(plan_cmd.show(p.steps, p.kept, p.forget), "\n")
+    io.stdout:write(plan_cmd.show(p), "\n")
     io.stdout:flush()
   end
   check_deletes(p, opts)

@@ -89,7 +89,7 @@ end
 -- @tparam table p the plan (`cmd.plan_text`'s)
 -- @treturn boolean
 function cmd.has_changes(p)
-  return #p.steps > 0 or #(p.forget or {}) > 0
+  return #p.steps > 0 or #p.forget > 0
 end
 
 local function step_lines(steps, lines)
@@ -107,65 +107,55 @@ end
 --- A plan as text, one step a line (an update followed by its patch),
 -- then the entities of deleted trees that are kept, then the records
 -- to forget.
--- @tparam table steps `desired.plan`'s steps
--- @tparam[opt] table kept flowlua.fleet.retire's kept entities
--- @tparam[opt] table forget the trees whose record apply forgets
---   (flowlua.fleet.retire.forgotten's)
+-- @tparam table p the plan (`cmd.plan_text`'s `steps`, `kept`, `forget`)
 -- @treturn string
-function cmd.render(steps, kept, forget)
-  forget = forget or {}
-  if #steps == 0 and #forget == 0 then
+function cmd.render(p)
+  if not cmd.has_changes(p) then
     return "No changes: the sandbox matches the file."
   end
   local lines = {}
-  step_lines(steps, lines)
-  for _, k in ipairs(kept or {}) do
+  step_lines(p.steps, lines)
+  for _, k in ipairs(p.kept) do
     lines[#lines + 1] = ('  keep %s "%s" (tree %s) %s: %s'):format(
       trees.WORDS[desired.ENTITY_KIND[k.kind]], clean(k.name),
       clean(k.tree), clean(k.id), clean(k.reason))
   end
-  local kept_some = plan_view.kept_trees(kept)
-  for _, name in ipairs(forget) do
+  local kept_some = plan_view.kept_trees(p.kept)
+  for _, name in ipairs(p.forget) do
     lines[#lines + 1] = plan_view.forget_line(name, nil, kept_some[name])
   end
-  lines[#lines + 1] = cmd.count_line(desired.counts(steps), #forget)
+  lines[#lines + 1] = cmd.count_line(desired.counts(p.steps), #p.forget)
   return table.concat(lines, "\n")
 end
 
 --- A plan as text for stdout: by tree, marked and coloured on a
 -- terminal (flowlua.cli.plan_view), else `cmd.render`'s lines.
--- @tparam table steps
--- @tparam[opt] table kept flowlua.fleet.retire's kept entities
--- @tparam[opt] table forget the trees whose record apply forgets
+-- @tparam table p the plan
 -- @treturn string
-function cmd.show(steps, kept, forget)
-  if not term.is_tty() then return cmd.render(steps, kept, forget) end
-  local count = cmd.count_line(desired.counts(steps), #(forget or {}))
-  return plan_view.render(steps, kept, count, term.painter(term.colour()),
-    forget)
+function cmd.show(p)
+  if not term.is_tty() then return cmd.render(p) end
+  local count = cmd.count_line(desired.counts(p.steps), #p.forget)
+  return plan_view.render(p, count, term.painter(term.colour()))
 end
 
 --- A plan as a JSON document: `steps`, `counts`, `kept`, `forget` (the
 -- trees whose record apply forgets) and `changes`.
--- @tparam table steps
--- @tparam[opt] table kept flowlua.fleet.retire's kept entities
--- @tparam[opt] table forget the trees whose record apply forgets
+-- @tparam table p the plan
 -- @treturn string
-function cmd.as_json(steps, kept, forget)
+function cmd.as_json(p)
   local list, keep = json.array(), json.array()
-  for i, s in ipairs(steps) do
+  for i, s in ipairs(p.steps) do
     list[i] = { tree = s.tree, kind = desired.ENTITY_KIND[s.kind],
       name = s.name, action = s.action, id = s.id, etag = s.etag,
       ops = s.ops and json.array(s.ops) or nil }
   end
-  for i, k in ipairs(kept or {}) do
+  for i, k in ipairs(p.kept) do
     keep[i] = { tree = k.tree, kind = desired.ENTITY_KIND[k.kind],
       name = k.name, id = k.id, reason = k.reason }
   end
-  forget = json.array(table.move(forget or {}, 1, #(forget or {}), 1, {}))
-  return json.encode({ steps = list, counts = desired.counts(steps),
-    kept = keep, forget = forget, changes = #steps > 0 or #forget > 0 },
-    { sort_keys = true })
+  return json.encode({ steps = list, counts = desired.counts(p.steps),
+    kept = keep, forget = json.array(table.move(p.forget, 1, #p.forget, 1,
+      {})), changes = cmd.has_changes(p) }, { sort_keys = true })
 end
 
 --- Parses the operand and `--target`s; loads the file and plans.
@@ -260,7 +250,7 @@ local function save(out, path, p)
       planned[#planned + 1] = name
     end
   end
-  local doc = json.decode(cmd.as_json(p.steps, p.kept, p.forget))
+  local doc = json.decode(cmd.as_json(p))
   doc.format, doc.file, doc.text = "flowlua-plan/1", path, p.text
   doc.workspace, doc.trees, doc.etags = p.workspace, planned, etags
   local f = assert(io.open(out, "wb"))
@@ -293,8 +283,7 @@ function cmd.run(opts)
   return service.with_client(opts, USAGE, function(c)
     local p = cmd.make_plan(c, opts, USAGE)
     if opts.out then save(opts.out, opts.operands[1], p) end
-    io.stdout:write(opts.json and cmd.as_json(p.steps, p.kept, p.forget)
-      or cmd.show(p.steps, p.kept, p.forget), "\n")
+    io.stdout:write(opts.json and cmd.as_json(p) or cmd.show(p), "\n")
     service.report_requests(c, "plan")
     if opts.detailed_exitcode and cmd.has_changes(p) then return 2 end
     return 0

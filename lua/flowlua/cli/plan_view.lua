@@ -3,7 +3,8 @@
 -- create, `~` update with its JSON Patch below, `-` delete, `>` publish,
 -- enable or disable), the connections a deletion keeps (`=`, with why),
 -- the records apply forgets (`-`: trees that leave nothing to delete,
--- their entities gone from the sandbox or kept), coloured where allowed, then the count line.
+-- their entities gone from the sandbox or kept), coloured where allowed,
+-- then the count line.
 -- flowlua.cli.plan keeps the plain text that pipes and files get.
 -- @module flowlua.cli.plan_view
 
@@ -41,11 +42,11 @@ plan_view.FORGET_KEPT = "recorded, but what is left of it is kept; "
 local clean = service.clean
 
 --- The trees that some kept entities belong to.
--- @tparam[opt] table kept flowlua.fleet.retire's kept entities
+-- @tparam table kept flowlua.fleet.retire's kept entities
 -- @treturn table set of tree names
 function plan_view.kept_trees(kept)
   local set = {}
-  for _, k in ipairs(kept or {}) do set[k.tree or "?"] = true end
+  for _, k in ipairs(kept) do set[k.tree or "?"] = true end
   return set
 end
 
@@ -74,8 +75,8 @@ local function by_tree(steps, kept, forget)
     table.insert(of[tree][field], item)
   end
   for _, s in ipairs(steps) do add(s.tree, "steps", s) end
-  for _, k in ipairs(kept or {}) do add(k.tree, "kept", k) end
-  for _, name in ipairs(forget or {}) do add(name, "forget", name) end
+  for _, k in ipairs(kept) do add(k.tree, "kept", k) end
+  for _, name in ipairs(forget) do add(name, "forget", name) end
   return order, of
 end
 
@@ -101,21 +102,20 @@ local function kept_line(k, paint)
 end
 
 --- A plan drawn for a terminal.
--- @tparam table steps flowlua.fleet.desired.plan's steps
--- @tparam[opt] table kept the entities of deleted trees that are kept
---   (`{tree, kind, name, id, reason}`, flowlua.fleet.retire's)
+-- @tparam table p the plan (flowlua.cli.plan's): `steps`, `kept` (the
+--   entities of deleted trees that are kept, `{tree, kind, name, id,
+--   reason}`), `forget` (the trees whose record apply forgets)
 -- @tparam string count_line the plan's count line
 -- @tparam function paint flowlua.cli.term.painter's function
--- @tparam[opt] table forget the trees whose record apply forgets
 -- @treturn string
-function plan_view.render(steps, kept, count_line, paint, forget)
-  if #steps == 0 and #(forget or {}) == 0 then
+function plan_view.render(p, count_line, paint)
+  if #p.steps == 0 and #p.forget == 0 then
     return paint("No changes: the sandbox matches the file.", "green")
   end
   local legend = plan_view.LEGEND
-    .. (#(forget or {}) > 0 and plan_view.LEGEND_FORGET or "")
+    .. (#p.forget > 0 and plan_view.LEGEND_FORGET or "")
   local lines = { paint(legend, "dim") }
-  local order, of = by_tree(steps, kept, forget)
+  local order, of = by_tree(p.steps, p.kept, p.forget)
   for _, name in ipairs(order) do
     lines[#lines + 1] = ""
     lines[#lines + 1] = paint("tree " .. clean(name), "bold")

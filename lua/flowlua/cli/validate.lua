@@ -34,8 +34,7 @@ an unreadable or malformed schema or document.]] }
 -- when it cannot be read.
 local function read(path)
   if path == "-" then return io.stdin:read("a") end
-  local text, err = files.read(path)
-  return text, err
+  return files.read(path)
 end
 
 -- Remote $refs: file:// URIs and plain relative paths, from disk only.

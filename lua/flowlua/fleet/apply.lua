@@ -10,7 +10,7 @@
 -- goes: before anything is sent, every entity of the trees planned (an
 -- entity to create without an id); after each create its id; after each
 -- delete its removal; at the end the trees deleted are forgotten, and
--- so are those whose entities were all gone (the plan's `forget`).
+-- so are those that left nothing to delete (the plan's `forget`).
 -- @module flowlua.fleet.apply
 
 local desired = require("flowlua.fleet.desired")
